@@ -1,0 +1,88 @@
+"""Provider performance: pure functions from observations to a Figure or a sentence."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts.palette import BLACK, BLUE, ILLUSTRATIVE_PATTERN, SKY_BLUE, base_layout
+
+
+PERCENT_UNITS = ("percent", "share")
+
+
+def value_text(value: float, unit: str) -> str:
+    """A measure's value as written on screen: 1,234 or 80%."""
+    return f"{value:,.0f}%" if unit in PERCENT_UNITS else f"{value:,.0f}"
+
+
+def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
+    """Bars for one measure's values per period; illustrative bars hatched and labelled; targets as black dashes."""
+    unit = series["unit"].iloc[0] if len(series) else "count"
+    labels = [f"{p}<br>(illustrative)" if b == "illustrative" else p for p, b in zip(series["period"], series["basis"], strict=True)]
+    fig = go.Figure()
+    fig.add_bar(
+        x=labels, y=series["value"], name=series["measure"].iloc[0] if len(series) else "Value",
+        marker={"color": [SKY_BLUE if b == "illustrative" else BLUE for b in series["basis"]],
+                "pattern": {"shape": [ILLUSTRATIVE_PATTERN if b == "illustrative" else "" for b in series["basis"]], "fgcolor": "#FFFFFF", "fillmode": "overlay"}},
+        text=[value_text(v, unit) for v in series["value"]], textposition="outside",
+        hovertemplate="%{x}: %{y:,}<extra></extra>",
+    )
+    if series["target"].notna().any():
+        fig.add_scatter(
+            x=labels, y=series["target"], mode="markers", name="Target",
+            marker={"symbol": "line-ew", "size": 40, "line": {"width": 4, "color": BLACK}},
+            hovertemplate="Target: %{y:,}<extra></extra>",
+        )
+    fig.update_yaxes(title_text="Per cent" if unit in PERCENT_UNITS else "Number", rangemode="tozero", ticksuffix="%" if unit in PERCENT_UNITS else "")
+    fig.update_layout(bargap=0.35)
+    return base_layout(fig, title=title)
+
+
+def measure_takeaway(series: pd.DataFrame) -> str:
+    """One sentence: the latest value, its change on the period before, and whether it met its target."""
+    if series.empty:
+        return "No figures are recorded for this measure."
+    unit = series["unit"].iloc[0]
+    last = series.iloc[-1]
+    text = f"{last['measure']}: {value_text(last['value'], unit)} in {last['period']}"
+    if len(series) > 1 and series.iloc[-2]["value"]:
+        change = (last["value"] - series.iloc[-2]["value"]) / series.iloc[-2]["value"]
+        text += f", {'up' if change >= 0 else 'down'} {abs(change):.0%} on {series.iloc[-2]['period']}"
+    if pd.notna(last["target"]):
+        met = last["value"] >= last["target"] if last["higher_is_better"] else last["value"] <= last["target"]
+        text += f"; {'meets' if met else 'below'} its target of {value_text(last['target'], unit)}"
+    text += "."
+    if (series["basis"] == "illustrative").any():
+        text += " Some figures are illustrative."
+    return text
+
+
+def breakdown_figure(parts: pd.DataFrame, *, title: str) -> go.Figure:
+    """Horizontal bars for one breakdown (e.g. referrals by source), largest first."""
+    rows = parts.sort_values("value")
+    unit = rows["unit"].iloc[0] if len(rows) else "percent"
+    fig = go.Figure(
+        go.Bar(
+            y=rows["dimension_value"], x=rows["value"], orientation="h", marker={"color": BLUE},
+            text=[value_text(v, unit) for v in rows["value"]], textposition="outside",
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(ticksuffix="%" if unit in PERCENT_UNITS else "", range=[0, float(rows["value"].max()) * 1.15 if len(rows) else 1])
+    fig.update_traces(cliponaxis=False)
+    return base_layout(fig, title=title, height=max(300, 90 + 55 * len(rows)))
+
+
+def breakdown_takeaway(parts: pd.DataFrame) -> str:
+    """One sentence: the largest part, and a warning when the shares of a whole do not add up to 100%."""
+    if parts.empty:
+        return "No breakdown is recorded."
+    top = parts.sort_values("value", ascending=False).iloc[0]
+    unit = top["unit"]
+    text = f"The largest share is {top['dimension_value']} ({value_text(top['value'], unit)})."
+    if unit == "share":
+        total = parts["value"].sum()
+        if round(total) != 100:
+            text += f" The stated parts add up to {total:g}%, not 100%: {100 - total:g}% is unaccounted for in the source."
+    return text

@@ -1,0 +1,65 @@
+"""The engine, schema migrations, and filling an empty store with the sample data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, event, func, select, text
+from sqlmodel import Session, create_engine
+
+from data_access.models import Source
+from data_access.settings import PROJECT_ROOT, SAMPLE_DATA_DIR, get_settings
+
+# Any constant will do: it keeps two replicas that start together from loading the sample twice.
+_PG_FIRST_START_LOCK = 4_617_201
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets its folder, foreign keys on every connection, and WAL."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to the latest Alembic revision."""
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when the store holds no sources, and so no figures."""
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Source)).one()[0] == 0
+
+
+def open_store(url: str | None = None, *, load_sample_data: bool | None = None) -> Engine:
+    """Engine for the configured store, migrated, and holding the sample data if it was empty."""
+    settings = get_settings()
+    engine = make_engine(url or settings.database_url)
+    migrate(engine)
+    if load_sample_data if load_sample_data is not None else settings.load_sample_data:
+        from data_access.loading import load_folder
+
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_FIRST_START_LOCK})
+            if connection.execute(select(func.count()).select_from(Source)).scalar_one() == 0:
+                load_folder(SAMPLE_DATA_DIR, connection=connection)
+    return engine

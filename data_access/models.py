@@ -1,0 +1,295 @@
+"""All tables of the store.
+
+Money is whole pence (`*_pence`, BIGINT); financial years are the calendar year they start in
+(2016 means 2016/17); quarters are 1-4 within the financial year. Every figure row cites a
+`Source` with a `basis`, and every row that could be sensitive carries a `visibility`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Basis(StrEnum):
+    """How a figure came to be in the store."""
+
+    REPORTED = "reported"  # stated in the source
+    DERIVED = "derived"  # computed from reported figures; basis_note says how
+    ILLUSTRATIVE = "illustrative"  # made up to show a feature; always labelled on screen
+
+
+class Visibility(StrEnum):
+    """Who may see a record, from widest to narrowest."""
+
+    PUBLIC = "public"
+    PANEL = "panel"  # exempt items the Police and Crime Panel may see
+    RESTRICTED = "restricted"  # OPCC staff only
+
+
+class Audience(StrEnum):
+    """Who is looking; each audience sees the visibilities listed in VISIBLE_TO."""
+
+    PUBLIC = "public"
+    PANEL = "panel"
+    STAFF = "staff"
+
+
+VISIBLE_TO: dict[Audience, tuple[str, ...]] = {
+    Audience.PUBLIC: (Visibility.PUBLIC,),
+    Audience.PANEL: (Visibility.PUBLIC, Visibility.PANEL),
+    Audience.STAFF: (Visibility.PUBLIC, Visibility.PANEL, Visibility.RESTRICTED),
+}
+
+BASES = tuple(b.value for b in Basis)
+VISIBILITIES = tuple(v.value for v in Visibility)
+
+
+def _money(nullable: bool = True) -> Column:
+    return Column(BigInteger, nullable=nullable)
+
+
+def _in(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+class Cited(SQLModel):
+    """Where a row's figures came from."""
+
+    source_id: str = Field(foreign_key="source.id", index=True)
+    source_section: str = Field(description="Section, paragraph or page of the source")
+    basis: str = Field(default=Basis.REPORTED)
+    basis_note: str = Field(default="", description="How a derived figure was worked out, or why one is illustrative")
+
+
+class Restricted(SQLModel):
+    """A row that may be withheld from some audiences."""
+
+    visibility: str = Field(default=Visibility.PUBLIC, index=True)
+
+
+class Source(SQLModel, table=True):
+    """A document figures were taken from."""
+
+    id: str = Field(primary_key=True)
+    title: str
+    publisher: str
+    published: date
+    published_precision: str = Field(default="day")
+    file: str = Field(default="", description="Seed file name, where the source is one")
+    url: str = Field(default="")
+    figures_as_at: date = Field(description="The date the source's figures describe; the default as-at date")
+    as_at_note: str = Field(default="")
+
+
+class Area(SQLModel, table=True):
+    """A policing area and its commissioner's office."""
+
+    id: str = Field(primary_key=True)
+    name: str
+    office: str
+
+
+class Plan(Cited, table=True):
+    """A Police and Crime Plan (or other set of commissioning priorities) for a period."""
+
+    id: str = Field(primary_key=True)
+    area_id: str = Field(foreign_key="area.id", index=True)
+    title: str
+    first_year: int = Field(description="First financial year the plan covers")
+    last_year: int = Field(description="Last financial year the plan covers")
+
+    __table_args__ = (CheckConstraint("last_year >= first_year", name="plan_years_in_order"),)
+
+
+class Priority(Cited, table=True):
+    """One priority of a plan, in the plan's order."""
+
+    id: str = Field(primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", index=True)
+    position: int
+    name: str
+    description: str = Field(default="")
+
+    __table_args__ = (UniqueConstraint("plan_id", "position"),)
+
+
+class Provider(Cited, table=True):
+    """An organisation that delivers a service or receives a grant."""
+
+    id: str = Field(primary_key=True)
+    name: str
+    charity_number: str = Field(default="", description="Text: leading zeros matter")
+    company_number: str = Field(default="", description="Text: leading zeros matter")
+
+
+class FundingStream(Cited, table=True):
+    """Where money comes from: a grant to the PCC, the main police grant, a grant round."""
+
+    __tablename__ = "funding_stream"
+
+    id: str = Field(primary_key=True)
+    area_id: str = Field(foreign_key="area.id", index=True)
+    name: str
+    funder: str
+    cap_per_award_pence: int | None = Field(default=None, sa_column=_money(), description="A grant round's cap on each award")
+
+
+class Agreement(Cited, Restricted, table=True):
+    """A contract or grant for a service.
+
+    Dates may be partial (month or year) where the source gives no day: `*_precision` says so.
+    `illustrative_fields` names the fields whose values are illustrative when the rest are reported.
+    """
+
+    id: str = Field(primary_key=True)
+    area_id: str = Field(foreign_key="area.id", index=True)
+    title: str
+    kind: str = Field(description="contract or grant")
+    provider_id: str | None = Field(default=None, foreign_key="provider.id", index=True)
+    funding_stream_id: str | None = Field(default=None, foreign_key="funding_stream.id", index=True)
+    procurement_route: str = Field(default="not stated", description="OCDS method: open, selective, limited, direct")
+    number_of_tenderers: int | None = None
+    start_date: date | None = None
+    start_precision: str = Field(default="day")
+    original_end_date: date | None = None
+    current_end_date: date | None = None
+    end_precision: str = Field(default="day")
+    latest_end_date: date | None = Field(default=None, description="Latest possible end with every option used (OCDS maxExtentDate)")
+    extension_options_available: int | None = None
+    extension_options_used: int = 0
+    annual_value_pence: int | None = Field(default=None, sa_column=_money())
+    total_value_pence: int | None = Field(default=None, sa_column=_money())
+    status: str = Field(description="planned, active or ended, as the source left it")
+    purpose: str = Field(default="")
+    illustrative_fields: str = Field(default="", description="Comma-separated field names")
+
+    __table_args__ = (
+        _in("kind", ("contract", "grant"), "agreement_kind"),
+        _in("status", ("planned", "active", "ended"), "agreement_status"),
+        _in("basis", BASES, "agreement_basis"),
+        _in("visibility", VISIBILITIES, "agreement_visibility"),
+        CheckConstraint("current_end_date IS NULL OR start_date IS NULL OR current_end_date >= start_date", name="agreement_end_not_before_start"),
+        CheckConstraint("annual_value_pence IS NULL OR annual_value_pence >= 0", name="agreement_annual_value_not_negative"),
+        CheckConstraint("total_value_pence IS NULL OR total_value_pence >= 0", name="agreement_total_value_not_negative"),
+        CheckConstraint("extension_options_used >= 0", name="agreement_options_used_not_negative"),
+    )
+
+
+class Amendment(Cited, Restricted, table=True):
+    """An extension, variation or termination of an agreement."""
+
+    id: str = Field(primary_key=True)
+    agreement_id: str = Field(foreign_key="agreement.id", index=True)
+    kind: str
+    agreed_on: date | None = Field(default=None, description="When it was agreed, where the source says")
+    previous_end_date: date | None = None
+    new_end_date: date | None = None
+    value_change_pence: int | None = Field(default=None, sa_column=_money())
+    rationale: str = Field(default="")
+
+    __table_args__ = (
+        _in("kind", ("extension", "variation", "termination"), "amendment_kind"),
+        _in("visibility", VISIBILITIES, "amendment_visibility"),
+    )
+
+
+class Milestone(Cited, Restricted, table=True):
+    """A dated step in an agreement's life, such as a re-procurement step (OCDS milestones)."""
+
+    id: str = Field(primary_key=True)
+    agreement_id: str = Field(foreign_key="agreement.id", index=True)
+    on: date
+    kind: str = Field(description="reprocurement, decision or delivery")
+    title: str
+
+    __table_args__ = (_in("kind", ("reprocurement", "decision", "delivery"), "milestone_kind"),)
+
+
+class AgreementPriority(Cited, table=True):
+    """Which plan priorities an agreement serves, with the share of its money each gets."""
+
+    __tablename__ = "agreement_priority"
+
+    agreement_id: str = Field(foreign_key="agreement.id", primary_key=True)
+    priority_id: str = Field(foreign_key="priority.id", primary_key=True)
+    share_percent: int = Field(default=100, description="Whole percent; an agreement's shares sum to 100")
+
+    __table_args__ = (CheckConstraint("share_percent > 0 AND share_percent <= 100", name="agreement_priority_share_range"),)
+
+
+class Budget(Cited, Restricted, table=True):
+    """Money allocated for a financial year from a funding stream, optionally to one priority."""
+
+    id: str = Field(primary_key=True)
+    area_id: str = Field(foreign_key="area.id", index=True)
+    financial_year: int = Field(index=True)
+    funding_stream_id: str = Field(foreign_key="funding_stream.id", index=True)
+    priority_id: str | None = Field(default=None, foreign_key="priority.id")
+    amount_pence: int = Field(sa_column=_money(nullable=False))
+    description: str = Field(default="")
+
+    __table_args__ = (CheckConstraint("amount_pence >= 0", name="budget_amount_not_negative"),)
+
+
+class Spend(Cited, Restricted, table=True):
+    """Money actually paid in a financial year (and quarter, where known).
+
+    Spend reaches a priority through its agreement's shares, or directly through `priority_id`;
+    spend with neither is shown as linked to no priority.
+    """
+
+    id: str = Field(primary_key=True)
+    area_id: str = Field(foreign_key="area.id", index=True)
+    financial_year: int = Field(index=True)
+    quarter: int | None = None
+    funding_stream_id: str | None = Field(default=None, foreign_key="funding_stream.id", index=True)
+    agreement_id: str | None = Field(default=None, foreign_key="agreement.id", index=True)
+    priority_id: str | None = Field(default=None, foreign_key="priority.id")
+    amount_pence: int = Field(sa_column=_money(nullable=False))
+    is_credit: bool = Field(default=False, description="A refund or clawback; the only spend allowed below zero")
+    description: str = Field(default="")
+
+    __table_args__ = (
+        CheckConstraint("quarter IS NULL OR quarter BETWEEN 1 AND 4", name="spend_quarter_range"),
+        CheckConstraint("amount_pence >= 0 OR is_credit", name="spend_not_negative_unless_credit"),
+    )
+
+
+class Measure(SQLModel, table=True):
+    """A performance indicator, such as ISVA referrals."""
+
+    id: str = Field(primary_key=True)
+    name: str
+    unit: str = Field(description="count, percent (a rate) or share (percent of a whole: a breakdown's shares add up to 100)")
+    higher_is_better: bool = True
+    counts_people: bool = Field(default=False, description="Counts of people get disclosure control on public outputs")
+    description: str = Field(default="")
+
+
+class Observation(Cited, Restricted, table=True):
+    """A measure's value for a period, for an agreement (or an area), with an optional target and breakdown."""
+
+    id: str = Field(primary_key=True)
+    measure_id: str = Field(foreign_key="measure.id", index=True)
+    area_id: str = Field(foreign_key="area.id", index=True)
+    agreement_id: str | None = Field(default=None, foreign_key="agreement.id", index=True)
+    period_start: date
+    period_end: date
+    financial_year: int | None = None
+    quarter: int | None = None
+    value: float = Field(description="Counts and percentages as stated; not money")
+    target: float | None = None
+    target_basis: str = Field(default="", description="Basis of the target when it differs from the value's")
+    dimension: str = Field(default="", description="Breakdown dimension, e.g. referral source")
+    dimension_value: str = Field(default="", description="Breakdown category, e.g. Children's social care")
+    value_statement: str = Field(default="", description="Qualifier stated with the figure, e.g. 'average per quarter'")
+
+    __table_args__ = (
+        CheckConstraint("period_end >= period_start", name="observation_period_in_order"),
+        CheckConstraint("quarter IS NULL OR quarter BETWEEN 1 AND 4", name="observation_quarter_range"),
+    )

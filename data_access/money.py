@@ -1,0 +1,61 @@
+"""Exact money: amounts are whole pence (int) in the store, Decimal pounds in arithmetic, never float."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+_MONEY = re.compile(
+    r"""^\s*
+    (?P<open>\()?\s*
+    (?P<sign>-)?\s*
+    £?\s*
+    (?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)
+    \s*(?P<scale>k|m|bn)?\s*
+    (?P<close>\))?\s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_SCALES = {None: Decimal(1), "k": Decimal(1_000), "m": Decimal(1_000_000), "bn": Decimal(1_000_000_000)}
+
+
+def parse_money(text: str) -> int:
+    """UK money text -> whole pence.
+
+    Accepts £1,234.50, 1234.5, (1,234.50) for a credit, -£20, £360k and £1.018m.
+    Raises ValueError naming the text when it is not money or has fractions of a penny.
+    """
+    match = _MONEY.match(text or "")
+    if not match or bool(match.group("open")) != bool(match.group("close")):
+        raise ValueError(f"'{text}' is not an amount of money (write it like £1,234.50, £360k or £1.018m)")
+    try:
+        pounds = Decimal(match.group("number").replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+        raise ValueError(f"'{text}' is not an amount of money") from None
+    pence = pounds * _SCALES[(match.group("scale") or "").lower() or None] * 100
+    if pence != pence.to_integral_value():
+        raise ValueError(f"'{text}' has a fraction of a penny")
+    negative = bool(match.group("open")) or bool(match.group("sign"))
+    return -int(pence) if negative else int(pence)
+
+
+def pounds(pence: int) -> Decimal:
+    """Whole pence -> exact Decimal pounds."""
+    return Decimal(pence) / 100
+
+
+def format_money(pence: int | None, *, short: bool = False) -> str:
+    """Whole pence -> '£1,037,415' (pence shown only when there are some), or '£1.04m' / '£360k' when short.
+
+    None means the figure was never published, and says so rather than showing zero.
+    """
+    if pence is None:
+        return "not published"
+    sign = "-" if pence < 0 else ""
+    amount = pounds(abs(pence))
+    if short and amount >= 1_000_000:
+        return f"{sign}£{(amount / 1_000_000).quantize(Decimal('0.01'), ROUND_HALF_UP)}m"
+    if short and amount >= 10_000:
+        return f"{sign}£{(amount / 1_000).quantize(Decimal('1'), ROUND_HALF_UP)}k"
+    if amount == amount.to_integral_value():
+        return f"{sign}£{amount:,.0f}"
+    return f"{sign}£{amount:,.2f}"

@@ -1,0 +1,533 @@
+"""One function per question a page asks. Each takes a session and keyword arguments, always the
+audience, and returns a small, already-aggregated DataFrame. SQL does the aggregation.
+
+Money columns end in `_pence` (int). A `citations` column holds "source_id|section" pairs, one per
+line (section names may contain semicolons), and `illustrative` is True where any figure behind the
+row is illustrative.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlmodel import Session
+
+from data_access.models import (
+    VISIBLE_TO,
+    Agreement,
+    AgreementPriority,
+    Amendment,
+    Area,
+    Audience,
+    Basis,
+    Budget,
+    FundingStream,
+    Measure,
+    Milestone,
+    Observation,
+    Plan,
+    Priority,
+    Provider,
+    Source,
+    Spend,
+)
+from data_access.periods import Period, add_months, financial_year_of, format_date, months_between
+
+NOT_LINKED = "Linked to no priority"
+NOT_ASSIGNED = "Not assigned to one priority"
+NO_STREAM = "Funding stream not stated"
+NO_PROVIDER = "Provider not named"
+CITATION_SEP = "\n"
+
+
+def _visible(model, audience: Audience):
+    return model.visibility.in_([v.value for v in VISIBLE_TO[Audience(audience)]])
+
+
+def _citation(model):
+    return model.source_id + literal("|") + model.source_section
+
+
+def _citations(model):
+    # Not DISTINCT: SQLite's group_concat takes no separator with DISTINCT. The sources footer removes repeats.
+    return func.aggregate_strings(_citation(model), CITATION_SEP)
+
+
+def _is_illustrative(*models):
+    return func.max(case((or_(*(m.basis == Basis.ILLUSTRATIVE for m in models)), 1), else_=0))
+
+
+def _frame(session: Session, query: Select) -> pd.DataFrame:
+    result = session.execute(query)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def areas(*, session: Session) -> pd.DataFrame:
+    """Every policing area in the store."""
+    return _frame(session, select(Area.id, Area.name, Area.office).order_by(Area.name))
+
+
+def sources(*, session: Session) -> pd.DataFrame:
+    """Every source document."""
+    return _frame(session, select(*Source.__table__.columns).order_by(Source.published))
+
+
+def default_as_at(*, session: Session, area: str, today: date) -> tuple[date, str]:
+    """The as-at date to use when the user sets none, and why.
+
+    Today, unless the area's figures stop earlier: then the date its latest source describes.
+    """
+    cited = [
+        select(Agreement.source_id).where(Agreement.area_id == area),
+        select(Budget.source_id).where(Budget.area_id == area),
+        select(Observation.source_id).where(Observation.area_id == area),
+        select(Plan.source_id).where(Plan.area_id == area),
+    ]
+    latest = session.execute(
+        select(Source.figures_as_at, Source.title, Source.as_at_note)
+        .where(Source.id.in_(cited[0].union(*cited[1:]).subquery().select()))
+        .order_by(Source.figures_as_at.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.figures_as_at >= today:
+        return today, "today's date"
+    reason = f"the date of the latest figures for this area ({latest.title})"
+    return latest.figures_as_at, reason + (f". {latest.as_at_note}" if latest.as_at_note else "")
+
+
+def financial_years(*, session: Session, area: str, audience: Audience) -> list[int]:
+    """Financial years with budget or spend figures for the area, oldest first."""
+    years = select(Budget.financial_year).where(Budget.area_id == area, _visible(Budget, audience)).union(
+        select(Spend.financial_year).where(Spend.area_id == area, _visible(Spend, audience))
+    )
+    return sorted(session.execute(years).scalars())
+
+
+def default_financial_year(*, session: Session, area: str, audience: Audience, as_at: date) -> int:
+    """The latest year with figures that has started by the as-at date; else the as-at date's year."""
+    years = [y for y in financial_years(session=session, area=area, audience=audience) if y <= financial_year_of(as_at)]
+    return years[-1] if years else financial_year_of(as_at)
+
+
+def priorities(*, session: Session, area: str) -> pd.DataFrame:
+    """The area's plan priorities, newest plan first, each plan in its own order."""
+    query = (
+        select(Priority.id, Priority.name, Priority.position, Plan.title.label("plan"), Plan.first_year, Plan.last_year)
+        .join(Plan, Priority.plan_id == Plan.id)
+        .where(Plan.area_id == area)
+        .order_by(Plan.first_year.desc(), Priority.position)
+    )
+    return _frame(session, query)
+
+
+def _live(as_at: date):
+    """Agreements running on the as-at date; an agreement with no published dates counts as running."""
+    return and_(
+        Agreement.status != "planned",
+        or_(Agreement.start_date.is_(None), Agreement.start_date <= as_at),
+        or_(Agreement.current_end_date.is_(None), Agreement.current_end_date >= as_at),
+    )
+
+
+def agreement_totals(*, session: Session, area: str, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12) -> pd.DataFrame:
+    """One row: live agreements, their published annual value, how many have no published value, how many end soon."""
+    ends = Agreement.current_end_date
+
+    def ending_within(months: int):
+        return func.sum(case((and_(ends.is_not(None), ends < add_months(as_at, months)), 1), else_=0))
+
+    query = select(
+        func.count().label("live"),
+        func.coalesce(func.sum(Agreement.annual_value_pence), 0).label("annual_value_pence"),
+        func.sum(case((Agreement.annual_value_pence.is_(None), 1), else_=0)).label("value_not_published"),
+        ending_within(red_months).label("ending_within_red"),
+        ending_within(amber_months).label("ending_within_amber"),
+        func.sum(case((Agreement.illustrative_fields.like("%value%"), 1), else_=0)).label("illustrative_values"),
+        _citations(Agreement).label("citations"),
+    ).where(Agreement.area_id == area, _visible(Agreement, audience), _live(as_at))
+    return _frame(session, query).fillna({"live": 0, "value_not_published": 0, "ending_within_red": 0, "ending_within_amber": 0})
+
+
+def _spend_apportioned():
+    """Spend joined to the priority it serves: via its agreement's shares, or directly. `x100` is pence x share%."""
+    return (
+        select(
+            Spend,
+            func.coalesce(AgreementPriority.priority_id, Spend.priority_id).label("served_priority_id"),
+            (Spend.amount_pence * func.coalesce(AgreementPriority.share_percent, 100)).label("x100"),
+            AgreementPriority.basis.label("share_basis"),
+        )
+        .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
+        .outerjoin(AgreementPriority, AgreementPriority.agreement_id == Spend.agreement_id)
+    )
+
+
+def _pence_from_x100(value) -> int:
+    # Apportioned sums carry two extra digits (pence x percent); round half up to whole pence once, at the end.
+    return 0 if pd.isna(value) else int((int(value) + 50) // 100)
+
+
+def _combine_bases_and_citations(frame: pd.DataFrame) -> None:
+    """Budget and spend rows merged: keep each side's basis, and one list of citations."""
+    for side in ("budget", "spend"):
+        frame[f"{side}_illustrative"] = frame[f"{side}_illustrative"].fillna(0).astype(bool)
+    frame["illustrative"] = frame["budget_illustrative"] | frame["spend_illustrative"]
+    frame["citations"] = frame[["spend_citations", "budget_citations"]].fillna("").agg(CITATION_SEP.join, axis=1).str.strip()
+
+
+def budget_and_spend_by_priority(*, session: Session, area: str, year: int, audience: Audience, priority: str | None = None) -> pd.DataFrame:
+    """Budget and spend for a financial year by plan priority; spend with no priority, and budget not assigned to one, as their own rows."""
+    spend = (
+        _spend_apportioned()
+        .where(
+            Spend.area_id == area,
+            Spend.financial_year == year,
+            _visible(Spend, audience),
+            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
+        )
+        .subquery()
+    )
+    spend_by = _frame(
+        session,
+        select(
+            spend.c.served_priority_id.label("priority_id"),
+            func.sum(spend.c.x100).label("spend_x100"),
+            func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label("spend_illustrative"),
+            func.aggregate_strings(spend.c.source_id + literal("|") + spend.c.source_section, CITATION_SEP).label("spend_citations"),
+        ).group_by(spend.c.served_priority_id),
+    )
+    budget_by = _frame(
+        session,
+        select(
+            Budget.priority_id,
+            func.sum(Budget.amount_pence).label("budget_pence"),
+            _is_illustrative(Budget).label("budget_illustrative"),
+            _citations(Budget).label("budget_citations"),
+        )
+        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience))
+        .group_by(Budget.priority_id),
+    )
+    # Spend with no priority and budget with no priority are different findings: keep them on separate rows.
+    spend_by["priority_id"] = spend_by["priority_id"].fillna(NOT_LINKED)
+    budget_by["priority_id"] = budget_by["priority_id"].fillna(NOT_ASSIGNED)
+    names = priorities(session=session, area=area)[["id", "name", "plan", "position"]].rename(columns={"id": "priority_id", "name": "priority"})
+    frame = spend_by.merge(budget_by, on="priority_id", how="outer").merge(names, on="priority_id", how="left")
+    if priority:
+        frame = frame[frame["priority_id"] == priority]
+    frame["spend_pence"] = frame["spend_x100"].map(_pence_from_x100)
+    frame["budget_pence"] = frame["budget_pence"].fillna(0).astype("int64")
+    unlinked = frame["priority_id"].isin([NOT_LINKED, NOT_ASSIGNED])
+    frame.loc[unlinked, "priority"] = frame.loc[unlinked, "priority_id"]
+    frame.loc[unlinked, "priority_id"] = None
+    _combine_bases_and_citations(frame)
+    frame = frame.sort_values(["position", "priority"], na_position="last")
+    return frame[["priority_id", "priority", "plan", "budget_pence", "spend_pence", "budget_illustrative", "spend_illustrative", "illustrative", "citations"]].reset_index(drop=True)
+
+
+def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
+    """Budget and spend for a financial year by funding stream; spend whose stream is not stated as its own row."""
+    stream_id = func.coalesce(Spend.funding_stream_id, Agreement.funding_stream_id)
+    spend_by = _frame(
+        session,
+        select(
+            stream_id.label("funding_stream_id"),
+            func.sum(Spend.amount_pence).label("spend_pence"),
+            _is_illustrative(Spend).label("spend_illustrative"),
+            _citations(Spend).label("spend_citations"),
+        )
+        .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
+        .where(Spend.area_id == area, Spend.financial_year == year, _visible(Spend, audience), or_(Agreement.id.is_(None), _visible(Agreement, audience)))
+        .group_by(stream_id),
+    )
+    budget_by = _frame(
+        session,
+        select(
+            Budget.funding_stream_id,
+            func.sum(Budget.amount_pence).label("budget_pence"),
+            _is_illustrative(Budget).label("budget_illustrative"),
+            _citations(Budget).label("budget_citations"),
+        )
+        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience))
+        .group_by(Budget.funding_stream_id),
+    )
+    streams = _frame(session, select(FundingStream.id.label("funding_stream_id"), FundingStream.name.label("funding_stream"), FundingStream.funder).where(FundingStream.area_id == area))
+    frame = spend_by.merge(budget_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
+    frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
+    frame["budget_pence"] = frame["budget_pence"].fillna(0).astype("int64")
+    frame["spend_pence"] = frame["spend_pence"].fillna(0).astype("int64")
+    _combine_bases_and_citations(frame)
+    frame = frame.sort_values("budget_pence", ascending=False)
+    return frame[["funding_stream_id", "funding_stream", "funder", "budget_pence", "spend_pence", "budget_illustrative", "spend_illustrative", "illustrative", "citations"]].reset_index(drop=True)
+
+
+def money_flow(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
+    """Spend in a financial year from funding stream to priority to provider: one row per path, with its amount."""
+    spend = (
+        _spend_apportioned()
+        .where(Spend.area_id == area, Spend.financial_year == year, _visible(Spend, audience), or_(Agreement.id.is_(None), _visible(Agreement, audience)))
+        .add_columns(
+            func.coalesce(Spend.funding_stream_id, Agreement.funding_stream_id).label("stream_id"),
+            Agreement.provider_id.label("provider_id"),
+            Agreement.title.label("agreement"),
+        )
+        .subquery()
+    )
+    query = (
+        select(
+            func.coalesce(FundingStream.name, NO_STREAM).label("funding_stream"),
+            func.coalesce(Priority.name, NOT_LINKED).label("priority"),
+            func.coalesce(Provider.name, case((spend.c.agreement.is_(None), "Grants and other payments"), else_=NO_PROVIDER)).label("provider"),
+            func.sum(spend.c.x100).label("x100"),
+            func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label("illustrative"),
+        )
+        .select_from(spend)
+        .outerjoin(FundingStream, FundingStream.id == spend.c.stream_id)
+        .outerjoin(Priority, Priority.id == spend.c.served_priority_id)
+        .outerjoin(Provider, Provider.id == spend.c.provider_id)
+        .group_by("funding_stream", "priority", "provider")
+    )
+    frame = _frame(session, query)
+    frame["amount_pence"] = frame["x100"].map(_pence_from_x100)
+    frame["illustrative"] = frame["illustrative"].astype(bool)
+    return frame.drop(columns="x100").sort_values("amount_pence", ascending=False).reset_index(drop=True)
+
+
+def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+    """Every agreement in the area with its provider, funding stream, dates, options and values."""
+    reprocurement = (
+        select(func.min(Milestone.on))
+        .where(Milestone.agreement_id == Agreement.id, Milestone.kind == "reprocurement", _visible(Milestone, audience))
+        .scalar_subquery()
+    )
+    amendments = select(func.count()).where(Amendment.agreement_id == Agreement.id, _visible(Amendment, audience)).scalar_subquery()
+    query = (
+        select(
+            Agreement.id,
+            Agreement.title,
+            Agreement.kind,
+            func.coalesce(Provider.name, NO_PROVIDER).label("provider"),
+            func.coalesce(FundingStream.name, NO_STREAM).label("funding_stream"),
+            Agreement.procurement_route,
+            Agreement.start_date,
+            Agreement.start_precision,
+            Agreement.original_end_date,
+            Agreement.current_end_date,
+            Agreement.end_precision,
+            Agreement.latest_end_date,
+            Agreement.extension_options_available,
+            Agreement.extension_options_used,
+            Agreement.annual_value_pence,
+            Agreement.total_value_pence,
+            Agreement.status,
+            Agreement.basis,
+            Agreement.basis_note,
+            Agreement.illustrative_fields,
+            reprocurement.label("reprocurement_recorded_on"),
+            amendments.label("amendments"),
+            _citation(Agreement).label("citations"),
+        )
+        .outerjoin(Provider, Agreement.provider_id == Provider.id)
+        .outerjoin(FundingStream, Agreement.funding_stream_id == FundingStream.id)
+        .where(Agreement.area_id == area, _visible(Agreement, audience))
+        .order_by(Agreement.current_end_date.is_(None), Agreement.current_end_date, Agreement.title)
+    )
+    return _frame(session, query)
+
+
+def amendments(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+    """Extensions, variations and terminations of the area's agreements."""
+    query = (
+        select(
+            Amendment.id,
+            Amendment.agreement_id,
+            Agreement.title.label("agreement"),
+            Amendment.kind,
+            Amendment.agreed_on,
+            Amendment.previous_end_date,
+            Amendment.new_end_date,
+            Amendment.value_change_pence,
+            Amendment.rationale,
+            Amendment.basis,
+            _citation(Amendment).label("citations"),
+        )
+        .join(Agreement, Amendment.agreement_id == Agreement.id)
+        .where(Agreement.area_id == area, _visible(Amendment, audience), _visible(Agreement, audience))
+        .order_by(func.coalesce(Amendment.agreed_on, Amendment.previous_end_date))
+    )
+    return _frame(session, query)
+
+
+def milestones(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+    """Dated steps, such as re-procurement, of the area's agreements."""
+    query = (
+        select(Milestone.id, Milestone.agreement_id, Agreement.title.label("agreement"), Milestone.on, Milestone.kind, Milestone.title, Milestone.basis, _citation(Milestone).label("citations"))
+        .join(Agreement, Milestone.agreement_id == Agreement.id)
+        .where(Agreement.area_id == area, _visible(Milestone, audience), _visible(Agreement, audience))
+        .order_by(Milestone.on)
+    )
+    return _frame(session, query)
+
+
+def observations(*, session: Session, area: str, audience: Audience, measure: str | None = None) -> pd.DataFrame:
+    """Measure values in the area, oldest period first, with targets and breakdowns."""
+    query = (
+        select(
+            Observation.id,
+            Observation.measure_id,
+            Measure.name.label("measure"),
+            Measure.unit,
+            Measure.higher_is_better,
+            Measure.counts_people,
+            func.coalesce(Agreement.title, "Whole area").label("agreement"),
+            func.coalesce(Provider.name, NO_PROVIDER).label("provider"),
+            Observation.period_start,
+            Observation.period_end,
+            Observation.financial_year,
+            Observation.quarter,
+            Observation.value,
+            Observation.value_statement,
+            Observation.target,
+            Observation.target_basis,
+            Observation.dimension,
+            Observation.dimension_value,
+            Observation.basis,
+            Observation.basis_note,
+            _citation(Observation).label("citations"),
+        )
+        .join(Measure, Observation.measure_id == Measure.id)
+        .outerjoin(Agreement, Observation.agreement_id == Agreement.id)
+        .outerjoin(Provider, Agreement.provider_id == Provider.id)
+        .where(Observation.area_id == area, _visible(Observation, audience), or_(Agreement.id.is_(None), _visible(Agreement, audience)))
+        .order_by(Measure.name, Observation.period_start, Observation.period_end.desc(), Observation.dimension_value)
+    )
+    if measure:
+        query = query.where(Observation.measure_id == measure)
+    frame = _frame(session, query)
+    frame["period"] = [
+        Period(start, end, None if pd.isna(year) else int(year), None if pd.isna(quarter) else int(quarter)).label
+        for start, end, year, quarter in zip(frame["period_start"], frame["period_end"], frame["financial_year"], frame["quarter"], strict=True)
+    ]
+    return frame
+
+
+def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+    """Spend per unit of each counted measure, where an agreement's spend and a full year's count are both known.
+
+    A full year's count is a stated annual figure (not an average), else the sum of four quarters.
+    """
+    spend = (
+        select(
+            Spend.agreement_id,
+            Spend.financial_year,
+            func.sum(Spend.amount_pence).label("spend_pence"),
+            _is_illustrative(Spend).label("spend_illustrative"),
+            _citations(Spend).label("spend_citations"),
+        )
+        .where(Spend.area_id == area, Spend.agreement_id.is_not(None), _visible(Spend, audience))
+        .group_by(Spend.agreement_id, Spend.financial_year)
+        .subquery()
+    )
+    full_year = and_(Observation.quarter.is_(None), Observation.financial_year.is_not(None), ~Observation.value_statement.like("average%"))
+    counted = and_(Measure.unit == "count", Observation.dimension == "", Observation.agreement_id.is_not(None), _visible(Observation, audience))
+    annual = (
+        select(
+            Observation.agreement_id,
+            Observation.measure_id,
+            Observation.financial_year,
+            func.sum(Observation.value).label("units"),
+            func.count().label("periods"),
+            func.max(case((full_year, 1), else_=0)).label("stated_annually"),
+            _is_illustrative(Observation).label("units_illustrative"),
+            _citations(Observation).label("units_citations"),
+        )
+        .join(Measure, Observation.measure_id == Measure.id)
+        .where(counted, or_(full_year, Observation.quarter.is_not(None)))
+        .group_by(Observation.agreement_id, Observation.measure_id, Observation.financial_year, full_year)
+        .subquery()
+    )
+    query = (
+        select(
+            Agreement.title.label("agreement"),
+            Measure.name.label("measure"),
+            annual.c.financial_year,
+            spend.c.spend_pence,
+            annual.c.units,
+            annual.c.stated_annually,
+            annual.c.periods,
+            spend.c.spend_illustrative,
+            annual.c.units_illustrative,
+            spend.c.spend_citations,
+            annual.c.units_citations,
+        )
+        .join(spend, and_(spend.c.agreement_id == annual.c.agreement_id, spend.c.financial_year == annual.c.financial_year))
+        .join(Agreement, Agreement.id == annual.c.agreement_id)
+        .join(Measure, Measure.id == annual.c.measure_id)
+        .where(Agreement.area_id == area, _visible(Agreement, audience), or_(annual.c.stated_annually == 1, annual.c.periods == 4))
+        .order_by(Agreement.title, Measure.name, annual.c.financial_year, annual.c.stated_annually.desc())
+    )
+    frame = _frame(session, query)
+    # Prefer the stated annual count over a sum of quarters for the same year.
+    frame = frame.drop_duplicates(["agreement", "measure", "financial_year"], keep="first")
+    frame["cost_per_unit_pence"] = (frame["spend_pence"] / frame["units"]).round().astype("int64")
+    frame["illustrative"] = frame[["spend_illustrative", "units_illustrative"]].max(axis=1).astype(bool)
+    frame["citations"] = frame["spend_citations"] + CITATION_SEP + frame["units_citations"]
+    return frame.drop(columns=["spend_illustrative", "units_illustrative", "spend_citations", "units_citations", "periods"]).reset_index(drop=True)
+
+
+def renewals(*, session: Session, area: str, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12) -> pd.DataFrame:
+    """The area's agreements with, relative to the as-at date: a warning (red, amber, ok, ended, planned,
+    undated), months to the current end, extension options left, and the decision that falls due."""
+    frame = agreements(session=session, area=area, audience=audience)
+    red_by, amber_by = add_months(as_at, red_months), add_months(as_at, amber_months)
+
+    def warning(row) -> str:
+        end = row.current_end_date
+        if row.status == "planned":
+            return "planned"
+        if end is None or pd.isna(end):
+            return "ended" if row.status == "ended" else "undated"
+        if end < as_at or (row.start_date is not None and not pd.isna(row.start_date) and row.start_date > as_at):
+            return "ended" if end < as_at else "planned"
+        return "red" if end < red_by else "amber" if end < amber_by else "ok"
+
+    def remaining(row) -> int | None:
+        if pd.isna(row.extension_options_available):
+            return None
+        return max(int(row.extension_options_available) - int(row.extension_options_used), 0)
+
+    def next_step(row) -> str:
+        if row.warning == "planned":
+            return f"Planned to start {format_date(row.start_date, row.start_precision)}" if pd.notna(row.start_date) else "Planned; no start date published"
+        if row.warning == "ended":
+            return "Ended"
+        if row.warning == "undated":
+            return "No dates published: ask when it ends and what follows"
+        left = row.options_remaining
+        step = (
+            f"Extend ({left} option{'s' if left != 1 else ''} left) or re-procure" if left
+            else "No extension options left: re-procure or end" if left == 0
+            else "Extension options not published: re-procure, extend or end"
+        )
+        if pd.notna(row.reprocurement_recorded_on):
+            step += f"; re-procurement step recorded {format_date(row.reprocurement_recorded_on)}"
+        return step
+
+    frame["warning"] = [warning(r) for r in frame.itertuples()]
+    frame["months_to_end"] = [months_between(as_at, e) if pd.notna(e) else None for e in frame["current_end_date"]]
+    frame["options_remaining"] = pd.Series([remaining(r) for r in frame.itertuples()], index=frame.index, dtype="object")
+    frame["next_step"] = [next_step(r) for r in frame.itertuples()]
+    frame["start_text"] = [format_date(d, p) if pd.notna(d) else "not published" for d, p in zip(frame["start_date"], frame["start_precision"], strict=True)]
+    frame["end_text"] = [format_date(d, p) if pd.notna(d) else "not published" for d, p in zip(frame["current_end_date"], frame["end_precision"], strict=True)]
+    frame["latest_text"] = [format_date(d) if pd.notna(d) else "not published" for d in frame["latest_end_date"]]
+    frame["options_text"] = [
+        f"{u} of {int(a)}" if pd.notna(a) else (f"{u} (options available not published)" if u else "not published")
+        for u, a in zip(frame["extension_options_used"], frame["extension_options_available"], strict=True)
+    ]
+    frame["timing"] = [
+        {"red": "Ends within {r} months", "amber": "Ends within {a} months", "ok": "Runs beyond {a} months", "ended": "Ended", "planned": "Planned", "undated": "Dates not published"}[w].format(r=red_months, a=amber_months)
+        for w in frame["warning"]
+    ]
+    frame["label"] = [f"{t} ({p})" if p != NO_PROVIDER else t for t, p in zip(frame["title"], frame["provider"], strict=True)]
+    return frame

@@ -1,0 +1,52 @@
+"""Overview: for the chosen area and year, what is commissioned, what ends soon, where the money goes,
+and the few things a panel member should look at first."""
+
+import streamlit as st
+
+from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway
+from data_access.money import format_money
+from data_access.periods import fy_label
+from data_access.queries import NOT_LINKED
+from data_access.settings import get_settings
+from ui import filters, render
+from ui.audience import current_audience
+from ui.cache import cached
+
+f, audience, settings = filters.current(), current_audience(), get_settings()
+red, amber = settings.expiry_red_months, settings.expiry_amber_months
+st.title(f"Commissioning overview: {f.area_name}")
+st.caption(filters.as_at_caption(f))
+
+totals = cached("agreement_totals", area=f.area, as_at=f.as_at, audience=audience, red_months=red, amber_months=amber).iloc[0]
+unpublished = int(totals["value_not_published"])
+live = int(totals["live"])
+no_value_published = live > 0 and unpublished == live
+render.kpi_row([
+    ("Annual value of live agreements", "not published" if no_value_published else format_money(int(totals["annual_value_pence"])),
+     f"Sum of published annual values; {unpublished} live agreement(s) have no published value." if unpublished else "Sum of published annual values."),
+    ("Live agreements", f"{live}", "Contracts and grants running on the as-at date (undated ones count as running)."),
+    (f"Ending within {red} months", f"{int(totals['ending_within_red'])}", None),
+    (f"Ending within {amber} months", f"{int(totals['ending_within_amber'])}", None),
+])
+if unpublished:
+    st.caption(f"{unpublished} live agreement(s) have no published value, so the total above leaves them out.")
+
+st.header("Look at these first")
+attention = cached("attention_items", area=f.area, year=f.year, as_at=f.as_at, audience=audience, red_months=red, amber_months=amber)
+if attention.empty:
+    st.success("Nothing stands out in the figures for this area, year and date.")
+else:
+    for item in attention.head(6).itertuples():
+        st.markdown(f"- **{item.finding}.**  \n  *Question to ask:* {item.question}")
+    render.sources_footer(attention["citations"])
+
+st.header(f"Spend by Plan priority, {fy_label(f.year)}")
+by_priority = cached("budget_and_spend_by_priority", area=f.area, year=f.year, audience=audience)
+render.chart(
+    budget_and_spend_figure(by_priority, category="priority", title=f"Budget and spend by priority, {f.area_name}, {fy_label(f.year)}"),
+    alt=f"Bar chart of budget and spend by Police and Crime Plan priority for {f.area_name}, {fy_label(f.year)}.",
+    takeaway=budget_and_spend_takeaway(by_priority, category="priority", unlinked=NOT_LINKED),
+    data=render.money_columns(by_priority, {"budget_pence": "Budget", "spend_pence": "Spend"}).assign(Illustrative=by_priority["illustrative"].map({True: "illustrative", False: ""})),
+    columns={"priority": "Priority", "plan": "Plan", "Budget": "Budget", "Spend": "Spend", "Illustrative": "Basis"},
+    key="overview_priority_chart",
+)

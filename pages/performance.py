@@ -1,0 +1,69 @@
+"""Provider performance: are commissioned services delivering? Each measure per period against its target,
+breakdowns such as referrals by source, and cost per referral where spend and referrals are both known."""
+
+import streamlit as st
+
+from charts.performance import breakdown_figure, breakdown_takeaway, measure_takeaway, measure_trend_figure, value_text
+from data_access.money import format_money
+from data_access.periods import fy_label
+from ui import filters, render
+from ui.audience import current_audience
+from ui.cache import cached
+
+f, audience = filters.current(), current_audience()
+st.title(f"Provider performance: {f.area_name}")
+
+observations = cached("observations", area=f.area, audience=audience)
+if observations.empty:
+    st.info(f"No performance figures are published for {f.area_name}. Ask which measures the Commissioner receives for each service.")
+    st.stop()
+
+plain = observations[observations["dimension"] == ""]
+stated = plain[(plain["basis"] != "illustrative") & plain["quarter"].isna()]
+st.header("Figures as published")
+st.caption("Each figure as the source states it, with the period it covers.")
+render.table(stated.assign(shown=[value_text(v, u) for v, u in zip(stated["value"], stated["unit"], strict=True)]),
+             {"measure": "Measure", "shown": "Value", "value_statement": "As stated", "period": "Period", "agreement": "Service", "provider": "Provider"},
+             key="performance_published")
+render.sources_footer(stated["citations"])
+
+series_list = [(key, s) for key, s in plain[plain["quarter"].notna()].groupby(["measure", "agreement"], sort=False)]
+if series_list:
+    st.header("Per quarter against target")
+for (measure, agreement), series in series_list:
+    render.chart(
+        measure_trend_figure(series, title=f"{measure}: {agreement}"),
+        alt=f"Bar chart of {measure.lower()} per quarter for {agreement}, with the target marked.",
+        takeaway=measure_takeaway(series),
+        data=series.assign(target_shown=series["target"].map(lambda t: f"{t:g}" if t == t else "none set")),
+        columns={"period": "Quarter", "value": "Value", "target_shown": "Target", "basis": "Basis", "basis_note": "Note"},
+        key=f"performance_{series['measure_id'].iloc[0]}_{agreement}",
+    )
+
+breakdowns = observations[observations["dimension"] != ""]
+if not breakdowns.empty:
+    st.header("Breakdowns")
+for (measure, dimension, period), parts in breakdowns.groupby(["measure", "dimension", "period"], sort=False):
+    render.chart(
+        breakdown_figure(parts, title=f"{measure}, {period}"),
+        alt=f"Bar chart of {measure.lower()} by {dimension}, {period}.",
+        takeaway=breakdown_takeaway(parts),
+        data=parts,
+        columns={"dimension_value": dimension.capitalize(), "value": "Value", "agreement": "Service", "basis": "Basis"},
+        key=f"performance_breakdown_{parts['measure_id'].iloc[0]}_{dimension}",
+    )
+
+st.header("Cost per unit")
+costs = cached("cost_per_unit", area=f.area, audience=audience)
+if costs.empty:
+    st.info("Cost per referral needs a service's spend and its referrals for the same year; no service here has both.")
+else:
+    costs = costs.assign(
+        year=costs["financial_year"].map(fy_label),
+        spend=costs["spend_pence"].map(format_money),
+        per_unit=costs["cost_per_unit_pence"].map(format_money),
+        units_shown=costs["units"].map(lambda u: f"{u:,.0f}"),
+        basis=costs["illustrative"].map({True: "illustrative", False: ""}),
+    )
+    render.table(costs, {"agreement": "Service", "measure": "Per", "year": "Year", "spend": "Spend", "units_shown": "Number", "per_unit": "Cost each", "basis": "Basis"}, key="performance_costs")
+    render.sources_footer(costs["citations"], illustrative=bool(costs["illustrative"].any()))

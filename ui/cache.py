@@ -1,0 +1,47 @@
+"""The one place for caching. The engine is shared by every session; query results are cached per
+arguments, and every query takes the audience, so one audience's results never serve another."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from data_access import flags, queries
+from data_access.db import open_store
+
+QUERY_TTL_SECONDS = 300
+
+# Only these may be called through `cached`; the name is part of the cache key.
+_QUERIES = {
+    name: getattr(module, name)
+    for module, names in (
+        (queries, ["areas", "sources", "default_as_at", "financial_years", "default_financial_year", "priorities", "agreement_totals",
+                   "budget_and_spend_by_priority", "budget_and_spend_by_funding_stream", "money_flow", "renewals", "amendments",
+                   "milestones", "observations", "cost_per_unit"]),
+        (flags, ["attention_items"]),
+    )
+    for name in names
+}
+
+
+@st.cache_resource(show_spinner="Opening the store…")
+def engine() -> Engine:
+    """The store's engine, migrated and (on first start) filled with the sample data."""
+    return open_store()
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def _run(name: str, arguments: tuple[tuple[str, Any], ...]) -> Any:
+    with Session(engine()) as session:
+        return _QUERIES[name](session=session, **dict(arguments))
+
+
+def cached(name: str, **arguments: Any) -> Any:
+    """Run query `name` with keyword `arguments` (including `audience` where it takes one), cached."""
+    result = _run(name, tuple(sorted(arguments.items())))
+    # Callers may add columns for display; never let that touch the cached object.
+    return result.copy() if isinstance(result, pd.DataFrame) else result

@@ -1,0 +1,147 @@
+"""The shared filters (area, financial year, plan priority, as-at date), kept in the URL so that a link
+to an exact view can go in a meeting agenda.
+
+Rendered once per run by `dashboard.py`, before the page; a page reads them with `current()`.
+A widget's own state wins over the URL within a session; the URL seeds it on a fresh visit, and a
+value in the URL that is not valid gets a message naming it and the default instead.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+from datetime import date
+
+import streamlit as st
+
+from data_access.periods import format_date, fy_label, parse_fy
+from ui.audience import current_audience
+from ui.cache import cached
+
+_STATE_KEY = "_current_filters"
+DEEP_LINK_KEY = "_deep_link_before_navigation"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The view a page is asked to show."""
+
+    area: str
+    area_name: str
+    year: int
+    as_at: date
+    as_at_reason: str
+    priority: str | None
+    priority_name: str | None
+
+
+def _year_param(year: int) -> str:
+    return fy_label(year).replace("/", "-")  # 2016-17: a slash would be escaped in the link
+
+
+def _seed_from_url(key: str, param: str, parse, problems: list[str], what: str) -> None:
+    """Put the URL's value for `param` into the widget state `key`, unless the widget already has one."""
+    if key in st.session_state or param not in st.query_params:
+        return
+    raw = st.query_params[param]
+    try:
+        st.session_state[key] = parse(raw)
+    except (ValueError, KeyError):
+        problems.append(f"The link's {param} “{raw}” is not {what}; showing the default instead.")
+
+
+def _reset_dependent() -> None:
+    # A different area has different years, priorities and latest figures: drop choices made for the old one.
+    for key in ("filter_year", "filter_as_at", "filter_priority"):
+        st.session_state.pop(key, None)
+
+
+def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters:
+    """Draw the filters the current page uses in the sidebar, sync them with the URL, and remember them for `current()`."""
+    audience = current_audience()
+    problems: list[str] = []
+    areas = cached("areas")
+    names = dict(zip(areas["id"], areas["name"], strict=True))
+
+    def parse_area(raw: str) -> str:
+        if raw not in names:
+            raise KeyError(raw)
+        return raw
+
+    _seed_from_url("filter_area", "area", parse_area, problems, f"an area in this store ({', '.join(names)})")
+    area = st.sidebar.selectbox("Policing area", list(names), format_func=names.get, key="filter_area", on_change=_reset_dependent)
+
+    default_as_at, reason = cached("default_as_at", area=area, today=date.today())
+    as_at = default_as_at
+    if with_as_at:
+        _seed_from_url("filter_as_at", "as_at", date.fromisoformat, problems, "a date written like 2018-09-14")
+        st.session_state.setdefault("filter_as_at", default_as_at)
+        as_at = st.sidebar.date_input("As at", key="filter_as_at", format="DD/MM/YYYY",
+                                      help="Renewal warnings and live agreements are judged on this date: set it to the meeting date.")
+        if as_at != default_as_at:
+            reason = "the date chosen"
+
+    years = cached("financial_years", area=area, audience=audience)
+    default_year = cached("default_financial_year", area=area, audience=audience, as_at=as_at)
+    year = default_year
+    if with_year:
+        options = sorted(set(years) | {default_year})
+
+        def parse_year(raw: str) -> int:
+            value = parse_fy(raw)
+            if value not in options:
+                raise ValueError(raw)
+            return value
+
+        _seed_from_url("filter_year", "year", parse_year, problems, f"a financial year with figures here ({', '.join(fy_label(y) for y in options)})")
+        if st.session_state.get("filter_year") not in options:
+            st.session_state["filter_year"] = default_year
+        year = st.sidebar.selectbox("Financial year", options, format_func=fy_label, key="filter_year")
+
+    priority = priority_name = None
+    if with_priority:
+        plan_priorities = cached("priorities", area=area)
+        labels = {None: "All priorities", **{r.id: f"{r.name} ({r.plan})" for r in plan_priorities.itertuples()}}
+
+        def parse_priority(raw: str) -> str:
+            if raw not in labels:
+                raise KeyError(raw)
+            return raw
+
+        _seed_from_url("filter_priority", "priority", parse_priority, problems, "a priority of this area's plans")
+        if st.session_state.get("filter_priority") not in labels:
+            st.session_state["filter_priority"] = None
+        priority = st.sidebar.selectbox("Plan priority", list(labels), format_func=labels.get, key="filter_priority")
+        priority_name = labels[priority] if priority else None
+
+    st.query_params.from_dict(
+        {"area": area}
+        | ({"year": _year_param(year)} if with_year else {})
+        | ({"as_at": as_at.isoformat()} if with_as_at else {})
+        | ({"priority": priority} if priority else {})
+    )
+    for problem in problems:
+        st.warning(problem, icon="⚠️")
+    filters = Filters(area, names[area], year, as_at, reason, priority, priority_name)
+    st.session_state[_STATE_KEY] = filters
+    return filters
+
+
+def current() -> Filters:
+    """The filters the entry point drew for this session.
+
+    Until some session has run `st.navigation`, Streamlit's legacy discovery of the `pages/` folder
+    answers a deep link by running the page without `dashboard.py`. Such a page is sent through the
+    entry point, which then forwards to it with the link's query intact.
+    """
+    if _STATE_KEY not in st.session_state:
+        page_file = Path(inspect.stack()[1].filename).name
+        st.session_state[DEEP_LINK_KEY] = (page_file, st.query_params.to_dict())
+        st.switch_page("dashboard.py")
+    return st.session_state[_STATE_KEY]
+
+
+def as_at_caption(filters: Filters) -> str:
+    """'As at 14 September 2018: the date of the latest figures for this area (…)'."""
+    return f"As at {format_date(filters.as_at)}: {filters.as_at_reason}."

@@ -1,0 +1,74 @@
+"""Shared pieces of a page: KPI row, a chart with its text alternative and table, and the sources beneath."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from data_access.money import format_money
+from data_access.periods import format_date
+from data_access.queries import CITATION_SEP
+from ui.cache import cached
+
+ILLUSTRATIVE_NOTE = (
+    "Figures marked *illustrative* are not in any published source: they were made up so this view can show "
+    "something, and must not be quoted as fact."
+)
+
+
+def kpi_row(items: list[tuple[str, str, str | None]]) -> None:
+    """Headline figures side by side: (label, value, help)."""
+    for column, (label, value, help_text) in zip(st.columns(len(items)), items, strict=True):
+        column.metric(label, value, help=help_text)
+
+
+def money_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """A copy with pence columns written as money (£1,037,415) under readable names; blank means not published."""
+    shown = frame.copy()
+    for column, title in columns.items():
+        shown[title] = [format_money(int(v)) if pd.notna(v) else "not published" for v in shown[column]]
+    return shown
+
+
+def short_date(day) -> str:
+    """31/03/2019 for a table column; 'not stated' where the source gives none."""
+    return day.strftime("%d/%m/%Y") if pd.notna(day) and day else "not stated"
+
+
+def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> None:
+    """A plain table of `columns` (source name -> heading), in that order."""
+    st.dataframe(frame[list(columns)].rename(columns=columns), hide_index=True, width="stretch", key=key)
+
+
+def chart(fig: go.Figure, *, alt: str, takeaway: str, data: pd.DataFrame, columns: dict[str, str], key: str) -> None:
+    """The takeaway in words, the chart with its alt text, the same numbers as a table, and their sources."""
+    st.markdown(f"**{takeaway}**")
+    st.plotly_chart(fig, alt=f"{alt} {takeaway}", key=key, config={"displaylogo": False, "responsive": True})
+    with st.expander("The numbers in this chart"):
+        table(data, columns, key=f"{key}_table")
+    sources_footer(data["citations"] if "citations" in data else [], illustrative="illustrative" in data and bool(data["illustrative"].any()))
+
+
+def sources_footer(citations: Iterable[str], *, illustrative: bool = False) -> None:
+    """'Sources:' with each document's title, publisher and date, and the sections cited."""
+    sections: dict[str, list[str]] = {}
+    for text in citations:
+        for pair in str(text or "").split(CITATION_SEP):
+            if "|" in pair:
+                source_id, section = pair.split("|", 1)
+                sections.setdefault(source_id, [])
+                if section not in sections[source_id]:
+                    sections[source_id].append(section)
+    if not sections:
+        return
+    documents = cached("sources").set_index("id")
+    lines = []
+    for source_id, cited in sections.items():
+        doc = documents.loc[source_id]
+        lines.append(f"- {doc['title']}, {doc['publisher']}, {format_date(doc['published'], doc['published_precision'])}: {'; '.join(cited)}")
+    st.caption("**Sources**\n" + "\n".join(lines))
+    if illustrative:
+        st.caption(ILLUSTRATIVE_NOTE)
