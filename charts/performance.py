@@ -7,7 +7,6 @@ import plotly.graph_objects as go
 
 from charts.palette import BLACK, BLUE, ILLUSTRATIVE_PATTERN, SKY_BLUE, base_layout
 
-
 PERCENT_UNITS = ("percent", "share")
 
 
@@ -22,19 +21,33 @@ def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
     labels = [f"{p}<br>(illustrative)" if b == "illustrative" else p for p, b in zip(series["period"], series["basis"], strict=True)]
     fig = go.Figure()
     fig.add_bar(
-        x=labels, y=series["value"], name=series["measure"].iloc[0] if len(series) else "Value",
-        marker={"color": [SKY_BLUE if b == "illustrative" else BLUE for b in series["basis"]],
-                "pattern": {"shape": [ILLUSTRATIVE_PATTERN if b == "illustrative" else "" for b in series["basis"]], "fgcolor": "#FFFFFF", "fillmode": "overlay"}},
-        text=[value_text(v, unit) for v in series["value"]], textposition="outside",
+        x=labels,
+        y=series["value"],
+        name=series["measure"].iloc[0] if len(series) else "Value",
+        marker={
+            "color": [SKY_BLUE if b == "illustrative" else BLUE for b in series["basis"]],
+            "pattern": {
+                "shape": [ILLUSTRATIVE_PATTERN if b == "illustrative" else "" for b in series["basis"]],
+                "fgcolor": "#FFFFFF",
+                "fillmode": "overlay",
+            },
+        },
+        text=[value_text(v, unit) for v in series["value"]],
+        textposition="outside",
         hovertemplate="%{x}: %{y:,}<extra></extra>",
     )
     if series["target"].notna().any():
         fig.add_scatter(
-            x=labels, y=series["target"], mode="markers", name="Target",
+            x=labels,
+            y=series["target"],
+            mode="markers",
+            name="Target",
             marker={"symbol": "line-ew", "size": 40, "line": {"width": 4, "color": BLACK}},
             hovertemplate="Target: %{y:,}<extra></extra>",
         )
-    fig.update_yaxes(title_text="Per cent" if unit in PERCENT_UNITS else "Number", rangemode="tozero", ticksuffix="%" if unit in PERCENT_UNITS else "")
+    fig.update_yaxes(
+        title_text="Per cent" if unit in PERCENT_UNITS else "Number", rangemode="tozero", ticksuffix="%" if unit in PERCENT_UNITS else ""
+    )
     fig.update_layout(bargap=0.35)
     return base_layout(fig, title=title)
 
@@ -64,8 +77,12 @@ def breakdown_figure(parts: pd.DataFrame, *, title: str) -> go.Figure:
     unit = rows["unit"].iloc[0] if len(rows) else "percent"
     fig = go.Figure(
         go.Bar(
-            y=rows["dimension_value"], x=rows["value"], orientation="h", marker={"color": BLUE},
-            text=[value_text(v, unit) for v in rows["value"]], textposition="outside",
+            y=rows["dimension_value"],
+            x=rows["value"],
+            orientation="h",
+            marker={"color": BLUE},
+            text=[value_text(v, unit) for v in rows["value"]],
+            textposition="outside",
             hovertemplate="%{y}: %{x}<extra></extra>",
         )
     )

@@ -20,7 +20,16 @@ WARNING_STYLE = {
 }
 
 
-def renewal_timeline_figure(renewals: pd.DataFrame, amendments: pd.DataFrame, milestones: pd.DataFrame, *, as_at: date, red_months: int, amber_months: int, title: str) -> go.Figure:
+def renewal_timeline_figure(
+    renewals: pd.DataFrame,
+    amendments: pd.DataFrame,
+    milestones: pd.DataFrame,
+    *,
+    as_at: date,
+    red_months: int,
+    amber_months: int,
+    title: str,
+) -> go.Figure:
     """Each agreement as a bar from start to current end, a dashed runway to its latest possible end,
     amendments (diamonds) and re-procurement steps (triangles), and a line at the as-at date."""
     fig = go.Figure()
@@ -32,39 +41,75 @@ def renewal_timeline_figure(renewals: pd.DataFrame, amendments: pd.DataFrame, mi
         start = row.start_date if pd.notna(row.start_date) else None
         end = row.current_end_date if pd.notna(row.current_end_date) else None
         label = row.label
-        hover = f"<b>{row.title}</b><br>{row.timing}<br>Start: {row.start_text}<br>Current end: {row.end_text}<br>Latest possible end: {row.latest_text}<br>Options used: {row.options_text}<extra></extra>"
+        hover = (
+            f"<b>{row.title}</b><br>{row.timing}<br>Start: {row.start_text}<br>Current end: {row.end_text}"
+            f"<br>Latest possible end: {row.latest_text}<br>Options used: {row.options_text}<extra></extra>"
+        )
         if start and end:
             xs = [start, end]
         else:
             xs = [start or end]
         fig.add_scatter(
-            x=xs, y=[label] * len(xs), mode="lines+markers" if len(xs) == 2 else "markers",
-            line={"color": colour, "width": 16}, marker={"color": colour, "size": 16, "symbol": "square"},
-            name=legend, legendgroup=row.warning, showlegend=row.warning not in shown, hovertemplate=hover,
+            x=xs,
+            y=[label] * len(xs),
+            mode="lines+markers" if len(xs) == 2 else "markers",
+            line={"color": colour, "width": 16},
+            marker={"color": colour, "size": 16, "symbol": "square"},
+            name=legend,
+            legendgroup=row.warning,
+            showlegend=row.warning not in shown,
+            hovertemplate=hover,
         )
         shown.add(row.warning)
         latest = row.latest_end_date if pd.notna(row.latest_end_date) else None
         if end and latest and latest > end:
             fig.add_scatter(
-                x=[end, latest], y=[label, label], mode="lines", line={"color": colour, "width": 4, "dash": "dot"},
-                name="Extension options not yet used", legendgroup="runway", showlegend="runway" not in shown, hovertemplate=hover,
+                x=[end, latest],
+                y=[label, label],
+                mode="lines",
+                line={"color": colour, "width": 4, "dash": "dot"},
+                name="Extension options not yet used",
+                legendgroup="runway",
+                showlegend="runway" not in shown,
+                hovertemplate=hover,
             )
             shown.add("runway")
     for frame, symbol, name, when in (
-        (amendments, "diamond", "Amendment (extension or variation)", lambda r: r.agreed_on if pd.notna(r.agreed_on) else r.previous_end_date),
+        (
+            amendments,
+            "diamond",
+            "Amendment (extension or variation)",
+            lambda r: r.agreed_on if pd.notna(r.agreed_on) else r.previous_end_date,
+        ),
         (milestones, "triangle-up", "Re-procurement or decision step", lambda r: r.on),
     ):
-        points = [(when(r), renewals.loc[renewals["id"] == r.agreement_id, "label"].iloc[0], r) for r in frame.itertuples() if (renewals["id"] == r.agreement_id).any()]
+        points = [
+            (when(r), renewals.loc[renewals["id"] == r.agreement_id, "label"].iloc[0], r)
+            for r in frame.itertuples()
+            if (renewals["id"] == r.agreement_id).any()
+        ]
         points = [p for p in points if pd.notna(p[0])]
         if points:
             fig.add_scatter(
-                x=[p[0] for p in points], y=[p[1] for p in points], mode="markers", name=name,
+                x=[p[0] for p in points],
+                y=[p[1] for p in points],
+                mode="markers",
+                name=name,
                 marker={"symbol": symbol, "size": 15, "color": BLACK, "line": {"color": "white", "width": 1.5}},
                 hovertext=[f"{getattr(p[2], 'kind', '')}: {getattr(p[2], 'rationale', '') or getattr(p[2], 'title', '')}" for p in points],
                 hovertemplate="%{hovertext}<br>%{x|%d %B %Y}<extra></extra>",
             )
     fig.add_vline(x=pd.Timestamp(as_at).value / 1e6, line={"color": BLACK, "width": 2, "dash": "dash"})
-    fig.add_annotation(x=pd.Timestamp(as_at).value / 1e6, y=1.0, yref="paper", text=f"As at {format_date(as_at)}", showarrow=False, xanchor="left", yanchor="bottom", font={"size": 15})
+    fig.add_annotation(
+        x=pd.Timestamp(as_at).value / 1e6,
+        y=1.0,
+        yref="paper",
+        text=f"As at {format_date(as_at)}",
+        showarrow=False,
+        xanchor="left",
+        yanchor="bottom",
+        font={"size": 15},
+    )
     fig.update_yaxes(autorange="reversed", title_text=None)
     fig.update_xaxes(type="date", title_text=None)
     base_layout(fig, title=title, height=max(420, 200 + 48 * len(dated)))

@@ -20,7 +20,10 @@ def _label(name: str, budget_illustrative: bool, spend_illustrative: bool) -> st
 def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -> go.Figure:
     """Horizontal bars of budget and spend per category (priority or funding stream); illustrative bars hatched and labelled."""
     rows = frame.iloc[::-1]  # plotly draws the first category at the bottom
-    labels = [_label(str(n), bool(b), bool(s)) for n, b, s in zip(rows[category], rows["budget_illustrative"], rows["spend_illustrative"], strict=True)]
+    labels = [
+        _label(str(n), bool(b), bool(s))
+        for n, b, s in zip(rows[category], rows["budget_illustrative"], rows["spend_illustrative"], strict=True)
+    ]
     fig = go.Figure()
     for side, name, colour in (("budget", "Budget", BLUE), ("spend", "Spend", ORANGE)):
         illustrative = rows[f"{side}_illustrative"].astype(bool)
@@ -29,8 +32,18 @@ def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -
             x=rows[f"{side}_pence"] / 100,
             name=name,
             orientation="h",
-            marker={"color": colour, "pattern": {"shape": [ILLUSTRATIVE_PATTERN if i else "" for i in illustrative], "fgcolor": "#FFFFFF", "fillmode": "overlay"}},
-            text=[(format_money(int(v), short=True) + (" (illustrative)" if i else "")) if v else "" for v, i in zip(rows[f"{side}_pence"], illustrative, strict=True)],
+            marker={
+                "color": colour,
+                "pattern": {
+                    "shape": [ILLUSTRATIVE_PATTERN if i else "" for i in illustrative],
+                    "fgcolor": "#FFFFFF",
+                    "fillmode": "overlay",
+                },
+            },
+            text=[
+                (format_money(int(v), short=True) + (" (illustrative)" if i else "")) if v else ""
+                for v, i in zip(rows[f"{side}_pence"], illustrative, strict=True)
+            ],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{y}<br>" + name + ": £%{x:,.0f}<extra></extra>",
@@ -51,7 +64,8 @@ def budget_and_spend_takeaway(frame: pd.DataFrame, *, category: str, unlinked: s
     if spent == 0:
         return f"Budget of {format_money(budget)} is recorded, but no spend."
     top = frame.sort_values("spend_pence", ascending=False).iloc[0]
-    sentence = f"{top[category]} had the largest spend, {format_money(int(top['spend_pence']))} ({top['spend_pence'] / spent:.0%} of {format_money(spent)})."
+    share = top["spend_pence"] / spent
+    sentence = f"{top[category]} had the largest spend, {format_money(int(top['spend_pence']))} ({share:.0%} of {format_money(spent)})."
     if unlinked:
         loose = int(frame.loc[frame[category].astype(str).str.startswith(unlinked), "spend_pence"].sum())
         if loose:
@@ -68,8 +82,12 @@ def money_flow_figure(flows: pd.DataFrame, *, title: str) -> go.Figure:
     providers = list(dict.fromkeys(flows["provider"]))
     nodes = [f"{s} " for s in streams] + [f"{p}  " for p in priorities] + [f"{p}   " for p in providers]
     index = {name: i for i, name in enumerate(nodes)}  # trailing spaces keep a name used at two stages apart
-    first = flows.groupby(["funding_stream", "priority"], as_index=False, sort=False)[["amount_pence", "illustrative"]].agg({"amount_pence": "sum", "illustrative": "max"})
-    second = flows.groupby(["priority", "provider"], as_index=False, sort=False)[["amount_pence", "illustrative"]].agg({"amount_pence": "sum", "illustrative": "max"})
+    first = flows.groupby(["funding_stream", "priority"], as_index=False, sort=False)[["amount_pence", "illustrative"]].agg(
+        {"amount_pence": "sum", "illustrative": "max"}
+    )
+    second = flows.groupby(["priority", "provider"], as_index=False, sort=False)[["amount_pence", "illustrative"]].agg(
+        {"amount_pence": "sum", "illustrative": "max"}
+    )
     sources = [index[f"{s} "] for s in first["funding_stream"]] + [index[f"{p}  "] for p in second["priority"]]
     targets = [index[f"{p}  "] for p in first["priority"]] + [index[f"{p}   "] for p in second["provider"]]
     values = list(first["amount_pence"] / 100) + list(second["amount_pence"] / 100)

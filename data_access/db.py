@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, func, select, text
 from sqlmodel import Session, create_engine
 
+from alembic import command
 from data_access.models import Source
 from data_access.settings import PROJECT_ROOT, SAMPLE_DATA_DIR, get_settings
 

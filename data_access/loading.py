@@ -211,8 +211,8 @@ def read_folder(folder: Path, *, known_ids: dict[str, set] | None = None) -> tup
                     continue
                 row_problems: list[Problem] = []
 
-                def fail(column: str, value: str, rule: str, _line: int = line) -> None:
-                    row_problems.append(Problem(file_name, _line, column, value, rule))
+                def fail(column: str, value: str, rule: str, _line: int = line, _into: list = row_problems, _file: str = file_name) -> None:
+                    _into.append(Problem(_file, _line, column, value, rule))
 
                 values = _convert_row(model, raw, fail)
                 for column in model.__table__.columns:

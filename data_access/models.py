@@ -173,7 +173,9 @@ class Agreement(Cited, Restricted, table=True):
         _in("status", ("planned", "active", "ended"), "agreement_status"),
         _in("basis", BASES, "agreement_basis"),
         _in("visibility", VISIBILITIES, "agreement_visibility"),
-        CheckConstraint("current_end_date IS NULL OR start_date IS NULL OR current_end_date >= start_date", name="agreement_end_not_before_start"),
+        CheckConstraint(
+            "current_end_date IS NULL OR start_date IS NULL OR current_end_date >= start_date", name="agreement_end_not_before_start"
+        ),
         CheckConstraint("annual_value_pence IS NULL OR annual_value_pence >= 0", name="agreement_annual_value_not_negative"),
         CheckConstraint("total_value_pence IS NULL OR total_value_pence >= 0", name="agreement_total_value_not_negative"),
         CheckConstraint("extension_options_used >= 0", name="agreement_options_used_not_negative"),

@@ -112,8 +112,7 @@ def parse_period(text: str) -> Period:
         year = parse_fy(text)
     except ValueError:
         raise ValueError(
-            f"'{text}' is not a period: write a financial year (2017/18), "
-            "a quarter (Q1 2018/19) or a span (2016-04-01..2017-11-30)"
+            f"'{text}' is not a period: write a financial year (2017/18), a quarter (Q1 2018/19) or a span (2016-04-01..2017-11-30)"
         ) from None
     return Period(fy_start(year), fy_end(year), year)
 

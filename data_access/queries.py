@@ -99,8 +99,10 @@ def default_as_at(*, session: Session, area: str, today: date) -> tuple[date, st
 
 def financial_years(*, session: Session, area: str, audience: Audience) -> list[int]:
     """Financial years with budget or spend figures for the area, oldest first."""
-    years = select(Budget.financial_year).where(Budget.area_id == area, _visible(Budget, audience)).union(
-        select(Spend.financial_year).where(Spend.area_id == area, _visible(Spend, audience))
+    years = (
+        select(Budget.financial_year)
+        .where(Budget.area_id == area, _visible(Budget, audience))
+        .union(select(Spend.financial_year).where(Spend.area_id == area, _visible(Spend, audience)))
     )
     return sorted(session.execute(years).scalars())
 
@@ -131,7 +133,9 @@ def _live(as_at: date):
     )
 
 
-def agreement_totals(*, session: Session, area: str, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12) -> pd.DataFrame:
+def agreement_totals(
+    *, session: Session, area: str, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12
+) -> pd.DataFrame:
     """One row: live agreements, their published annual value, how many have no published value, how many end soon."""
     ends = Agreement.current_end_date
 
@@ -177,7 +181,9 @@ def _combine_bases_and_citations(frame: pd.DataFrame) -> None:
     frame["citations"] = frame[["spend_citations", "budget_citations"]].fillna("").agg(CITATION_SEP.join, axis=1).str.strip()
 
 
-def budget_and_spend_by_priority(*, session: Session, area: str, year: int, audience: Audience, priority: str | None = None) -> pd.DataFrame:
+def budget_and_spend_by_priority(
+    *, session: Session, area: str, year: int, audience: Audience, priority: str | None = None
+) -> pd.DataFrame:
     """Budget and spend for a financial year by plan priority; spend with no priority, and budget not assigned to one, as their own rows."""
     spend = (
         _spend_apportioned()
@@ -194,7 +200,9 @@ def budget_and_spend_by_priority(*, session: Session, area: str, year: int, audi
         select(
             spend.c.served_priority_id.label("priority_id"),
             func.sum(spend.c.x100).label("spend_x100"),
-            func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label("spend_illustrative"),
+            func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label(
+                "spend_illustrative"
+            ),
             func.aggregate_strings(spend.c.source_id + literal("|") + spend.c.source_section, CITATION_SEP).label("spend_citations"),
         ).group_by(spend.c.served_priority_id),
     )
@@ -212,7 +220,9 @@ def budget_and_spend_by_priority(*, session: Session, area: str, year: int, audi
     # Spend with no priority and budget with no priority are different findings: keep them on separate rows.
     spend_by["priority_id"] = spend_by["priority_id"].fillna(NOT_LINKED)
     budget_by["priority_id"] = budget_by["priority_id"].fillna(NOT_ASSIGNED)
-    names = priorities(session=session, area=area)[["id", "name", "plan", "position"]].rename(columns={"id": "priority_id", "name": "priority"})
+    names = priorities(session=session, area=area)[["id", "name", "plan", "position"]].rename(
+        columns={"id": "priority_id", "name": "priority"}
+    )
     frame = spend_by.merge(budget_by, on="priority_id", how="outer").merge(names, on="priority_id", how="left")
     if priority:
         frame = frame[frame["priority_id"] == priority]
@@ -223,7 +233,19 @@ def budget_and_spend_by_priority(*, session: Session, area: str, year: int, audi
     frame.loc[unlinked, "priority_id"] = None
     _combine_bases_and_citations(frame)
     frame = frame.sort_values(["position", "priority"], na_position="last")
-    return frame[["priority_id", "priority", "plan", "budget_pence", "spend_pence", "budget_illustrative", "spend_illustrative", "illustrative", "citations"]].reset_index(drop=True)
+    return frame[
+        [
+            "priority_id",
+            "priority",
+            "plan",
+            "budget_pence",
+            "spend_pence",
+            "budget_illustrative",
+            "spend_illustrative",
+            "illustrative",
+            "citations",
+        ]
+    ].reset_index(drop=True)
 
 
 def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
@@ -238,7 +260,12 @@ def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int
             _citations(Spend).label("spend_citations"),
         )
         .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
-        .where(Spend.area_id == area, Spend.financial_year == year, _visible(Spend, audience), or_(Agreement.id.is_(None), _visible(Agreement, audience)))
+        .where(
+            Spend.area_id == area,
+            Spend.financial_year == year,
+            _visible(Spend, audience),
+            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
+        )
         .group_by(stream_id),
     )
     budget_by = _frame(
@@ -252,21 +279,43 @@ def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int
         .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience))
         .group_by(Budget.funding_stream_id),
     )
-    streams = _frame(session, select(FundingStream.id.label("funding_stream_id"), FundingStream.name.label("funding_stream"), FundingStream.funder).where(FundingStream.area_id == area))
+    streams = _frame(
+        session,
+        select(FundingStream.id.label("funding_stream_id"), FundingStream.name.label("funding_stream"), FundingStream.funder).where(
+            FundingStream.area_id == area
+        ),
+    )
     frame = spend_by.merge(budget_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
     frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
     frame["budget_pence"] = frame["budget_pence"].fillna(0).astype("int64")
     frame["spend_pence"] = frame["spend_pence"].fillna(0).astype("int64")
     _combine_bases_and_citations(frame)
     frame = frame.sort_values("budget_pence", ascending=False)
-    return frame[["funding_stream_id", "funding_stream", "funder", "budget_pence", "spend_pence", "budget_illustrative", "spend_illustrative", "illustrative", "citations"]].reset_index(drop=True)
+    return frame[
+        [
+            "funding_stream_id",
+            "funding_stream",
+            "funder",
+            "budget_pence",
+            "spend_pence",
+            "budget_illustrative",
+            "spend_illustrative",
+            "illustrative",
+            "citations",
+        ]
+    ].reset_index(drop=True)
 
 
 def money_flow(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
     """Spend in a financial year from funding stream to priority to provider: one row per path, with its amount."""
     spend = (
         _spend_apportioned()
-        .where(Spend.area_id == area, Spend.financial_year == year, _visible(Spend, audience), or_(Agreement.id.is_(None), _visible(Agreement, audience)))
+        .where(
+            Spend.area_id == area,
+            Spend.financial_year == year,
+            _visible(Spend, audience),
+            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
+        )
         .add_columns(
             func.coalesce(Spend.funding_stream_id, Agreement.funding_stream_id).label("stream_id"),
             Agreement.provider_id.label("provider_id"),
@@ -278,9 +327,13 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
         select(
             func.coalesce(FundingStream.name, NO_STREAM).label("funding_stream"),
             func.coalesce(Priority.name, NOT_LINKED).label("priority"),
-            func.coalesce(Provider.name, case((spend.c.agreement.is_(None), "Grants and other payments"), else_=NO_PROVIDER)).label("provider"),
+            func.coalesce(Provider.name, case((spend.c.agreement.is_(None), "Grants and other payments"), else_=NO_PROVIDER)).label(
+                "provider"
+            ),
             func.sum(spend.c.x100).label("x100"),
-            func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label("illustrative"),
+            func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label(
+                "illustrative"
+            ),
         )
         .select_from(spend)
         .outerjoin(FundingStream, FundingStream.id == spend.c.stream_id)
@@ -362,7 +415,16 @@ def amendments(*, session: Session, area: str, audience: Audience) -> pd.DataFra
 def milestones(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
     """Dated steps, such as re-procurement, of the area's agreements."""
     query = (
-        select(Milestone.id, Milestone.agreement_id, Agreement.title.label("agreement"), Milestone.on, Milestone.kind, Milestone.title, Milestone.basis, _citation(Milestone).label("citations"))
+        select(
+            Milestone.id,
+            Milestone.agreement_id,
+            Agreement.title.label("agreement"),
+            Milestone.on,
+            Milestone.kind,
+            Milestone.title,
+            Milestone.basis,
+            _citation(Milestone).label("citations"),
+        )
         .join(Agreement, Milestone.agreement_id == Agreement.id)
         .where(Agreement.area_id == area, _visible(Milestone, audience), _visible(Agreement, audience))
         .order_by(Milestone.on)
@@ -407,7 +469,9 @@ def observations(*, session: Session, area: str, audience: Audience, measure: st
     frame = _frame(session, query)
     frame["period"] = [
         Period(start, end, None if pd.isna(year) else int(year), None if pd.isna(quarter) else int(quarter)).label
-        for start, end, year, quarter in zip(frame["period_start"], frame["period_end"], frame["financial_year"], frame["quarter"], strict=True)
+        for start, end, year, quarter in zip(
+            frame["period_start"], frame["period_end"], frame["financial_year"], frame["quarter"], strict=True
+        )
     ]
     return frame
 
@@ -430,7 +494,9 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
         .subquery()
     )
     full_year = and_(Observation.quarter.is_(None), Observation.financial_year.is_not(None), ~Observation.value_statement.like("average%"))
-    counted = and_(Measure.unit == "count", Observation.dimension == "", Observation.agreement_id.is_not(None), _visible(Observation, audience))
+    counted = and_(
+        Measure.unit == "count", Observation.dimension == "", Observation.agreement_id.is_not(None), _visible(Observation, audience)
+    )
     annual = (
         select(
             Observation.agreement_id,
@@ -473,7 +539,9 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
     frame["cost_per_unit_pence"] = (frame["spend_pence"] / frame["units"]).round().astype("int64")
     frame["illustrative"] = frame[["spend_illustrative", "units_illustrative"]].max(axis=1).astype(bool)
     frame["citations"] = frame["spend_citations"] + CITATION_SEP + frame["units_citations"]
-    return frame.drop(columns=["spend_illustrative", "units_illustrative", "spend_citations", "units_citations", "periods"]).reset_index(drop=True)
+    return frame.drop(columns=["spend_illustrative", "units_illustrative", "spend_citations", "units_citations", "periods"]).reset_index(
+        drop=True
+    )
 
 
 def renewals(*, session: Session, area: str, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12) -> pd.DataFrame:
@@ -499,15 +567,21 @@ def renewals(*, session: Session, area: str, as_at: date, audience: Audience, re
 
     def next_step(row) -> str:
         if row.warning == "planned":
-            return f"Planned to start {format_date(row.start_date, row.start_precision)}" if pd.notna(row.start_date) else "Planned; no start date published"
+            return (
+                f"Planned to start {format_date(row.start_date, row.start_precision)}"
+                if pd.notna(row.start_date)
+                else "Planned; no start date published"
+            )
         if row.warning == "ended":
             return "Ended"
         if row.warning == "undated":
             return "No dates published: ask when it ends and what follows"
         left = row.options_remaining
         step = (
-            f"Extend ({left} option{'s' if left != 1 else ''} left) or re-procure" if left
-            else "No extension options left: re-procure or end" if left == 0
+            f"Extend ({left} option{'s' if left != 1 else ''} left) or re-procure"
+            if left
+            else "No extension options left: re-procure or end"
+            if left == 0
             else "Extension options not published: re-procure, extend or end"
         )
         if pd.notna(row.reprocurement_recorded_on):
@@ -518,15 +592,30 @@ def renewals(*, session: Session, area: str, as_at: date, audience: Audience, re
     frame["months_to_end"] = [months_between(as_at, e) if pd.notna(e) else None for e in frame["current_end_date"]]
     frame["options_remaining"] = pd.Series([remaining(r) for r in frame.itertuples()], index=frame.index, dtype="object")
     frame["next_step"] = [next_step(r) for r in frame.itertuples()]
-    frame["start_text"] = [format_date(d, p) if pd.notna(d) else "not published" for d, p in zip(frame["start_date"], frame["start_precision"], strict=True)]
-    frame["end_text"] = [format_date(d, p) if pd.notna(d) else "not published" for d, p in zip(frame["current_end_date"], frame["end_precision"], strict=True)]
-    frame["latest_text"] = [format_date(d) if pd.notna(d) else "not published" for d in frame["latest_end_date"]]
+
+    def date_text(field: str, precision: str | None = None) -> list[str]:
+        return [
+            (format_date(row[field], row[precision] if precision else "day") if pd.notna(row[field]) else "not published")
+            + (" (illustrative)" if field in row["illustrative_fields"] else "")
+            for _, row in frame.iterrows()
+        ]
+
+    frame["start_text"] = date_text("start_date", "start_precision")
+    frame["end_text"] = date_text("current_end_date", "end_precision")
+    frame["latest_text"] = date_text("latest_end_date")
     frame["options_text"] = [
         f"{u} of {int(a)}" if pd.notna(a) else (f"{u} (options available not published)" if u else "not published")
         for u, a in zip(frame["extension_options_used"], frame["extension_options_available"], strict=True)
     ]
     frame["timing"] = [
-        {"red": "Ends within {r} months", "amber": "Ends within {a} months", "ok": "Runs beyond {a} months", "ended": "Ended", "planned": "Planned", "undated": "Dates not published"}[w].format(r=red_months, a=amber_months)
+        {
+            "red": "Ends within {r} months",
+            "amber": "Ends within {a} months",
+            "ok": "Runs beyond {a} months",
+            "ended": "Ended",
+            "planned": "Planned",
+            "undated": "Dates not published",
+        }[w].format(r=red_months, a=amber_months)
         for w in frame["warning"]
     ]
     frame["label"] = [f"{t} ({p})" if p != NO_PROVIDER else t for t, p in zip(frame["title"], frame["provider"], strict=True)]

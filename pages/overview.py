@@ -21,13 +21,20 @@ totals = cached("agreement_totals", area=f.area, as_at=f.as_at, audience=audienc
 unpublished = int(totals["value_not_published"])
 live = int(totals["live"])
 no_value_published = live > 0 and unpublished == live
-render.kpi_row([
-    ("Annual value of live agreements", "not published" if no_value_published else format_money(int(totals["annual_value_pence"])),
-     f"Sum of published annual values; {unpublished} live agreement(s) have no published value." if unpublished else "Sum of published annual values."),
-    ("Live agreements", f"{live}", "Contracts and grants running on the as-at date (undated ones count as running)."),
-    (f"Ending within {red} months", f"{int(totals['ending_within_red'])}", None),
-    (f"Ending within {amber} months", f"{int(totals['ending_within_amber'])}", None),
-])
+render.kpi_row(
+    [
+        (
+            "Annual value of live agreements",
+            "not published" if no_value_published else format_money(int(totals["annual_value_pence"])),
+            f"Sum of published annual values; {unpublished} live agreement(s) have no published value."
+            if unpublished
+            else "Sum of published annual values.",
+        ),
+        ("Live agreements", f"{live}", "Contracts and grants running on the as-at date (undated ones count as running)."),
+        (f"Ending within {red} months", f"{int(totals['ending_within_red'])}", None),
+        (f"Ending within {amber} months", f"{int(totals['ending_within_amber'])}", None),
+    ]
+)
 if unpublished:
     st.caption(f"{unpublished} live agreement(s) have no published value, so the total above leaves them out.")
 
@@ -46,7 +53,9 @@ render.chart(
     budget_and_spend_figure(by_priority, category="priority", title=f"Budget and spend by priority, {f.area_name}, {fy_label(f.year)}"),
     alt=f"Bar chart of budget and spend by Police and Crime Plan priority for {f.area_name}, {fy_label(f.year)}.",
     takeaway=budget_and_spend_takeaway(by_priority, category="priority", unlinked=NOT_LINKED),
-    data=render.money_columns(by_priority, {"budget_pence": "Budget", "spend_pence": "Spend"}).assign(Illustrative=by_priority["illustrative"].map({True: "illustrative", False: ""})),
+    data=render.money_columns(by_priority, {"budget_pence": "Budget", "spend_pence": "Spend"}).assign(
+        Illustrative=by_priority["illustrative"].map({True: "illustrative", False: ""})
+    ),
     columns={"priority": "Priority", "plan": "Plan", "Budget": "Budget", "Spend": "Spend", "Illustrative": "Basis"},
     key="overview_priority_chart",
 )

@@ -22,9 +22,18 @@ plain = observations[observations["dimension"] == ""]
 stated = plain[(plain["basis"] != "illustrative") & plain["quarter"].isna()]
 st.header("Figures as published")
 st.caption("Each figure as the source states it, with the period it covers.")
-render.table(stated.assign(shown=[value_text(v, u) for v, u in zip(stated["value"], stated["unit"], strict=True)]),
-             {"measure": "Measure", "shown": "Value", "value_statement": "As stated", "period": "Period", "agreement": "Service", "provider": "Provider"},
-             key="performance_published")
+render.table(
+    stated.assign(shown=[value_text(v, u) for v, u in zip(stated["value"], stated["unit"], strict=True)]),
+    {
+        "measure": "Measure",
+        "shown": "Value",
+        "value_statement": "As stated",
+        "period": "Period",
+        "agreement": "Service",
+        "provider": "Provider",
+    },
+    key="performance_published",
+)
 render.sources_footer(stated["citations"])
 
 series_list = [(key, s) for key, s in plain[plain["quarter"].notna()].groupby(["measure", "agreement"], sort=False)]
@@ -65,5 +74,17 @@ else:
         units_shown=costs["units"].map(lambda u: f"{u:,.0f}"),
         basis=costs["illustrative"].map({True: "illustrative", False: ""}),
     )
-    render.table(costs, {"agreement": "Service", "measure": "Per", "year": "Year", "spend": "Spend", "units_shown": "Number", "per_unit": "Cost each", "basis": "Basis"}, key="performance_costs")
+    render.table(
+        costs,
+        {
+            "agreement": "Service",
+            "measure": "Per",
+            "year": "Year",
+            "spend": "Spend",
+            "units_shown": "Number",
+            "per_unit": "Cost each",
+            "basis": "Basis",
+        },
+        key="performance_costs",
+    )
     render.sources_footer(costs["citations"], illustrative=bool(costs["illustrative"].any()))

@@ -24,12 +24,16 @@ render.chart(
     budget_and_spend_figure(by_priority, category="priority", title=f"Budget and spend by priority, {year}"),
     alt=f"Bar chart of budget and spend by Police and Crime Plan priority for {f.area_name}, {year}.",
     takeaway=budget_and_spend_takeaway(by_priority, category="priority", unlinked=NOT_LINKED),
-    data=render.money_columns(by_priority, {"budget_pence": "Budget", "spend_pence": "Spend"}).assign(Basis=by_priority["illustrative"].map(BASIS)),
+    data=render.money_columns(by_priority, {"budget_pence": "Budget", "spend_pence": "Spend"}).assign(
+        Basis=by_priority["illustrative"].map(BASIS)
+    ),
     columns={"priority": "Priority", "plan": "Plan", "Budget": "Budget", "Spend": "Spend", "Basis": "Basis"},
     key="spend_priority_chart",
 )
-st.caption("Spend reaches a priority through the shares of the agreement it pays for; spend with no such link is shown as "
-           f"“{NOT_LINKED}”. Budget allocated to a funding stream rather than a priority is shown on its own row.")
+st.caption(
+    "Spend reaches a priority through the shares of the agreement it pays for; spend with no such link is shown as "
+    f"“{NOT_LINKED}”. Budget allocated to a funding stream rather than a priority is shown on its own row."
+)
 
 st.header("By funding stream")
 by_stream = cached("budget_and_spend_by_funding_stream", area=f.area, year=f.year, audience=audience)
@@ -37,7 +41,9 @@ render.chart(
     budget_and_spend_figure(by_stream, category="funding_stream", title=f"Budget and spend by funding stream, {year}"),
     alt=f"Bar chart of budget and spend by funding stream for {f.area_name}, {year}.",
     takeaway=budget_and_spend_takeaway(by_stream, category="funding_stream"),
-    data=render.money_columns(by_stream, {"budget_pence": "Budget", "spend_pence": "Spend"}).assign(Basis=by_stream["illustrative"].map(BASIS)),
+    data=render.money_columns(by_stream, {"budget_pence": "Budget", "spend_pence": "Spend"}).assign(
+        Basis=by_stream["illustrative"].map(BASIS)
+    ),
     columns={"funding_stream": "Funding stream", "funder": "Funder", "Budget": "Budget", "Spend": "Spend", "Basis": "Basis"},
     key="spend_stream_chart",
 )

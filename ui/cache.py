@@ -19,9 +19,26 @@ QUERY_TTL_SECONDS = 300
 _QUERIES = {
     name: getattr(module, name)
     for module, names in (
-        (queries, ["areas", "sources", "default_as_at", "financial_years", "default_financial_year", "priorities", "agreement_totals",
-                   "budget_and_spend_by_priority", "budget_and_spend_by_funding_stream", "money_flow", "renewals", "amendments",
-                   "milestones", "observations", "cost_per_unit"]),
+        (
+            queries,
+            [
+                "areas",
+                "sources",
+                "default_as_at",
+                "financial_years",
+                "default_financial_year",
+                "priorities",
+                "agreement_totals",
+                "budget_and_spend_by_priority",
+                "budget_and_spend_by_funding_stream",
+                "money_flow",
+                "renewals",
+                "amendments",
+                "milestones",
+                "observations",
+                "cost_per_unit",
+            ],
+        ),
         (flags, ["attention_items"]),
     )
     for name in names

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
@@ -53,8 +53,10 @@ def _seed_from_url(key: str, param: str, parse, problems: list[str], what: str) 
 
 def _reset_dependent() -> None:
     # A different area has different years, priorities and latest figures: drop choices made for the old one.
-    for key in ("filter_year", "filter_as_at", "filter_priority"):
+    # The URL still holds the old area's values, and would seed them again.
+    for key, param in (("filter_year", "year"), ("filter_as_at", "as_at"), ("filter_priority", "priority")):
         st.session_state.pop(key, None)
+        st.query_params.pop(param, None)
 
 
 def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters:
@@ -77,8 +79,12 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
     if with_as_at:
         _seed_from_url("filter_as_at", "as_at", date.fromisoformat, problems, "a date written like 2018-09-14")
         st.session_state.setdefault("filter_as_at", default_as_at)
-        as_at = st.sidebar.date_input("As at", key="filter_as_at", format="DD/MM/YYYY",
-                                      help="Renewal warnings and live agreements are judged on this date: set it to the meeting date.")
+        as_at = st.sidebar.date_input(
+            "As at",
+            key="filter_as_at",
+            format="DD/MM/YYYY",
+            help="Renewal warnings and live agreements are judged on this date: set it to the meeting date.",
+        )
         if as_at != default_as_at:
             reason = "the date chosen"
 
@@ -94,7 +100,9 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
                 raise ValueError(raw)
             return value
 
-        _seed_from_url("filter_year", "year", parse_year, problems, f"a financial year with figures here ({', '.join(fy_label(y) for y in options)})")
+        _seed_from_url(
+            "filter_year", "year", parse_year, problems, f"a financial year with figures here ({', '.join(fy_label(y) for y in options)})"
+        )
         if st.session_state.get("filter_year") not in options:
             st.session_state["filter_year"] = default_year
         year = st.sidebar.selectbox("Financial year", options, format_func=fy_label, key="filter_year")

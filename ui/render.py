@@ -49,7 +49,9 @@ def chart(fig: go.Figure, *, alt: str, takeaway: str, data: pd.DataFrame, column
     st.plotly_chart(fig, alt=f"{alt} {takeaway}", key=key, config={"displaylogo": False, "responsive": True})
     with st.expander("The numbers in this chart"):
         table(data, columns, key=f"{key}_table")
-    sources_footer(data["citations"] if "citations" in data else [], illustrative="illustrative" in data and bool(data["illustrative"].any()))
+    sources_footer(
+        data["citations"] if "citations" in data else [], illustrative="illustrative" in data and bool(data["illustrative"].any())
+    )
 
 
 def sources_footer(citations: Iterable[str], *, illustrative: bool = False) -> None:
@@ -68,7 +70,9 @@ def sources_footer(citations: Iterable[str], *, illustrative: bool = False) -> N
     lines = []
     for source_id, cited in sections.items():
         doc = documents.loc[source_id]
-        lines.append(f"- {doc['title']}, {doc['publisher']}, {format_date(doc['published'], doc['published_precision'])}: {'; '.join(cited)}")
+        lines.append(
+            f"- {doc['title']}, {doc['publisher']}, {format_date(doc['published'], doc['published_precision'])}: {'; '.join(cited)}"
+        )
     st.caption("**Sources**\n" + "\n".join(lines))
     if illustrative:
         st.caption(ILLUSTRATIVE_NOTE)
