@@ -1,0 +1,1 @@
+"""End-to-end tests: the real Streamlit server driven by headless Chromium (marker: browser)."""

@@ -1,0 +1,231 @@
+"""Fixtures for the browser tests: one Streamlit server per session, headless Debian Chromium.
+
+The server runs `streamlit run dashboard.py` from the project root on a free loopback port, with
+DATABASE_URL pointing at a fresh SQLite file in a pytest temporary folder, so the tests never touch
+the developer's .data/ store and always start from the sample data.
+
+Chromium is the Debian package at /usr/bin/chromium (override with CHROMIUM_PATH); nothing here
+downloads a browser. When Chromium or the playwright package is missing the browser tests are
+skipped, with a reason that says how to install it (shown by pytest's -ra summary).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, ViewportSize
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_PATH = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
+SERVER_START_TIMEOUT_S = float(os.environ.get("STREAMLIT_START_TIMEOUT", "60"))
+# The first page view opens the store: migrations plus loading the sample data.
+APP_RUN_TIMEOUT_MS = 90_000
+
+INSTALL_CHROMIUM = "apt-get install -y chromium"
+INSTALL_PLAYWRIGHT = "pip install -r requirements-test.txt"
+
+
+@dataclass
+class StreamlitServer:
+    """A running `streamlit run dashboard.py`, and where its output goes."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    database_url: str
+
+    def log_tail(self, chars: int = 6000) -> str:
+        """The end of the server's stdout/stderr: where tracebacks go (showErrorDetails = none)."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError as exc:  # pragma: no cover - only when the tmp dir vanished
+            return f"(server log unreadable: {exc})"
+        return text[-chars:] if text else "(server printed nothing)"
+
+
+@pytest.fixture(scope="session")
+def browser_prerequisites() -> None:
+    """Skip (never silently) when the browser or the playwright package is missing."""
+    if not CHROMIUM_PATH.exists():
+        pytest.skip(
+            f"browser tests need Chromium at {CHROMIUM_PATH}, which is missing: "
+            f"install it with `{INSTALL_CHROMIUM}` (Debian package; never `playwright install`)"
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"browser tests need the playwright package ({exc}): install it with `{INSTALL_PLAYWRIGHT}`")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End the server we started (its own process group, by id), politely first."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_server(browser_prerequisites: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+    """`streamlit run dashboard.py` on a free port with a fresh SQLite store; stopped afterwards."""
+    work = tmp_path_factory.mktemp("streamlit-server")
+    database_url = f"sqlite:///{(work / 'commissioning.sqlite3').resolve()}"  # sqlite:////abs/path
+    log_path = work / "server.log"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboard.py",
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--server.address", "127.0.0.1",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = StreamlitServer(url=url, process=process, log_path=log_path, database_url=database_url)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while not _healthy(url):
+            if process.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited with code {process.returncode} before {url}/_stcore/health answered.\n"
+                    f"command: {' '.join(command)}\n--- server output ---\n{server.log_tail()}",
+                    pytrace=False,
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"{url}/_stcore/health did not answer 'ok' within {SERVER_START_TIMEOUT_S:.0f} s.\n"
+                    f"command: {' '.join(command)}\n--- server output ---\n{server.log_tail()}",
+                    pytrace=False,
+                )
+            time.sleep(0.25)
+        yield server
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def chromium(browser_prerequisites: None) -> Iterator[Browser]:
+    """Headless Debian Chromium, driven by playwright's bundled (offline) driver."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    """A fresh browser context and page at 1366x768, per test."""
+    context = chromium.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+# Done when the script is not running (or failed to compile, which the tests then report) and the
+# websocket is connected. Falls back to "no status widget shown" if a future Streamlit drops the
+# data-test-* attributes on stApp.
+_APP_IDLE_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  if (document.querySelector('[data-testid="stAppSkeleton"]')) return false;
+  const connection = app.getAttribute('data-test-connection-state');
+  if (connection !== null && connection !== 'CONNECTED') return false;
+  const state = app.getAttribute('data-test-script-state');
+  const running = document.querySelector('[data-testid="stStatusWidgetRunningIcon"]');
+  if (running && running.offsetParent !== null) return false;
+  if (state === null) {
+    const widget = document.querySelector('[data-testid="stStatusWidget"]');
+    return !widget || widget.offsetParent === null;
+  }
+  return state === 'notRunning' || state === 'compilationError';
+}
+"""
+
+
+def wait_for_app(page: Page, timeout_ms: int = APP_RUN_TIMEOUT_MS) -> None:
+    """Wait until Streamlit has finished running the page's script and the page has settled."""
+    page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout_ms)
+    # Twice, a moment apart: a first run can be followed at once by a rerun (query params, st.rerun).
+    for _ in range(2):
+        page.wait_for_function(_APP_IDLE_JS, timeout=timeout_ms, polling=100)
+        page.wait_for_timeout(400)
+    with contextlib.suppress(Exception):  # networkidle ignores the websocket; charts may fetch assets
+        page.wait_for_load_state("networkidle", timeout=10_000)
+    page.wait_for_function(_APP_IDLE_JS, timeout=timeout_ms, polling=100)
+    page.wait_for_timeout(500)  # let Plotly finish drawing
+
+
+@pytest.fixture
+def open_app(page: Page, app_server: StreamlitServer) -> Callable[[str], Page]:
+    """open_app("/renewals?area=norfolk") -> the page, after Streamlit has finished running it."""
+
+    def _open(path: str) -> Page:
+        page.goto(app_server.url + path, wait_until="domcontentloaded")
+        wait_for_app(page)
+        return page
+
+    return _open
