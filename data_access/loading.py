@@ -78,6 +78,33 @@ PARTIAL_DATES: dict[tuple[type[SQLModel], str], tuple[str, bool]] = {
     (Agreement, "current_end_date"): ("end_precision", True),
 }
 YEAR_COLUMNS = {"first_year", "last_year", "financial_year"}
+
+
+def _not_negative(field: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda values: (values.get(field) or 0) >= 0
+
+
+# Rules within a row. The database enforces the same with CHECK constraints; checking here first
+# reports each breach with its file, row and column instead of one refusal for the whole load.
+ROW_RULES: dict[type[SQLModel], list[tuple[str, Callable[[dict[str, Any]], bool], str]]] = {
+    Agreement: [
+        (
+            "current_end_date",
+            lambda v: v.get("current_end_date") is None or v.get("start_date") is None or v["current_end_date"] >= v["start_date"],
+            "ends before its start date",
+        ),
+        ("annual_value", _not_negative("annual_value_pence"), "must not be negative"),
+        ("total_value", _not_negative("total_value_pence"), "must not be negative"),
+    ],
+    Budget: [("amount", _not_negative("amount_pence"), "must not be negative")],
+    Spend: [
+        (
+            "amount",
+            lambda v: (v.get("amount_pence") or 0) >= 0 or bool(v.get("is_credit")),
+            "is negative: mark the row as a credit (is_credit yes) or correct it",
+        )
+    ],
+}
 PERIOD_MODELS = (Spend, Observation)
 
 
@@ -152,7 +179,8 @@ def _convert_row(model: type[SQLModel], raw: dict[str, str], fail: Callable[[str
             else:
                 values[name] = _CONVERTERS[kind](text)
         except ValueError as error:
-            fail(column, text, str(error) if kind is not int else "must be a whole number")
+            plain_int = kind is int and not name.endswith("_pence") and name not in YEAR_COLUMNS
+            fail(column, text, "must be a whole number" if plain_int else str(error))
             continue
         allowed = CHOICES.get((model, name)) or CHOICES.get((None, name))
         if allowed and text not in allowed:
@@ -193,6 +221,7 @@ def read_folder(folder: Path, *, known_ids: dict[str, set] | None = None) -> tup
     known: dict[str, set] = {table: set(ids) for table, ids in (known_ids or {}).items()}
     records: list[SQLModel] = []
     problems: list[Problem] = []
+    shares: dict[str, list[int]] = {}  # agreement id -> [first line, sum of its shares], for agreement_priorities.csv
     for file_name, model in FILES:
         path = folder / file_name
         if not path.exists():
@@ -215,6 +244,9 @@ def read_folder(folder: Path, *, known_ids: dict[str, set] | None = None) -> tup
                     _into.append(Problem(_file, _line, column, value, rule))
 
                 values = _convert_row(model, raw, fail)
+                for column_name, holds, rule in ROW_RULES.get(model, []):
+                    if not row_problems and not holds(values):
+                        fail(column_name, (raw.get(column_name) or "").strip(), rule)
                 for column in model.__table__.columns:
                     for fk in column.foreign_keys:
                         value = values.get(column.name)
@@ -223,13 +255,28 @@ def read_folder(folder: Path, *, known_ids: dict[str, set] | None = None) -> tup
                             fail(column.name, str(value), f"refers to an unknown {target} id")
                 key = _key(model, values)
                 if key in seen:
-                    fail("id", str(key[0]), "appears more than once in this file")
+                    key_columns = [c.name for c in model.__table__.primary_key.columns]
+                    fail(", ".join(key_columns), ", ".join(map(str, key)), "appears more than once in this file")
                 seen.add(key)
                 problems.extend(row_problems)
                 if not row_problems:
                     records.append(model(**values))
                     if len(key) == 1:
                         known.setdefault(model.__tablename__, set()).add(key[0])
+                    elif model is AgreementPriority:
+                        shares.setdefault(values["agreement_id"], [line, 0])[1] += values.get("share_percent", 100)
+            for agreement_id, (first_line, total) in shares.items():
+                if total != 100:
+                    problems.append(
+                        Problem(
+                            file_name,
+                            first_line,
+                            "share_percent",
+                            str(total),
+                            f"the shares of agreement {agreement_id} add up to {total}, not 100",
+                        )
+                    )
+            shares.clear()
     return records, problems
 
 

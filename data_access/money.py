@@ -52,7 +52,8 @@ def format_money(pence: int | None, *, short: bool = False) -> str:
         return "not published"
     sign = "-" if pence < 0 else ""
     amount = pounds(abs(pence))
-    if short and amount >= 1_000_000:
+    # Decide the unit after rounding to the thousand shown: £999,600 is £1.00m, not £1000k.
+    if short and (amount / 1_000).quantize(Decimal("1"), ROUND_HALF_UP) >= 1_000:
         return f"{sign}£{(amount / 1_000_000).quantize(Decimal('0.01'), ROUND_HALF_UP)}m"
     if short and amount >= 10_000:
         return f"{sign}£{(amount / 1_000).quantize(Decimal('1'), ROUND_HALF_UP)}k"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import BigInteger, Select, and_, case, cast, func, literal, or_, select
 from sqlmodel import Session
 
 from data_access.models import (
@@ -53,6 +53,11 @@ def _citation(model):
 def _citations(model):
     # Not DISTINCT: SQLite's group_concat takes no separator with DISTINCT. The sources footer removes repeats.
     return func.aggregate_strings(_citation(model), CITATION_SEP)
+
+
+def _sum_pence(column):
+    # PostgreSQL sums BIGINT as NUMERIC (Decimal in Python); cast back so money stays whole pence (int) on every database.
+    return cast(func.sum(column), BigInteger)
 
 
 def _is_illustrative(*models):
@@ -144,7 +149,7 @@ def agreement_totals(
 
     query = select(
         func.count().label("live"),
-        func.coalesce(func.sum(Agreement.annual_value_pence), 0).label("annual_value_pence"),
+        func.coalesce(_sum_pence(Agreement.annual_value_pence), 0).label("annual_value_pence"),
         func.sum(case((Agreement.annual_value_pence.is_(None), 1), else_=0)).label("value_not_published"),
         ending_within(red_months).label("ending_within_red"),
         ending_within(amber_months).label("ending_within_amber"),
@@ -178,7 +183,10 @@ def _combine_bases_and_citations(frame: pd.DataFrame) -> None:
     for side in ("budget", "spend"):
         frame[f"{side}_illustrative"] = frame[f"{side}_illustrative"].fillna(0).astype(bool)
     frame["illustrative"] = frame["budget_illustrative"] | frame["spend_illustrative"]
-    frame["citations"] = frame[["spend_citations", "budget_citations"]].fillna("").agg(CITATION_SEP.join, axis=1).str.strip()
+    frame["citations"] = [
+        CITATION_SEP.join(c for c in pair if isinstance(c, str) and c)
+        for pair in zip(frame["spend_citations"], frame["budget_citations"], strict=True)
+    ]
 
 
 def budget_and_spend_by_priority(
@@ -199,7 +207,7 @@ def budget_and_spend_by_priority(
         session,
         select(
             spend.c.served_priority_id.label("priority_id"),
-            func.sum(spend.c.x100).label("spend_x100"),
+            _sum_pence(spend.c.x100).label("spend_x100"),
             func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label(
                 "spend_illustrative"
             ),
@@ -210,7 +218,7 @@ def budget_and_spend_by_priority(
         session,
         select(
             Budget.priority_id,
-            func.sum(Budget.amount_pence).label("budget_pence"),
+            _sum_pence(Budget.amount_pence).label("budget_pence"),
             _is_illustrative(Budget).label("budget_illustrative"),
             _citations(Budget).label("budget_citations"),
         )
@@ -255,7 +263,7 @@ def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int
         session,
         select(
             stream_id.label("funding_stream_id"),
-            func.sum(Spend.amount_pence).label("spend_pence"),
+            _sum_pence(Spend.amount_pence).label("spend_pence"),
             _is_illustrative(Spend).label("spend_illustrative"),
             _citations(Spend).label("spend_citations"),
         )
@@ -272,7 +280,7 @@ def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int
         session,
         select(
             Budget.funding_stream_id,
-            func.sum(Budget.amount_pence).label("budget_pence"),
+            _sum_pence(Budget.amount_pence).label("budget_pence"),
             _is_illustrative(Budget).label("budget_illustrative"),
             _citations(Budget).label("budget_citations"),
         )
@@ -330,7 +338,7 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
             func.coalesce(Provider.name, case((spend.c.agreement.is_(None), "Grants and other payments"), else_=NO_PROVIDER)).label(
                 "provider"
             ),
-            func.sum(spend.c.x100).label("x100"),
+            _sum_pence(spend.c.x100).label("x100"),
             func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label(
                 "illustrative"
             ),
@@ -485,7 +493,7 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
         select(
             Spend.agreement_id,
             Spend.financial_year,
-            func.sum(Spend.amount_pence).label("spend_pence"),
+            _sum_pence(Spend.amount_pence).label("spend_pence"),
             _is_illustrative(Spend).label("spend_illustrative"),
             _citations(Spend).label("spend_citations"),
         )

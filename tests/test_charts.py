@@ -1,0 +1,402 @@
+"""Chart builders and their one-sentence takeaways, fed by the real queries on the seeded store."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from sqlmodel import Session
+
+from charts import palette
+from charts.performance import breakdown_figure, breakdown_takeaway, measure_takeaway, measure_trend_figure
+from charts.renewals import renewal_takeaway, renewal_timeline_figure
+from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway, money_flow_figure, money_flow_takeaway
+from data_access import queries
+from data_access.models import Audience
+from data_access.queries import NOT_ASSIGNED, NOT_LINKED
+
+PUBLIC = Audience.PUBLIC
+WY_AS_AT = date(2018, 9, 14)
+ISVA_LABEL = "Independent Sexual Advisor Contract (ISVA) (Victim Support)"
+
+# Okabe, M. and Ito, K. (2008), Color Universal Design: the eight colours, as published.
+OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+WHITE = "#FFFFFF"  # hatching and marker outlines drawn over a palette colour
+
+
+def _hex(colour: str) -> str:
+    colour = colour.strip()
+    if colour.lower() == "white":
+        return WHITE
+    match = re.fullmatch(r"rgba?\((\d+),\s*(\d+),\s*(\d+)(?:,\s*[\d.]+)?\)", colour)
+    if match:
+        return "#{:02X}{:02X}{:02X}".format(*(int(g) for g in match.groups()))
+    return colour.upper()
+
+
+def trace_colours(trace) -> set[str]:
+    """Every colour a trace draws with."""
+    found: set[str] = set()
+
+    def walk(value, key: str = "") -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+        elif isinstance(value, list | tuple) and key.endswith("color"):
+            found.update(_hex(v) for v in value if isinstance(v, str))
+        elif isinstance(value, str) and key.endswith("color"):
+            found.add(_hex(value))
+
+    walk(trace.to_plotly_json())
+    return found
+
+
+def assert_palette_colours(fig: go.Figure, *, grey_for: set[str] = frozenset()) -> None:
+    """Every trace colour is Okabe-Ito (or white hatching); the palette's grey only for traces named in `grey_for`."""
+    assert list(fig.layout.colorway) == palette.SEQUENCE
+    for trace in fig.data:
+        colours = trace_colours(trace)
+        assert colours, f"trace {trace.name!r} has no colour of its own"
+        allowed = OKABE_ITO | {WHITE} | ({palette.GREY} if trace.name in grey_for else set())
+        assert colours <= allowed, (trace.name, colours - allowed)
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def norfolk_streams(session: Session) -> pd.DataFrame:
+    return queries.budget_and_spend_by_funding_stream(session=session, area="norfolk", year=2016, audience=PUBLIC)
+
+
+@pytest.fixture
+def derbyshire_priorities(session: Session) -> pd.DataFrame:
+    return queries.budget_and_spend_by_priority(session=session, area="derbyshire", year=2025, audience=PUBLIC)
+
+
+@pytest.fixture
+def wy_observations(session: Session) -> pd.DataFrame:
+    return queries.observations(session=session, area="west-yorkshire", audience=PUBLIC)
+
+
+# --- palette ---------------------------------------------------------------------------------
+
+
+def test_palette_is_okabe_ito() -> None:
+    assert set(palette.SEQUENCE) == OKABE_ITO
+    assert len(palette.SEQUENCE) == 8
+    named = {
+        palette.BLACK,
+        palette.ORANGE,
+        palette.SKY_BLUE,
+        palette.GREEN,
+        palette.YELLOW,
+        palette.BLUE,
+        palette.VERMILLION,
+        palette.PURPLE,
+    }
+    assert named == OKABE_ITO
+    assert palette.GREY not in OKABE_ITO  # the one extra colour, for things that are over
+
+
+def test_base_layout_sets_the_house_style() -> None:
+    fig = palette.base_layout(go.Figure(), title="Budget and spend", height=500)
+    assert fig.layout.title.text == "Budget and spend"
+    assert fig.layout.font.size == palette.FONT_SIZE == 16
+    assert fig.layout.font.color == palette.BLACK
+    assert list(fig.layout.colorway) == palette.SEQUENCE
+    assert fig.layout.height == 500
+
+
+# --- budget and spend ------------------------------------------------------------------------
+
+
+def test_budget_and_spend_figure_norfolk_streams(norfolk_streams: pd.DataFrame) -> None:
+    fig = budget_and_spend_figure(norfolk_streams, category="funding_stream", title="Norfolk 2016/17")
+    assert isinstance(fig, go.Figure)
+    assert [(t.type, t.name, t.orientation) for t in fig.data] == [("bar", "Budget", "h"), ("bar", "Spend", "h")]
+    budget, spend = fig.data
+    moj = "Ministry of Justice (MOJ) grant for victim's services"
+    # Largest budget at the top: plotly draws the first category at the bottom, so the rows are reversed.
+    assert list(budget.y) == ["Funding stream not stated (spend illustrative)", "Main police grant", f"{moj} (spend illustrative)"]
+    assert list(budget.x) == [0, 1018000, 1037415]  # pounds: £1.018m and £1,037,415
+    assert list(spend.x) == [114000, 0, 795000]  # pounds: YOT £114k; £360k + £360k + £75k
+    assert list(budget.text) == ["", "£1.02m", "£1.04m"]
+    assert list(spend.text) == ["£114k (illustrative)", "", "£795k (illustrative)"]
+    # Illustrative bars are hatched, not only labelled.
+    assert list(budget.marker.pattern.shape) == ["", "", ""]
+    assert list(spend.marker.pattern.shape) == [palette.ILLUSTRATIVE_PATTERN, "", palette.ILLUSTRATIVE_PATTERN]
+    assert (budget.marker.color, spend.marker.color) == (palette.BLUE, palette.ORANGE)
+    assert fig.layout.title.text == "Norfolk 2016/17"
+    assert_palette_colours(fig)
+
+
+def test_budget_and_spend_figure_labels_rows_whose_budget_and_spend_are_both_illustrative(norfolk_streams: pd.DataFrame) -> None:
+    frame = norfolk_streams.copy()
+    frame["budget_illustrative"] = frame["spend_illustrative"]
+    fig = budget_and_spend_figure(frame, category="funding_stream", title="t")
+    assert fig.data[0].y[0] == "Funding stream not stated (illustrative)"
+    assert fig.data[0].y[1] == "Main police grant"
+
+
+def test_budget_and_spend_figure_priorities_keep_unlinked_and_unassigned_apart(derbyshire_priorities: pd.DataFrame) -> None:
+    fig = budget_and_spend_figure(derbyshire_priorities, category="priority", title="t")
+    budget, spend = fig.data
+    rows = dict(zip(budget.y, zip(budget.x, spend.x, strict=True), strict=True))
+    assert rows[f"{NOT_LINKED} (spend illustrative)"] == (0, 15000)
+    assert rows[NOT_ASSIGNED] == (275000, 0)  # the £275,000 pot, reported
+    assert rows["Anti-Social Behaviour (ASB) and Community Safety (spend illustrative)"] == (0, 120000)
+    assert len(budget.y) == 4
+
+
+def test_budget_and_spend_takeaway_by_stream(norfolk_streams: pd.DataFrame) -> None:
+    assert budget_and_spend_takeaway(norfolk_streams, category="funding_stream") == (
+        "Ministry of Justice (MOJ) grant for victim's services had the largest spend, £795,000 (87% of £909,000). "
+        "Some figures are illustrative."
+    )
+
+
+def test_budget_and_spend_takeaway_names_spend_linked_to_no_priority(derbyshire_priorities: pd.DataFrame) -> None:
+    assert budget_and_spend_takeaway(derbyshire_priorities, category="priority", unlinked=NOT_LINKED) == (
+        "Anti-Social Behaviour (ASB) and Community Safety had the largest spend, £120,000 (62% of £195,000). "
+        "£15,000 of spend is linked to no Plan priority. Some figures are illustrative."
+    )
+
+
+def test_budget_and_spend_takeaway_without_spend(norfolk_streams: pd.DataFrame) -> None:
+    police = norfolk_streams[norfolk_streams["funding_stream_id"] == "nfk-police-grant"]
+    assert budget_and_spend_takeaway(police, category="funding_stream") == "Budget of £1,018,000 is recorded, but no spend."
+    assert (
+        budget_and_spend_takeaway(norfolk_streams.iloc[0:0], category="funding_stream")
+        == "No budget or spend is recorded for this selection."
+    )
+
+
+def test_money_flow_figure(session: Session) -> None:
+    flows = queries.money_flow(session=session, area="west-yorkshire", year=2018, audience=PUBLIC)
+    fig = money_flow_figure(flows, title="Where the money went")
+    assert isinstance(fig, go.Figure)
+    assert [t.type for t in fig.data] == ["sankey"]
+    sankey = fig.data[0]
+    labels = list(sankey.node.label)
+    victims = "Further developing the support available to victims and witnesses"
+    assert set(labels) == {
+        "Ministry of Justice (MOJ) victims grant",
+        victims,
+        "Reducing Re-offending",
+        "Provider not named",
+        "Victim Support",
+        "Restorative Solutions",
+    }
+    links = {(labels[s], labels[t]): v for s, t, v in zip(sankey.link.source, sankey.link.target, sankey.link.value, strict=True)}
+    # Link widths are pounds (illustrative 2018/19 spend).
+    assert links == {
+        ("Ministry of Justice (MOJ) victims grant", victims): 1710000,
+        ("Ministry of Justice (MOJ) victims grant", "Reducing Re-offending"): 150000,
+        (victims, "Provider not named"): 1250000,
+        (victims, "Victim Support"): 310000,
+        (victims, "Restorative Solutions"): 150000,
+        ("Reducing Re-offending", "Restorative Solutions"): 150000,
+    }
+    assert list(sankey.link.customdata) == ["illustrative"] * 6
+    assert_palette_colours(fig)
+
+
+def test_money_flow_takeaway(session: Session) -> None:
+    def takeaway(area: str, year: int) -> str:
+        return money_flow_takeaway(queries.money_flow(session=session, area=area, year=year, audience=PUBLIC))
+
+    assert takeaway("west-yorkshire", 2018) == (
+        "Ministry of Justice (MOJ) victims grant pays for 100% of the £1,860,000 followed; "
+        "the largest recipient is Provider not named (£1,250,000)."
+    )
+    # £795,000 of £909,000 through the MoJ grant; VARSS and IDVA (£360k each) name no provider.
+    assert takeaway("norfolk", 2016) == (
+        "Ministry of Justice (MOJ) grant for victim's services pays for 87% of the £909,000 followed; "
+        "the largest recipient is Provider not named (£720,000)."
+    )
+    assert takeaway("norfolk", 2017) == "No spend is recorded for this selection, so there is no money to follow."
+
+
+# --- renewals --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def wy_timeline(session: Session) -> tuple[go.Figure, pd.DataFrame]:
+    renewals = queries.renewals(session=session, area="west-yorkshire", as_at=WY_AS_AT, audience=PUBLIC)
+    amendments = queries.amendments(session=session, area="west-yorkshire", audience=PUBLIC)
+    milestones = queries.milestones(session=session, area="west-yorkshire", audience=PUBLIC)
+    fig = renewal_timeline_figure(renewals, amendments, milestones, as_at=WY_AS_AT, red_months=6, amber_months=12, title="Renewals")
+    return fig, renewals
+
+
+def test_renewal_timeline_has_a_vertical_line_at_the_as_at_date(wy_timeline) -> None:
+    fig, _ = wy_timeline
+    assert isinstance(fig, go.Figure)
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert len(lines) == 1
+    line = lines[0]
+    as_at_ms = pd.Timestamp("2018-09-14").value / 1e6
+    assert line.x0 == line.x1 == as_at_ms  # vertical, at 14 September 2018
+    assert (line.y0, line.y1) == (0, 1) and line.yref.endswith("domain")  # the full height of the plot
+    assert line.line.color == palette.BLACK
+    assert [a.text for a in fig.layout.annotations] == ["As at 14 September 2018"]
+
+
+def test_renewal_timeline_bars(wy_timeline) -> None:
+    fig, _ = wy_timeline
+
+    def bars(label: str) -> list:
+        return [t for t in fig.data if t.y and t.y[0] == label and t.marker.symbol == "square"]
+
+    (isva,) = bars(ISVA_LABEL)
+    assert list(isva.x) == [date(2015, 4, 1), date(2019, 3, 31)]  # (illustrative start) to the extended end
+    assert isva.line.color == palette.ORANGE
+    assert isva.name == "Ends within 12 months"
+    (core,) = bars("Core Referral Service")
+    assert list(core.x) == [date(2018, 4, 1), date(2021, 3, 31)]
+    assert core.line.color == palette.BLUE
+    assert core.name == "Runs beyond 12 months"
+    runways = {t.y[0]: list(t.x) for t in fig.data if t.name == "Extension options not yet used"}
+    assert runways == {
+        "Core Referral Service": [date(2021, 3, 31), date(2023, 3, 31)],  # two one-year options
+        "Restorative Justice (Restorative Solutions)": [date(2021, 3, 31), date(2022, 3, 31)],  # one
+    }
+    assert {t.line.dash for t in fig.data if t.name == "Extension options not yet used"} == {"dot"}
+    (perpetrator,) = bars("Perpetrator programme (2015-17) (CHOICES)")
+    assert (list(perpetrator.x), perpetrator.line.color) == ([date(2015, 9, 1), date(2017, 11, 30)], palette.GREY)
+    # Each warning appears once in the legend.
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert len(legend) == len(set(legend))
+    assert_palette_colours(fig, grey_for={"Ended", "Dates not published"})
+
+
+def test_renewal_timeline_marks_amendments_and_steps(wy_timeline) -> None:
+    fig, _ = wy_timeline
+    (diamonds,) = [t for t in fig.data if t.marker.symbol == "diamond"]
+    assert dict(zip(diamonds.y, diamonds.x, strict=True))[ISVA_LABEL] == date(2018, 3, 31)  # the final extension, from the old end
+    assert len(diamonds.x) == 3
+    (triangles,) = [t for t in fig.data if t.marker.symbol == "triangle-up"]
+    steps = sorted(zip(triangles.x, triangles.y, strict=True))
+    assert (date(2018, 9, 7), ISVA_LABEL) in steps  # the bidder's event for the new ISVA service
+    assert steps[0] == (date(2018, 9, 3), "Domestic Abuse Project Specialist")
+    assert len(steps) == 5
+
+
+def test_renewal_takeaway_west_yorkshire(wy_timeline) -> None:
+    _, renewals = wy_timeline
+    assert renewal_takeaway(renewals, as_at=WY_AS_AT, red_months=6, amber_months=12) == (
+        "1 of 3 running agreements end within 12 months of 14 September 2018 (0 within 6); "
+        "the first is Independent Sexual Advisor Contract (ISVA), on 31 March 2019."
+    )
+
+
+def test_renewal_takeaway_norfolk(session: Session) -> None:
+    at_start = queries.renewals(session=session, area="norfolk", as_at=date(2016, 4, 1), audience=PUBLIC)
+    assert renewal_takeaway(at_start, as_at=date(2016, 4, 1), red_months=6, amber_months=12) == (
+        "None of the 4 running agreements with published dates ends within 12 months of 1 April 2016."
+    )
+    later = queries.renewals(session=session, area="norfolk", as_at=date(2017, 10, 1), audience=PUBLIC)
+    text = renewal_takeaway(later, as_at=date(2017, 10, 1), red_months=6, amber_months=12)
+    assert text.startswith("3 of 4 running agreements end within 12 months of 1 October 2017 (3 within 6); the first is ")
+    assert text.endswith(", on 31 March 2018.")
+
+
+def test_renewal_takeaway_counts_undated_agreements(session: Session) -> None:
+    renewals = queries.renewals(session=session, area="derbyshire", as_at=date(2025, 11, 1), audience=PUBLIC)
+    assert renewal_takeaway(renewals, as_at=date(2025, 11, 1), red_months=6, amber_months=12) == (
+        "No agreement with published dates is running on 1 November 2025. 9 agreements have no published dates."
+    )
+
+
+# --- performance -----------------------------------------------------------------------------
+
+
+def test_measure_trend_figure_isva_referrals(wy_observations: pd.DataFrame) -> None:
+    series = wy_observations[(wy_observations["measure_id"] == "isva-referrals") & wy_observations["quarter"].notna()]
+    fig = measure_trend_figure(series, title="ISVA referrals")
+    assert isinstance(fig, go.Figure)
+    bars, targets = fig.data
+    assert bars.type == "bar"
+    assert list(bars.x) == [f"{q}<br>(illustrative)" for q in ("Q1 2017/18", "Q2 2017/18", "Q3 2017/18", "Q4 2017/18", "Q1 2018/19")]
+    assert list(bars.y) == [212, 229, 218, 237, 231]
+    assert list(bars.text) == ["212", "229", "218", "237", "231"]
+    assert set(bars.marker.color) == {palette.SKY_BLUE}  # illustrative
+    assert set(bars.marker.pattern.shape) == {palette.ILLUSTRATIVE_PATTERN}
+    assert (targets.name, list(targets.y)) == ("Target", [225] * 5)
+    assert fig.layout.yaxis.title.text == "Number"
+    assert_palette_colours(fig)
+
+
+def test_measure_trend_figure_reported_percentage(wy_observations: pd.DataFrame) -> None:
+    series = wy_observations[wy_observations["id"] == "wy-cc-compliance"]
+    fig = measure_trend_figure(series, title="Compliance")
+    assert len(fig.data) == 1  # no target, no target trace
+    (bars,) = fig.data
+    assert list(bars.x) == ["1 April 2016 to 30 November 2017"]  # reported: no illustrative label
+    assert list(bars.y) == [80]
+    assert list(bars.text) == ["80%"]
+    assert list(bars.marker.color) == [palette.BLUE]
+    assert fig.layout.yaxis.ticksuffix == "%"
+
+
+def test_measure_takeaway(wy_observations: pd.DataFrame) -> None:
+    quarters = wy_observations[(wy_observations["measure_id"] == "isva-referrals") & wy_observations["quarter"].notna()]
+    # 231 against 237: down 2.5%, shown as 3%; 231 >= 225.
+    assert measure_takeaway(quarters) == (
+        "ISVA referrals: 231 in Q1 2018/19, down 3% on Q4 2017/18; meets its target of 225. Some figures are illustrative."
+    )
+    contact = wy_observations[wy_observations["measure_id"] == "enhanced-contact-48h"]
+    assert measure_takeaway(contact) == (
+        "Enhanced victims contacted within 48 hours: 93% in Q1 2018/19; below its target of 100%. Some figures are illustrative."
+    )
+    referrals = wy_observations[wy_observations["id"] == "wy-perpetrator-referrals"]
+    assert measure_takeaway(referrals) == "Perpetrator programme referrals: 5,023 in 1 April 2016 to 30 November 2017."
+    assert measure_takeaway(referrals.iloc[0:0]) == "No figures are recorded for this measure."
+
+
+def test_breakdown_figure_referral_sources(wy_observations: pd.DataFrame) -> None:
+    parts = wy_observations[wy_observations["dimension"] == "referral source"]
+    fig = breakdown_figure(parts, title="Referral sources")
+    (bars,) = fig.data
+    assert (bars.type, bars.orientation) == ("bar", "h")
+    # Smallest first: plotly draws the first at the bottom, so the largest is on top.
+    assert list(bars.x) == [11, 13, 17, 25, 29]
+    assert list(bars.y) == [
+        "Conditional cautions",
+        "MESMAC",
+        "Integrated offender management (IOM)",
+        "Children's social care",
+        "Other agencies",
+    ]
+    assert list(bars.text) == ["11%", "13%", "17%", "25%", "29%"]
+    assert fig.layout.xaxis.ticksuffix == "%"
+    assert_palette_colours(fig)
+
+
+def test_breakdown_takeaway_says_the_sources_add_up_to_95(wy_observations: pd.DataFrame) -> None:
+    parts = wy_observations[wy_observations["dimension"] == "referral source"]
+    assert breakdown_takeaway(parts) == (
+        "The largest share is Other agencies (29%). The stated parts add up to 95%, not 100%: 5% is unaccounted for in the source."
+    )
+
+
+def test_breakdown_takeaway_does_not_sum_rates(wy_observations: pd.DataFrame) -> None:
+    # 78% of those who complied did not reoffend, against 58% of those who did not: rates, not shares of a whole.
+    parts = wy_observations[wy_observations["dimension"] == "complied with condition"]
+    assert breakdown_takeaway(parts) == "The largest share is complied (78%)."
+    assert breakdown_takeaway(parts.iloc[0:0]) == "No breakdown is recorded."
+
+
+def test_the_palette_check_catches_a_colour_from_outside_the_palette() -> None:
+    fig = palette.base_layout(go.Figure(go.Bar(x=[1], y=["a"], marker={"color": "#FF0000"})), title="t")
+    assert trace_colours(fig.data[0]) == {"#FF0000"}
+    with pytest.raises(AssertionError):
+        assert_palette_colours(fig)
+    ended = palette.base_layout(go.Figure(go.Scatter(x=[1], y=["a"], name="Ended", line={"color": palette.GREY})), title="t")
+    with pytest.raises(AssertionError):
+        assert_palette_colours(ended)  # grey only where allowed
+    assert_palette_colours(ended, grey_for={"Ended"})

@@ -1,0 +1,241 @@
+"""Schema migrations build the models' schema, and the database itself refuses bad rows, on every backend."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import CheckConstraint, Engine, insert, inspect
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
+
+from alembic import command
+from data_access.db import make_engine, migrate
+from data_access.models import Agreement, AgreementPriority, Budget, Spend
+from data_access.settings import PROJECT_ROOT
+
+
+def alembic_config() -> Config:
+    return Config(str(PROJECT_ROOT / "alembic.ini"))
+
+
+def head() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_differences(engine: Engine) -> list:
+    with engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), SQLModel.metadata)
+
+
+# --- migrating -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def migrated_sqlite(fresh_sqlite_url: str) -> Engine:
+    engine = make_engine(fresh_sqlite_url)
+    assert inspect(engine).get_table_names() == []  # an empty file
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_migrate_creates_every_table_on_an_empty_sqlite_file(migrated_sqlite: Engine) -> None:
+    tables = set(inspect(migrated_sqlite).get_table_names())
+    assert tables == set(SQLModel.metadata.tables) | {"alembic_version"}
+    assert len(SQLModel.metadata.tables) == 14
+
+
+def test_migrate_leaves_sqlite_at_head(migrated_sqlite: Engine) -> None:
+    assert head() == "0001"
+    assert current_revision(migrated_sqlite) == head()
+
+
+def test_the_migrated_schema_matches_the_models_on_sqlite(migrated_sqlite: Engine) -> None:
+    assert schema_differences(migrated_sqlite) == []
+    inspector = inspect(migrated_sqlite)
+    for name, table in SQLModel.metadata.tables.items():
+        assert {c["name"] for c in inspector.get_columns(name)} == set(table.columns.keys()), name
+
+
+def test_migrate_twice_is_harmless(migrated_sqlite: Engine) -> None:
+    migrate(migrated_sqlite)
+    assert current_revision(migrated_sqlite) == head()
+    assert set(inspect(migrated_sqlite).get_table_names()) == set(SQLModel.metadata.tables) | {"alembic_version"}
+
+
+def test_downgrade_to_base_and_back(migrated_sqlite: Engine) -> None:
+    config = alembic_config()
+    with migrated_sqlite.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    assert set(inspect(migrated_sqlite).get_table_names()) == {"alembic_version"}
+    assert current_revision(migrated_sqlite) is None
+    migrate(migrated_sqlite)
+    assert current_revision(migrated_sqlite) == head()
+    assert set(inspect(migrated_sqlite).get_table_names()) == set(SQLModel.metadata.tables) | {"alembic_version"}
+
+
+def test_the_store_is_at_head_with_the_models_schema(engine: Engine) -> None:
+    """On every backend: the store open_store built from an empty database."""
+    assert current_revision(engine) == head()
+    assert set(inspect(engine).get_table_names()) >= set(SQLModel.metadata.tables) | {"alembic_version"}
+    assert schema_differences(engine) == []
+
+
+def test_every_named_check_constraint_is_in_the_database(engine: Engine) -> None:
+    inspector = inspect(engine)
+    expected_total = 0
+    for name, table in SQLModel.metadata.tables.items():
+        expected = {c.name for c in table.constraints if isinstance(c, CheckConstraint) and isinstance(c.name, str)}
+        expected_total += len(expected)
+        reflected = {c["name"] for c in inspector.get_check_constraints(name)}
+        assert expected <= reflected, (name, expected - reflected)
+    assert expected_total >= 18  # the loop found the models' constraints: not a vacuous check
+
+
+# --- the database refuses bad rows (both backends) -------------------------------------------
+
+CITED = {"source_section": "test", "basis": "illustrative", "basis_note": "made up by a test; always rolled back", "visibility": "public"}
+SPEND = {
+    "id": "test-spend",
+    "area_id": "west-yorkshire",
+    "financial_year": 2018,
+    "quarter": None,
+    "funding_stream_id": "wy-moj",
+    "agreement_id": "wy-isva",
+    "priority_id": None,
+    "amount_pence": 100,
+    "is_credit": False,
+    "description": "",
+    "source_id": "wy-2018",
+    **CITED,
+}
+AGREEMENT = {
+    "id": "test-agreement",
+    "area_id": "west-yorkshire",
+    "title": "Test agreement",
+    "kind": "contract",
+    "provider_id": None,
+    "funding_stream_id": None,
+    "procurement_route": "not stated",
+    "number_of_tenderers": None,
+    "start_date": date(2018, 4, 1),
+    "start_precision": "day",
+    "original_end_date": None,
+    "current_end_date": date(2021, 3, 31),
+    "end_precision": "day",
+    "latest_end_date": None,
+    "extension_options_available": None,
+    "extension_options_used": 0,
+    "annual_value_pence": None,
+    "total_value_pence": None,
+    "status": "active",
+    "purpose": "",
+    "illustrative_fields": "",
+    "source_id": "wy-2018",
+    **CITED,
+}
+BUDGET = {
+    "id": "test-budget",
+    "area_id": "norfolk",
+    "financial_year": 2016,
+    "funding_stream_id": "nfk-moj",
+    "priority_id": None,
+    "amount_pence": 0,
+    "description": "",
+    "source_id": "norfolk-2016",
+    **CITED,
+}
+AGREEMENT_PRIORITY = {
+    "agreement_id": "wy-core-referral",
+    "priority_id": "wy-drugs",
+    "share_percent": 50,
+    "source_id": "wy-2018",
+    **{k: v for k, v in CITED.items() if k != "visibility"},
+}
+
+
+def insert_and_roll_back(engine: Engine, model, values: dict) -> None:
+    """Insert one row in a transaction that is always rolled back; raises what the database raises."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            connection.execute(insert(model.__table__).values(**values))
+        finally:
+            transaction.rollback()
+
+
+@pytest.mark.parametrize(
+    ("model", "good"),
+    [(Spend, SPEND), (Agreement, AGREEMENT), (Budget, BUDGET), (AgreementPriority, AGREEMENT_PRIORITY)],
+)
+def test_the_good_rows_are_accepted(engine: Engine, model, good: dict) -> None:
+    """The rows the tests below spoil are themselves acceptable, so each refusal is down to the one change."""
+    insert_and_roll_back(engine, model, good)
+
+
+def test_foreign_keys_are_enforced(engine: Engine) -> None:
+    with pytest.raises(IntegrityError) as error:
+        insert_and_roll_back(engine, Spend, {**SPEND, "agreement_id": "no-such-agreement"})
+    assert "foreign key" in str(error.value.orig).lower()
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("area_id", "no-such-area"),
+        ("source_id", "no-such-source"),
+        ("funding_stream_id", "no-such-stream"),
+        ("priority_id", "no-such-priority"),
+    ],
+)
+def test_other_foreign_keys_of_spend_are_enforced(engine: Engine, column: str, value: str) -> None:
+    with pytest.raises(IntegrityError):
+        insert_and_roll_back(engine, Spend, {**SPEND, column: value})
+
+
+@pytest.mark.parametrize(
+    ("model", "good", "change", "constraint"),
+    [
+        (Agreement, AGREEMENT, {"current_end_date": date(2018, 3, 31)}, "agreement_end_not_before_start"),
+        (Agreement, AGREEMENT, {"kind": "loan"}, "agreement_kind"),
+        (Agreement, AGREEMENT, {"status": "live"}, "agreement_status"),
+        (Agreement, AGREEMENT, {"visibility": "secret"}, "agreement_visibility"),
+        (Agreement, AGREEMENT, {"annual_value_pence": -1}, "agreement_annual_value_not_negative"),
+        (Agreement, AGREEMENT, {"extension_options_used": -1}, "agreement_options_used_not_negative"),
+        (Budget, BUDGET, {"amount_pence": -1}, "budget_amount_not_negative"),
+        (Spend, SPEND, {"amount_pence": -500000}, "spend_not_negative_unless_credit"),
+        (Spend, SPEND, {"quarter": 5}, "spend_quarter_range"),
+        (AgreementPriority, AGREEMENT_PRIORITY, {"share_percent": 0}, "agreement_priority_share_range"),
+        (AgreementPriority, AGREEMENT_PRIORITY, {"share_percent": 101}, "agreement_priority_share_range"),
+    ],
+)
+def test_check_constraints_are_enforced(engine: Engine, model, good: dict, change: dict, constraint: str) -> None:
+    with pytest.raises(IntegrityError) as error:
+        insert_and_roll_back(engine, model, {**good, **change})
+    assert constraint in str(error.value.orig)
+
+
+def test_a_credit_may_be_negative(engine: Engine) -> None:
+    insert_and_roll_back(engine, Spend, {**SPEND, "amount_pence": -500000, "is_credit": True})
+
+
+def test_an_agreement_may_end_on_the_day_it_starts(engine: Engine) -> None:
+    insert_and_roll_back(engine, Agreement, {**AGREEMENT, "current_end_date": date(2018, 4, 1)})
+
+
+def test_refused_rows_leave_nothing_behind(engine: Engine) -> None:
+    with pytest.raises(IntegrityError):
+        insert_and_roll_back(engine, Budget, {**BUDGET, "amount_pence": -1})
+    with engine.connect() as connection:
+        assert connection.execute(Budget.__table__.select().where(Budget.__table__.c.id == "test-budget")).first() is None
