@@ -95,9 +95,13 @@ def breakdown_takeaway(parts: pd.DataFrame) -> str:
     """One sentence: the largest part, and a warning when the shares of a whole do not add up to 100%."""
     if parts.empty:
         return "No breakdown is recorded."
-    top = parts.sort_values("value", ascending=False).iloc[0]
+    ordered = parts.sort_values("value", ascending=False)
+    top, bottom = ordered.iloc[0], ordered.iloc[-1]
     unit = top["unit"]
-    text = f"The largest share is {top['dimension_value']} ({value_text(top['value'], unit)})."
+    if unit == "share":
+        text = f"The largest share is {top['dimension_value']} ({value_text(top['value'], unit)})."
+    else:
+        text = f"Highest: {top['dimension_value']} ({value_text(top['value'], unit)}); lowest: {bottom['dimension_value']} ({value_text(bottom['value'], unit)})."
     if unit == "share":
         total = parts["value"].sum()
         if round(total) != 100:

@@ -259,11 +259,12 @@ def read_folder(folder: Path, *, known_ids: dict[str, set] | None = None) -> tup
                     fail(", ".join(key_columns), ", ".join(map(str, key)), "appears more than once in this file")
                 seen.add(key)
                 problems.extend(row_problems)
+                if len(key) == 1 and key[0] is not None:
+                    # Known even when the row has a mistake, so rows referring to it are not told a false "unknown id".
+                    known.setdefault(model.__tablename__, set()).add(key[0])
                 if not row_problems:
                     records.append(model(**values))
-                    if len(key) == 1:
-                        known.setdefault(model.__tablename__, set()).add(key[0])
-                    elif model is AgreementPriority:
+                    if model is AgreementPriority:
                         shares.setdefault(values["agreement_id"], [line, 0])[1] += values.get("share_percent", 100)
             for agreement_id, (first_line, total) in shares.items():
                 if total != 100:

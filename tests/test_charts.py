@@ -387,7 +387,7 @@ def test_breakdown_takeaway_says_the_sources_add_up_to_95(wy_observations: pd.Da
 def test_breakdown_takeaway_does_not_sum_rates(wy_observations: pd.DataFrame) -> None:
     # 78% of those who complied did not reoffend, against 58% of those who did not: rates, not shares of a whole.
     parts = wy_observations[wy_observations["dimension"] == "complied with condition"]
-    assert breakdown_takeaway(parts) == "The largest share is complied (78%)."
+    assert breakdown_takeaway(parts) == "Highest: complied (78%); lowest: did not comply (58%)."
     assert breakdown_takeaway(parts.iloc[0:0]) == "No breakdown is recorded."
 
 

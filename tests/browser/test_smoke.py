@@ -21,11 +21,12 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+# Each page with the area whose seed document gives it the most to show, and a figure from that document.
 PAGES = [
-    ("overview", "/"),
-    ("spend", "/spend"),
-    ("renewals", "/renewals"),
-    ("performance", "/performance"),
+    ("overview", "/?area=west-yorkshire", "31 March 2019"),
+    ("spend", "/spend?area=norfolk&year=2016-17", "£1.04m"),
+    ("renewals", "/renewals?area=west-yorkshire&as_at=2018-09-14", "Ends within 12 months"),
+    ("performance", "/performance?area=west-yorkshire", "Other agencies (29%)"),
 ]
 # Streamlit scrolls inside <main data-testid="stMain">, not the document, so Playwright's
 # full_page=True alone only captures one viewport: the viewport is stretched to the content first.
@@ -81,14 +82,15 @@ def assert_visible_text(page: Page, text: str, what: str) -> None:
     expect(page.get_by_text(text).filter(visible=True).first, f"{what}: no visible text containing {text!r}").to_be_visible()
 
 
-@pytest.mark.parametrize(("name", "path"), PAGES, ids=[name for name, _ in PAGES])
-def test_page_renders(name: str, path: str, open_app: Callable[[str], Page], app_server: StreamlitServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "path", "figure"), PAGES, ids=[name for name, _, _ in PAGES])
+def test_page_renders(name: str, path: str, figure: str, open_app: Callable[[str], Page], app_server: StreamlitServer, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     page = open_app(path)
     assert_no_exception(page, app_server, tmp_path, f"page {path}")
     heading = page.locator('[data-testid="stMain"] h1').first
     expect(heading, f"page {path} has no visible main heading (h1)").to_be_visible()
+    assert_visible_text(page, figure, path)
     full_page_screenshot(page, SCREENSHOTS / f"{name}.png")
 
 
