@@ -7,7 +7,7 @@ Money is whole pence (`*_pence`, BIGINT); financial years are the calendar year 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, UniqueConstraint
@@ -295,3 +295,35 @@ class Observation(Cited, Restricted, table=True):
         CheckConstraint("period_end >= period_start", name="observation_period_in_order"),
         CheckConstraint("quarter IS NULL OR quarter BETWEEN 1 AND 4", name="observation_quarter_range"),
     )
+
+
+class ImportRecord(SQLModel, table=True):
+    """A file that has been imported, by its SHA-256, so importing it again changes nothing."""
+
+    __tablename__ = "import_record"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    file_name: str
+    imported_at: datetime
+    imported_by: str
+    rows_added: int = 0
+    rows_changed: int = 0
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change to one record: who, when, from which file, and the values before and after (JSON)."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    who: str
+    action: str = Field(description="insert, update or delete")
+    table_name: str = Field(index=True)
+    record_key: str = Field(description="The record's primary key, as text")
+    before: str = Field(default="", description="JSON of the changed fields before; empty for an insert")
+    after: str = Field(default="", description="JSON of the changed fields after; empty for a delete")
+    file_name: str = Field(default="")
+    file_sha256: str = Field(default="", index=True)
+
+    __table_args__ = (_in("action", ("insert", "update", "delete"), "audit_entry_action"),)
