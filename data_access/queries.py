@@ -160,12 +160,20 @@ def agreement_totals(
 
 
 def _spend_apportioned():
-    """Spend joined to the priority it serves: via its agreement's shares, or directly. `x100` is pence x share%."""
+    """Spend joined to the priority it serves, via its agreement's shares or directly, as `apportioned_pence`.
+
+    Each part is floor(amount x cumulative share / 100) less the same for the shares before it, so
+    the parts of one payment always add up to exactly the payment: no penny made or lost in rounding.
+    """
+    share = func.coalesce(AgreementPriority.share_percent, 100)
+    running = func.sum(share).over(partition_by=Spend.id, order_by=AgreementPriority.priority_id)
     return (
         select(
             Spend,
             func.coalesce(AgreementPriority.priority_id, Spend.priority_id).label("served_priority_id"),
-            (Spend.amount_pence * func.coalesce(AgreementPriority.share_percent, 100)).label("x100"),
+            (_whole_division(Spend.amount_pence * running, 100) - _whole_division(Spend.amount_pence * (running - share), 100)).label(
+                "apportioned_pence"
+            ),
             AgreementPriority.basis.label("share_basis"),
         )
         .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
@@ -173,9 +181,9 @@ def _spend_apportioned():
     )
 
 
-def _pence_from_x100(value) -> int:
-    # Apportioned sums carry two extra digits (pence x percent); round half up to whole pence once, at the end.
-    return 0 if pd.isna(value) else int((int(value) + 50) // 100)
+def _whole_division(numerator, denominator: int):
+    # Integer division on both SQLite and PostgreSQL (both truncate); the telescoping sum stays exact either way.
+    return cast(numerator, BigInteger).op("/")(denominator)
 
 
 def _combine_bases_and_citations(frame: pd.DataFrame) -> None:
@@ -207,7 +215,7 @@ def budget_and_spend_by_priority(
         session,
         select(
             spend.c.served_priority_id.label("priority_id"),
-            _sum_pence(spend.c.x100).label("spend_x100"),
+            _sum_pence(spend.c.apportioned_pence).label("spend_pence"),
             func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label(
                 "spend_illustrative"
             ),
@@ -234,7 +242,7 @@ def budget_and_spend_by_priority(
     frame = spend_by.merge(budget_by, on="priority_id", how="outer").merge(names, on="priority_id", how="left")
     if priority:
         frame = frame[frame["priority_id"] == priority]
-    frame["spend_pence"] = frame["spend_x100"].map(_pence_from_x100)
+    frame["spend_pence"] = frame["spend_pence"].fillna(0).astype("int64")
     frame["budget_pence"] = frame["budget_pence"].fillna(0).astype("int64")
     unlinked = frame["priority_id"].isin([NOT_LINKED, NOT_ASSIGNED])
     frame.loc[unlinked, "priority"] = frame.loc[unlinked, "priority_id"]
@@ -338,7 +346,7 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
             func.coalesce(Provider.name, case((spend.c.agreement.is_(None), "Grants and other payments"), else_=NO_PROVIDER)).label(
                 "provider"
             ),
-            _sum_pence(spend.c.x100).label("x100"),
+            _sum_pence(spend.c.apportioned_pence).label("amount_pence"),
             func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label(
                 "illustrative"
             ),
@@ -350,9 +358,9 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
         .group_by("funding_stream", "priority", "provider")
     )
     frame = _frame(session, query)
-    frame["amount_pence"] = frame["x100"].map(_pence_from_x100)
+    frame["amount_pence"] = frame["amount_pence"].astype("int64")
     frame["illustrative"] = frame["illustrative"].astype(bool)
-    return frame.drop(columns="x100").sort_values("amount_pence", ascending=False).reset_index(drop=True)
+    return frame.sort_values("amount_pence", ascending=False).reset_index(drop=True)
 
 
 def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:

@@ -493,13 +493,6 @@ def test_cost_per_unit_uses_the_stated_annual_count(session: Session) -> None:
     assert is_whole_pence(referrals["cost_per_unit_pence"]) and is_whole_pence(referrals["spend_pence"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: apportioning spend by an agreement's shares rounds each part half up (_pence_from_x100), so an odd penny "
-    "split 50/50 becomes two pennies: £300,000.01 of restorative justice spend shows as £300,000.02 in "
-    "budget_and_spend_by_priority and money_flow, a penny more than budget_and_spend_by_funding_stream",
-)
 def test_apportioning_an_odd_penny_keeps_the_total(tmp_path) -> None:
     folder = tmp_path / "sample"
     shutil.copytree(SAMPLE_DATA_DIR, folder)
