@@ -186,6 +186,34 @@ def _whole_division(numerator, denominator: int):
     return cast(numerator, BigInteger).op("/")(denominator)
 
 
+def _spend_in_year(area: str, year: int, audience: Audience) -> tuple:
+    """Conditions for an area's spend in a financial year that the audience may see (its agreement too)."""
+    return (
+        Spend.area_id == area,
+        Spend.financial_year == year,
+        _visible(Spend, audience),
+        or_(Agreement.id.is_(None), _visible(Agreement, audience)),
+    )
+
+
+def _budget_by(session: Session, key, *, area: str, year: int, audience: Audience) -> pd.DataFrame:
+    """The area's budget for a financial year, summed by `key` (priority or funding stream)."""
+    query = (
+        select(
+            key,
+            _sum_pence(Budget.amount_pence).label("budget_pence"),
+            _is_illustrative(Budget).label("budget_illustrative"),
+            _citations(Budget).label("budget_citations"),
+        )
+        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience))
+        .group_by(key)
+    )
+    return _frame(session, query)
+
+
+MONEY_FRAME_COLUMNS = ["budget_pence", "spend_pence", "budget_illustrative", "spend_illustrative", "illustrative", "citations"]
+
+
 def _combine_bases_and_citations(frame: pd.DataFrame) -> None:
     """Budget and spend rows merged: keep each side's basis, and one list of citations."""
     for side in ("budget", "spend"):
@@ -203,12 +231,7 @@ def budget_and_spend_by_priority(
     """Budget and spend for a financial year by plan priority; spend with no priority, and budget not assigned to one, as their own rows."""
     spend = (
         _spend_apportioned()
-        .where(
-            Spend.area_id == area,
-            Spend.financial_year == year,
-            _visible(Spend, audience),
-            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
-        )
+        .where(*_spend_in_year(area, year, audience))
         .subquery()
     )
     spend_by = _frame(
@@ -222,17 +245,7 @@ def budget_and_spend_by_priority(
             func.aggregate_strings(spend.c.source_id + literal("|") + spend.c.source_section, CITATION_SEP).label("spend_citations"),
         ).group_by(spend.c.served_priority_id),
     )
-    budget_by = _frame(
-        session,
-        select(
-            Budget.priority_id,
-            _sum_pence(Budget.amount_pence).label("budget_pence"),
-            _is_illustrative(Budget).label("budget_illustrative"),
-            _citations(Budget).label("budget_citations"),
-        )
-        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience))
-        .group_by(Budget.priority_id),
-    )
+    budget_by = _budget_by(session, Budget.priority_id, area=area, year=year, audience=audience)
     # Spend with no priority and budget with no priority are different findings: keep them on separate rows.
     spend_by["priority_id"] = spend_by["priority_id"].fillna(NOT_LINKED)
     budget_by["priority_id"] = budget_by["priority_id"].fillna(NOT_ASSIGNED)
@@ -249,19 +262,7 @@ def budget_and_spend_by_priority(
     frame.loc[unlinked, "priority_id"] = None
     _combine_bases_and_citations(frame)
     frame = frame.sort_values(["position", "priority"], na_position="last")
-    return frame[
-        [
-            "priority_id",
-            "priority",
-            "plan",
-            "budget_pence",
-            "spend_pence",
-            "budget_illustrative",
-            "spend_illustrative",
-            "illustrative",
-            "citations",
-        ]
-    ].reset_index(drop=True)
+    return frame[["priority_id", "priority", "plan", *MONEY_FRAME_COLUMNS]].reset_index(drop=True)
 
 
 def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
@@ -276,25 +277,10 @@ def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int
             _citations(Spend).label("spend_citations"),
         )
         .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
-        .where(
-            Spend.area_id == area,
-            Spend.financial_year == year,
-            _visible(Spend, audience),
-            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
-        )
+        .where(*_spend_in_year(area, year, audience))
         .group_by(stream_id),
     )
-    budget_by = _frame(
-        session,
-        select(
-            Budget.funding_stream_id,
-            _sum_pence(Budget.amount_pence).label("budget_pence"),
-            _is_illustrative(Budget).label("budget_illustrative"),
-            _citations(Budget).label("budget_citations"),
-        )
-        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience))
-        .group_by(Budget.funding_stream_id),
-    )
+    budget_by = _budget_by(session, Budget.funding_stream_id, area=area, year=year, audience=audience)
     streams = _frame(
         session,
         select(FundingStream.id.label("funding_stream_id"), FundingStream.name.label("funding_stream"), FundingStream.funder).where(
@@ -307,31 +293,14 @@ def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int
     frame["spend_pence"] = frame["spend_pence"].fillna(0).astype("int64")
     _combine_bases_and_citations(frame)
     frame = frame.sort_values("budget_pence", ascending=False)
-    return frame[
-        [
-            "funding_stream_id",
-            "funding_stream",
-            "funder",
-            "budget_pence",
-            "spend_pence",
-            "budget_illustrative",
-            "spend_illustrative",
-            "illustrative",
-            "citations",
-        ]
-    ].reset_index(drop=True)
+    return frame[["funding_stream_id", "funding_stream", "funder", *MONEY_FRAME_COLUMNS]].reset_index(drop=True)
 
 
 def money_flow(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
     """Spend in a financial year from funding stream to priority to provider: one row per path, with its amount."""
     spend = (
         _spend_apportioned()
-        .where(
-            Spend.area_id == area,
-            Spend.financial_year == year,
-            _visible(Spend, audience),
-            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
-        )
+        .where(*_spend_in_year(area, year, audience))
         .add_columns(
             func.coalesce(Spend.funding_stream_id, Agreement.funding_stream_id).label("stream_id"),
             Agreement.provider_id.label("provider_id"),
