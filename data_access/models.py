@@ -46,6 +46,9 @@ VISIBLE_TO: dict[Audience, tuple[str, ...]] = {
 
 BASES = tuple(b.value for b in Basis)
 VISIBILITIES = tuple(v.value for v in Visibility)
+PROCUREMENT_ROUTES = ("open", "selective", "limited", "direct", "not stated")  # OCDS procurementMethod, plus not stated
+PRECISIONS = ("day", "month", "year")
+MEASURE_UNITS = ("count", "percent", "share")
 
 
 def _money(nullable: bool = True) -> Column:
@@ -138,6 +141,8 @@ class FundingStream(Cited, table=True):
     funder: str
     cap_per_award_pence: int | None = Field(default=None, sa_column=_money(), description="A grant round's cap on each award")
 
+    __table_args__ = (CheckConstraint("cap_per_award_pence IS NULL OR cap_per_award_pence >= 0", name="funding_stream_cap_not_negative"),)
+
 
 class Agreement(Cited, Restricted, table=True):
     """A contract or grant for a service.
@@ -179,6 +184,16 @@ class Agreement(Cited, Restricted, table=True):
         CheckConstraint("annual_value_pence IS NULL OR annual_value_pence >= 0", name="agreement_annual_value_not_negative"),
         CheckConstraint("total_value_pence IS NULL OR total_value_pence >= 0", name="agreement_total_value_not_negative"),
         CheckConstraint("extension_options_used >= 0", name="agreement_options_used_not_negative"),
+        CheckConstraint(
+            "original_end_date IS NULL OR start_date IS NULL OR original_end_date >= start_date",
+            name="agreement_original_end_not_before_start",
+        ),
+        CheckConstraint(
+            "latest_end_date IS NULL OR start_date IS NULL OR latest_end_date >= start_date", name="agreement_latest_end_not_before_start"
+        ),
+        _in("procurement_route", PROCUREMENT_ROUTES, "agreement_procurement_route"),
+        _in("start_precision", PRECISIONS, "agreement_start_precision"),
+        _in("end_precision", PRECISIONS, "agreement_end_precision"),
     )
 
 
@@ -272,6 +287,8 @@ class Measure(SQLModel, table=True):
     counts_people: bool = Field(default=False, description="Counts of people get disclosure control on public outputs")
     description: str = Field(default="")
 
+    __table_args__ = (_in("unit", MEASURE_UNITS, "measure_unit"),)
+
 
 class Observation(Cited, Restricted, table=True):
     """A measure's value for a period, for an agreement (or an area), with an optional target and breakdown."""
@@ -294,6 +311,7 @@ class Observation(Cited, Restricted, table=True):
     __table_args__ = (
         CheckConstraint("period_end >= period_start", name="observation_period_in_order"),
         CheckConstraint("quarter IS NULL OR quarter BETWEEN 1 AND 4", name="observation_quarter_range"),
+        _in("target_basis", ("", *BASES), "observation_target_basis"),
     )
 
 
@@ -327,3 +345,12 @@ class AuditEntry(SQLModel, table=True):
     file_sha256: str = Field(default="", index=True)
 
     __table_args__ = (_in("action", ("insert", "update", "delete"), "audit_entry_action"),)
+
+
+# Every cited row's basis and every restricted row's visibility is one of the known words, enforced by
+# the database as well as the importer (tables that declared theirs above keep them).
+for _model in (Plan, Priority, Provider, FundingStream, Agreement, Amendment, Milestone, AgreementPriority, Budget, Spend, Observation):
+    for _column, _values in (("basis", BASES), ("visibility", VISIBILITIES)):
+        _name = f"{_model.__tablename__}_{_column}"
+        if _column in _model.__table__.c and _name not in {c.name for c in _model.__table__.constraints}:
+            _model.__table__.append_constraint(_in(_column, _values, _name))

@@ -114,7 +114,7 @@ def test_page_by_audience_grid(audience: Audience, spec: navigation.PageSpec, mo
     else:
         # A hand-typed link that bypasses the menu runs the page file itself: it must refuse on its own.
         monkeypatch.setenv("LOCAL_DEMO", "yes")
-        at = AppTest.from_file(spec.path, default_timeout=RUN_TIMEOUT_S)
+        at = AppTest.from_file(ENTRYPOINT.parent / spec.path, default_timeout=RUN_TIMEOUT_S)
         at.session_state["local_demo_audience"] = audience.value
         at.run()
         assert not at.exception

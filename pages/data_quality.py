@@ -1,0 +1,78 @@
+"""Data quality: which figures do not add up, contradict each other or miss a link, and where can I see them?"""
+
+import streamlit as st
+
+from data_access.models import Audience
+from data_access.quality import CHECKS, SEVERITIES, findings_csv
+from ui import render
+from ui.audience import require
+from ui.cache import cached
+
+audience = require(Audience.PANEL, Audience.STAFF)
+
+st.title("Data quality")
+st.caption(
+    "Checks run over every figure you may see, in every area. They flag and never block: a figure kept as its source states it "
+    "(such as shares that add up to 95%) is flagged here so that nobody quotes it without knowing. "
+    "For panel members and OPCC staff: findings may describe exempt or restricted records, and are not for publication."
+)
+
+areas = cached("areas")
+area_names = dict(zip(areas["id"], areas["name"], strict=True))
+left, right = st.columns(2)
+check = left.selectbox("Check", [None, *CHECKS], format_func=lambda c: "All checks" if c is None else CHECKS[c], key="quality_check")
+area = right.selectbox("Area", [None, *area_names], format_func=lambda a: "All areas" if a is None else area_names[a], key="quality_area")
+
+summary = cached("quality_summary", audience=audience)
+findings = cached("quality_findings", audience=audience, check=check, area=area)
+
+render.kpi_row(
+    [("Findings (all checks, all areas)", f"{int(summary['findings'].sum())}", None)]
+    + [
+        (f"{severity.capitalize()} severity", f"{int(summary[severity].sum())}", help_text)
+        for severity, help_text in zip(
+            SEVERITIES,
+            (
+                "The records contradict each other or a rule.",
+                "Probably wrong, or missing a link that scrutiny needs.",
+                "A gap worth filling.",
+            ),
+            strict=True,
+        )
+    ]
+)
+
+st.header("Findings by check")
+render.table(summary, {"check": "Check", "high": "High", "medium": "Medium", "low": "Low", "findings": "Total"}, key="quality_summary")
+
+st.header("Findings" + (f": {CHECKS[check]}" if check else "") + (f" in {area_names[area]}" if area else ""))
+if findings.empty:
+    st.success("No findings for this choice: every check that applies found the figures consistent.")
+else:
+    st.caption("“Open” goes to the page that shows the records. Scroll the table sideways for the records' ids.")
+    st.dataframe(
+        findings[["severity", "check", "area", "description", "link", "records"]],
+        hide_index=True,
+        width="stretch",
+        row_height=96,  # tall enough for a description to wrap onto four lines
+        height=min(len(findings), 8) * 96 + 38,
+        key="quality_findings",
+        alt="Data-quality findings: severity, check, area, what looks wrong, a link to the page that shows the records, and the records.",
+        column_config={
+            "severity": st.column_config.TextColumn("Severity", width="small", pinned=True),
+            "check": st.column_config.TextColumn("Check", width="medium"),
+            "area": st.column_config.TextColumn("Area", width=110),
+            "description": st.column_config.TextColumn("What looks wrong", width="large"),
+            "link": st.column_config.LinkColumn("Page", display_text="Open", width="small"),
+            "records": st.column_config.TextColumn("Records (table:id)", width="medium"),
+        },
+    )
+    st.download_button(
+        "Download these findings (CSV)",
+        data=findings_csv(findings),
+        file_name="data-quality-findings.csv",
+        mime="text/csv",
+        key="quality_download",
+        icon=":material/download:",
+    )
+    render.sources_footer(findings["citations"], illustrative=findings["description"].str.contains("illustrative").any())
