@@ -71,9 +71,8 @@ def open_as(audience: Audience, spec: navigation.PageSpec, monkeypatch: pytest.M
     at = AppTest.from_file(ENTRYPOINT, default_timeout=RUN_TIMEOUT_S)
     at.session_state["local_demo_audience"] = audience.value
     at.query_params.update(params)
-    if spec.url_path:
-        at.switch_page(spec.path)
-    return at.run()
+    at.run()  # registers this audience's pages, so switch_page finds one whose link differs from its file name
+    return at.switch_page(spec.path).run() if spec.url_path else at
 
 
 PUBLIC_PAGES = navigation.pages_for(Audience.PUBLIC)
@@ -111,6 +110,8 @@ def test_page_by_audience_grid(audience: Audience, spec: navigation.PageSpec, mo
         at = open_as(audience, spec, monkeypatch, **({"area": "west-yorkshire"} if spec.with_area else {}))
         assert not at.exception
         assert at.title, f"{spec.file} shows no title to {audience.value}"
+        reached_overview = at.title[0].value.startswith("Commissioning overview")
+        assert reached_overview is (spec.file == "overview.py"), f"{audience.value} asked for {spec.file} but got {at.title[0].value}"
     else:
         # A hand-typed link that bypasses the menu runs the page file itself: it must refuse on its own.
         monkeypatch.setenv("LOCAL_DEMO", "yes")
