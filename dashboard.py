@@ -2,22 +2,26 @@
 
 import streamlit as st
 
-from ui import filters, navigation
+from ui import entry, filters, navigation
 from ui.audience import current_audience, sidebar_account
 
 st.set_page_config(page_title="Police commissioning scrutiny", page_icon=":material/account_balance:", layout="wide")
 
 audience = current_audience()
 specs = navigation.pages_for(audience)
-pages = {spec.file: st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.url_path == "", **({"url_path": spec.url_path} if spec.url_path else {})) for spec in specs}
+pages = {
+    spec.file: st.Page(
+        spec.path, title=spec.title, icon=spec.icon, default=spec.url_path == "", **({"url_path": spec.url_path} if spec.url_path else {})
+    )
+    for spec in specs
+}
 sections: dict[str, list] = {}
 for spec in specs:
     sections.setdefault(spec.section, []).append(pages[spec.file])
 page = st.navigation(sections)
 
-deep_link = st.session_state.pop(filters.DEEP_LINK_KEY, None)
-if deep_link and deep_link[0] in pages:
-    st.switch_page(pages[deep_link[0]], query_params=deep_link[1])  # see ui.filters.current
+entry.mark_entered()
+entry.forward_deep_link(pages)
 
 spec = next(s for s in specs if s.url_path == page.url_path)
 if spec.with_area:

@@ -239,3 +239,31 @@ def test_refused_rows_leave_nothing_behind(engine: Engine) -> None:
         insert_and_roll_back(engine, Budget, {**BUDGET, "amount_pence": -1})
     with engine.connect() as connection:
         assert connection.execute(Budget.__table__.select().where(Budget.__table__.c.id == "test-budget")).first() is None
+
+
+def test_a_store_with_data_upgrades_to_head_keeping_its_rows(tmp_path) -> None:
+    """SQLite rebuilds a table to add a constraint; with data in it and foreign keys on, that must still work."""
+    from alembic import command as alembic_command
+
+    from data_access.db import make_engine, migrate
+    from data_access.loading import load_folder
+    from data_access.settings import SAMPLE_DATA_DIR
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        alembic_command.upgrade(config, "0002")
+    with engine.begin() as connection:
+        load_folder(SAMPLE_DATA_DIR, connection=connection)
+    before = {t: engine.connect().exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar() for t in ("agreement", "spend", "observation")}
+    migrate(engine)
+    with engine.connect() as connection:
+        assert current_revision(engine) == head()
+        assert {t: connection.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar() for t in before} == before == {
+            "agreement": 24,
+            "spend": 18,
+            "observation": 18,
+        }
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()

@@ -15,6 +15,7 @@ import streamlit as st
 
 from data_access.access import AccessRules, audience_for
 from data_access.models import Audience
+from ui.entry import through_entry_point
 
 _DEMO_KEY = "local_demo_audience"
 AUDIENCE_NAMES = {Audience.PUBLIC: "the public", Audience.PANEL: "Police and Crime Panel members", Audience.STAFF: "OPCC staff"}
@@ -56,7 +57,9 @@ def sidebar_account() -> None:
             audience = current_audience()
             st.sidebar.caption(f"Signed in as {st.user.get('email', 'unknown')}: viewing as {AUDIENCE_NAMES[audience]}.")
             if audience is Audience.PUBLIC:
-                st.sidebar.warning("Your account is not on the panel or staff list, so you see what the public sees. Ask the OPCC to add you.")
+                st.sidebar.warning(
+                    "Your account is not on the panel or staff list, so you see what the public sees. Ask the OPCC to add you."
+                )
             st.sidebar.button("Sign out", on_click=st.logout, key="sign_out")
         else:
             st.sidebar.button("Sign in (panel and OPCC staff)", on_click=st.login, key="sign_in")
@@ -81,4 +84,5 @@ def require(*allowed: Audience) -> Audience:
         names = " or ".join(AUDIENCE_NAMES[a] for a in allowed)
         st.error(f"This page is for {names}. " + ("Sign in to see it." if sign_in_configured() else "Sign-in is not configured here."))
         st.stop()
+    through_entry_point()  # allowed: make sure the page runs inside the entry point's menu and filters
     return audience

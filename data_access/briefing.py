@@ -1,0 +1,485 @@
+"""The Commissioner's briefing pack: a one-page summary for an area and an as-at date, and its PDF.
+
+`briefing_summary` gathers the figures (key totals, what ends soon, what is off target, the red flags)
+and writes the narrative from them: every sentence is a template filled from the data, so a sentence
+with nothing to say says that, and none is written in advance.
+
+`briefing_pdf` lays the summary out as a tagged, accessible PDF (PDF/UA-1: a structure tree with
+headings, paragraphs, lists and tables, the document's language and title, and alternative text on
+every chart) using Typst (the `typst` package, a self-contained compiler in a binary wheel). The
+summary goes to the template as JSON, so no figure or title is ever read as markup. Charts arrive as
+PNG images with their alt text (see `charts.briefing`); without them the pack says why, and the same
+figures are in its tables.
+
+This module never imports Streamlit, so the same pack can be built by a page, a script or a test.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlmodel import Session
+
+from data_access import flags, queries
+from data_access.models import Audience
+from data_access.money import format_money
+from data_access.periods import format_date, fy_label
+from data_access.queries import CITATION_SEP, NOT_ASSIGNED, NOT_LINKED
+
+LANGUAGE, REGION = "en", "gb"
+NOT_FOR_PUBLICATION = (
+    "Not for publication: this pack may contain exact counts of people supported and records the public transparency pages do not show."
+)
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """One headline figure: what it is, its value as written, and a note (what it leaves out, or its basis)."""
+
+    label: str
+    value: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart drawn to PNG, with the text alternative and the sentence that go with it."""
+
+    png: bytes
+    alt: str
+    caption: str
+    takeaway: str
+
+
+@dataclass
+class Briefing:
+    """Everything on the briefing pack, already computed."""
+
+    area: str
+    area_name: str
+    office: str
+    as_at: date
+    as_at_reason: str
+    year: int
+    audience: Audience
+    red_months: int
+    amber_months: int
+    key_figures: list[KeyFigure]
+    narrative: list[str]
+    ending: pd.DataFrame  # live agreements ending within the amber window
+    off_target: pd.DataFrame  # red flags of kind below_target
+    flags: pd.DataFrame  # every red flag (flags.RED_FLAG_COLUMNS)
+    spend: pd.DataFrame  # budget and spend by priority for the year
+    renewals: pd.DataFrame
+    amendments: pd.DataFrame
+    milestones: pd.DataFrame
+    sources: list[str] = field(default_factory=list)  # "Title, publisher, date: sections"
+    illustrative: bool = False
+
+    @property
+    def title(self) -> str:
+        return f"Commissioning briefing: {self.area_name}, as at {format_date(self.as_at)}"
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def _list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    separator = "; " if any("," in i for i in items) else ", "
+    return separator.join(items[:-1]) + " and " + items[-1]
+
+
+def _key_figures(
+    totals: pd.Series, spend: pd.DataFrame, year: int, ending: pd.DataFrame, red: int, amber: int, n_flags: int
+) -> list[KeyFigure]:
+    live, unpublished = int(totals["live"]), int(totals["value_not_published"])
+    value = "not published" if live and unpublished == live else format_money(int(totals["annual_value_pence"]))
+    value_note = f"{_plural(unpublished, 'live agreement')} with no published value left out" if unpublished else "all published"
+    if live and int(totals.get("illustrative_values", 0) or 0):
+        value_note += "; some values illustrative"
+    budget, spent = int(spend["budget_pence"].sum()), int(spend["spend_pence"].sum())
+    bases = []
+    if spend["budget_illustrative"].any():
+        bases.append("budget partly illustrative")
+    if spend["spend_illustrative"].any():
+        bases.append("spend partly illustrative")
+    red_count = int((ending["warning"] == "red").sum())
+    return [
+        KeyFigure("Live agreements", f"{live}", "contracts and grants running on the as-at date; undated ones count as running"),
+        KeyFigure("Annual value of live agreements", value, value_note),
+        KeyFigure(
+            f"Budget, {fy_label(year)}", format_money(budget) if budget else "not published", "; ".join(b for b in bases if "budget" in b)
+        ),
+        KeyFigure(
+            f"Spend recorded, {fy_label(year)}",
+            format_money(spent) if spent else "none recorded",
+            "; ".join(b for b in bases if "spend" in b),
+        ),
+        KeyFigure(f"Ending within {amber} months", f"{len(ending)}", f"{red_count} within {red} months"),
+        KeyFigure("Red flags", f"{n_flags}", "each with a question for the Commissioner"),
+    ]
+
+
+def _sentence_agreements(as_at: date, area_name: str, totals: pd.Series) -> str:
+    live, unpublished = int(totals["live"]), int(totals["value_not_published"])
+    text = f"On {format_date(as_at)}, {area_name} has {_plural(live, 'live agreement')} (contracts and grants running that day)"
+    if not live:
+        return text + "."
+    if unpublished == live:
+        return text + ", and none of them has a published annual value."
+    published = live - unpublished
+    value = format_money(int(totals["annual_value_pence"]))
+    if not unpublished:
+        return text + f"; their published annual values come to {value} a year."
+    return (
+        text + f"; the {_plural(published, 'one')} with a published annual value come{'s' if published == 1 else ''} to {value} a year, "
+        f"and {unpublished} more {'has' if unpublished == 1 else 'have'} no published value."
+    )
+
+
+def _sentence_money(spend: pd.DataFrame, year: int) -> list[str]:
+    budget, spent = int(spend["budget_pence"].sum()), int(spend["spend_pence"].sum())
+    label = fy_label(year)
+    some_illustrative = " (some of these figures are illustrative)" if spend["illustrative"].any() else ""
+    if not budget and not spent:
+        return [f"No budget or spend is recorded for {label}."]
+    if budget and spent:
+        first = f"In {label}, {format_money(budget)} is budgeted and {format_money(spent)} is recorded as spent{some_illustrative}."
+    elif spent:
+        first = f"In {label}, {format_money(spent)} is recorded as spent and no budget is published{some_illustrative}."
+    else:
+        first = f"In {label}, {format_money(budget)} is budgeted and no spend is recorded against it yet{some_illustrative}."
+    sentences = [first]
+    linked = spend[~spend["priority"].isin([NOT_LINKED, NOT_ASSIGNED]) & (spend["spend_pence"] > 0)]
+    if spent and not linked.empty:
+        top = linked.sort_values("spend_pence", ascending=False).iloc[0]
+        share = (int(top["spend_pence"]) * 200 + spent) // (2 * spent)  # whole percent, halves up (as the chart's takeaway)
+        sentences.append(
+            f"The largest share of that spend, {format_money(int(top['spend_pence']))} ({share}%), serves the priority “{top['priority']}”"
+            + (" (illustrative)" if top["spend_illustrative"] else "")
+            + "."
+        )
+    return sentences
+
+
+def _sentence_ending(ending: pd.DataFrame, as_at: date, amber: int, red: int) -> str:
+    if ending.empty:
+        return f"No live agreement ends within {amber} months of {format_date(as_at)}."
+    parts = []
+    for r in ending.itertuples():
+        step = (
+            f"a re-procurement step is recorded on {format_date(r.reprocurement_recorded_on)}"
+            if pd.notna(r.reprocurement_recorded_on)
+            else "no re-procurement is recorded"
+        )
+        parts.append(f"{r.title} on {r.end_text} ({step})")
+    red_count = int((ending["warning"] == "red").sum())
+    within = f"{_plural(len(ending), 'agreement')} {'ends' if len(ending) == 1 else 'end'} within {amber} months"
+    if red_count:
+        within += f" ({red_count} of them within {red} months)" if len(ending) > 1 else f", within {red} months in fact"
+    return f"{within}: {_list(parts)}."
+
+
+def _sentence_targets(off_target: pd.DataFrame, observations: pd.DataFrame, as_at: date) -> str:
+    targeted = observations[observations["target"].notna() & (observations["dimension"] == "")]
+    if targeted.empty:
+        return f"No performance measure has a target recorded for figures up to {format_date(as_at)}, so none can be judged against one."
+    if off_target.empty:
+        return f"Every measure with a target met it in its latest period up to {format_date(as_at)}."
+    findings = _list(list(off_target["finding"]))
+    return f"{_plural(len(off_target), 'measure was', 'measures were')} below target in the latest period: {findings}."
+
+
+def _sentence_flags(red_flags: pd.DataFrame) -> str:
+    if red_flags.empty:
+        return "No red flags are raised."
+    counts = red_flags["severity"].value_counts()
+    by_severity = _list([f"{counts[s]} {s}" for s in ("high", "medium", "low") if counts.get(s, 0)])
+    first = red_flags.iloc[0]
+    return f"{_plural(len(red_flags), 'red flag is', 'red flags are')} raised ({by_severity}); the most serious: {first['finding']}."
+
+
+def _sources(citations: list[str], documents: pd.DataFrame) -> list[str]:
+    sections: dict[str, list[str]] = {}
+    for text in citations:
+        for pair in str(text or "").split(CITATION_SEP):
+            if "|" in pair:
+                source_id, section = pair.split("|", 1)
+                listed = sections.setdefault(source_id, [])
+                if section not in listed:
+                    listed.append(section)
+    by_id = documents.set_index("id")
+    lines = []
+    for source_id, cited in sections.items():
+        if source_id not in by_id.index:
+            continue
+        doc = by_id.loc[source_id]
+        lines.append(f"{doc['title']}, {doc['publisher']}, {format_date(doc['published'], doc['published_precision'])}: {'; '.join(cited)}")
+    return lines
+
+
+def briefing_summary(
+    *,
+    session: Session,
+    area: str,
+    as_at: date,
+    audience: Audience,
+    year: int | None = None,
+    red_months: int = 6,
+    amber_months: int = 12,
+    as_at_reason: str = "the date chosen",
+) -> Briefing:
+    """The briefing pack's figures and narrative for the area at the as-at date (financial year: the as-at date's, by default).
+
+    `as_at_reason` says why the pack uses that date (the caller knows: a meeting date, or the area's latest figures).
+    """
+    areas = queries.areas(session=session).set_index("id")
+    if area not in areas.index:
+        raise ValueError(f"there is no area '{area}' in the store")
+    year = year if year is not None else queries.default_financial_year(session=session, area=area, audience=audience, as_at=as_at)
+    totals = queries.agreement_totals(
+        session=session, area=area, as_at=as_at, audience=audience, red_months=red_months, amber_months=amber_months
+    ).iloc[0]
+    renewals = queries.renewals(
+        session=session, area=area, as_at=as_at, audience=audience, red_months=red_months, amber_months=amber_months
+    )
+    ending = renewals[renewals["warning"].isin(["red", "amber"])].sort_values("current_end_date").reset_index(drop=True)
+    spend = queries.budget_and_spend_by_priority(session=session, area=area, year=year, audience=audience)
+    spend = spend[(spend["budget_pence"] > 0) | (spend["spend_pence"] > 0)].reset_index(drop=True)
+    observations = queries.observations(session=session, area=area, audience=audience)
+    observations = observations.loc[pd.Series([end <= as_at for end in observations["period_end"]], index=observations.index, dtype=bool)]
+    red_flags = flags.red_flags(
+        session=session, area=area, as_at=as_at, audience=audience, year=year, red_months=red_months, amber_months=amber_months
+    )
+    off_target = red_flags[red_flags["flag"] == "below_target"].reset_index(drop=True)
+    narrative = [
+        _sentence_agreements(as_at, areas.loc[area, "name"], totals),
+        *_sentence_money(spend, year),
+        _sentence_ending(ending, as_at, amber_months, red_months),
+        _sentence_targets(off_target, observations, as_at),
+        _sentence_flags(red_flags),
+    ]
+    citations = [*ending["citations"], *spend["citations"], *red_flags["citations"], str(totals["citations"] or "")]
+    return Briefing(
+        area=area,
+        area_name=areas.loc[area, "name"],
+        office=areas.loc[area, "office"],
+        as_at=as_at,
+        as_at_reason=as_at_reason,
+        year=year,
+        audience=Audience(audience),
+        red_months=red_months,
+        amber_months=amber_months,
+        key_figures=_key_figures(totals, spend, year, ending, red_months, amber_months, len(red_flags)),
+        narrative=narrative,
+        ending=ending,
+        off_target=off_target,
+        flags=red_flags,
+        spend=spend,
+        renewals=renewals,
+        amendments=queries.amendments(session=session, area=area, audience=audience),
+        milestones=queries.milestones(session=session, area=area, audience=audience),
+        sources=_sources(citations, queries.sources(session=session)),
+        illustrative=bool(
+            spend["illustrative"].any() or red_flags["illustrative"].any() or ending["illustrative_fields"].astype(bool).any()
+        ),
+    )
+
+
+# --- The PDF ---------------------------------------------------------------------------------------
+
+# The layout, in Typst. All text comes from briefing.json, read as data: nothing in it is ever markup.
+_TEMPLATE = r"""
+#let d = json("briefing.json")
+#set document(title: d.title, author: d.office, keywords: d.keywords)
+#set text(lang: d.lang, region: d.region, font: ("DejaVu Sans", "Liberation Sans", "Libertinus Serif"), size: 9.5pt)
+#set page(
+  paper: "a4",
+  margin: (x: 1.6cm, top: 1.5cm, bottom: 1.7cm),
+  footer: context [
+    #set text(size: 8pt)
+    #d.footer #h(1fr) Page #counter(page).display() of #counter(page).final().first()
+  ],
+)
+#set par(leading: 0.55em, spacing: 0.8em)
+#show heading.where(level: 1): set text(size: 16pt)
+#show heading.where(level: 2): set text(size: 12pt)
+#show heading: set block(above: 1.1em, below: 0.6em)
+#set table(stroke: 0.5pt + luma(150), inset: 4pt)
+#show table.cell.where(y: 0): set text(weight: "bold")
+
+= #d.title
+
+#d.as_at_line
+
+#if d.marking != "" {
+  block(fill: luma(232), inset: 6pt, width: 100%, strong(d.marking))
+}
+
+== Key figures
+#table(
+  columns: (auto, auto, 1fr),
+  table.header([Figure], [Value], [Note]),
+  ..d.key_figures.map(k => (k.label, k.value, k.note)).flatten(),
+)
+
+== Summary
+#for sentence in d.narrative [
+  #sentence
+
+]
+
+#if d.top_flags.len() > 0 [
+  == Questions to put to the Commissioner first
+  #enum(..d.top_flags.map(f => [#strong(f.finding). #emph[Question to ask:] #f.question]))
+]
+
+#if d.illustrative != "" [
+  #emph(d.illustrative)
+]
+
+#pagebreak()
+== Charts
+#if d.charts.len() == 0 [
+  #d.charts_note
+]
+#for c in d.charts [
+  #figure(image(c.file, alt: c.alt, width: 100%), caption: c.caption)
+  #c.takeaway
+
+]
+
+#for t in d.tables [
+  == #t.title
+  #if t.rows.len() == 0 [
+    #t.empty
+  ] else [
+    #table(
+      columns: t.widths.map(w => if w == 0 { auto } else { w * 1fr }),
+      table.header(..t.columns),
+      ..t.rows.flatten(),
+    )
+  ]
+]
+
+== Sources
+#list(..d.sources)
+"""
+
+
+def _table(title: str, columns: dict[str, str], frame: pd.DataFrame, *, widths: list[int], empty: str) -> dict:
+    """A table for the template: `columns` maps the frame's column to its heading; widths are fractions (0 = as wide as needed)."""
+    rows = [
+        [str(v) if v is not None and not (isinstance(v, float) and pd.isna(v)) else "" for v in row]
+        for row in frame[list(columns)].itertuples(index=False)
+    ]
+    return {"title": title, "columns": list(columns.values()), "rows": rows, "widths": widths, "empty": empty}
+
+
+def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict:
+    """The summary as the JSON the template reads."""
+    spend = b.spend.assign(
+        budget=[format_money(int(v)) if v else "none" for v in b.spend["budget_pence"]],
+        spent=[format_money(int(v)) if v else "none" for v in b.spend["spend_pence"]],
+        basis=["illustrative" if i else "" for i in b.spend["illustrative"]],
+    )
+    ending = b.ending.assign(
+        reprocurement=[format_date(d) if pd.notna(d) else "none recorded" for d in b.ending["reprocurement_recorded_on"]]
+    )
+    flag_rows = b.flags.assign(
+        what=[
+            f"{f}{' (illustrative)' if i and 'illustrative' not in f else ''}"
+            for f, i in zip(b.flags["finding"], b.flags["illustrative"], strict=True)
+        ]
+    )
+    tables = [
+        _table(
+            f"Ending within {b.amber_months} months",
+            {
+                "title": "Agreement",
+                "provider": "Provider",
+                "end_text": "Current end",
+                "options_text": "Options used",
+                "reprocurement": "Re-procurement",
+                "next_step": "Decision due",
+            },
+            ending,
+            widths=[3, 2, 0, 0, 0, 3],
+            empty=f"No live agreement ends within {b.amber_months} months of {format_date(b.as_at)}.",
+        ),
+        _table(
+            f"Budget and spend by Plan priority, {fy_label(b.year)}",
+            {"priority": "Priority", "budget": "Budget", "spent": "Spend", "basis": "Basis"},
+            spend,
+            widths=[4, 0, 0, 0],
+            empty=f"No budget or spend is recorded for {fy_label(b.year)}.",
+        ),
+        _table(
+            "Every red flag, with the question to ask",
+            {"severity": "Severity", "flag_name": "Flag", "what": "Finding", "question": "Question to ask"},
+            flag_rows,
+            widths=[0, 2, 4, 4],
+            empty="No red flags are raised.",
+        ),
+    ]
+    return {
+        "title": b.title,
+        "office": b.office,
+        "keywords": ["Police and Crime Panel", "commissioning", b.area_name],
+        "lang": LANGUAGE,
+        "region": REGION,
+        "footer": f"{b.office}. Figures as at {format_date(b.as_at)}.",
+        "as_at_line": f"Figures as at {format_date(b.as_at)}: {b.as_at_reason}. Financial year {fy_label(b.year)}. "
+        f"Prepared for {'OPCC staff' if b.audience is Audience.STAFF else 'Police and Crime Panel members'}.",
+        "marking": NOT_FOR_PUBLICATION if b.audience is not Audience.PUBLIC else "",
+        "key_figures": [{"label": k.label, "value": k.value, "note": k.note} for k in b.key_figures],
+        "narrative": b.narrative,
+        "top_flags": [{"finding": r.finding, "question": r.question} for r in b.flags.head(5).itertuples()],
+        "illustrative": (
+            "Figures marked illustrative are not in any published source: they were made up so the dashboard can show "
+            "something, and must not be quoted as fact."
+            if b.illustrative
+            else ""
+        ),
+        "charts": [{"file": f"chart{i}.png", "alt": c.alt, "caption": c.caption, "takeaway": c.takeaway} for i, c in enumerate(charts)],
+        "charts_note": charts_note or "There are no charts for this area and date.",
+        "tables": tables,
+        "sources": b.sources or ["No source is cited by the figures in this pack."],
+    }
+
+
+def briefing_typst_source() -> str:
+    """The pack's Typst layout (it reads briefing.json)."""
+    return _TEMPLATE
+
+
+def briefing_pdf(b: Briefing, *, charts: list[ChartImage], charts_note: str = "", timestamp: datetime | None = None) -> bytes:
+    """The briefing pack as a tagged PDF (PDF/UA-1), with `charts` where given and `charts_note` saying why where not."""
+    import typst  # a compiled extension: loaded only when a pack is built
+
+    data = _pack_data(b, charts, charts_note)
+    with tempfile.TemporaryDirectory(prefix="briefing-") as folder:
+        root = Path(folder)
+        (root / "briefing.typ").write_text(_TEMPLATE, encoding="utf-8")
+        (root / "briefing.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        for i, chart in enumerate(charts):
+            (root / f"chart{i}.png").write_bytes(chart.png)
+        return typst.compile(
+            str(root / "briefing.typ"),
+            root=str(root),
+            pdf_standards=["ua-1"],
+            timestamp=(timestamp or datetime.now(UTC)).replace(microsecond=0),
+        )
+
+
+def file_name(b: Briefing) -> str:
+    """'briefing-west-yorkshire-2018-09-14.pdf'."""
+    return f"briefing-{b.area}-{b.as_at.isoformat()}.pdf"

@@ -1,0 +1,514 @@
+"""Queries for the public transparency pages: published facts only.
+
+The transparency pages are what a resident reads on the OPCC's website, so everything here leaves out
+what a resident must not be shown or must not take as fact:
+
+- records whose visibility the audience may not see (the pages always ask as `Audience.PUBLIC`);
+- figures whose basis is *illustrative* (made up for the demonstration data): money and measures with
+  that basis are left out, and an agreement's illustrative fields (see `Agreement.illustrative_fields`)
+  are blanked, so the screen says "not published" as it would for any figure the documents do not give;
+- exact counts of people: performance figures go through `data_access.disclosure` first.
+
+Like `data_access.queries`, each function takes a session and keyword arguments, always the audience,
+and returns a small DataFrame; SQL does the aggregation.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from sqlalchemy import BigInteger, Select, and_, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from data_access import disclosure, queries
+from data_access.models import (
+    VISIBLE_TO,
+    Agreement,
+    AgreementPriority,
+    Area,
+    Audience,
+    Basis,
+    Budget,
+    FundingStream,
+    Provider,
+    Source,
+    Spend,
+)
+from data_access.money import format_money
+from data_access.periods import format_date
+from data_access.queries import CITATION_SEP, NO_STREAM, NOT_ASSIGNED, NOT_LINKED
+
+# Columns of `agreements.csv` that `illustrative_fields` may name, and the columns of `published_agreements` they blank.
+_ILLUSTRATIVE_COLUMNS = {
+    "kind": ["kind"],
+    "provider_id": ["provider_id", "provider", "charity_number", "company_number"],
+    "funding_stream_id": ["funding_stream", "funder"],
+    "procurement_route": ["procurement_route"],
+    "number_of_tenderers": ["number_of_tenderers"],
+    "start_date": ["start_date"],
+    "original_end_date": ["original_end_date"],
+    "current_end_date": ["current_end_date"],
+    "latest_end_date": ["latest_end_date"],
+    "extension_options_available": ["extension_options_available"],
+    "extension_options_used": ["extension_options_used"],
+    "annual_value": ["annual_value_pence"],
+    "total_value": ["total_value_pence"],
+    "status": ["status"],
+    "purpose": ["purpose"],
+}
+CONTRACT_THRESHOLD_PENCE = 10_000_00  # The Specified Information Order asks for each contract over £10,000.
+
+
+def _visible(model, audience: Audience):
+    return model.visibility.in_([v.value for v in VISIBLE_TO[Audience(audience)]])
+
+
+def _published(model):
+    return model.basis != Basis.ILLUSTRATIVE
+
+
+def _citation(model):
+    return model.source_id + literal("|") + model.source_section
+
+
+def _citations(model):
+    return func.aggregate_strings(_citation(model), CITATION_SEP)
+
+
+def _sum_pence(column):
+    # PostgreSQL sums BIGINT as NUMERIC; cast back so money stays whole pence (int) on every database.
+    return cast(func.sum(column), BigInteger)
+
+
+def _whole_division(numerator, denominator: int):
+    return cast(numerator, BigInteger).op("/")(denominator)
+
+
+def _frame(session: Session, query: Select) -> pd.DataFrame:
+    result = session.execute(query)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _not_published_to_none(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Money columns as whole pence (int) where a published figure exists, None where none does."""
+    for column in columns:
+        frame[column] = pd.Series([None if pd.isna(v) else int(v) for v in frame[column]], index=frame.index, dtype="object")
+
+
+def illustrative_left_out(*, session: Session, area: str, year: int, audience: Audience) -> int:
+    """How many budget and spend rows for the year are illustrative, and so not shown on the public pages."""
+    budgets = select(func.count()).where(
+        Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience), ~_published(Budget)
+    )
+    spends = select(func.count()).where(Spend.area_id == area, Spend.financial_year == year, _visible(Spend, audience), ~_published(Spend))
+    return int(session.execute(budgets).scalar_one()) + int(session.execute(spends).scalar_one())
+
+
+def published_money_by_funding_stream(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
+    """Published budget and spend for a financial year by funding stream; None where a figure is not published."""
+    stream_id = func.coalesce(Spend.funding_stream_id, Agreement.funding_stream_id)
+    spend_by = _frame(
+        session,
+        select(
+            stream_id.label("funding_stream_id"),
+            _sum_pence(Spend.amount_pence).label("spend_pence"),
+            _citations(Spend).label("spend_citations"),
+        )
+        .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
+        .where(
+            Spend.area_id == area,
+            Spend.financial_year == year,
+            _visible(Spend, audience),
+            _published(Spend),
+            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
+        )
+        .group_by(stream_id),
+    )
+    budget_by = _frame(
+        session,
+        select(
+            Budget.funding_stream_id,
+            _sum_pence(Budget.amount_pence).label("budget_pence"),
+            _citations(Budget).label("budget_citations"),
+        )
+        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience), _published(Budget))
+        .group_by(Budget.funding_stream_id),
+    )
+    streams = _frame(
+        session,
+        select(
+            FundingStream.id.label("funding_stream_id"),
+            FundingStream.name.label("funding_stream"),
+            FundingStream.funder,
+            _citation(FundingStream).label("stream_citation"),
+        ).where(FundingStream.area_id == area),
+    )
+    frame = budget_by.merge(spend_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
+    frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
+    frame["funder"] = frame["funder"].fillna("not stated")
+    return _finish_money(frame, ["funding_stream_id", "funding_stream", "funder"], extra_citations="stream_citation")
+
+
+def published_money_by_priority(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
+    """Published budget and spend for a financial year by Plan priority; None where a figure is not published.
+
+    Spend reaches a priority through its agreement's shares only when every share of that agreement is
+    published; otherwise (and where there is no agreement or no share) it is "linked to no priority",
+    rather than apportioned on an illustrative split.
+    """
+    illustrative_share = aliased(AgreementPriority)
+    shares_published = ~exists().where(illustrative_share.agreement_id == Spend.agreement_id, ~_published(illustrative_share))
+    # Each part is floor(amount x cumulative share / 100) less the same for the shares before it, so the parts
+    # of one payment add up to exactly the payment (as in data_access.queries).
+    share = func.coalesce(AgreementPriority.share_percent, 100)
+    running = func.sum(share).over(partition_by=Spend.id, order_by=AgreementPriority.priority_id)
+    apportioned = (
+        select(
+            Spend.source_id,
+            Spend.source_section,
+            func.coalesce(AgreementPriority.priority_id, Spend.priority_id).label("priority_id"),
+            (_whole_division(Spend.amount_pence * running, 100) - _whole_division(Spend.amount_pence * (running - share), 100)).label(
+                "pence"
+            ),
+        )
+        .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
+        .outerjoin(AgreementPriority, and_(AgreementPriority.agreement_id == Spend.agreement_id, shares_published))
+        .where(
+            Spend.area_id == area,
+            Spend.financial_year == year,
+            _visible(Spend, audience),
+            _published(Spend),
+            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
+        )
+        .subquery()
+    )
+    spend_by = _frame(
+        session,
+        select(
+            apportioned.c.priority_id,
+            _sum_pence(apportioned.c.pence).label("spend_pence"),
+            func.aggregate_strings(apportioned.c.source_id + literal("|") + apportioned.c.source_section, CITATION_SEP).label(
+                "spend_citations"
+            ),
+        ).group_by(apportioned.c.priority_id),
+    )
+    spend_by["priority_id"] = spend_by["priority_id"].fillna(NOT_LINKED)
+    budget_by = _frame(
+        session,
+        select(Budget.priority_id, _sum_pence(Budget.amount_pence).label("budget_pence"), _citations(Budget).label("budget_citations"))
+        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience), _published(Budget))
+        .group_by(Budget.priority_id),
+    )
+    budget_by["priority_id"] = budget_by["priority_id"].fillna(NOT_ASSIGNED)
+    names = queries.priorities(session=session, area=area)[["id", "name", "position"]].rename(
+        columns={"id": "priority_id", "name": "priority"}
+    )
+    frame = budget_by.merge(spend_by, on="priority_id", how="outer").merge(names, on="priority_id", how="left")
+    unlinked = frame["priority_id"].isin([NOT_LINKED, NOT_ASSIGNED])
+    frame.loc[unlinked, "priority"] = frame.loc[unlinked, "priority_id"]
+    frame.loc[unlinked, "priority_id"] = None
+    frame = frame.sort_values(["position", "priority"], na_position="last")
+    return _finish_money(frame, ["priority_id", "priority"])
+
+
+def _finish_money(frame: pd.DataFrame, keys: list[str], extra_citations: str | None = None) -> pd.DataFrame:
+    """Money as int pence or None, one citations column, and the flags the shared chart builder reads (never illustrative here)."""
+    _not_published_to_none(frame, ["budget_pence", "spend_pence"])
+    parts = ["budget_citations", "spend_citations"] + ([extra_citations] if extra_citations else [])
+    frame["citations"] = [
+        CITATION_SEP.join(str(c) for c in row if isinstance(c, str) and c) for row in frame[parts].itertuples(index=False)
+    ]
+    for flag in ("budget_illustrative", "spend_illustrative", "illustrative"):
+        frame[flag] = False
+    return frame[
+        [*keys, "budget_pence", "spend_pence", "budget_illustrative", "spend_illustrative", "illustrative", "citations"]
+    ].reset_index(drop=True)
+
+
+def _illustrative_names(text: str) -> set[str]:
+    return {name for name in re.split(r"[;,\s]+", text or "") if name}
+
+
+def published_agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+    """Every contract and grant in the area, with provider, funder, dates, values, the office that awarded it and the
+    source's date; illustrative fields blanked (None), and agreements that are illustrative as a whole left out."""
+    query = (
+        select(
+            Agreement.id,
+            Agreement.area_id,
+            Area.name.label("area"),
+            Area.office,
+            Agreement.title,
+            Agreement.kind,
+            Agreement.provider_id,
+            Provider.name.label("provider"),
+            Provider.charity_number,
+            Provider.company_number,
+            FundingStream.name.label("funding_stream"),
+            FundingStream.funder,
+            Agreement.procurement_route,
+            Agreement.number_of_tenderers,
+            Agreement.start_date,
+            Agreement.start_precision,
+            Agreement.original_end_date,
+            Agreement.current_end_date,
+            Agreement.end_precision,
+            Agreement.latest_end_date,
+            Agreement.extension_options_available,
+            Agreement.extension_options_used,
+            Agreement.annual_value_pence,
+            Agreement.total_value_pence,
+            Agreement.status,
+            Agreement.purpose,
+            Agreement.basis,
+            Agreement.illustrative_fields,
+            Source.published.label("source_published"),
+            Source.published_precision.label("source_published_precision"),
+            _citation(Agreement).label("citations"),
+        )
+        .join(Area, Agreement.area_id == Area.id)
+        .join(Source, Agreement.source_id == Source.id)
+        .outerjoin(Provider, Agreement.provider_id == Provider.id)
+        .outerjoin(FundingStream, Agreement.funding_stream_id == FundingStream.id)
+        .where(Agreement.area_id == area, _visible(Agreement, audience), _published(Agreement))
+        .order_by(Agreement.kind, Agreement.title)
+    )
+    frame = _frame(session, query).astype("object")
+    for index, names in frame["illustrative_fields"].map(_illustrative_names).items():
+        for name in names:
+            for column in _ILLUSTRATIVE_COLUMNS.get(name, []):
+                frame.at[index, column] = None
+    _not_published_to_none(frame, ["annual_value_pence", "total_value_pence", "number_of_tenderers", "extension_options_available"])
+    frame = frame.where(frame.notna(), None)
+    # The value the £10,000 rule is judged on: the whole contract where published, else a year of it.
+    values = [t if t is not None else a for t, a in zip(frame["total_value_pence"], frame["annual_value_pence"], strict=True)]
+    frame["value_pence"] = pd.Series(values, index=frame.index, dtype="object")
+    # Over £10,000, or not published (so it may be): these are the contracts the Order asks to see.
+    frame["over_threshold"] = [v is None or v > CONTRACT_THRESHOLD_PENCE for v in values]
+    return frame.drop(columns=["illustrative_fields"]).reset_index(drop=True)
+
+
+def published_amendments(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+    """Extensions, variations and terminations of the area's agreements, except illustrative ones."""
+    frame = queries.amendments(session=session, area=area, audience=audience)
+    return frame[frame["basis"] != Basis.ILLUSTRATIVE].reset_index(drop=True)
+
+
+def _performance_links(frame: pd.DataFrame) -> tuple[list[disclosure.Breakdown], list[disclosure.Shares]]:
+    """Which published figures can be worked out from which, so a hidden one stays hidden.
+
+    - a breakdown of a count (dimension set) adds up to the same measure's figure without a breakdown;
+    - a breakdown of a `share` measure is percentages of a whole, and of the one count of people published for
+      the same service and period, when there is exactly one;
+    - a count's quarters add up to its stated figure for the whole year;
+    - an "average per quarter" states the same figure as the year's total, divided by four.
+    """
+    breakdowns: list[disclosure.Breakdown] = []
+    shares: list[disclosure.Shares] = []
+    frame = frame.assign(
+        _agreement=frame["agreement"].fillna(""),
+        _average=frame["value_statement"].str.lower().str.startswith("average"),
+        _whole_year=frame["quarter"].isna() & frame["financial_year"].notna(),
+    )
+    plain = frame[frame["dimension"] == ""]
+    period = ["_agreement", "period_start", "period_end"]
+    for (measure, *key, _dimension), parts in frame[frame["dimension"] != ""].groupby(["measure_id", *period, "dimension"], sort=False):
+        same = (plain["_agreement"] == key[0]) & (plain["period_start"] == key[1]) & (plain["period_end"] == key[2])
+        unit = parts["unit"].iloc[0]
+        if unit == "count":
+            total = plain[same & (plain["measure_id"] == measure) & ~plain["_average"]]
+            breakdowns.append(disclosure.Breakdown(tuple(parts.index), total.index[0] if len(total) == 1 else None))
+        elif unit == "share":
+            people = plain[same & (plain["unit"] == "count") & plain["counts_people"].astype(bool) & ~plain["_average"]]
+            shares.append(disclosure.Shares(tuple(parts.index), people.index[0] if len(people) == 1 else None))
+    counts = frame[frame["unit"] == "count"]
+    for _, group in counts.groupby(["measure_id", "_agreement", "financial_year", "dimension", "dimension_value"], sort=False):
+        year_total = group[group["_whole_year"] & ~group["_average"]]
+        if len(year_total) != 1:
+            continue
+        quarters = group[group["quarter"].notna()]
+        if len(quarters):
+            breakdowns.append(disclosure.Breakdown(tuple(quarters.index), year_total.index[0]))
+        for average in group[group["_whole_year"] & group["_average"]].index:
+            breakdowns.append(disclosure.Breakdown((average,), year_total.index[0]))
+    return breakdowns, shares
+
+
+def published_performance(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+    """Published performance figures for the area with disclosure control applied (`shown_value`, `disclosure_note`).
+
+    The exact value is dropped from the result, so nothing downstream (a page, a download) can show it.
+    Illustrative figures are left out, and so are illustrative targets.
+    """
+    frame = queries.observations(session=session, area=area, audience=audience)
+    frame = frame[frame["basis"] != Basis.ILLUSTRATIVE].reset_index(drop=True)
+    frame.loc[frame["target_basis"] == Basis.ILLUSTRATIVE, "target"] = None
+    breakdowns, shares = _performance_links(frame)
+    controlled = disclosure.control(frame, value="value", counts_people="counts_people", breakdowns=breakdowns, shares=shares)
+    ordered = controlled.sort_values(["agreement", "measure", "period_start", "period_end", "dimension", "dimension_value"], kind="stable")
+    return ordered.drop(columns=["value"]).reset_index(drop=True)
+
+
+# --- what the public pages show: pure functions from the frames above to tables of words ---------
+
+ROUTES = {
+    "open": "Open competition: anyone could bid",
+    "selective": "Competition among suppliers that passed a first check",
+    "limited": "The office invited suppliers of its choice",
+    "direct": "Given to one supplier without a competition",
+}
+STATUSES = {"planned": "Planned", "active": "Running", "ended": "Ended"}
+NOT_PUBLISHED = "not published"
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain_text(value: object) -> str:
+    """Text shown exactly as written: st.table renders Markdown in cells, so every ASCII punctuation mark is
+    backslash-escaped (CommonMark) and a provider's name can never become a link, an image or formatting."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(value))
+
+
+def _date_text(day, precision: str | None = "day") -> str:
+    return NOT_PUBLISHED if day is None or pd.isna(day) else format_date(day, precision or "day")
+
+
+def _money_text(pence) -> str:
+    return NOT_PUBLISHED if pence is None or pd.isna(pence) else format_money(int(pence))
+
+
+def money_table(frame: pd.DataFrame, *, name: str, heading: str) -> pd.DataFrame:
+    """Budget and spend in words: one row per funding stream or priority, "not published" where none is."""
+    shown = pd.DataFrame({heading: frame[name].map(str)})
+    if "funder" in frame:
+        shown["Who provides the money"] = frame["funder"].map(str)
+    shown["Budget"] = frame["budget_pence"].map(_money_text)
+    shown["Spend"] = frame["spend_pence"].map(_money_text)
+    return shown
+
+
+def _value_text(row) -> str:
+    if row["total_value_pence"] is not None:
+        return f"{format_money(int(row['total_value_pence']))} in total"
+    if row["annual_value_pence"] is not None:
+        return f"{format_money(int(row['annual_value_pence']))} a year"
+    return NOT_PUBLISHED
+
+
+def _changes_text(amendments: pd.DataFrame, agreement_id: str) -> str:
+    rows = amendments[amendments["agreement_id"] == agreement_id]
+    texts = []
+    for row in rows.itertuples():
+        text = str(row.kind).capitalize()
+        if pd.notna(row.new_end_date):
+            text += f" to {format_date(row.new_end_date)}"
+        if isinstance(row.rationale, str) and row.rationale:
+            text += f": {row.rationale}"
+        texts.append(text)
+    return "; ".join(texts) or "none recorded"
+
+
+def _runs_text(row) -> str:
+    """When an agreement runs, in words: '1 April 2018 to 31 March 2021; can be extended to 31 March 2023'."""
+    start = None if row["start_date"] is None else _date_text(row["start_date"], row["start_precision"])
+    end = None if row["current_end_date"] is None else _date_text(row["current_end_date"], row["end_precision"])
+    text = f"{start} to {end}" if start and end else f"until {end}" if end else f"from {start}" if start else NOT_PUBLISHED
+    latest = row.get("latest_end_date")
+    if latest is not None and latest != row["current_end_date"]:
+        text += f"; can be extended to {_date_text(latest)}"
+    return text
+
+
+def contracts_table(agreements: pd.DataFrame, amendments: pd.DataFrame) -> pd.DataFrame:
+    """Contracts in words, one a row: what, who, how much, when, how it was bought, and changes since."""
+    rows = agreements.to_dict("records")
+    return pd.DataFrame(
+        {
+            "Service": [r["title"] + ("" if r["kind"] else " (contract or grant: not stated)") for r in rows],
+            "What it is for": [r["purpose"] or NOT_PUBLISHED for r in rows],
+            "Provider": [r["provider"] or NOT_PUBLISHED for r in rows],
+            "Value": [_value_text(r) for r in rows],
+            "Runs": [_runs_text(r) for r in rows],
+            "How it was bought": [ROUTES.get(r["procurement_route"] or "", NOT_PUBLISHED) for r in rows],
+            "Status": [STATUSES.get(r["status"] or "", NOT_PUBLISHED) for r in rows],
+            "Changes": [_changes_text(amendments, r["id"]) for r in rows],
+        }
+    )
+
+
+def grants_table(agreements: pd.DataFrame, left_out: pd.DataFrame) -> pd.DataFrame:
+    """Grants in words, one a row: who got it, how much, what for, when, from which money, and whether it is
+    in the 360Giving file (and if not, why)."""
+    rows = agreements.to_dict("records")
+    reasons = dict(zip(left_out["id"], left_out["reason"], strict=True))
+    return pd.DataFrame(
+        {
+            "Recipient": [r["provider"] or NOT_PUBLISHED for r in rows],
+            "Amount": [_value_text(r) for r in rows],
+            "What it is for": [r["purpose"] or r["title"] for r in rows],
+            "Runs": [_runs_text(r) for r in rows],
+            "Paid from": [r["funding_stream"] or NOT_PUBLISHED for r in rows],
+            "In the 360Giving file": [f"No. {reasons[r['id']]}" if r["id"] in reasons else "Yes" for r in rows],
+        }
+    )
+
+
+def _figure_text(value, unit: str, note: str) -> str:
+    if value is None or pd.isna(value):
+        return "hidden" if note else NOT_PUBLISHED
+    return f"{value:,.0f}%" if unit in ("percent", "share") else f"{value:,.0f}"
+
+
+def performance_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Published performance figures in words, after disclosure control: the shown figure and why it is shown so."""
+    return pd.DataFrame(
+        {
+            "Service": frame["agreement"].map(str),
+            "Provider": frame["provider"].map(str),
+            "What is measured": [
+                f"{m} ({d}: {v})" if d else str(m)
+                for m, d, v in zip(frame["measure"], frame["dimension"], frame["dimension_value"], strict=True)
+            ],
+            "Period": frame["period"].map(str),
+            "Figure": [
+                _figure_text(v, u, n) for v, u, n in zip(frame["shown_value"], frame["unit"], frame["disclosure_note"], strict=True)
+            ],
+            "As stated": frame["value_statement"].fillna("").map(str),
+            "Why it is shown this way": [n or "as published" for n in frame["disclosure_note"]],
+        }
+    )
+
+
+def money_takeaway(frame: pd.DataFrame, *, name: str) -> str:
+    """One sentence on the published money: the largest budget and its share, and whether spend is published."""
+    budgets = frame[frame["budget_pence"].notna()]
+    spent = [int(v) for v in frame["spend_pence"] if v is not None and not pd.isna(v)]
+    if budgets.empty:
+        sentence = "No budget is published for this year."
+    else:
+        total = int(budgets["budget_pence"].sum())
+        top = budgets.loc[budgets["budget_pence"].astype("int64").idxmax()]
+        sentence = f"{top[name]} is the largest budget published, {format_money(int(top['budget_pence']))}"
+        sentence += f" of {format_money(total)} in all." if len(budgets) > 1 else "."
+    if spent:
+        return sentence + f" {format_money(sum(spent))} of spend is published."
+    return sentence + " How much was actually spent is not published."
+
+
+TERMS = (
+    "**What the words mean**\n"
+    "- **Budget**: money set aside to be spent in the year.\n"
+    "- **Spend**: money actually paid out.\n"
+    "- **Funding stream**: where the money comes from, such as a government grant to the Commissioner.\n"
+    "- **Police and Crime Plan priority**: one of the aims the Commissioner has promised to work on.\n"
+    "- **Contract**: an agreement to pay a provider for a service, usually after a competition.\n"
+    "- **Grant**: money given to an organisation for work it proposes.\n"
+    "- **Not published**: the documents do not give this figure; it is not zero."
+)
+
+
+def published_total(pence: pd.Series) -> str:
+    """The sum of the published amounts as money, or "not published" when there are none."""
+    known = [int(v) for v in pence if v is not None and not pd.isna(v)]
+    return format_money(sum(known)) if known else NOT_PUBLISHED

@@ -1,0 +1,98 @@
+"""Briefing pack: for the Commissioner and OPCC officers before the panel meets, a one-page summary of an area at
+a date (key totals, what ends soon, what is off target, the red flags and the questions they raise), written
+from the figures and downloadable as an accessible PDF. For panel members and OPCC staff only."""
+
+import re
+
+import streamlit as st
+
+from charts.briefing import briefing_chart_images
+from data_access.briefing import NOT_FOR_PUBLICATION, briefing_pdf, file_name
+from data_access.models import Audience
+from data_access.periods import fy_label
+from data_access.settings import get_settings
+from ui import filters, render
+from ui.audience import require
+from ui.cache import cached
+
+audience = require(Audience.PANEL, Audience.STAFF)
+f, settings = filters.current(), get_settings()
+
+
+def md(text: str) -> str:
+    """Data as Markdown text: characters Markdown (or Streamlit's LaTeX) would act on are escaped."""
+    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", str(text))
+
+
+st.title(f"Briefing pack: {f.area_name}")
+st.caption(f"{filters.as_at_caption(f)} Financial year {fy_label(f.year)}.")
+st.warning(NOT_FOR_PUBLICATION, icon=":material/lock:")
+pack = cached(
+    "briefing_summary",
+    area=f.area,
+    as_at=f.as_at,
+    audience=audience,
+    year=f.year,
+    red_months=settings.expiry_red_months,
+    amber_months=settings.expiry_amber_months,
+    as_at_reason=f.as_at_reason,
+)
+
+for row in (pack.key_figures[:3], pack.key_figures[3:]):
+    render.kpi_row([(k.label, k.value, k.note or None) for k in row])
+
+
+def build_pdf() -> bytes:
+    """Drawn on request: the charts start a browser, which takes a few seconds."""
+    images, note = briefing_chart_images(pack)
+    return briefing_pdf(pack, charts=images, charts_note=note)
+
+
+st.download_button(
+    "Download the briefing pack (PDF)",
+    build_pdf,
+    file_name(pack),
+    "application/pdf",
+    key="briefing_pdf",
+    on_click="ignore",
+    type="primary",
+    icon=":material/picture_as_pdf:",
+    help="A tagged, accessible PDF: this summary first, then charts, tables and sources.",
+)
+
+st.header("Summary")
+for sentence in pack.narrative:
+    st.markdown(md(sentence))
+if pack.illustrative:
+    st.caption(render.ILLUSTRATIVE_NOTE)
+
+st.header("Questions to put to the Commissioner first")
+if pack.flags.empty:
+    st.success("No red flags are raised by the figures for this area and date.")
+for item in pack.flags.head(5).itertuples():
+    st.markdown(f"- **{md(item.finding)}.**  \n  *Question to ask:* {md(item.question)}")
+
+st.header(f"Ending within {pack.amber_months} months")
+if pack.ending.empty:
+    st.info(f"No live agreement ends within {pack.amber_months} months of the as-at date.")
+else:
+    render.table(
+        pack.ending,
+        {
+            "title": "Agreement",
+            "provider": "Provider",
+            "end_text": "Current end",
+            "options_text": "Options used",
+            "next_step": "Decision due",
+        },
+        key="briefing_ending",
+    )
+
+st.header("Every red flag")
+st.table(
+    pack.flags.assign(basis=pack.flags["illustrative"].map({True: "illustrative", False: ""}))[
+        ["severity", "flag_name", "finding", "question", "basis"]
+    ].rename(columns={"severity": "Severity", "flag_name": "Flag", "finding": "Finding", "question": "Question to ask", "basis": "Basis"}),
+    hide_index=True,
+)
+render.sources_footer([*pack.ending["citations"], *pack.spend["citations"], *pack.flags["citations"]], illustrative=pack.illustrative)

@@ -1,0 +1,68 @@
+"""How services perform: for a resident, the performance figures the Commissioner's office has published for the
+services it pays for, with counts of people protected by disclosure control and the rule stated in words.
+Published facts only, whoever is looking: this is the public page."""
+
+import streamlit as st
+
+from data_access import disclosure, exporting, public
+from data_access.models import Audience
+from ui import filters, render
+from ui.cache import cached
+
+PUBLIC = Audience.PUBLIC  # never the viewer's own audience: panel and staff see what a resident sees
+f = filters.current()
+st.title(f"How services perform: {f.area_name}")
+st.markdown(
+    f"The Police and Crime Commissioner for {f.area_name} pays for services such as support for victims of sexual "
+    "violence and programmes that work with offenders. Below are the figures the Commissioner's office has published "
+    "about how those services are doing: how many people they worked with, and how well."
+)
+st.info(f"**How we protect the people behind these figures.** {disclosure.rule_in_words()}", icon=":material/shield_person:")
+
+figures = cached("published_performance", area=f.area, audience=PUBLIC)
+if figures.empty:
+    st.info(f"No performance figures are published for {f.area_name}.")
+    st.stop()
+
+table = public.performance_table(figures)
+render.kpi_row(
+    [
+        ("Services with published figures", f"{figures['agreement'].nunique()}", None),
+        ("Figures published", f"{len(figures)}", None),
+        (
+            "Counts rounded",
+            f"{(figures['disclosure_note'] == disclosure.rounded_note()).sum()}",
+            disclosure.rounded_note().capitalize() + ".",
+        ),
+        ("Figures hidden", f"{(figures['shown_value'].isna() & (figures['disclosure_note'] != '')).sum()}", "Hidden to protect people."),
+    ]
+)
+
+st.header("Published figures")
+st.caption("Each figure with the period it covers and how the source states it. Percentages and rates are shown as published.")
+st.table(table.map(public.plain_text), hide_index=True, alt=f"Published performance figures for {f.area_name}, after disclosure control")
+
+st.header("Download this data")
+st.caption("Free to reuse under the Open Government Licence. The downloads hold the same rounded and hidden figures as this page.")
+download = exporting.performance_download(figures)
+name = f"{f.area}-service-performance"
+label, csv_column, xlsx_column = st.columns([2, 1, 1], vertical_alignment="center")
+label.markdown(f"**Service performance** ({len(download)} row{'s' if len(download) != 1 else ''})")
+csv_column.download_button(
+    "Service performance (CSV)",
+    exporting.csv_bytes(download),
+    f"{name}.csv",
+    exporting.CSV_MIME,
+    key="dl_performance_csv",
+    on_click="ignore",
+)
+xlsx_column.download_button(
+    "Service performance (Excel)",
+    exporting.xlsx_bytes(download, sheet="Service performance"),
+    f"{name}.xlsx",
+    exporting.XLSX_MIME,
+    key="dl_performance_xlsx",
+    on_click="ignore",
+)
+
+render.sources_footer(figures["citations"])

@@ -1,0 +1,136 @@
+"""What the Commissioner spends: for a resident, where one year's money comes from and what it is for, and every
+contract over £10,000 and every grant, as the Elected Local Policing Bodies (Specified Information) Order 2011
+asks. Published facts only, whoever is looking: this is the public page."""
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from charts.spend import budget_and_spend_figure
+from data_access import exporting, public
+from data_access.models import Audience
+from data_access.periods import fy_label
+from ui import filters, render
+from ui.cache import cached
+
+PUBLIC = Audience.PUBLIC  # never the viewer's own audience: panel and staff see what a resident sees
+f = filters.current()
+year = fy_label(f.year)
+st.title(f"What the Commissioner spends: {f.area_name}")
+st.markdown(
+    f"The Police and Crime Commissioner for {f.area_name} pays charities, companies and public bodies to support "
+    f"victims of crime and to reduce crime. This page shows the money for the financial year {year} (1 April to "
+    "31 March) and every contract and grant we have a record of, from documents the Commissioner's office published."
+)
+st.markdown(public.TERMS)
+
+by_stream = cached("published_money_by_funding_stream", area=f.area, year=f.year, audience=PUBLIC)
+by_priority = cached("published_money_by_priority", area=f.area, year=f.year, audience=PUBLIC)
+left_out = cached("illustrative_left_out", area=f.area, year=f.year, audience=PUBLIC)
+agreements = cached("published_agreements", area=f.area, audience=PUBLIC)
+amendments = cached("published_amendments", area=f.area, audience=PUBLIC)
+grants, contracts = agreements[agreements["kind"] == "grant"], agreements[agreements["kind"] != "grant"]
+listed, not_in_360 = contracts[contracts["over_threshold"]], exporting.grants_left_out(agreements)
+
+render.kpi_row(
+    [
+        (f"Budget published for {year}", public.published_total(by_stream["budget_pence"]), None),
+        (f"Spend published for {year}", public.published_total(by_stream["spend_pence"]), None),
+        ("Contracts listed", f"{len(listed)}", "Contracts over £10,000, and those whose value is not published."),
+        ("Grants listed", f"{len(grants)}", None),
+    ]
+)
+if left_out:
+    st.caption(f"{left_out} budget or spend figures for {year} in this demonstration are illustrative (made up), so are not shown here.")
+
+
+def show(table, alt: str) -> None:
+    """A table in large clear type; store text escaped so it is never read as Markdown."""
+    st.table(table.map(public.plain_text), hide_index=True, alt=alt)
+
+
+st.header(f"Where the money comes from, {year}")
+if by_stream.empty:
+    st.info(f"No budget or spend figures for {year} are published for {f.area_name}.")
+else:
+    st.markdown(f"**{public.money_takeaway(by_stream, name='funding_stream')}**")
+    st.plotly_chart(
+        budget_and_spend_figure(by_stream.fillna(0), category="funding_stream", title=f"Budget and spend by funding stream, {year}"),
+        alt=f"Bar chart of published budget and spend by funding stream for {f.area_name}, {year}. The table below has the same figures.",
+        key="public_spend_stream_chart",
+        config={"displaylogo": False, "responsive": True},
+    )
+    show(public.money_table(by_stream, name="funding_stream", heading="Funding stream"), f"Budget and spend by funding stream, {year}")
+
+st.header(f"What the money is for, {year}")
+if by_priority.empty:
+    st.info(f"No budget or spend figures for {year} are published for {f.area_name}.")
+else:
+    show(
+        public.money_table(by_priority, name="priority", heading="Police and Crime Plan priority"), f"Budget and spend by priority, {year}"
+    )
+
+st.header("Contracts over £10,000")
+smaller = len(contracts) - len(listed)
+st.caption(
+    "All years. The law asks the Commissioner to publish every contract over £10,000; contracts whose value is not published "
+    "are listed too, as they may be over it."
+    + (f" {smaller} contract(s) of £10,000 or less are in the contracts download." if smaller else "")
+)
+if len(listed):
+    show(public.contracts_table(listed, amendments), "Contracts over £10,000")
+else:
+    st.info(f"No contracts over £10,000, or of unpublished value, are recorded for {f.area_name}.")
+
+st.header("Grants")
+st.caption("All years. The law also asks for each grant's conditions and the reasons for it; the documents used here do not publish them.")
+if len(grants):
+    show(public.grants_table(grants, not_in_360), "Grants")
+else:
+    st.info(f"No grants are recorded for {f.area_name}.")
+
+st.header("Download this data")
+st.caption("Free to reuse under the Open Government Licence. Blank cells mean not published.")
+now = datetime.now(UTC).replace(microsecond=0)
+
+
+def offer(column, label: str, data: bytes, file_name: str, mime: str) -> None:
+    column.download_button(label, data, f"{f.area}-{file_name}", mime, key=f"dl_{file_name}", on_click="ignore")
+
+
+for title, slug, table in (
+    (
+        "Money by funding stream",
+        "money-by-funding-stream",
+        exporting.money_download(by_stream, name="funding_stream", heading="Funding stream", area=f.area_name, year=year),
+    ),
+    (
+        "Money by priority",
+        "money-by-priority",
+        exporting.money_download(by_priority, name="priority", heading="Priority", area=f.area_name, year=year),
+    ),
+    ("Contracts", "contracts", exporting.agreements_download(contracts, amendments)),
+    ("Grants", "grants", exporting.agreements_download(grants, amendments)),
+):
+    label, csv_column, xlsx_column = st.columns([2, 1, 1], vertical_alignment="center")
+    label.markdown(f"**{title}** ({len(table)} row{'s' if len(table) != 1 else ''})")
+    offer(csv_column, f"{title} (CSV)", exporting.csv_bytes(table), f"{slug}.csv", exporting.CSV_MIME)
+    offer(xlsx_column, f"{title} (Excel)", exporting.xlsx_bytes(table, sheet=title), f"{slug}.xlsx", exporting.XLSX_MIME)
+ocds_column, grants_column = st.columns(2)
+if ocds := exporting.ocds_release_package(contracts, amendments, published=now):
+    offer(
+        ocds_column,
+        "Contracts as open contracting data (OCDS 1.1 JSON)",
+        exporting.json_bytes(ocds),
+        "contracts-ocds.json",
+        exporting.JSON_MIME,
+    )
+if grants_360 := exporting.grants_360_package(agreements, published=now):
+    offer(grants_column, "Grants as 360Giving data (JSON)", exporting.json_bytes(grants_360), "grants-360giving.json", exporting.JSON_MIME)
+if len(not_in_360):
+    grants_column.caption(
+        "The 360Giving standard needs each grant's recipient, amount and award date. Left out, because the documents do not "
+        "publish them: " + "; ".join(f"{r.title} ({r.reason.lower()})" for r in not_in_360.itertuples()) + "."
+    )
+
+render.sources_footer([*by_stream["citations"], *by_priority["citations"], *agreements["citations"], *amendments["citations"]])

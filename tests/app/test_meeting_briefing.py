@@ -1,0 +1,183 @@
+"""AppTests of panel meeting mode and the briefing pack, through the real entry point.
+
+Meeting mode is projected in a public meeting, so it must show what the public may see whoever is signed
+in: a canary record visible to the panel (a 2017/18 payment linked to no priority) must never reach it,
+while the briefing pack, for panel and staff, does show it (the positive control).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from data_access.db import open_store
+from data_access.models import Audience, Spend, Visibility
+from tests.app.conftest import ENTRYPOINT, RUN_TIMEOUT_S
+
+MARKER = "CANARY-meeting-7c2d"
+PANEL_ONLY = "This page is for Police and Crime Panel members or OPCC staff"
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """This module's own store: the sample data plus a payment only the panel (and staff) may see."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('meeting_store') / 'commissioning.sqlite3'}"
+    engine = open_store(url, load_sample_data=True)
+    with Session(engine) as session:
+        session.add(
+            Spend(id=MARKER, area_id="west-yorkshire", financial_year=2017, amount_pence=4_321_00, description=f"{MARKER} payment",
+                  visibility=Visibility.PANEL, source_id="wy-2018", source_section="test", basis="illustrative", basis_note=MARKER)
+        )  # fmt: skip
+        session.commit()
+    engine.dispose()
+    return url
+
+
+def open_page(monkeypatch: pytest.MonkeyPatch, page: str, audience: Audience = Audience.PUBLIC, **params: str) -> AppTest:
+    monkeypatch.setenv("LOCAL_DEMO", "yes")
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=RUN_TIMEOUT_S)
+    at.session_state["local_demo_audience"] = audience.value
+    at.query_params.update(params)
+    at.switch_page(f"pages/{page}")
+    at.run()
+    assert not at.exception, "\n\n".join(f"{e.message}\n{''.join(e.stack_trace)}" for e in at.exception)
+    return at
+
+
+def words(at: AppTest) -> str:
+    """Every word on the page: headings, text, alerts, metrics, badges' neighbours and every table cell."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "warning", "info", "success", "error"):
+        parts += [str(e.value) for e in at.get(kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    for frame in [t.value for t in at.table] + [d.value for d in at.dataframe]:
+        parts += [str(v) for v in [*frame.columns, *frame.to_numpy().ravel()]]
+    return "\n".join(parts).replace("\\", "")  # Markdown escapes
+
+
+def everything_sent(at: AppTest) -> str:
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if getattr(node, "proto", None) is not None:
+            parts.append(str(node.proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+# --- meeting mode -------------------------------------------------------------------------------------
+
+
+def test_meeting_red_flags_from_a_deep_link(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="flags")
+    assert at.title[0].value == "West Yorkshire: Police and Crime Panel, 14 September 2018"  # the date of the report's figures
+    text = words(at)
+    assert "the parts add up to 95%, not 100% (25% + 11% + 17% + 13% + 29%)" in text
+    assert "Question to ask: What accounts for the missing 5% in the share of perpetrator referrals by source" in text
+    # Counts of people follow the public rule on the projector: 996 a year and 224 a quarter are rounded.
+    assert "the stated annual figure of about 995 does not match 4 × the stated quarterly average of about 225" in text
+    findings = "\n".join(m.value for m in at.markdown if m.value.startswith("####"))
+    assert "about 995" in findings and "996" not in findings and "224" not in findings
+    assert (metric(at, "High flags"), metric(at, "Medium flags"), metric(at, "Low flags")) == ("0", "4", "3")
+    assert at.query_params["topic"] == "flags" and at.query_params["meeting"] == "2018-09-14"
+
+
+def test_meeting_mode_shows_the_public_view_to_a_panel_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 31 March 2018 is in 2017/18, the canary payment's year; as panel data it would be 'spend linked to no priority'.
+    for topic in ("flags", "spend", "since"):
+        at = open_page(
+            monkeypatch, "meeting.py", Audience.PANEL, area="west-yorkshire", meeting="2018-03-31", since="2017-04-01", topic=topic
+        )
+        assert MARKER not in everything_sent(at), topic
+    flags = words(open_page(monkeypatch, "meeting.py", Audience.PANEL, area="west-yorkshire", meeting="2018-03-31", topic="flags"))
+    assert "£5,000 of 2017/18 spend is linked to no Plan priority: Honour based abuse advice project" in flags  # public: £5k only
+
+
+def test_meeting_spend_renewals_and_performance(monkeypatch: pytest.MonkeyPatch) -> None:
+    spend = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="spend")
+    assert metric(spend, "Spend 2018/19") == "£1.86m"
+    assert metric(spend, "Budget 2018/19") == "not published"
+    renewals = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="renewals")
+    assert "Independent Sexual Advisor Contract (ISVA): ends 31 March 2019" in words(renewals)
+    assert metric(renewals, "Ending within 12 months") == "1"
+    performance = words(open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="performance"))
+    assert "Enhanced victims contacted within 48 hours (Core Referral Service) was 93% against a target of 100%" in performance
+    assert "995" in performance and "5,025" in performance and "rounded to the nearest 5" in performance  # 996 and 5,023, rounded
+    assert "996" not in performance and "5,023" not in performance
+
+
+def test_meeting_since_the_last_meeting(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="since", since="2018-03-01")
+    text = words(at)
+    assert "Since 1 March 2018: 14 dated changes" in text
+    assert "1 April 2018: Independent Sexual Advisor Contract (ISVA): extension period began, running to 31 March 2019" in text
+    assert "7 September 2018: Bidder's event for the new West Yorkshire ISVA service" in text
+    assert at.query_params["since"] == "2018-03-01"
+
+
+def test_meeting_last_meeting_after_this_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="since", since="2018-10-01")
+    assert [e.value for e in at.error] == [
+        "The last meeting (1 October 2018) is after this meeting (14 September 2018): set it in the sidebar."
+    ]
+
+
+def test_meeting_bad_link_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, "meeting.py", area="kent", topic="budget", meeting="2018-13-45")
+    warnings = [w.value for w in at.warning]
+    assert any("The link's area “kent” is not an area in this store" in w for w in warnings)
+    assert any("The link's topic “budget” is not a topic" in w for w in warnings)
+    assert any("The link's meeting “2018-13-45” is not a date" in w for w in warnings)
+    assert at.title[0].value.startswith("Derbyshire: Police and Crime Panel")  # the first area, at its own default date
+
+
+# --- the briefing pack --------------------------------------------------------------------------------
+
+
+def test_briefing_for_the_panel(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, "briefing.py", Audience.PANEL, area="west-yorkshire")
+    assert at.title[0].value == "Briefing pack: West Yorkshire"
+    text = words(at)
+    assert "In 2018/19, £1,860,000 is recorded as spent and no budget is published" in text
+    assert "1 agreement ends within 12 months: Independent Sexual Advisor Contract (ISVA) on 31 March 2019" in text
+    assert "the stated annual figure of 996 does not match 4 × the stated quarterly average of 224 (896)" in text  # exact for the panel
+    assert metric(at, "Red flags") == "7"
+    assert any("Not for publication" in w.value for w in at.warning)
+    buttons = at.get("download_button")
+    assert len(buttons) == 1 and "Download the briefing pack (PDF)" in str(buttons[0].proto)
+
+
+def test_briefing_shows_panel_records_to_the_panel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The positive control for the meeting mode canary test: the same record does reach the panel's own briefing."""
+    at = open_page(monkeypatch, "briefing.py", Audience.PANEL, area="west-yorkshire", as_at="2018-03-31", year="2017-18")
+    assert MARKER in words(at)
+    assert "£9,321 of 2017/18 spend is linked to no Plan priority" in words(at)  # £5,000 + the £4,321 canary
+
+
+def test_briefing_for_staff_includes_restricted_spend(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, "briefing.py", Audience.STAFF, area="west-yorkshire")
+    assert "In 2018/19, £1,872,500 is recorded as spent" in words(at)  # with the restricted £12,500 contingency payment
+
+
+def test_briefing_is_refused_to_the_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Through the menu: the public's navigation has no briefing page, so the link lands on the overview.
+    at = open_page(monkeypatch, "briefing.py", Audience.PUBLIC, area="west-yorkshire")
+    assert not at.title[0].value.startswith("Briefing pack")
+    # A hand-typed link that runs the page file itself: a clear message, and no figures.
+    monkeypatch.setenv("LOCAL_DEMO", "yes")
+    direct = AppTest.from_file(str(ENTRYPOINT.parent / "pages" / "briefing.py"), default_timeout=RUN_TIMEOUT_S)
+    direct.session_state["local_demo_audience"] = Audience.PUBLIC.value
+    direct.query_params.update({"area": "west-yorkshire"})
+    direct.run()
+    assert not direct.exception
+    assert [e.value for e in direct.error] == [f"{PANEL_ONLY}. Sign-in is not configured here."]
+    sent = everything_sent(direct)
+    assert "£1,860,000" not in sent and "red flag" not in sent.lower() and not direct.title

@@ -1,0 +1,213 @@
+"""The Commissioner's briefing pack: the narrative carries the real numbers, and the PDF builds as a tagged,
+accessible document (PDF/UA-1) with charts where Chromium is there, and with tables and a note where it is not."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
+from sqlmodel import Session
+
+from charts import static
+from charts.briefing import briefing_chart_images, briefing_figures
+from data_access import briefing
+from data_access.models import Audience
+
+SEPTEMBER_2018 = date(2018, 9, 14)
+HAS_CHROMIUM = static.chromium_path() is not None
+
+
+def summary(session: Session, area: str, as_at: date, audience: Audience = Audience.PANEL) -> briefing.Briefing:
+    return briefing.briefing_summary(session=session, area=area, as_at=as_at, audience=audience)
+
+
+def figure(pack: briefing.Briefing, label: str) -> str:
+    return next(k.value for k in pack.key_figures if k.label == label)
+
+
+# --- the narrative ----------------------------------------------------------------------------------
+
+
+def test_west_yorkshire_narrative_carries_the_real_numbers(session: Session) -> None:
+    pack = summary(session, "west-yorkshire", SEPTEMBER_2018)
+    agreements, money, largest, ending, targets, red_flags = pack.narrative
+    assert agreements == (
+        "On 14 September 2018, West Yorkshire has 3 live agreements (contracts and grants running that day), "
+        "and none of them has a published annual value."
+    )
+    # ISVA £310,000 + Core Referral £1,250,000 + Restorative Justice £300,000 (all illustrative) in 2018/19.
+    assert money == "In 2018/19, £1,860,000 is recorded as spent and no budget is published (some of these figures are illustrative)."
+    assert largest.startswith("The largest share of that spend, £1,710,000 (92%), serves the priority")
+    assert ending == (
+        "1 agreement ends within 12 months: Independent Sexual Advisor Contract (ISVA) on 31 March 2019 "
+        "(a re-procurement step is recorded on 7 September 2018)."
+    )
+    assert "93% against a target of 100% in Q1 2018/19" in targets
+    assert red_flags.startswith("7 red flags are raised (4 medium and 3 low); the most serious: ")
+    assert figure(pack, "Spend recorded, 2018/19") == "£1,860,000"
+    assert figure(pack, "Annual value of live agreements") == "not published"
+    assert figure(pack, "Red flags") == "7"
+
+
+def test_staff_see_the_restricted_payment_in_the_total(session: Session) -> None:
+    # The £12,500 ISVA contingency payment is restricted (OPCC staff only): £1,860,000 + £12,500.
+    pack = summary(session, "west-yorkshire", SEPTEMBER_2018, Audience.STAFF)
+    assert figure(pack, "Spend recorded, 2018/19") == "£1,872,500"
+    assert "£1,872,500 is recorded as spent" in pack.narrative[1]
+
+
+def test_norfolk_narrative_six_months_before_the_agreements_end(session: Session) -> None:
+    pack = summary(session, "norfolk", date(2017, 10, 1))
+    text = " ".join(pack.narrative)
+    # £360k + £360k + £114k + £75k a year; budgets £1.018m (main police grant) + £1,037,415 (MoJ) for 2016/17.
+    assert "4 live agreements" in text and "their published annual values come to £909,000 a year" in text
+    assert "In 2016/17, £2,055,415 is budgeted and £909,000 is recorded as spent" in text
+    assert "3 agreements end within 12 months (3 of them within 6 months)" in text
+    assert text.count("on 31 March 2018 (no re-procurement is recorded)") == 3
+    assert "No performance measure has a target recorded" in text
+    assert figure(pack, "Budget, 2016/17") == "£2,055,415"
+
+
+def test_derbyshire_narrative_with_nothing_ending(session: Session) -> None:
+    pack = summary(session, "derbyshire", date(2025, 11, 1))
+    text = " ".join(pack.narrative)
+    assert "In 2025/26, £275,000 is budgeted and £195,000 is recorded as spent" in text
+    assert "No live agreement ends within 12 months of 1 November 2025." in text
+    assert pack.ending.empty
+
+
+def test_an_unknown_area_is_refused(session: Session) -> None:
+    with pytest.raises(ValueError, match="no area 'kent'"):
+        summary(session, "kent", SEPTEMBER_2018)
+
+
+# --- the PDF -----------------------------------------------------------------------------------------
+
+
+def pdf_text(pdf: bytes) -> tuple[PdfReader, str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def struct_elements(reader: PdfReader) -> list[DictionaryObject]:
+    """Every structure element of the tagged PDF, depth first."""
+    found: list[DictionaryObject] = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, DictionaryObject):
+            if node.get("/S") is not None:
+                found.append(node)
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"]["/K"])
+    return found
+
+
+def assert_accessible(reader: PdfReader, title: str) -> None:
+    root = reader.trailer["/Root"]
+    assert reader.metadata.title == title
+    assert root["/Lang"] == "en-GB"
+    assert root["/MarkInfo"]["/Marked"].value is True
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert re.search(r"pdfuaid:part(>|=\")1", xmp), "no PDF/UA-1 identifier in the XMP metadata"
+    kinds = {str(e["/S"]) for e in struct_elements(reader)}
+    assert {"/H1", "/H2", "/P", "/Table", "/TH", "/TD", "/L", "/LI"} <= kinds, kinds
+
+
+@pytest.fixture
+def west_yorkshire(session: Session) -> briefing.Briefing:
+    return briefing.briefing_summary(
+        session=session, area="west-yorkshire", as_at=SEPTEMBER_2018, audience=Audience.PANEL, as_at_reason="the meeting date"
+    )
+
+
+def test_pdf_without_chromium_has_tables_and_says_why(west_yorkshire: briefing.Briefing, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setattr(static, "DEBIAN_CHROMIUM", "/nonexistent/chromium")  # as on a machine without the chromium package
+    assert static.chromium_path() is None
+    images, note = briefing_chart_images(west_yorkshire)
+    assert images == [] and note.startswith("Charts are not included in this copy: no Chromium browser was found")
+    reader, text = pdf_text(briefing.briefing_pdf(west_yorkshire, charts=images, charts_note=note))
+    assert_accessible(reader, "Commissioning briefing: West Yorkshire, as at 14 September 2018")
+    flat = " ".join(text.split())
+    assert "Charts are not included in this copy: no Chromium browser was found" in flat
+    for number in ("£1,860,000", "996", "224", "95%", "31 March 2019", "7 September 2018", "93%"):
+        assert number in flat, number
+    assert "Not for publication" in flat
+    assert "Every red flag, with the question to ask" in flat
+    assert "Budget and spend by Plan priority, 2018/19" in flat and "£1,710,000" in flat  # the chart's figures, as a table
+    assert not any(str(e["/S"]) == "/Figure" for e in struct_elements(reader))
+
+
+@pytest.mark.skipif(not HAS_CHROMIUM, reason="needs Chromium at /usr/bin/chromium (apt-get install chromium) to draw the charts")
+def test_pdf_with_charts_drawn_in_chromium(west_yorkshire: briefing.Briefing, monkeypatch: pytest.MonkeyPatch) -> None:
+    import choreographer.cli
+    import kaleido
+
+    def no_download(*_args, **_kwargs):
+        raise AssertionError("a browser download was attempted")
+
+    for module in (kaleido, choreographer.cli):
+        for name in ("get_chrome", "get_chrome_sync"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, no_download)
+    images, note = briefing_chart_images(west_yorkshire)
+    assert note == ""
+    assert len(images) == len(briefing_figures(west_yorkshire)) == 2
+    assert all(image.png.startswith(b"\x89PNG") for image in images)
+    reader, text = pdf_text(briefing.briefing_pdf(west_yorkshire, charts=images, charts_note=note))
+    assert_accessible(reader, "Commissioning briefing: West Yorkshire, as at 14 September 2018")
+    figures = [e for e in struct_elements(reader) if str(e["/S"]) == "/Figure"]
+    alts = [str(e.get("/Alt", "")) for e in figures]
+    assert any(a.startswith("Bar chart of budget and spend by Police and Crime Plan priority for West Yorkshire, 2018/19") for a in alts), (
+        alts
+    )
+    assert any(a.startswith("Timeline of West Yorkshire's contracts and grants") for a in alts), alts
+    flat = " ".join(text.split())
+    assert "Charts are not included" not in flat
+    assert "Further developing the support available to victims and witnesses had the largest spend, £1,710,000" in flat
+
+
+def test_chromium_path_honours_browser_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    not_executable = tmp_path / "chromium"
+    not_executable.write_text("")
+    monkeypatch.setattr(static, "DEBIAN_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("BROWSER_PATH", str(not_executable))
+    assert static.chromium_path() is None  # not executable: ignored
+    os.chmod(not_executable, 0o755)
+    assert static.chromium_path() == str(not_executable)
+
+
+def test_a_broken_browser_gives_tables_not_a_failure(west_yorkshire: briefing.Briefing, tmp_path: Path) -> None:
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    os.chmod(fake, 0o755)
+    images, note = briefing_chart_images(west_yorkshire, browser=str(fake))
+    assert images == [] and note.startswith(f"Charts are not included in this copy: the browser at {fake} could not draw the charts")
+
+
+def test_pack_text_is_data_not_markup(west_yorkshire: briefing.Briefing) -> None:
+    # A title full of Typst markup characters is printed as written, not interpreted.
+    tricky = "#set page(fill: red) *bold* $x$ <label> @ref [link] \\ = heading"
+    west_yorkshire.narrative = [*west_yorkshire.narrative, tricky]
+    _reader, text = pdf_text(briefing.briefing_pdf(west_yorkshire, charts=[], charts_note="No charts."))
+    assert tricky.replace("\\", "").split()[0] in " ".join(text.split())
+    assert "*bold* $x$ <label> @ref [link]" in " ".join(text.split())
+
+
+def test_file_name(west_yorkshire: briefing.Briefing) -> None:
+    assert briefing.file_name(west_yorkshire) == "briefing-west-yorkshire-2018-09-14.pdf"
+    assert isinstance(west_yorkshire.flags, pd.DataFrame)
