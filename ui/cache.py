@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from data_access import flags, queries
+from data_access import briefing, changes, flags, public, quality, queries
 from data_access.db import open_store
 
 QUERY_TTL_SECONDS = 300
@@ -39,7 +39,21 @@ _QUERIES = {
                 "cost_per_unit",
             ],
         ),
-        (flags, ["attention_items"]),
+        (flags, ["attention_items", "red_flags"]),
+        (changes, ["changes_between"]),
+        (briefing, ["briefing_summary"]),
+        (quality, ["quality_findings", "quality_summary", "audit_choices", "audit_entries", "import_records"]),
+        (
+            public,
+            [
+                "published_money_by_funding_stream",
+                "published_money_by_priority",
+                "illustrative_left_out",
+                "published_agreements",
+                "published_amendments",
+                "published_performance",
+            ],
+        ),
     )
     for name in names
 }

@@ -8,19 +8,18 @@ value in the URL that is not valid gets a message naming it and the default inst
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import streamlit as st
 
 from data_access.periods import format_date, fy_label, parse_fy
 from ui.audience import current_audience
 from ui.cache import cached
+from ui.entry import through_entry_point
 
 _STATE_KEY = "_current_filters"
-DEEP_LINK_KEY = "_deep_link_before_navigation"
+SHARED_PARAMS = ("area", "year", "as_at", "priority")
 
 
 @dataclass(frozen=True)
@@ -123,8 +122,11 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
         priority = st.sidebar.selectbox("Plan priority", list(labels), format_func=labels.get, key="filter_priority")
         priority_name = labels[priority] if priority else None
 
+    # Keep a page's own parameters (meeting mode's topic, say); replace only the shared filters'.
+    own = {key: st.query_params.get_all(key) for key in st.query_params if key not in SHARED_PARAMS}
     st.query_params.from_dict(
-        {"area": area}
+        own
+        | {"area": area}
         | ({"year": _year_param(year)} if with_year else {})
         | ({"as_at": as_at.isoformat()} if with_as_at else {})
         | ({"priority": priority} if priority else {})
@@ -137,16 +139,8 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
 
 
 def current() -> Filters:
-    """The filters the entry point drew for this session.
-
-    Until some session has run `st.navigation`, Streamlit's legacy discovery of the `pages/` folder
-    answers a deep link by running the page without `dashboard.py`. Such a page is sent through the
-    entry point, which then forwards to it with the link's query intact.
-    """
-    if _STATE_KEY not in st.session_state:
-        page_file = Path(inspect.stack()[1].filename).name
-        st.session_state[DEEP_LINK_KEY] = (page_file, st.query_params.to_dict())
-        st.switch_page("dashboard.py")
+    """The filters the entry point drew for this session (a page run on its own is sent through it first)."""
+    through_entry_point()
     return st.session_state[_STATE_KEY]
 
 

@@ -41,6 +41,29 @@ PAGES: list[PageSpec] = [
     PageSpec("spend.py", "Spend against priorities", ":material/payments:", "spend", "Scrutiny", EVERYONE, with_year=True, with_priority=True),
     PageSpec("renewals.py", "Contract renewals", ":material/event_repeat:", "renewals", "Scrutiny", EVERYONE, with_as_at=True),
     PageSpec("performance.py", "Provider performance", ":material/monitoring:", "performance", "Scrutiny", EVERYONE),
+    PageSpec("data_quality.py", "Data quality", ":material/rule:", "data-quality", "Data", PANEL_AND_STAFF, with_area=False),
+    PageSpec("audit.py", "Audit trail", ":material/history:", "audit", "Data", STAFF, with_area=False),
+    PageSpec(
+        "transparency_spending.py",
+        "What the Commissioner spends",
+        ":material/receipt_long:",
+        "transparency_spending",
+        "For residents",
+        EVERYONE,
+        with_year=True,
+    ),
+    PageSpec(
+        "transparency_services.py",
+        "How services perform",
+        ":material/volunteer_activism:",
+        "transparency_services",
+        "For residents",
+        EVERYONE,
+    ),
+    PageSpec("meeting.py", "Panel meeting mode", ":material/co_present:", "meeting", "Scrutiny", EVERYONE, with_area=False),
+    PageSpec(
+        "briefing.py", "Briefing pack", ":material/summarize:", "briefing", "Scrutiny", PANEL_AND_STAFF, with_year=True, with_as_at=True
+    ),
 ]
 
 
