@@ -12,6 +12,8 @@ PERCENT_UNITS = ("percent", "share")
 
 def value_text(value: float, unit: str) -> str:
     """A measure's value as written on screen: 1,234 or 80%."""
+    if value is None or pd.isna(value):
+        return "hidden"  # withheld by disclosure control on public pages
     return f"{value:,.0f}%" if unit in PERCENT_UNITS else f"{value:,.0f}"
 
 

@@ -1,18 +1,34 @@
-"""Load a folder of CSV files (the `sample_data/` format) into the store.
+"""Read and check files in the import format (`sample_data/README.md`), and load a folder of them.
 
-Every row of every file is checked before anything is written, and every problem is reported
-(file, row, column, value, rule). Rows are keyed by their `id`, so loading the same files twice
-changes nothing.
+One set of rules for every way in:
+- `read_file` turns an uploaded CSV or XLSX file into a `Table`: every cell as text, never guessed
+  into a number (so company number 01234567 keeps its zero), with the rows numbered as a spreadsheet
+  numbers them. Files come as people save them: UTF-8 with or without a byte-order mark, UTF-16
+  (Excel's "Unicode text"), Windows-1252 (Excel's "CSV (Comma delimited)", where £ is byte 0xA3).
+  Workbooks are checked for zip bombs before they are opened, and read with defusedxml.
+- `check_table` checks every row of a table against its model and reports every problem at once
+  (file, sheet, row, column, value, rule); it never stops at the first.
+- `read_folder` / `load_folder`: a folder of CSV files, as the sample data ships (used on first start).
+  `data_access.importing` builds the staff import (preview, audit trail, one transaction) on the same.
 """
 
 from __future__ import annotations
 
+import calendar
+import codecs
 import csv
+import dataclasses
+import io
+import math
+import re
 import types
 import typing
+import warnings
+import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +55,7 @@ from data_access.models import (
     Spend,
 )
 from data_access.money import parse_money
-from data_access.periods import parse_fy, parse_partial_date, parse_period
+from data_access.periods import parse_fy, parse_period
 
 # Files in the order they load: each refers only to files above it.
 FILES: list[tuple[str, type[SQLModel]]] = [
@@ -58,6 +74,16 @@ FILES: list[tuple[str, type[SQLModel]]] = [
     ("measures.csv", Measure),
     ("observations.csv", Observation),
 ]
+
+# Limits on what a file may hold. The upload limit matches `server.maxUploadSize` in .streamlit/config.toml.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 100_000  # data rows in one file or sheet
+MAX_COLUMNS = 100  # the widest kind of record has 24 columns
+# A workbook is a zip file: these stop a small upload from unpacking into gigabytes (a "zip bomb").
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100  # real workbooks compress their XML about 5 to 20 times
+MAX_ZIP_MEMBERS = 1_000
+MAX_PENCE = 2**63  # BIGINT
 
 # Text columns that take one of a few words.
 CHOICES: dict[tuple[type[SQLModel] | None, str], tuple[str, ...]] = {
@@ -78,6 +104,9 @@ PARTIAL_DATES: dict[tuple[type[SQLModel], str], tuple[str, bool]] = {
     (Agreement, "current_end_date"): ("end_precision", True),
 }
 YEAR_COLUMNS = {"first_year", "last_year", "financial_year"}
+PERIOD_FIELDS = {"financial_year", "quarter", "period_start", "period_end"}
+# Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def _not_negative(field: str) -> Callable[[dict[str, Any]], bool]:
@@ -95,6 +124,9 @@ ROW_RULES: dict[type[SQLModel], list[tuple[str, Callable[[dict[str, Any]], bool]
         ),
         ("annual_value", _not_negative("annual_value_pence"), "must not be negative"),
         ("total_value", _not_negative("total_value_pence"), "must not be negative"),
+        ("extension_options_used", _not_negative("extension_options_used"), "must not be negative"),
+        ("extension_options_available", _not_negative("extension_options_available"), "must not be negative"),
+        ("number_of_tenderers", _not_negative("number_of_tenderers"), "must not be negative"),
     ],
     Budget: [("amount", _not_negative("amount_pence"), "must not be negative")],
     Spend: [
@@ -104,19 +136,33 @@ ROW_RULES: dict[type[SQLModel], list[tuple[str, Callable[[dict[str, Any]], bool]
             "is negative: mark the row as a credit (is_credit yes) or correct it",
         )
     ],
+    Plan: [
+        (
+            "last_year",
+            lambda v: v.get("last_year") is None or v.get("first_year") is None or v["last_year"] >= v["first_year"],
+            "is before first_year",
+        )
+    ],
+    AgreementPriority: [("share_percent", lambda v: 0 < v.get("share_percent", 100) <= 100, "must be a whole percent from 1 to 100")],
 }
 PERIOD_MODELS = (Spend, Observation)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one value, said so that someone can find and fix it."""
+    """One thing wrong with one value, said so that someone can find and fix it.
+
+    `row` is the row number a spreadsheet shows (the header is usually row 1; 0 means the whole file);
+    `cell` is the spreadsheet reference (G5) where there is one.
+    """
 
     file: str
     row: int
     column: str
     value: str
     rule: str
+    sheet: str = ""
+    cell: str = ""
 
 
 class ImportFailed(Exception):
@@ -127,11 +173,509 @@ class ImportFailed(Exception):
         super().__init__(f"{len(problems)} problem(s), first: {problems[0]}" if problems else "no problems")
 
 
-def _base_type(annotation: Any) -> type:
-    """`int | None` -> int."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        return next(a for a in typing.get_args(annotation) if a is not type(None))
-    return annotation
+class FromNumber(str):
+    """The text of a workbook cell that held a number: any leading zeros it was typed with are gone."""
+
+
+class FromFormula(str):
+    """The text of a workbook cell that held a formula (=SUM(...)) rather than a value."""
+
+
+@dataclass
+class Table:
+    """One file's (or one sheet's) cells as text, as `read_file` found them."""
+
+    file: str
+    sheet: str = ""
+    header: list[str] = field(default_factory=list)
+    header_row: int = 1
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (spreadsheet row number, cells)
+    problems: list[Problem] = field(default_factory=list)  # the file cannot be used as it is
+    notes: list[Problem] = field(default_factory=list)  # worth knowing, but nothing stops the import
+
+
+@dataclass
+class CheckedTable:
+    """The records a table's rows became, with the row each came from, and what was wrong."""
+
+    records: list[SQLModel] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+
+
+def column_letter(index: int) -> str:
+    """0 -> 'A', 26 -> 'AA': the spreadsheet's name for a column."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+# --- reading bytes into a table ----------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+_SAVE_AS = "save it from Excel as 'CSV UTF-8 (Comma delimited)' or as an .xlsx workbook"
+
+
+def decode_text(data: bytes, file_name: str) -> tuple[str | None, list[Problem], list[Problem]]:
+    """CSV bytes -> text, choosing the encoding by byte-order mark, then UTF-8, then Windows-1252.
+
+    Returns (text or None, problems, notes).
+    """
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), [], []
+            except UnicodeDecodeError as error:
+                return (
+                    None,
+                    [
+                        Problem(
+                            file_name, 0, "", "", f"starts like {name} text but is not ({error.reason} at byte {error.start}): {_SAVE_AS}"
+                        )
+                    ],
+                    [],
+                )
+    if b"\x00" in data:
+        # Text with a NUL in every other byte is UTF-16 saved without its byte-order mark.
+        head = data[:2000]
+        odd_nuls, even_nuls = head[1::2].count(0), head[0::2].count(0)
+        codec = "utf-16-le" if odd_nuls > len(head) // 5 else "utf-16-be" if even_nuls > len(head) // 5 else ""
+        if codec and len(data) % 2 == 0:
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                pass
+            else:
+                return text, [], [Problem(file_name, 0, "", "", "read as UTF-16 text without a byte-order mark")]
+        return None, [Problem(file_name, 0, "", "", f"is not a text file (it contains NUL bytes): {_SAVE_AS}")], []
+    try:
+        return data.decode("utf-8"), [], []
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        byte = data[error.start]
+        return (
+            None,
+            [
+                Problem(
+                    file_name,
+                    0,
+                    "",
+                    "",
+                    f"is not text in UTF-8, UTF-16 or Windows-1252 (byte 0x{byte:02X} at position {error.start}): {_SAVE_AS}",
+                )
+            ],
+            [],
+        )
+    note = (
+        "read as Windows-1252 text (what Excel's 'CSV (Comma delimited)' writes): check that £ signs and accents look right in the preview"
+    )
+    return text, [], [Problem(file_name, 0, "", "", note)]
+
+
+def _delimiter(line: str) -> str:
+    """Comma, unless the header row is clearly split by tabs (Excel's 'Unicode text') or semicolons."""
+    counts = {d: line.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _is_blank(cells: list[str]) -> bool:
+    return not any(str(c).strip() for c in cells)
+
+
+def _split_header(table: Table, numbered: list[tuple[int, list[str]]]) -> Table:
+    """The first row with anything in it is the header; the rows after it are the data."""
+    for position, (number, cells) in enumerate(numbered):
+        if not _is_blank(cells):
+            table.header, table.header_row, table.rows = [str(c) for c in cells], number, numbered[position + 1 :]
+            return table
+    table.problems.append(
+        Problem(table.file, 0, "", "", "is empty: it needs a header row naming the columns, then one row per record", table.sheet)
+    )
+    return table
+
+
+def read_csv_bytes(data: bytes, file_name: str) -> Table:
+    """A CSV file's bytes -> Table. Every value stays text; rows are numbered as a spreadsheet shows them."""
+    table = Table(file_name)
+    text, table.problems, table.notes = decode_text(data, file_name)
+    if text is None:
+        return table
+    delimiter = ","
+    first = text.split("\n", 1)[0].strip().lower()
+    skip_first = False
+    if re.fullmatch(r"sep=.", first):  # Excel's hint line: "sep=;"
+        delimiter, skip_first = first[-1], True
+    else:
+        delimiter = _delimiter(next((line for line in text.splitlines() if line.strip()), ""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    numbered: list[tuple[int, list[str]]] = []
+    number = 0
+    try:
+        for cells in reader:
+            number += 1
+            if skip_first and number == 1:
+                continue
+            if len(numbered) > MAX_ROWS:
+                if not _is_blank(cells):
+                    table.problems.append(
+                        Problem(file_name, number, "", "", f"the file has more than {MAX_ROWS:,} rows: split it into smaller files")
+                    )
+                    break
+                continue
+            if len(cells) > MAX_COLUMNS:
+                if not _is_blank(cells[MAX_COLUMNS:]):
+                    table.problems.append(
+                        Problem(file_name, number, "", "", f"has more than {MAX_COLUMNS} columns; no kind of record has so many")
+                    )
+                cells = cells[:MAX_COLUMNS]
+            numbered.append((number, cells))
+    except csv.Error as error:
+        table.problems.append(Problem(file_name, number + 1, "", "", f"is not valid CSV here ({error}): {_SAVE_AS}"))
+        return table
+    return _split_header(table, numbered)
+
+
+def _number_text(value: int | float, number_format: str) -> str:
+    """A workbook number as a person typed it: 1037415, not 1037415.0; 11% stays 11%."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    suffix = ""
+    if "%" in (number_format or ""):
+        amount, suffix = amount * 100, "%"
+    if amount == amount.to_integral_value():
+        return f"{int(amount)}{suffix}"
+    return f"{format(amount.normalize(), 'f')}{suffix}"
+
+
+def _cell_text(cell: Any) -> str:
+    """A workbook cell's value as text, remembering whether it was a number or a formula."""
+    value = cell.value
+    if value is None:
+        return ""
+    if getattr(cell, "data_type", "") == "f":
+        return FromFormula(str(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (time, timedelta)):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return FromNumber(_number_text(value, getattr(cell, "number_format", "") or ""))
+    return str(value)
+
+
+def _size(size: int) -> str:
+    """Bytes as people read them: '10.0 MB', '5.2 kB'."""
+    return f"{size / 1024 / 1024:,.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.1f} kB"
+
+
+def _zip_problem(data: bytes) -> str | None:
+    """Why this workbook must not be opened, or None: checked on the zip's directory, before anything is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as error:
+        return f"is not a readable .xlsx workbook ({error}): open it in Excel and save it again"
+    if len(members) > MAX_ZIP_MEMBERS:
+        return f"holds {len(members):,} parts, more than a workbook of figures needs ({MAX_ZIP_MEMBERS:,}): refused as unsafe"
+    if any(m.flag_bits & 0x1 for m in members):
+        return "is encrypted or password-protected: remove the password in Excel and save it again"
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        return f"would unpack to {_size(total)}, more than the {_size(MAX_UNCOMPRESSED_BYTES)} allowed: refused as unsafe"
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
+            ratio = member.file_size // max(member.compress_size, 1)
+            return (
+                f"has a part ({member.filename}) compressed {ratio:,} to 1, far more than a real workbook: refused as unsafe (a 'zip bomb')"
+            )
+    return None
+
+
+def sheet_names(data: bytes) -> list[str]:
+    """The worksheets of a workbook, in order; empty when it cannot be read safely."""
+    if _zip_problem(data):
+        return []
+    try:
+        import openpyxl
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+        try:
+            return [ws.title for ws in workbook.worksheets]
+        finally:
+            workbook.close()
+    except Exception:  # noqa: BLE001 - any malformed workbook: read_xlsx_bytes reports why
+        return []
+
+
+def _cause(error: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """`error` or the first error of `kind` in the chain that caused it."""
+    for _ in range(20):
+        if isinstance(error, kind):
+            return error
+        following = error.__cause__ or error.__context__
+        if following is None:
+            return None
+        error = following
+    return None
+
+
+def read_xlsx_bytes(data: bytes, file_name: str, sheet: str | None = None, *, kind: str = "") -> Table:
+    """An .xlsx workbook's bytes -> Table of one worksheet; every value as text.
+
+    `sheet` names the worksheet; without it, the only sheet, the one named like `kind`, or the first (with a note).
+    Cells are read as stored: dates as dates, numbers flagged as numbers (see `FromNumber`), formulas as formulas.
+    """
+    table = Table(file_name)
+    problem = _zip_problem(data)
+    if problem:
+        table.problems.append(Problem(file_name, 0, "", "", problem))
+        return table
+    import openpyxl
+    from openpyxl.xml import DEFUSEDXML
+
+    if not DEFUSEDXML:  # openpyxl uses defusedxml whenever it is installed (and OPENPYXL_DEFUSEDXML is not False)
+        table.problems.append(
+            Problem(file_name, 0, "", "", "workbooks cannot be read safely here (defusedxml is not in use): upload a CSV file")
+        )
+        return table
+    from defusedxml import DefusedXmlException
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "Workbook contains no default style"
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+            try:
+                sheets = workbook.worksheets
+                names = [ws.title for ws in sheets]
+                if sheet is not None:
+                    if sheet not in names:
+                        table.problems.append(
+                            Problem(
+                                file_name, 0, "", sheet, f"the workbook has no sheet called '{sheet}'; its sheets are: {', '.join(names)}"
+                            )
+                        )
+                        return table
+                    worksheet = sheets[names.index(sheet)]
+                elif not sheets:
+                    table.problems.append(Problem(file_name, 0, "", "", "the workbook has no worksheets"))
+                    return table
+                else:
+                    named = [ws for ws in sheets if kind and ws.title.strip().lower() in {kind, f"{kind}.csv", kind.replace("_", " ")}]
+                    worksheet = named[0] if named else sheets[0]
+                    if len(sheets) > 1 and not named:
+                        table.notes.append(
+                            Problem(
+                                file_name,
+                                0,
+                                "",
+                                "",
+                                f"read the first sheet, '{worksheet.title}', of {len(sheets)}; choose another if that is wrong",
+                                worksheet.title,
+                            )
+                        )
+                table.sheet = worksheet.title
+                numbered: list[tuple[int, list[str]]] = []
+                width = MAX_COLUMNS + 1
+                for number, row in enumerate(worksheet.iter_rows(min_row=1, max_row=MAX_ROWS + 2, max_col=width), start=1):
+                    cells = [_cell_text(c) for c in row]
+                    while cells and cells[-1] == "":
+                        cells.pop()
+                    if len(cells) > MAX_COLUMNS:
+                        table.problems.append(
+                            Problem(
+                                file_name,
+                                number,
+                                "",
+                                "",
+                                f"has more than {MAX_COLUMNS} columns; no kind of record has so many",
+                                table.sheet,
+                            )
+                        )
+                        cells = cells[:MAX_COLUMNS]
+                    if number > MAX_ROWS + 1:
+                        if not _is_blank(cells):
+                            table.problems.append(
+                                Problem(
+                                    file_name,
+                                    number,
+                                    "",
+                                    "",
+                                    f"the sheet has more than {MAX_ROWS:,} rows: split it into smaller files",
+                                    table.sheet,
+                                )
+                            )
+                        break
+                    numbered.append((number, cells))
+            finally:
+                workbook.close()
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds of error on a malformed workbook; none may reach the user
+        unsafe = _cause(error, DefusedXmlException)  # openpyxl wraps defusedxml's refusal in a ValueError
+        rule = (
+            f"contains XML that is not allowed in a workbook ({type(unsafe).__name__}): refused as unsafe"
+            if unsafe
+            else f"is not a readable .xlsx workbook ({type(error).__name__}): open it in Excel and save it again"
+        )
+        table.problems.append(Problem(file_name, 0, "", "", rule, table.sheet))
+        return table
+    _split_header(table, numbered)
+    table.problems = [p if p.sheet else dataclasses.replace(p, sheet=table.sheet) for p in table.problems]
+    return table
+
+
+def read_file(data: bytes, file_name: str, *, sheet: str | None = None, kind: str = "") -> Table:
+    """Uploaded bytes -> Table: an .xlsx workbook (recognised by its content, not only its name) or CSV text."""
+    if len(data) > MAX_FILE_BYTES:
+        return Table(
+            file_name,
+            problems=[
+                Problem(
+                    file_name,
+                    0,
+                    "",
+                    "",
+                    f"is {_size(len(data))}, more than the {_size(MAX_FILE_BYTES)} allowed: split it into smaller files",
+                )
+            ],
+        )
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return read_xlsx_bytes(data, file_name, sheet, kind=kind)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return Table(
+            file_name,
+            problems=[Problem(file_name, 0, "", "", "is an old-style .xls workbook or a password-protected one: save it as .xlsx or CSV")],
+        )
+    if file_name.lower().endswith((".xlsx", ".xlsm")):
+        return Table(
+            file_name,
+            problems=[Problem(file_name, 0, "", "", "is named .xlsx but is not an Excel workbook: open it in Excel and save it again")],
+        )
+    return read_csv_bytes(data, file_name)
+
+
+# --- values -------------------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
+_YMD_SLASH = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
+_WORDY_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s-]+([A-Za-z]+)\.?,?[\s-]+(\d{4})$")
+_MONTH_YEAR = re.compile(r"^([A-Za-z]+)\.?[\s-]+(\d{4})$")
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_SLASH_MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{4})$")
+_YEAR = re.compile(r"^(\d{4})$")
+_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")
+_MONTHS = (
+    {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+    | {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
+    | {"sept": 9}
+)
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _day(year: int, month: int, day: int, text: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError as error:
+        raise ValueError(f"'{text}' is not a real date: {error}") from None
+
+
+def _month(year: int, month: int, text: str, at_end: bool) -> date:
+    if not 1 <= month <= 12:
+        raise ValueError(f"'{text}' has no month {month}")
+    return date(year, month, calendar.monthrange(year, month)[1] if at_end else 1)
+
+
+def parse_date(text: str, *, partial: bool = False, at_end: bool = False) -> tuple[date, str]:
+    """A date as UK files write it -> (date, precision: day, month or year).
+
+    Accepts 2019-03-31 (with or without a time), 31/03/2019 (day first, as in the UK: 01/02/2025 is
+    1 February), 31 March 2019, an Excel serial day number (43555), and, where `partial`, 2018-03,
+    March 2018, 03/2018 and 2018 (standing for their first day, or their last when `at_end`).
+    Raises ValueError naming the text.
+    """
+    text = (text or "").strip()
+    if match := _ISO_DATE.match(text):
+        return _day(int(match[1]), int(match[2]), int(match[3]), text), "day"
+    if match := _UK_DATE.match(text):
+        if len(match[3]) == 2:
+            raise ValueError(f"'{text}' has a two-digit year: write the year in full, like {match[1]}/{match[2]}/20{match[3]}")
+        if int(match[2]) > 12:
+            raise ValueError(f"'{text}' has no month {int(match[2])}: dates are read day first, as 31/03/2019")
+        return _day(int(match[3]), int(match[2]), int(match[1]), text), "day"
+    if match := _YMD_SLASH.match(text):
+        return _day(int(match[1]), int(match[2]), int(match[3]), text), "day"
+    if (match := _WORDY_DATE.match(text)) and match[2].lower() in _MONTHS:
+        return _day(int(match[3]), _MONTHS[match[2].lower()], int(match[1]), text), "day"
+    if match := _SERIAL.match(text):
+        # Excel counts days from 30 December 1899 (its day 60 is a 29 February 1900 that never was).
+        return _EXCEL_EPOCH + timedelta(days=int(match[1])), "day"
+    month_match = _YEAR_MONTH.match(text) or _SLASH_MONTH_YEAR.match(text) or _MONTH_YEAR.match(text)
+    if month_match or _YEAR.match(text):
+        if not partial:
+            raise ValueError(f"'{text}' is not a whole date: this column needs a day, like 31/03/2019 or 2019-03-31")
+        if match := _YEAR_MONTH.match(text):
+            return _month(int(match[1]), int(match[2]), text, at_end), "month"
+        if match := _SLASH_MONTH_YEAR.match(text):
+            return _month(int(match[2]), int(match[1]), text, at_end), "month"
+        if (match := _MONTH_YEAR.match(text)) and match[1].lower() in _MONTHS:
+            return _month(int(match[2]), _MONTHS[match[1].lower()], text, at_end), "month"
+        if match := _YEAR.match(text):
+            year = int(match[1])
+            return (date(year, 12, 31) if at_end else date(year, 1, 1)), "year"
+    shapes = "31/03/2019, 2019-03-31 or 31 March 2019" + (", or 2019-03, March 2019 or 2019 where the day is not known" if partial else "")
+    raise ValueError(f"'{text}' is not a date: write it like {shapes}")
+
+
+def parse_money_text(text: str) -> int:
+    """UK money text -> whole pence, after tidying what spreadsheets add (non-breaking spaces, 'GBP', a Unicode minus)."""
+    tidy = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2212", "-").strip()
+    tidy = re.sub(r"^GBP\s*", "", tidy, flags=re.IGNORECASE)
+    try:
+        return parse_money(tidy)
+    except ValueError:
+        if tidy == text.strip():
+            raise
+        raise ValueError(f"'{text}' is not an amount of money (write it like £1,234.50, £360k or £1.018m)") from None
+
+
+def _parse_number(text: str) -> float:
+    """'5,023', '11%' or '95.5' -> a finite float; raises ValueError."""
+    tidy = text.replace("\u00a0", "").strip().removesuffix("%").strip()
+    if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", tidy):
+        tidy = tidy.replace(",", "")
+    number = float(tidy)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
+
+
+def _parse_int(text: str) -> int:
+    tidy = text.strip()
+    if re.fullmatch(r"-?\d{1,3}(,\d{3})+", tidy):
+        tidy = tidy.replace(",", "")
+    if not re.fullmatch(r"-?\d{1,9}", tidy):  # the database's INTEGER holds up to about 2.1 billion
+        raise ValueError(text)
+    return int(tidy)
 
 
 def _parse_bool(text: str) -> bool:
@@ -143,26 +687,61 @@ def _parse_bool(text: str) -> bool:
     raise ValueError(f"'{text}' is not yes or no")
 
 
-_CONVERTERS: dict[type, Callable[[str], Any]] = {
-    int: int,
-    float: float,
-    bool: _parse_bool,
-    date: date.fromisoformat,
-    str: str,
-}
+def _parse_period(text: str):
+    """parse_period, also taking the quarter after the year ('2018/19 Q1')."""
+    match = re.fullmatch(r"\s*(\S+)\s+(Q[1-4])\s*", text or "", re.IGNORECASE)
+    return parse_period(f"{match[2]} {match[1]}" if match else text)
+
+
+def _base_type(annotation: Any) -> type:
+    """`int | None` -> int."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return next(a for a in typing.get_args(annotation) if a is not type(None))
+    return annotation
+
+
+_CONVERTERS: dict[type, Callable[[str], Any]] = {int: _parse_int, float: _parse_number, bool: _parse_bool, str: str}
+
+
+def _text_rule(name: str, raw: str, text: str) -> str | None:
+    """Why a text value must not be stored as it is, or None."""
+    control = next((ch for ch in text if ord(ch) < 32 and ch not in "\t\n\r" or 0x7F <= ord(ch) < 0xA0), None)
+    if control is not None:
+        return f"contains an invisible control character (U+{ord(control):04X}): retype the text"
+    if text.startswith(FORMULA_STARTS):
+        return (
+            f"starts with '{text[0]}', which a spreadsheet opening this later would run as a formula (formula injection): "
+            "remove that character or start the text with a word"
+        )
+    digits = text.isdigit()
+    if name == "company_number":
+        if digits and len(text) < 8:
+            lost = (
+                "was stored as a number in the workbook, so its leading zero was lost"
+                if isinstance(raw, FromNumber)
+                else f"has {len(text)} digits"
+            )
+            return f"{lost}: company numbers have 8 characters (did you mean {text.zfill(8)}?). Format the column as Text and type it again"
+        if not re.fullmatch(r"\d{8}|[A-Za-z]{2}\d{6}", text):
+            return "is not a company number: they have 8 characters, like 01234567 or SC123456"
+    if name == "charity_number" and isinstance(raw, FromNumber) and digits and len(text) < 6:
+        return "was stored as a number in the workbook, so any leading zeros were lost: format the column as Text and type the number again"
+    return None
 
 
 def _convert_row(model: type[SQLModel], raw: dict[str, str], fail: Callable[[str, str, str], None]) -> dict[str, Any]:
-    """One CSV row -> field values for `model`; every problem goes to `fail(column, value, rule)`."""
+    """One row's text -> field values for `model`; every problem goes to `fail(column, value, rule)`."""
     values: dict[str, Any] = {}
     precision_fields = {p for p, _ in PARTIAL_DATES.values()}
     for name, info in model.model_fields.items():
-        if name in precision_fields:
-            continue
-        if model in PERIOD_MODELS and name in {"financial_year", "quarter", "period_start", "period_end"}:
+        if name in precision_fields or (model in PERIOD_MODELS and name in PERIOD_FIELDS):
             continue
         column = name.removesuffix("_pence")
-        text = (raw.get(column) or "").strip()
+        cell = raw.get(column) or ""
+        text = cell.strip()
+        if isinstance(cell, FromFormula):
+            fail(column, text, "is a spreadsheet formula: the importer reads values only (copy the column and paste it back as values)")
+            continue
         if not text:
             if info.is_required():
                 fail(column, text, "required: this column may not be blank")
@@ -170,25 +749,44 @@ def _convert_row(model: type[SQLModel], raw: dict[str, str], fail: Callable[[str
         kind = _base_type(info.annotation)
         try:
             if name.endswith("_pence"):
-                values[name] = parse_money(text)
+                values[name] = parse_money_text(text)
+                if abs(values[name]) >= MAX_PENCE:
+                    raise ValueError(f"'{text}' is too large to be an amount of money here")
             elif name in YEAR_COLUMNS:
                 values[name] = parse_fy(text)
             elif (model, name) in PARTIAL_DATES:
                 precision_field, at_end = PARTIAL_DATES[(model, name)]
-                values[name], values[precision_field] = parse_partial_date(text, at_end=at_end)
+                values[name], values[precision_field] = parse_date(text, partial=True, at_end=at_end)
+            elif kind is date:
+                values[name] = parse_date(text)[0]
             else:
                 values[name] = _CONVERTERS[kind](text)
         except ValueError as error:
-            plain_int = kind is int and not name.endswith("_pence") and name not in YEAR_COLUMNS
-            fail(column, text, "must be a whole number" if plain_int else str(error))
+            if kind is int and not name.endswith("_pence") and name not in YEAR_COLUMNS:
+                fail(column, text, "must be a whole number")
+            elif kind is float:
+                fail(column, text, "must be a number, like 224, 5,023 or 11%")
+            else:
+                fail(column, text, str(error))
             continue
         allowed = CHOICES.get((model, name)) or CHOICES.get((None, name))
-        if allowed and text not in allowed:
-            fail(column, text, f"must be one of: {', '.join(allowed)}")
+        if allowed:
+            match = next((a for a in allowed if a == text.lower()), None)
+            if match is None:
+                fail(column, text, f"must be one of: {', '.join(allowed)}")
+            else:
+                values[name] = match
+        elif kind is str:
+            rule = _text_rule(name, cell, text)
+            if rule:
+                fail(column, text, rule)
     if model in PERIOD_MODELS:
-        text = (raw.get("period") or "").strip()
+        cell = raw.get("period") or ""
+        text = cell.strip()
         try:
-            period = parse_period(text)
+            if isinstance(cell, FromFormula):
+                raise ValueError("is a spreadsheet formula: the importer reads values only (copy the column and paste it back as values)")
+            period = _parse_period(text)
         except ValueError as error:
             fail("period", text, str(error))
         else:
@@ -200,17 +798,143 @@ def _convert_row(model: type[SQLModel], raw: dict[str, str], fail: Callable[[str
     return values
 
 
-def _columns(model: type[SQLModel]) -> set[str]:
+def columns_of(model: type[SQLModel]) -> list[str]:
+    """The columns a file of `model` records takes, in the model's order."""
     precision_fields = {p for p, _ in PARTIAL_DATES.values()}
-    names = {n.removesuffix("_pence") for n in model.model_fields if n not in precision_fields}
+    names = [n.removesuffix("_pence") for n in model.model_fields if n not in precision_fields]
     if model in PERIOD_MODELS:
-        names -= {"financial_year", "quarter", "period_start", "period_end"}
-        names.add("period")
+        names = [n for n in names if n not in PERIOD_FIELDS]
+        names.insert(names.index("area_id") + 1, "period")
     return names
+
+
+def _columns(model: type[SQLModel]) -> set[str]:
+    return set(columns_of(model))
 
 
 def _key(model: type[SQLModel], values: dict[str, Any]) -> tuple:
     return tuple(values.get(c.name) for c in model.__table__.primary_key.columns)
+
+
+def _heading(text: str) -> str:
+    """'Source ID ' -> 'source_id': headings compared without regard to case, spaces or hyphens."""
+    return re.sub(r"[\s\-]+", "_", str(text).strip().lower())
+
+
+# --- checking a table ---------------------------------------------------------------------------
+
+
+def check_table(
+    table: Table,
+    model: type[SQLModel],
+    *,
+    known: dict[str, set],
+    existing_shares: dict[str, dict[str, int]] | None = None,
+) -> CheckedTable:
+    """Check every row of `table` as `model` records; never stops at the first problem.
+
+    `known` maps table name -> ids that rows may refer to; this table's own ids are added to it, so a
+    later file may refer to them. `existing_shares` (agreement -> priority -> share) are the store's
+    links, counted with the file's when an agreement's shares must add up to 100.
+    """
+    result = CheckedTable(problems=list(table.problems), notes=list(table.notes))
+    if table.problems:
+        return result
+    name, sheet = table.file, table.sheet
+
+    def problem(row: int, column: str, value: str, rule: str, index: int | None = None, into: list | None = None) -> None:
+        cell = f"{column_letter(index)}{row}" if index is not None and row else ""
+        (result.problems if into is None else into).append(Problem(name, row, column, value, rule, sheet, cell))
+
+    expected = columns_of(model)
+    positions: dict[str, int] = {}
+    unnamed: list[int] = []
+    for index, heading in enumerate(table.header):
+        column = _heading(heading)
+        if not column:
+            unnamed.append(index)
+        elif column in positions:
+            first = positions[column]
+            problem(
+                table.header_row,
+                column,
+                str(heading).strip(),
+                f"appears more than once in the header (columns {column_letter(first)} and {column_letter(index)}): the first is used",
+                index,
+            )
+        elif column not in expected:
+            problem(table.header_row, str(heading).strip(), "", f"unexpected column; this file takes: {', '.join(sorted(expected))}", index)
+        else:
+            positions[column] = index
+    for column in sorted(set(expected) - set(positions)):
+        problem(table.header_row, column, "", "missing column")
+
+    last_filled = max((n for n, cells in table.rows if not _is_blank(cells)), default=0)
+    seen: set[tuple] = set()
+    shares: dict[str, list[int]] = {}  # agreement id -> [first row, sum of the file's shares]
+    file_links: dict[str, set[str]] = {}
+    for number, cells in table.rows:
+        if _is_blank(cells):
+            if number < last_filled:
+                problem(number, "", "", "blank row: skipped", into=result.notes)
+            continue
+        row_problems: list[Problem] = []
+
+        def fail(column: str, value: str, rule: str, _number: int = number, _into: list = row_problems) -> None:
+            problem(_number, column, value, rule, positions.get(column), into=_into)
+
+        for index in unnamed + list(range(len(table.header), len(cells))):
+            if index < len(cells) and str(cells[index]).strip():
+                problem(
+                    number,
+                    f"column {column_letter(index)}",
+                    str(cells[index]).strip(),
+                    "has a value but no heading: add the column's name to the header row or clear it",
+                    index,
+                    into=row_problems,
+                )
+        raw = {column: cells[index] if index < len(cells) else "" for column, index in positions.items()}
+        values = _convert_row(model, raw, fail)
+        for column_name, holds, rule in ROW_RULES.get(model, []):
+            if not row_problems and not holds(values):
+                fail(column_name, (raw.get(column_name) or "").strip(), rule)
+        for column in model.__table__.columns:
+            for fk in column.foreign_keys:
+                value = values.get(column.name)
+                target = fk.column.table.name
+                if value is not None and value not in known.get(target, set()):
+                    fail(column.name, str(value), f"refers to an unknown {target} id: check the spelling, or import that {target} first")
+        key = _key(model, values)
+        if None not in key and key in seen:
+            key_columns = [c.name for c in model.__table__.primary_key.columns]
+            fail(", ".join(key_columns), ", ".join(map(str, key)), "appears more than once in this file")
+        seen.add(key)
+        result.problems.extend(row_problems)
+        if len(key) == 1 and key[0] is not None:
+            # Known even when the row has a mistake, so rows referring to it are not told a false "unknown id".
+            known.setdefault(model.__tablename__, set()).add(key[0])
+        if not row_problems:
+            result.records.append(model(**values))
+            result.rows.append(number)
+            if model is AgreementPriority:
+                shares.setdefault(values["agreement_id"], [number, 0])[1] += values.get("share_percent", 100)
+                file_links.setdefault(values["agreement_id"], set()).add(values["priority_id"])
+    for agreement_id, (first_row, total) in shares.items():
+        stored = {p: s for p, s in (existing_shares or {}).get(agreement_id, {}).items() if p not in file_links[agreement_id]}
+        total += sum(stored.values())
+        if total != 100:
+            also = f" with the {len(stored)} link(s) already in the store" if stored else ""
+            problem(
+                first_row,
+                "share_percent",
+                str(total),
+                f"the shares of agreement {agreement_id}{also} add up to {total}, not 100",
+                positions.get("share_percent"),
+            )
+    return result
+
+
+# --- a folder of CSV files (the sample data) ----------------------------------------------------
 
 
 def read_folder(folder: Path, *, known_ids: dict[str, set] | None = None) -> tuple[list[SQLModel], list[Problem]]:
@@ -221,63 +945,13 @@ def read_folder(folder: Path, *, known_ids: dict[str, set] | None = None) -> tup
     known: dict[str, set] = {table: set(ids) for table, ids in (known_ids or {}).items()}
     records: list[SQLModel] = []
     problems: list[Problem] = []
-    shares: dict[str, list[int]] = {}  # agreement id -> [first line, sum of its shares], for agreement_priorities.csv
     for file_name, model in FILES:
         path = folder / file_name
         if not path.exists():
             continue
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            expected = _columns(model)
-            for column in sorted(set(header) - expected):
-                problems.append(Problem(file_name, 1, column, "", f"unexpected column; this file takes: {', '.join(sorted(expected))}"))
-            for column in sorted(expected - set(header)):
-                problems.append(Problem(file_name, 1, column, "", "missing column"))
-            seen: set[tuple] = set()
-            for line, raw in enumerate(reader, start=2):
-                if not any((v or "").strip() for v in raw.values()):
-                    continue
-                row_problems: list[Problem] = []
-
-                def fail(column: str, value: str, rule: str, _line: int = line, _into: list = row_problems, _file: str = file_name) -> None:
-                    _into.append(Problem(_file, _line, column, value, rule))
-
-                values = _convert_row(model, raw, fail)
-                for column_name, holds, rule in ROW_RULES.get(model, []):
-                    if not row_problems and not holds(values):
-                        fail(column_name, (raw.get(column_name) or "").strip(), rule)
-                for column in model.__table__.columns:
-                    for fk in column.foreign_keys:
-                        value = values.get(column.name)
-                        target = fk.column.table.name
-                        if value is not None and value not in known.get(target, set()):
-                            fail(column.name, str(value), f"refers to an unknown {target} id")
-                key = _key(model, values)
-                if key in seen:
-                    key_columns = [c.name for c in model.__table__.primary_key.columns]
-                    fail(", ".join(key_columns), ", ".join(map(str, key)), "appears more than once in this file")
-                seen.add(key)
-                problems.extend(row_problems)
-                if len(key) == 1 and key[0] is not None:
-                    # Known even when the row has a mistake, so rows referring to it are not told a false "unknown id".
-                    known.setdefault(model.__tablename__, set()).add(key[0])
-                if not row_problems:
-                    records.append(model(**values))
-                    if model is AgreementPriority:
-                        shares.setdefault(values["agreement_id"], [line, 0])[1] += values.get("share_percent", 100)
-            for agreement_id, (first_line, total) in shares.items():
-                if total != 100:
-                    problems.append(
-                        Problem(
-                            file_name,
-                            first_line,
-                            "share_percent",
-                            str(total),
-                            f"the shares of agreement {agreement_id} add up to {total}, not 100",
-                        )
-                    )
-            shares.clear()
+        checked = check_table(read_csv_bytes(path.read_bytes(), file_name), model, known=known)
+        records.extend(checked.records)
+        problems.extend(checked.problems)
     return records, problems
 
 

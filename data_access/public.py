@@ -512,3 +512,14 @@ def published_total(pence: pd.Series) -> str:
     """The sum of the published amounts as money, or "not published" when there are none."""
     known = [int(v) for v in pence if v is not None and not pd.isna(v)]
     return format_money(sum(known)) if known else NOT_PUBLISHED
+
+
+def published_cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+    """Cost per unit for the public: published (not illustrative) spend and counts only, the count rounded as the
+    public pages show it, so that the exact count cannot be worked back from spend divided by cost."""
+    frame = queries.cost_per_unit(session=session, area=area, audience=audience)
+    frame = frame[~frame["illustrative"]].copy()
+    frame["units"] = [disclosure.round_count(u) for u in frame["units"]]
+    frame = frame[frame["units"] >= disclosure.DISCLOSURE_THRESHOLD]
+    frame["cost_per_unit_pence"] = [int(round(s / u)) for s, u in zip(frame["spend_pence"], frame["units"], strict=True)]
+    return frame.reset_index(drop=True)

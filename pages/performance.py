@@ -4,6 +4,8 @@ breakdowns such as referrals by source, and cost per referral where spend and re
 import streamlit as st
 
 from charts.performance import breakdown_figure, breakdown_takeaway, measure_takeaway, measure_trend_figure, value_text
+from data_access.disclosure import rule_in_words
+from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import fy_label
 from ui import filters, render
@@ -13,7 +15,14 @@ from ui.cache import cached
 f, audience = filters.current(), current_audience()
 st.title(f"Provider performance: {f.area_name}")
 
-observations = cached("observations", area=f.area, audience=audience)
+public = audience is Audience.PUBLIC
+if public:
+    # Counts of people are published only under disclosure control, and only published figures.
+    observations = cached("published_performance", area=f.area, audience=audience).rename(columns={"shown_value": "value"})
+    st.info(rule_in_words(), icon=":material/shield_person:")
+else:
+    observations = cached("observations", area=f.area, audience=audience)
+    st.warning("Exact figures, including small counts of people: not for publication.", icon=":material/lock:")
 if observations.empty:
     st.info(f"No performance figures are published for {f.area_name}. Ask which measures the Commissioner receives for each service.")
     st.stop()
@@ -31,7 +40,8 @@ render.table(
         "period": "Period",
         "agreement": "Service",
         "provider": "Provider",
-    },
+    }
+    | ({"disclosure_note": "Disclosure control"} if public else {}),
     key="performance_published",
 )
 render.sources_footer(stated["citations"])
@@ -63,7 +73,7 @@ for (measure, dimension, period), parts in breakdowns.groupby(["measure", "dimen
     )
 
 st.header("Cost per unit")
-costs = cached("cost_per_unit", area=f.area, audience=audience)
+costs = cached("published_cost_per_unit" if public else "cost_per_unit", area=f.area, audience=audience)
 if costs.empty:
     st.info("Cost per referral needs a service's spend and its referrals for the same year; no service here has both.")
 else:

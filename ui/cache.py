@@ -52,6 +52,7 @@ _QUERIES = {
                 "published_agreements",
                 "published_amendments",
                 "published_performance",
+                "published_cost_per_unit",
             ],
         ),
     )
@@ -76,3 +77,8 @@ def cached(name: str, **arguments: Any) -> Any:
     result = _run(name, tuple(sorted(arguments.items())))
     # Callers may add columns for display; never let that touch the cached object.
     return result.copy() if isinstance(result, pd.DataFrame) else result
+
+
+def clear_queries() -> None:
+    """Forget every cached query result, after the store has changed (an import was applied)."""
+    _run.clear()

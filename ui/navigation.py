@@ -64,6 +64,7 @@ PAGES: list[PageSpec] = [
     PageSpec(
         "briefing.py", "Briefing pack", ":material/summarize:", "briefing", "Scrutiny", PANEL_AND_STAFF, with_year=True, with_as_at=True
     ),
+    PageSpec("import_data.py", "Import data", ":material/upload_file:", "import", "Data", STAFF, with_area=False),
 ]
 
 

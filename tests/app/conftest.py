@@ -74,11 +74,14 @@ def app_environment(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Itera
 def open_app() -> Callable[..., AppTest]:
     """`open_app(page, **query_params)`: the app as a fresh visit to that page's link, already run.
 
-    `page` is a key of PAGE_FILES; query parameters are given as in the link (year="2016-17").
+    `page` is a key of PAGE_FILES; query parameters are given as in the link (year="2016-17"); `audience`
+    ("panel", "staff") views the page through the local demo switch, which needs LOCAL_DEMO=yes.
     """
 
-    def _open(page: str = "overview", **query_params: str) -> AppTest:
+    def _open(page: str = "overview", *, audience: str | None = None, **query_params: str) -> AppTest:
         at = AppTest.from_file(ENTRYPOINT, default_timeout=RUN_TIMEOUT_S)
+        if audience:  # view as panel or staff through the local demo switch (LOCAL_DEMO=yes, set by the caller)
+            at.session_state["local_demo_audience"] = audience
         at.query_params.update(query_params)
         if page != "overview":
             # Before the first run AppTest finds a page by its file name, which is also each page's url_path here.

@@ -174,14 +174,29 @@ def test_renewals_deep_link_as_at_turns_isva_red(open_app: OpenApp) -> None:
 # --- Performance -----------------------------------------------------------------------------
 
 
-def test_performance_west_yorkshire_seed_figures(open_app: OpenApp) -> None:
-    at = open_app("performance", area="west-yorkshire")
+def test_performance_west_yorkshire_seed_figures(open_app: OpenApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCAL_DEMO", "yes")
+    at = open_app("performance", audience="panel", area="west-yorkshire")
     assert_ran_cleanly(at)
     assert title(at) == "Provider performance: West Yorkshire"
     text = page_text(at)
     # "224 referrals per quarter (996 p.a.)", "89 trials" (2.3.2) and 5,023 perpetrator referrals (2.3.1), kept as stated.
     for figure in ("224", "996", "89", "5,023"):
         assert shows_number(text, figure), f"{figure} not shown on the performance page"
+    assert any("not for publication" in w.value for w in at.warning)
+
+
+def test_performance_for_the_public_applies_disclosure_control(open_app: OpenApp) -> None:
+    """Counts of people reach the public rounded to the nearest 5, with the rule stated; never exact."""
+    from data_access.disclosure import rule_in_words
+
+    at = open_app("performance", area="west-yorkshire")
+    assert_ran_cleanly(at)
+    text = page_text(at).replace(rule_in_words(), "")  # the rule's own worked example says "224 is shown as 225"
+    for exact, rounded in (("224", "225"), ("996", "995"), ("89", "90"), ("5,023", "5,025")):
+        assert shows_number(text, rounded), f"{rounded} (for {exact}) not shown to the public"
+        assert not shows_number(text, exact), f"the exact count {exact} reached the public"
+    assert any("nearest 5" in i.value for i in at.info)
     # The referral sources add up to 95%: the breakdown's takeaway says so.
     takeaways = [m.value for m in at.markdown if "95%" in m.value]
     assert takeaways, f"no takeaway mentions 95%; markdown: {[m.value for m in at.markdown]}"

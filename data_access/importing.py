@@ -1,0 +1,562 @@
+"""Staff imports: one CSV or XLSX file of one kind of record, checked in full, previewed, then applied
+in one transaction with an audit entry for every change.
+
+    python -m data_access.importing --kind spend --file spend.xlsx [--sheet NAME] [--apply] [--who NAME]
+
+prints the report (every problem: file, sheet, row, cell, column, value, rule) or the preview (what
+would be added, changed and left alone), applies it with --apply, and exits 1 when the file has
+problems, 2 when it cannot be read at all. The import page (pages/import_data.py) does the same.
+
+- Rows are matched to the store by their ids; a row identical to the store's writes nothing, and the
+  importer never deletes. So importing the same file twice changes nothing the second time.
+- Every applied change writes an `audit_entry` (who, when, insert or update, table, record, the changed
+  fields before and after as JSON, file name and SHA-256), and the file is recorded in `import_record`
+  by its SHA-256. The same file again, with nothing to change, records nothing new; if the store has
+  moved on since (a later file changed its rows), applying it again puts its values back, audited,
+  and updates its `import_record`.
+- Nothing partial is ever written: the whole file is checked again inside the transaction that writes
+  it, and any refusal rolls everything back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import getpass
+import hashlib
+import io
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, UniqueConstraint, and_, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import SQLModel
+
+from data_access.loading import (
+    FILES,
+    FORMULA_STARTS,
+    PARTIAL_DATES,
+    PERIOD_FIELDS,
+    PERIOD_MODELS,
+    YEAR_COLUMNS,
+    ImportFailed,
+    Problem,
+    check_table,
+    columns_of,
+    read_file,
+)
+from data_access.loading import (
+    sheet_names as sheet_names,  # re-exported for the import page
+)
+from data_access.models import AgreementPriority, AuditEntry, ImportRecord, Observation
+from data_access.money import format_money
+from data_access.periods import Period, fy_label, quarter_label
+from data_access.settings import SAMPLE_DATA_DIR
+
+# Every kind of record, by the name of its file in sample_data/ without ".csv", in load order.
+KINDS: dict[str, type[SQLModel]] = {Path(name).stem: model for name, model in FILES}
+KIND_LABELS: dict[str, str] = {
+    "sources": "Sources: the documents figures come from",
+    "areas": "Areas: policing areas and their offices",
+    "plans": "Plans: Police and Crime Plans",
+    "priorities": "Priorities: a plan's priorities",
+    "providers": "Providers: organisations",
+    "funding_streams": "Funding streams: where money comes from",
+    "agreements": "Agreements: contracts and grants",
+    "amendments": "Amendments: extensions, variations, terminations",
+    "milestones": "Milestones: re-procurement and other dated steps",
+    "agreement_priorities": "Agreement priorities: which priorities an agreement serves",
+    "budgets": "Budgets: allocations",
+    "spend": "Spend: payment totals",
+    "measures": "Measures: performance indicators",
+    "observations": "Observations: a measure's values",
+}
+# Serialises imports on PostgreSQL, so two people applying at once cannot interleave.
+_IMPORT_LOCK = 4_617_202
+_PRECISION_OF = {precision: date_field for (_, date_field), (precision, _) in PARTIAL_DATES.items()}
+
+
+@dataclass(frozen=True)
+class Change:
+    """What applying the file would do to one record."""
+
+    row: int  # the spreadsheet row it came from
+    key: str  # the record's id (or ids, for a link), as text
+    action: str  # insert, update or unchanged
+    values: dict[str, Any]  # every field as it would be stored
+    before: dict[str, Any] = field(default_factory=dict)  # changed fields as stored now (update)
+    after: dict[str, Any] = field(default_factory=dict)  # changed fields as they would be (update)
+
+
+@dataclass
+class Report:
+    """Everything the importer found in one file: problems, or the changes it would make."""
+
+    kind: str
+    file_name: str
+    sha256: str
+    sheet: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    previous_import: dict[str, Any] | None = None  # this file's import_record, when it was imported before
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing stops the file being applied."""
+        return not self.problems
+
+    def of(self, action: str) -> list[Change]:
+        """The changes of one action: insert, update or unchanged."""
+        return [c for c in self.changes if c.action == action]
+
+    @property
+    def summary(self) -> str:
+        """One sentence saying what the file holds or would do."""
+        if self.problems:
+            return f"{len(self.problems)} problem(s) found: nothing can be imported until every one is fixed."
+        added, changed, alone = len(self.of("insert")), len(self.of("update")), len(self.of("unchanged"))
+        verb = ("added", "changed") if self.applied else ("to add", "to change")
+        return f"{added} record(s) {verb[0]}, {changed} {verb[1]}, {alone} left alone."
+
+
+# --- templates ------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _sample_rows(kind: str) -> tuple[list[str], list[str]]:
+    with (SAMPLE_DATA_DIR / f"{kind}.csv").open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        return next(reader), next(reader)
+
+
+def file_columns(kind: str) -> list[str]:
+    """The columns of a `kind` file, in the order the sample data and the templates have them."""
+    return list(_sample_rows(kind)[0])
+
+
+def template_csv(kind: str) -> bytes:
+    """The import format for `kind`: the header row and one example row from the sample data (UTF-8 with a BOM, for Excel)."""
+    header, example = _sample_rows(kind)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows([header, example])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx(kind: str) -> bytes:
+    """The same as a workbook, every column formatted as Text so ids and company numbers keep their leading zeros."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    header, example = _sample_rows(kind)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = kind
+    sheet.append(header)
+    sheet.append(example)
+    for index, name in enumerate(header, start=1):
+        sheet.cell(1, index).font = Font(bold=True)
+        sheet.cell(2, index).number_format = "@"
+        # Text format on the whole column: what staff type below the example stays text too.
+        letter = sheet.cell(1, index).column_letter
+        sheet.column_dimensions[letter].number_format = "@"
+        sheet.column_dimensions[letter].width = max(12, len(name) + 2)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- checking -------------------------------------------------------------------------------------
+
+
+def _key_text(key: Iterable[Any]) -> str:
+    return " / ".join(str(v) for v in key)
+
+
+def _known_ids(connection: Connection) -> dict[str, set]:
+    return {
+        model.__tablename__: set(connection.execute(select(model.__table__.c.id)).scalars())
+        for model in KINDS.values()
+        if "id" in model.__table__.c
+    }
+
+
+def _stored_shares(connection: Connection) -> dict[str, dict[str, int]]:
+    table = AgreementPriority.__table__
+    shares: dict[str, dict[str, int]] = {}
+    for agreement_id, priority_id, share in connection.execute(select(table.c.agreement_id, table.c.priority_id, table.c.share_percent)):
+        shares.setdefault(agreement_id, {})[priority_id] = share
+    return shares
+
+
+def _previous_import(connection: Connection, sha256: str) -> dict[str, Any] | None:
+    row = connection.execute(select(ImportRecord.__table__).where(ImportRecord.__table__.c.sha256 == sha256)).mappings().first()
+    return dict(row) if row else None
+
+
+def _stored_rows(connection: Connection, model: type[SQLModel], keys: list[tuple]) -> dict[tuple, dict[str, Any]]:
+    """The store's rows for these primary keys."""
+    table = model.__table__
+    pk = list(table.primary_key.columns)
+    rows: dict[tuple, dict[str, Any]] = {}
+    if len(pk) == 1:
+        ids = sorted({k[0] for k in keys})
+        for start in range(0, len(ids), 500):
+            for row in connection.execute(select(table).where(pk[0].in_(ids[start : start + 500]))).mappings():
+                rows[(row[pk[0].name],)] = dict(row)
+    else:
+        wanted = set(keys)
+        for row in connection.execute(select(table)).mappings():
+            key = tuple(row[c.name] for c in pk)
+            if key in wanted:
+                rows[key] = dict(row)
+    return rows
+
+
+def _compare(connection: Connection, model: type[SQLModel], records: list[SQLModel], rows: list[int]) -> list[Change]:
+    table = model.__table__
+    pk = [c.name for c in table.primary_key.columns]
+    fields = [c.name for c in table.columns]
+    new_values = [{name: getattr(record, name) for name in fields} for record in records]
+    stored = _stored_rows(connection, model, [tuple(v[n] for n in pk) for v in new_values])
+    changes = []
+    for row, values in zip(rows, new_values, strict=True):
+        key = tuple(values[n] for n in pk)
+        old = stored.get(key)
+        if old is None:
+            changes.append(Change(row, _key_text(key), "insert", values, {}, dict(values)))
+            continue
+        changed = [n for n in fields if old.get(n) != values[n]]
+        action = "update" if changed else "unchanged"
+        changes.append(Change(row, _key_text(key), action, values, {n: old.get(n) for n in changed}, {n: values[n] for n in changed}))
+    return changes
+
+
+def _unique_problems(
+    connection: Connection, model: type[SQLModel], records: list[SQLModel], rows: list[int], file_name: str, sheet: str
+) -> list[Problem]:
+    """Rows that would break a UNIQUE rule (a plan's priority positions), in the file or against the store."""
+    table = model.__table__
+    pk = [c.name for c in table.primary_key.columns]
+    problems = []
+    for constraint in (c for c in table.constraints if isinstance(c, UniqueConstraint)):
+        names = [c.name for c in constraint.columns]
+        file_keys = {tuple(getattr(r, n) for n in pk) for r in records}
+        holder: dict[tuple, str] = {}
+        for row in connection.execute(select(*[table.c[n] for n in [*names, *pk]])).all():
+            key = tuple(row[len(names) :])
+            if key not in file_keys:
+                holder[tuple(row[: len(names)])] = _key_text(key)
+        for record, number in zip(records, rows, strict=True):
+            value = tuple(getattr(record, n) for n in names)
+            this = _key_text(getattr(record, n) for n in pk)
+            if value in holder and holder[value] != this:
+                where = f"record {holder[value]}" if not holder[value].startswith("row ") else holder[value]
+                rule = f"{' and '.join(names)} must be unique: {where} already has {_key_text(value)}"
+                problems.append(Problem(file_name, number, names[-1], str(value[-1]), rule, sheet))
+            else:
+                holder[value] = f"row {number} of this file"
+    return problems
+
+
+def check_file(data: bytes, *, file_name: str, kind: str, connection: Connection, sheet: str | None = None) -> Report:
+    """Read and check the whole file against the store; on success, compare every row with the store.
+
+    Never raises on bad input: every problem is in the report.
+    """
+    file_name = Path(file_name or "upload").name
+    report = Report(kind=kind, file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
+    model = KINDS.get(kind)
+    if model is None:
+        report.problems.append(
+            Problem(file_name, 0, "", kind, f"is not a kind of record the importer knows; choose one of: {', '.join(KINDS)}")
+        )
+        return report
+    table = read_file(data, file_name, sheet=sheet, kind=kind)
+    report.sheet = table.sheet
+    shares = _stored_shares(connection) if model is AgreementPriority else None
+    checked = check_table(table, model, known=_known_ids(connection), existing_shares=shares)
+    report.notes = checked.notes
+    report.previous_import = _previous_import(connection, report.sha256)
+    problems = checked.problems
+    if not problems:
+        problems = _unique_problems(connection, model, checked.records, checked.rows, file_name, table.sheet)
+    if not problems and not checked.records:
+        problems = [Problem(file_name, table.header_row, "", "", "has a header row but no records to import", table.sheet)]
+    report.problems = sorted(problems, key=lambda p: p.row)
+    if not report.problems:
+        report.changes = _compare(connection, model, checked.records, checked.rows)
+    return report
+
+
+# --- applying -------------------------------------------------------------------------------------
+
+
+def _json(values: dict[str, Any]) -> str:
+    def plain(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+    return json.dumps({k: plain(v) for k, v in values.items()}, sort_keys=True, ensure_ascii=False)
+
+
+def apply_file(data: bytes, *, file_name: str, kind: str, connection: Connection, who: str, sheet: str | None = None) -> Report:
+    """Check the file again and write every change, its audit entries and its import record on `connection`.
+
+    The caller owns the transaction (`with engine.begin() as connection:`): on ImportFailed it rolls
+    everything back, so the store is as it was.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
+    report = check_file(data, file_name=file_name, kind=kind, connection=connection, sheet=sheet)
+    if report.problems:
+        raise ImportFailed(report.problems)
+    inserts, updates = report.of("insert"), report.of("update")
+    if not inserts and not updates and report.previous_import:
+        return report  # the same file again, and the store still matches it
+    table = KINDS[kind].__table__
+    pk = [c for c in table.primary_key.columns]
+    now, who = datetime.now(UTC), (who or "unknown").strip()
+    audit = [
+        {
+            "at": now,
+            "who": who,
+            "action": change.action,
+            "table_name": table.name,
+            "record_key": change.key,
+            "before": _json(change.before) if change.action == "update" else "",
+            "after": _json(change.after),
+            "file_name": report.file_name,
+            "file_sha256": report.sha256,
+        }
+        for change in inserts + updates
+    ]
+    record = {
+        "file_name": report.file_name,
+        "imported_at": now,
+        "imported_by": who,
+        "rows_added": len(inserts),
+        "rows_changed": len(updates),
+    }
+    try:
+        if inserts:
+            connection.execute(insert(table), [c.values for c in inserts])
+        for change in updates:
+            connection.execute(update(table).where(and_(*[c == change.values[c.name] for c in pk])).values(**change.after))
+        if audit:
+            connection.execute(insert(AuditEntry.__table__), audit)
+        records = ImportRecord.__table__
+        if report.previous_import:
+            connection.execute(update(records).where(records.c.sha256 == report.sha256).values(**record))
+        else:
+            connection.execute(insert(records).values(sha256=report.sha256, **record))
+    except DBAPIError as error:
+        reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+        raise ImportFailed(
+            [
+                Problem(
+                    report.file_name,
+                    0,
+                    "",
+                    "",
+                    f"the database refused the changes ({reason}); nothing was written: check the file again",
+                    report.sheet,
+                )
+            ]
+        ) from None
+    report.applied = True
+    return report
+
+
+def import_file(
+    engine: Engine, data: bytes, *, file_name: str, kind: str, sheet: str | None = None, apply: bool = False, who: str = ""
+) -> Report:
+    """Check a file (and, with `apply`, write it in one transaction); problems come back in the report, never as an exception."""
+    if not apply:
+        with engine.connect() as connection:
+            return check_file(data, file_name=file_name, kind=kind, connection=connection, sheet=sheet)
+    try:
+        with engine.begin() as connection:
+            return apply_file(data, file_name=file_name, kind=kind, connection=connection, who=who, sheet=sheet)
+    except ImportFailed as failure:
+        report = Report(kind=kind, file_name=Path(file_name or "upload").name, sha256=hashlib.sha256(data).hexdigest())
+        report.problems = failure.problems
+        return report
+
+
+# --- showing a report -----------------------------------------------------------------------------
+
+
+def _column_of(field_name: str, model: type[SQLModel]) -> str:
+    if model in PERIOD_MODELS and field_name in PERIOD_FIELDS:
+        return "period"
+    if field_name in _PRECISION_OF:
+        return _PRECISION_OF[field_name]
+    return field_name.removesuffix("_pence")
+
+
+def _shown(model: type[SQLModel], values: dict[str, Any]) -> dict[str, str]:
+    """A record's values as the file's columns, written the house way (£1,037,415; 31/03/2019; 2016/17)."""
+    shown: dict[str, str] = {}
+    for column in columns_of(model):
+        if column == "period":
+            year, quarter = values.get("financial_year"), values.get("quarter")
+            if model is Observation and values.get("period_start"):
+                shown[column] = Period(values["period_start"], values["period_end"], year, quarter).label
+            elif year is not None:
+                shown[column] = quarter_label(year, quarter) if quarter else fy_label(year)
+            else:
+                shown[column] = "not published"
+            continue
+        name = f"{column}_pence" if f"{column}_pence" in values else column
+        value = values.get(name)
+        precision = next((values.get(p, "day") for p, d in _PRECISION_OF.items() if d == column), "day")
+        if name.endswith("_pence"):
+            shown[column] = format_money(value)
+        elif value is None:
+            shown[column] = "" if column == "id" or column.endswith("_id") else "not published"
+        elif name in YEAR_COLUMNS:
+            shown[column] = fy_label(value)
+        elif isinstance(value, bool):
+            shown[column] = "yes" if value else "no"
+        elif isinstance(value, date):
+            shown[column] = {"year": f"{value.year}", "month": value.strftime("%B %Y")}.get(precision, value.strftime("%d/%m/%Y"))
+        elif isinstance(value, float):
+            shown[column] = f"{value:g}" if value != int(value) else f"{int(value)}"
+        else:
+            shown[column] = str(value)
+    return shown
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """Problems as a table: file, sheet, row, cell, column, value, rule."""
+    return pd.DataFrame(
+        [
+            {
+                "File": p.file,
+                "Sheet": p.sheet,
+                "Row": str(p.row) if p.row else "whole file",
+                "Cell": p.cell,
+                "Column": p.column,
+                "Value": p.value,
+                "Rule": p.rule,
+            }
+            for p in problems
+        ],
+        columns=["File", "Sheet", "Row", "Cell", "Column", "Value", "Rule"],
+    )
+
+
+def _safe_cell(value: Any) -> str:
+    """A value written so a spreadsheet shows it rather than runs it (OWASP CSV injection)."""
+    text = str(value)
+    return f"'{text}" if text.startswith((*FORMULA_STARTS, "\t", "\r")) else text
+
+
+def report_csv(problems: list[Problem]) -> bytes:
+    """The problems as a CSV file to download (UTF-8 with a BOM so Excel shows £), formulas defused."""
+    frame = problems_frame(problems)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(frame.columns)
+    writer.writerows([[_safe_cell(v) for v in row] for row in frame.itertuples(index=False)])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def added_frame(report: Report) -> pd.DataFrame:
+    """The records the file would add, with the spreadsheet row each comes from."""
+    model = KINDS[report.kind]
+    columns = ["Row", *file_columns(report.kind)]
+    return pd.DataFrame([{"Row": c.row, **_shown(model, c.values)} for c in report.of("insert")], columns=columns)
+
+
+def changed_frame(report: Report) -> pd.DataFrame:
+    """One line per changed value: row, record, column, before -> after."""
+    model = KINDS[report.kind]
+    lines = []
+    for change in report.of("update"):
+        old = _shown(model, {**change.values, **change.before})
+        new = _shown(model, change.values)
+        for column in dict.fromkeys(_column_of(n, model) for n in change.after):
+            lines.append({"Row": change.row, "Record": change.key, "Column": column, "Before": old[column], "After": new[column]})
+    return pd.DataFrame(lines, columns=["Row", "Record", "Column", "Before", "After"])
+
+
+def unchanged_frame(report: Report) -> pd.DataFrame:
+    """The records already in the store exactly as the file has them."""
+    return pd.DataFrame([{"Row": c.row, "Record": c.key} for c in report.of("unchanged")], columns=["Row", "Record"])
+
+
+def previous_import_text(report: Report) -> str:
+    """'This file was imported on 22/11/2026 at 14:05 by a@b.org', or '' when it is new."""
+    previous = report.previous_import
+    if not previous:
+        return ""
+    when = previous["imported_at"]
+    if isinstance(when, datetime):
+        when = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(ZoneInfo("Europe/London"))
+    when_text = when.strftime("%d/%m/%Y at %H:%M (UK time)") if isinstance(when, datetime) else str(when)
+    return f"This exact file (SHA-256 {report.sha256[:12]}…) was imported on {when_text} by {previous['imported_by']}."
+
+
+def format_report(report: Report) -> str:
+    """The report as plain text, for the command line."""
+    where = f"{report.file_name}" + (f", sheet '{report.sheet}'" if report.sheet else "")
+    lines = [f"{where} ({report.kind}); SHA-256 {report.sha256}"]
+    if report.previous_import:
+        lines.append(previous_import_text(report))
+    for p in report.problems:
+        place = f"row {p.row}" if p.row else "whole file"
+        cell = f" ({p.cell})" if p.cell else ""
+        lines.append(f"PROBLEM {place}{cell} {p.column}: '{p.value}' {p.rule}" if p.column or p.value else f"PROBLEM {place}: {p.rule}")
+    for p in report.notes:
+        lines.append(f"NOTE {'row ' + str(p.row) if p.row else 'whole file'}: {p.rule}")
+    if report.ok:
+        for change in report.of("insert"):
+            lines.append(f"ADD row {change.row}: {change.key}")
+        for line in changed_frame(report).itertuples(index=False):
+            lines.append(f"CHANGE row {line.Row}: {line.Record} {line.Column}: {line.Before} -> {line.After}")
+    lines.append(report.summary)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
+    """The command line: check (and with --apply, import) one file. Exit 0 when clean, 1 on problems, 2 when unreadable."""
+    try:
+        default_who = f"command line ({getpass.getuser()})"
+    except (KeyError, OSError):  # no user name in some containers
+        default_who = "command line"
+    parser = argparse.ArgumentParser(prog="python -m data_access.importing", description="Check, preview and import one file of records.")
+    parser.add_argument("--kind", required=True, choices=list(KINDS), help="the kind of record, as named in sample_data/README.md")
+    parser.add_argument("--file", required=True, type=Path, help="a CSV or .xlsx file")
+    parser.add_argument("--sheet", help="the worksheet to read from an .xlsx file (default: the only, or the first)")
+    parser.add_argument("--apply", action="store_true", help="write the changes (default: only check and preview)")
+    parser.add_argument("--who", default=default_who, help="who is importing, for the audit trail")
+    args = parser.parse_args(argv)
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        print(f"Cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    if engine is None:
+        from data_access.db import open_store
+
+        engine = open_store()
+    report = import_file(engine, data, file_name=args.file.name, kind=args.kind, sheet=args.sheet, apply=args.apply, who=args.who)
+    print(format_report(report))
+    if args.apply and report.ok:
+        print("Applied." if report.applied else "Nothing to change: the store already matches this file.")
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

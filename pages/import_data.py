@@ -1,0 +1,107 @@
+"""Import data: is this spreadsheet right, what would it change, and can it go in? (OPCC staff only)"""
+
+import streamlit as st
+
+from data_access import importing
+from data_access.loading import MAX_FILE_BYTES
+from data_access.models import Audience
+from ui import navigation, render
+from ui.audience import require, sign_in_configured
+from ui.cache import clear_queries, engine
+
+require(Audience.STAFF)
+
+
+def show(frame, key: str) -> None:
+    """A table with the importer's own headings; a File or Sheet column that says the same on every row is left to the heading above."""
+    shown = [c for c in frame.columns if c not in ("File", "Sheet") or frame[c].nunique() > 1]
+    narrow = {c: st.column_config.Column(c, width="small") for c in ("Row", "Cell")}
+    st.dataframe(frame[shown], hide_index=True, width="stretch", key=key, column_config=narrow)
+
+
+who = str(st.user.get("email") or "signed-in user") if sign_in_configured() and st.user.is_logged_in else "local demo"
+
+st.title("Import data")
+st.caption(
+    "Load figures from a CSV or Excel file. The whole file is checked and every problem listed at once; then you see what "
+    "would be added and changed before anything is written. Applying writes every change or none, and records who, when "
+    "and from which file in the audit trail. Importing the same file again changes nothing."
+)
+if done := st.session_state.pop("import_done", None):
+    st.success(done)
+
+kind = st.selectbox("Kind of record", list(importing.KINDS), format_func=importing.KIND_LABELS.get, key="import_kind")
+st.caption(f"Columns: {', '.join(importing.file_columns(kind))}. The formats are described in sample_data/README.md.")
+csv_column, xlsx_column = st.columns(2)
+csv_column.download_button("Template: CSV", importing.template_csv(kind), f"{kind}.csv", "text/csv", key="import_template_csv")
+xlsx_column.download_button(
+    "Template: Excel",
+    importing.template_xlsx(kind),
+    f"{kind}.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="import_template_xlsx",
+)
+
+upload = st.file_uploader(
+    f"File to import (CSV or Excel .xlsx, up to {MAX_FILE_BYTES // 1024 // 1024} MB)", type=["csv", "xlsx", "txt"], key="import_file"
+)
+if upload is None:
+    st.info("Choose the kind of record, then a file. Nothing is written until you press Apply.")
+    st.stop()
+
+data = upload.getvalue()
+sheets = importing.sheet_names(data)
+sheet = st.selectbox("Sheet", sheets, key="import_sheet") if len(sheets) > 1 else None
+named = upload.name.lower().rsplit(".", 1)[0]
+if named in importing.KINDS and named != kind:
+    st.warning(f"The file is called {upload.name} but you chose {importing.KIND_LABELS[kind]}. Is that the right kind of record?")
+report = importing.import_file(engine(), data, file_name=upload.name, kind=kind, sheet=sheet)
+
+place = upload.name + (f", sheet {report.sheet}" if report.sheet else "")
+for note in report.notes:
+    st.info(f"{place}{f', row {note.row}' if note.row else ''}: {note.rule}")
+if report.problems:
+    st.error(f"{place}: {report.summary}")
+    show(importing.problems_frame(report.problems), "import_problems")
+    st.download_button(
+        "Download the problems (CSV)", importing.report_csv(report.problems), f"problems-{named}.csv", "text/csv", key="import_problems_csv"
+    )
+    st.stop()
+
+added, changed, alone = report.of("insert"), report.of("update"), report.of("unchanged")
+st.header("What this file would do")
+render.kpi_row(
+    [
+        ("To add", f"{len(added)}", None),
+        ("To change", f"{len(changed)}", None),
+        ("Left alone", f"{len(alone)}", "Already in the store as the file has them."),
+    ]
+)
+if previous := importing.previous_import_text(report):
+    st.info(previous)
+if added:
+    st.subheader("To add")
+    show(importing.added_frame(report), "import_added")
+if changed:
+    st.subheader("To change: before → after")
+    show(importing.changed_frame(report), "import_changed")
+if alone:
+    with st.expander(f"Left alone ({len(alone)})"):
+        show(importing.unchanged_frame(report), "import_unchanged")
+st.caption("Records in the store that this file does not mention are left as they are: importing never deletes.")
+
+if not added and not changed:
+    st.success("Nothing to change: the store already holds this file's records exactly.")
+elif st.button(f"Apply: add {len(added)} and change {len(changed)}", type="primary", key="import_apply"):
+    result = importing.import_file(engine(), data, file_name=upload.name, kind=kind, sheet=sheet, apply=True, who=who)
+    if result.applied:
+        clear_queries()  # every page's cached figures are now out of date
+        st.session_state["import_done"] = (
+            f"Imported {place}: {result.summary} Every change is in the audit trail, recorded as made by {who}."
+        )
+        st.rerun()
+    st.error(f"{place}: {result.summary}")
+    show(importing.problems_frame(result.problems), "import_apply_problems")
+
+if (audit := navigation.by_file("audit.py")) and report.previous_import:
+    st.page_link(audit.path, label="See every change in the audit trail", icon=":material/history:", query_params={"sha256": report.sha256})

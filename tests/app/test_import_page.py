@@ -1,0 +1,176 @@
+"""AppTest of the import page: only OPCC staff reach it; staff see the uploader and a template for every
+kind of record; a file with mistakes gets every problem listed; a good file gets a preview with values
+before and after, and Apply writes it with an audit entry; the same file again changes nothing.
+
+Streamlit 1.67's AppTest can upload files (`file_uploader(...).set_value`), so the page is driven
+here exactly as a person would drive it. This module has its own store, because applying an import
+changes it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from data_access.db import open_store
+from data_access.importing import KINDS
+from data_access.models import Audience, AuditEntry, Budget, ImportRecord
+from data_access.settings import SAMPLE_DATA_DIR
+from tests.app.conftest import ENTRYPOINT, PROJECT_ROOT, RUN_TIMEOUT_S
+from ui import navigation
+
+SPEC = navigation.by_file("import_data.py")
+REFUSAL = "This page is for OPCC staff. Sign-in is not configured here."
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """This module's own store: applying an import here must not change what the other AppTests read."""
+    return f"sqlite:///{tmp_path_factory.mktemp('import_page_store') / 'commissioning.sqlite3'}"
+
+
+def open_import(audience: Audience, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app, viewed as `audience` through the local demo switch, at the import page's link."""
+    monkeypatch.setenv("LOCAL_DEMO", "yes")
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=RUN_TIMEOUT_S)
+    at.session_state["local_demo_audience"] = audience.value
+    at.run()  # the page's url_path is not its file name, so AppTest must see st.navigation register it first
+    at.switch_page(SPEC.path)
+    return at.run()
+
+
+def assert_ran_cleanly(at: AppTest) -> None:
+    assert not at.exception, "\n\n".join(f"{e.message}\n{''.join(e.stack_trace)}" for e in at.exception)
+
+
+def budgets_csv(**amounts: str) -> bytes:
+    """The sample budgets file, with some amounts changed (id -> amount)."""
+    with (SAMPLE_DATA_DIR / "budgets.csv").open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header, rows = list(reader.fieldnames or []), list(reader)
+    for row in rows:
+        row["amount"] = amounts.get(row["id"], row["amount"])
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def table_with(at: AppTest, columns: list[str]):
+    """The one table on the page with exactly these columns (st.dataframe keys are not visible to AppTest)."""
+    found = [d.value for d in at.dataframe if list(d.value.columns) == columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [str(e.value) for e in at.get(kind)]
+
+
+def test_the_page_is_registered_for_staff_only() -> None:
+    assert SPEC is not None and SPEC.audiences == frozenset({Audience.STAFF}) and not SPEC.with_area
+    assert SPEC not in navigation.pages_for(Audience.PUBLIC) and SPEC not in navigation.pages_for(Audience.PANEL)
+
+
+@pytest.mark.parametrize("audience", [Audience.PUBLIC, Audience.PANEL])
+def test_public_and_panel_cannot_reach_the_page_through_the_app(audience: Audience, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="Could not find a navigation page for .*import_data.py") as refused:
+        open_import(audience, monkeypatch)  # the app never registers the page for them
+    assert "Known pages: [" in str(refused.value) and "import_data" not in str(refused.value).split("Known pages:")[1]
+
+
+@pytest.mark.parametrize("audience", [Audience.PUBLIC, Audience.PANEL])
+def test_the_page_itself_refuses_public_and_panel_with_a_clear_message(audience: Audience, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run on its own, as if a link had got past the navigation, the page still refuses."""
+    monkeypatch.setenv("LOCAL_DEMO", "yes")
+    at = AppTest.from_file(PROJECT_ROOT / SPEC.path, default_timeout=RUN_TIMEOUT_S)
+    at.session_state["local_demo_audience"] = audience.value
+    at.run()
+    assert_ran_cleanly(at)
+    assert texts(at, "error") == [REFUSAL]
+    assert not at.title and not at.file_uploader and not at.get("download_button") and not at.selectbox
+
+
+def test_staff_see_the_uploader_and_a_template_for_every_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_import(Audience.STAFF, monkeypatch)
+    assert_ran_cleanly(at)
+    assert texts(at, "title") == ["Import data"]
+    kind = at.selectbox(key="import_kind")
+    assert kind.label == "Kind of record" and kind.options[0].startswith("Sources") and len(kind.options) == len(KINDS) == 14
+    assert [u.label for u in at.file_uploader] == ["File to import (CSV or Excel .xlsx, up to 10 MB)"]
+    assert sorted(u.allowed_type for u in at.file_uploader)[0] == [".csv", ".xlsx", ".txt"]
+    downloads = at.get("download_button")
+    assert [d.proto.label for d in downloads] == ["Template: CSV", "Template: Excel"]
+    kind.set_value("spend").run()
+    assert_ran_cleanly(at)
+    assert any(
+        "Columns: id, area_id, period, funding_stream_id, agreement_id, priority_id, amount, is_credit" in c for c in texts(at, "caption")
+    )
+
+
+def test_a_file_with_mistakes_lists_every_problem_and_offers_them_as_csv(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_import(Audience.STAFF, monkeypatch)
+    at.selectbox(key="import_kind").set_value("budgets")
+    bad = budgets_csv(**{"nfk-2016-moj": "£1,037,41.5", "nfk-2016-police-grant": "=1018000"})
+    at.file_uploader(key="import_file").set_value(("budgets.csv", bad, "text/csv")).run()
+    assert_ran_cleanly(at)
+    assert texts(at, "error") == ["budgets.csv: 2 problem(s) found: nothing can be imported until every one is fixed."]
+    problems = table_with(at, ["Row", "Cell", "Column", "Value", "Rule"])  # one file, no sheets: said in the heading
+    assert problems[["Row", "Cell", "Column", "Value"]].values.tolist() == [
+        ["2", "F2", "amount", "=1018000"],
+        ["3", "F3", "amount", "£1,037,41.5"],
+    ]
+    assert [d.proto.label for d in at.get("download_button")][-1] == "Download the problems (CSV)"
+    assert not [b for b in at.button if b.key == "import_apply"]
+
+
+def test_preview_then_apply_then_the_same_file_changes_nothing(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    at = open_import(Audience.STAFF, monkeypatch)
+    at.selectbox(key="import_kind").set_value("budgets")
+    good = budgets_csv(**{"nfk-2016-moj": "£1,100,000"})
+    at.file_uploader(key="import_file").set_value(("budgets.csv", good, "text/csv")).run()
+    assert_ran_cleanly(at)
+    assert {m.label: m.value for m in at.metric} == {"To add": "0", "To change": "1", "Left alone": "3"}
+    changed = table_with(at, ["Row", "Record", "Column", "Before", "After"])
+    assert changed.values.tolist() == [[3, "nfk-2016-moj", "amount", "£1,037,415", "£1,100,000"]]
+
+    at.button(key="import_apply").click().run()
+    assert_ran_cleanly(at)
+    assert texts(at, "success")[0] == (
+        "Imported budgets.csv: 0 record(s) added, 1 changed, 3 left alone. "
+        "Every change is in the audit trail, recorded as made by local demo."
+    )
+    engine = open_store(database_url, load_sample_data=False)
+    try:
+        with Session(engine) as session:
+            assert session.get(Budget, "nfk-2016-moj").amount_pence == 110000000
+            entries = session.execute(select(AuditEntry)).scalars().all()
+            assert [(e.who, e.action, e.record_key, json.loads(e.before), json.loads(e.after)) for e in entries] == [
+                ("local demo", "update", "nfk-2016-moj", {"amount_pence": 103741500}, {"amount_pence": 110000000})
+            ]
+            assert session.execute(select(ImportRecord.file_name, ImportRecord.imported_by)).all() == [("budgets.csv", "local demo")]
+        # The page as it stands after Apply: the same file is already in, so there is nothing to do.
+        assert {m.label: m.value for m in at.metric} == {"To add": "0", "To change": "0", "Left alone": "4"}
+        assert "Nothing to change: the store already holds this file's records exactly." in texts(at, "success")
+        assert any(t.startswith("This exact file (SHA-256 ") for t in texts(at, "info"))
+        assert not [b for b in at.button if b.key == "import_apply"]
+        with Session(engine) as session:
+            assert len(session.execute(select(AuditEntry)).scalars().all()) == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_file_named_for_another_kind_gets_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_import(Audience.STAFF, monkeypatch)
+    at.file_uploader(key="import_file").set_value(("budgets.csv", budgets_csv(), "text/csv")).run()
+    assert_ran_cleanly(at)
+    assert texts(at, "warning") == [
+        "The file is called budgets.csv but you chose Sources: the documents figures come from. Is that the right kind of record?"
+    ]
