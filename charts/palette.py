@@ -1,4 +1,14 @@
-"""The one chart palette: Okabe-Ito, safe for the common kinds of colour blindness."""
+"""The one chart palette: Okabe-Ito, safe for the common kinds of colour blindness.
+
+WCAG 2.2 (1.4.11 Non-text Contrast) asks for 3:1 between a chart's marks and the white behind them, and
+1.4.3 for 4.5:1 for text. Okabe-Ito blue, vermillion, green, reddish purple and black reach 3:1 on
+white; orange (2.2:1), sky blue (2.3:1) and yellow (1.3:1) do not. So:
+- the colours that reach 3:1 come first in SEQUENCE, and yellow last: categorical marks use them first;
+- every filled mark (bars, Sankey nodes and links) gets a black OUTLINE (`outline`, called by each builder), so its
+  edge reaches 21:1 whatever its fill; thick lines in a light colour get a black underlay (renewals);
+- all text (titles, axes, labels on bars, legend, annotations) is black: 21:1; the chart toolbar's icons 7:1.
+tests/test_palette_contrast.py computes these ratios and checks every chart built from the sample data.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +23,13 @@ BLUE = "#0072B2"
 VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
 GREY = "#6B6B6B"  # not an Okabe-Ito colour: used only for things that are over (ended agreements)
+TOOLBAR_ICON = "#595959"  # the chart toolbar's icons: 7:1 on white
 
-SEQUENCE = [BLUE, ORANGE, GREEN, VERMILLION, SKY_BLUE, PURPLE, YELLOW, BLACK]
+# Colours reaching 3:1 on white first; the three light ones are used only with an outline.
+SEQUENCE = [BLUE, VERMILLION, GREEN, PURPLE, BLACK, ORANGE, SKY_BLUE, YELLOW]
+BELOW_3_TO_1 = frozenset({ORANGE, SKY_BLUE, YELLOW})  # fills that must be outlined (ratios in the docstring)
+OUTLINE = BLACK
+OUTLINE_WIDTH = 1.5  # px: a visible edge on a projector, thin enough not to swallow small bars
 # Marks whose figures are illustrative are hatched as well as labelled, so the difference never rests on colour.
 ILLUSTRATIVE_PATTERN = "/"
 FONT_SIZE = 16  # readable on a projector at the back of a council chamber
@@ -32,8 +47,19 @@ def base_layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
         plot_bgcolor="white",
         paper_bgcolor="white",
         hoverlabel={"font_size": FONT_SIZE},
+        # The chart's toolbar (zoom, pan, download): plotly draws its icons in a pale grey; these reach 7:1 and 21:1 (WCAG 1.4.11).
+        modebar={"color": TOOLBAR_ICON, "activecolor": BLACK, "bgcolor": "white"},
     )
     # Axis text in black: plotly's default grey falls below 4.5:1 contrast on white.
     fig.update_xaxes(gridcolor="#DDDDDD", zerolinecolor="#999999", tickfont_color=BLACK, title_font_color=BLACK)
     fig.update_yaxes(gridcolor="#DDDDDD", zerolinecolor="#999999", tickfont_color=BLACK, title_font_color=BLACK, automargin=True)
+    return fig
+
+
+def outline(fig: go.Figure) -> go.Figure:
+    """A black edge round every filled mark, so a light fill (orange, sky blue) still stands out from white at 3:1 or more."""
+    fig.update_traces(marker_line_color=OUTLINE, marker_line_width=OUTLINE_WIDTH, selector={"type": "bar"})
+    fig.update_traces(
+        node_line_color=OUTLINE, node_line_width=OUTLINE_WIDTH, link_line_color=BLUE, link_line_width=1, selector={"type": "sankey"}
+    )
     return fig

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.palette import BLACK, BLUE, ILLUSTRATIVE_PATTERN, SKY_BLUE, base_layout
+from charts.palette import BLACK, BLUE, ILLUSTRATIVE_PATTERN, SKY_BLUE, base_layout, outline
 
 PERCENT_UNITS = ("percent", "share")
 
@@ -51,7 +51,7 @@ def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
         title_text="Per cent" if unit in PERCENT_UNITS else "Number", rangemode="tozero", ticksuffix="%" if unit in PERCENT_UNITS else ""
     )
     fig.update_layout(bargap=0.35)
-    return base_layout(fig, title=title)
+    return outline(base_layout(fig, title=title))
 
 
 def measure_takeaway(series: pd.DataFrame) -> str:
@@ -90,7 +90,7 @@ def breakdown_figure(parts: pd.DataFrame, *, title: str) -> go.Figure:
     )
     fig.update_xaxes(ticksuffix="%" if unit in PERCENT_UNITS else "", range=[0, float(rows["value"].max()) * 1.15 if len(rows) else 1])
     fig.update_traces(cliponaxis=False)
-    return base_layout(fig, title=title, height=max(300, 90 + 55 * len(rows)))
+    return outline(base_layout(fig, title=title, height=max(300, 90 + 55 * len(rows))))
 
 
 def breakdown_takeaway(parts: pd.DataFrame) -> str:
@@ -103,7 +103,10 @@ def breakdown_takeaway(parts: pd.DataFrame) -> str:
     if unit == "share":
         text = f"The largest share is {top['dimension_value']} ({value_text(top['value'], unit)})."
     else:
-        text = f"Highest: {top['dimension_value']} ({value_text(top['value'], unit)}); lowest: {bottom['dimension_value']} ({value_text(bottom['value'], unit)})."
+        text = (
+            f"Highest: {top['dimension_value']} ({value_text(top['value'], unit)}); "
+            f"lowest: {bottom['dimension_value']} ({value_text(bottom['value'], unit)})."
+        )
     if unit == "share":
         total = parts["value"].sum()
         if round(total) != 100:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.palette import BLUE, ILLUSTRATIVE_PATTERN, ORANGE, SEQUENCE, base_layout
+from charts.palette import BLUE, ILLUSTRATIVE_PATTERN, ORANGE, SEQUENCE, base_layout, outline
 from data_access.money import format_money
 
 
@@ -52,7 +52,7 @@ def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -
     largest = max(int(rows["budget_pence"].max()), int(rows["spend_pence"].max()), 1) / 100 if len(rows) else 1
     # Room on the right for the value labels.
     fig.update_xaxes(tickprefix="£", separatethousands=True, title_text="Pounds", range=[0, largest * 1.35])
-    return base_layout(fig, title=title, height=max(320, 90 + 70 * len(rows)))
+    return outline(base_layout(fig, title=title, height=max(320, 90 + 70 * len(rows))))
 
 
 def budget_and_spend_takeaway(frame: pd.DataFrame, *, category: str, unlinked: str | None = None) -> str:
@@ -106,7 +106,7 @@ def money_flow_figure(flows: pd.DataFrame, *, title: str) -> go.Figure:
             },
         )
     )
-    return base_layout(fig, title=title, height=max(380, 60 * max(len(streams), len(priorities), len(providers))))
+    return outline(base_layout(fig, title=title, height=max(380, 60 * max(len(streams), len(priorities), len(providers)))))
 
 
 def money_flow_takeaway(flows: pd.DataFrame) -> str:

@@ -17,6 +17,7 @@ from data_access.periods import format_date, fy_label, parse_fy
 from ui.audience import current_audience
 from ui.cache import cached
 from ui.entry import through_entry_point
+from ui.render import page_styles
 
 _STATE_KEY = "_current_filters"
 SHARED_PARAMS = ("area", "year", "as_at", "priority")
@@ -61,6 +62,7 @@ def _reset_dependent() -> None:
 def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters:
     """Draw the filters the current page uses in the sidebar, sync them with the URL, and remember them for `current()`."""
     audience = current_audience()
+    page_styles()  # the date field's targets: WCAG 2.5.8
     problems: list[str] = []
     areas = cached("areas")
     names = dict(zip(areas["id"], areas["name"], strict=True))

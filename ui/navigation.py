@@ -65,6 +65,15 @@ PAGES: list[PageSpec] = [
         "briefing.py", "Briefing pack", ":material/summarize:", "briefing", "Scrutiny", PANEL_AND_STAFF, with_year=True, with_as_at=True
     ),
     PageSpec("import_data.py", "Import data", ":material/upload_file:", "import", "Data", STAFF, with_area=False),
+    PageSpec(
+        "accessibility.py",
+        "Accessibility statement",
+        ":material/accessibility:",
+        "accessibility",
+        "About this site",
+        EVERYONE,
+        with_area=False,
+    ),
 ]
 
 

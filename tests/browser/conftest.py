@@ -2,7 +2,12 @@
 
 The server runs `streamlit run dashboard.py` from the project root on a free loopback port, with
 DATABASE_URL pointing at a fresh SQLite file in a pytest temporary folder, so the tests never touch
-the developer's .data/ store and always start from the sample data.
+the developer's .data/ store and always start from the sample data. It runs with LOCAL_DEMO=yes, so
+a test can view the app as a panel member or OPCC staff with the sidebar's 'LOCAL DEMO ONLY: view as'
+radio (a fresh visit is always the public, as on a real site).
+
+One browser serves the whole session; `tours` keeps one tab per audience that walks the menu page by
+page and records each page once (tests/browser/tour.py), so axe-core runs once per page and audience.
 
 Chromium is the Debian package at /usr/bin/chromium (override with CHROMIUM_PATH); nothing here
 downloads a browser. When Chromium or the playwright package is missing the browser tests are
@@ -28,7 +33,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, ViewportSize
+    from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_PATH = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -96,6 +101,15 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def _end_with_parent() -> None:
+    """In the server's process: ask Linux to end it if pytest dies without its teardown (killed, or a crash)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """End the server we started (its own process group, by id), politely first."""
     if process.poll() is not None:
@@ -118,7 +132,7 @@ def app_server(browser_prerequisites: None, tmp_path_factory: pytest.TempPathFac
     log_path = work / "server.log"
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "LOCAL_DEMO": "yes"}
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard.py",
         "--server.port", str(port),
@@ -136,6 +150,7 @@ def app_server(browser_prerequisites: None, tmp_path_factory: pytest.TempPathFac
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_end_with_parent,
         )
     server = StreamlitServer(url=url, process=process, log_path=log_path, database_url=database_url)
     try:
@@ -172,16 +187,26 @@ def chromium(browser_prerequisites: None) -> Iterator[Browser]:
             browser.close()
 
 
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    """A fresh browser context and page at 1366x768, per test."""
+@pytest.fixture(scope="session")
+def visitors(chromium: Browser) -> Iterator[BrowserContext]:
+    """One browser context for the tests' fresh visits: each page in it is a new Streamlit session (the public),
+    while the browser's cache of the app's scripts is shared, so each visit starts quicker."""
     context = chromium.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
     context.set_default_timeout(30_000)
-    page = context.new_page()
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(visitors: BrowserContext) -> Iterator[Page]:
+    """A fresh page (a new visitor, so a new session) at 1366x768, per test."""
+    page = visitors.new_page()
     try:
         yield page
     finally:
-        context.close()
+        page.close()
 
 
 # Done when the script is not running (or failed to compile, which the tests then report) and the
@@ -192,6 +217,8 @@ _APP_IDLE_JS = """
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) return false;
   if (document.querySelector('[data-testid="stAppSkeleton"]')) return false;
+  // Elements not delivered yet (and charts whose library is still loading) are drawn as skeletons.
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
   const connection = app.getAttribute('data-test-connection-state');
   if (connection !== null && connection !== 'CONNECTED') return false;
   const state = app.getAttribute('data-test-script-state');
@@ -210,13 +237,12 @@ def wait_for_app(page: Page, timeout_ms: int = APP_RUN_TIMEOUT_MS) -> None:
     """Wait until Streamlit has finished running the page's script and the page has settled."""
     page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout_ms)
     # Twice, a moment apart: a first run can be followed at once by a rerun (query params, st.rerun).
+    # Charts load their library on demand; until then they are skeletons, which _APP_IDLE_JS waits out.
     for _ in range(2):
-        page.wait_for_function(_APP_IDLE_JS, timeout=timeout_ms, polling=100)
-        page.wait_for_timeout(400)
-    with contextlib.suppress(Exception):  # networkidle ignores the websocket; charts may fetch assets
-        page.wait_for_load_state("networkidle", timeout=10_000)
-    page.wait_for_function(_APP_IDLE_JS, timeout=timeout_ms, polling=100)
-    page.wait_for_timeout(500)  # let Plotly finish drawing
+        page.wait_for_function(_APP_IDLE_JS, timeout=timeout_ms, polling=50)
+        page.wait_for_timeout(150)
+    page.wait_for_function(_APP_IDLE_JS, timeout=timeout_ms, polling=50)
+    page.wait_for_timeout(100)  # let Plotly finish drawing
 
 
 @pytest.fixture
@@ -229,3 +255,91 @@ def open_app(page: Page, app_server: StreamlitServer) -> Callable[[str], Page]:
         return page
 
     return _open
+
+
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+# The four core pages, each with the area whose seed document gives it the most to show, and a figure
+# from that document: test_smoke.py screenshots these; the tour screenshots every other page.
+SHOWCASE = [
+    ("overview", "/?area=west-yorkshire", "31 March 2019"),
+    ("spend", "/spend?area=norfolk&year=2016-17", "£1.04m"),
+    ("renewals", "/renewals?area=west-yorkshire&as_at=2018-09-14", "Ends within 12 months"),
+    ("performance", "/performance?area=west-yorkshire", "Other agencies (29%)"),
+]
+
+
+class Tours:
+    """One tab per audience, opened on first use, and every page visit recorded once."""
+
+    def __init__(self, browser: Browser, server: StreamlitServer) -> None:
+        self.browser, self.server = browser, server
+        self.tabs: dict = {}
+        self.visits: dict = {}
+        self.contexts: list = []
+        self.requests: list[str] = []  # every address the tour's tabs asked for
+        self.downloads: dict[str, dict[str, str]] = {}  # page file -> {button label: what the file held}
+
+    def tab(self, audience):
+        from tests.browser.tour import AudienceTab
+
+        if audience not in self.tabs:
+            context = self.browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
+            context.set_default_timeout(30_000)
+            context.on("request", lambda request: self.requests.append(request.url))
+            self.contexts.append(context)
+            tab = AudienceTab(context.new_page(), self.server.url, audience, wait_for_app)
+            tab.start()
+            self.tabs[audience] = tab
+        return self.tabs[audience]
+
+    def visit(self, audience, spec):
+        """The recorded visit of `spec` as `audience` (the page is opened and checked on first request)."""
+        from tests.browser.tour import screenshot_audience, visit
+
+        key = (audience, spec.file)
+        if key not in self.visits:
+            tab = self.tab(audience)
+            page = tab.go(spec)
+            stem = Path(spec.file).stem
+            shots = SCREENSHOTS if screenshot_audience(spec) is audience and stem not in {n for n, _, _ in SHOWCASE} else None
+            recorded = visit(page, audience, spec, viewport=dict(VIEWPORT), screenshots=shots)
+            recorded.timings = {"navigate": round(tab.last_navigation, 2), **recorded.timings}
+            self.visits[key] = recorded
+        return self.visits[key]
+
+    def close(self) -> None:
+        for context in self.contexts:
+            with contextlib.suppress(Exception):
+                context.close()
+
+
+_TOURS: list[Tours] = []
+
+
+@pytest.fixture(scope="session")
+def tours(chromium: Browser, app_server: StreamlitServer) -> Iterator[Tours]:
+    """Every page as every audience that may reach it, each visited once per session."""
+    keeper = Tours(chromium, app_server)
+    _TOURS.append(keeper)
+    try:
+        yield keeper
+    finally:
+        keeper.close()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """After a run that toured the pages: axe-core's findings per page and audience, and where the time went."""
+    from tests.browser.tour import summarise
+
+    for keeper in _TOURS:
+        visits = list(keeper.visits.values())
+        if not visits:
+            continue
+        totals: dict[str, float] = {}
+        for visit in visits:
+            for step, seconds in visit.timings.items():
+                totals[step] = round(totals.get(step, 0.0) + seconds, 1)
+        restarts = sum(tab.restarts for tab in keeper.tabs.values())
+        terminalreporter.section("browser tour")
+        terminalreporter.write_line(summarise(visits))
+        terminalreporter.write_line(f"{len(visits)} page visits; seconds spent: {totals}; sessions the server dropped: {restarts}")

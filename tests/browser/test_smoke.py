@@ -1,17 +1,21 @@
 """Smoke tests in a real browser: every page renders without an exception, with its heading,
-and the filters in the query string work; each page leaves a screenshot in docs/screenshots/.
+and the filters in the query string work; each page leaves screenshots in docs/screenshots/:
+<page>-screen.png (the first screen, 1366x768) and <page>.png (the full page, 1366 wide).
 
 Run only these with `pytest -m browser`; leave them out with `pytest -m "not browser"`.
 """
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.conftest import PROJECT_ROOT, VIEWPORT, StreamlitServer
+from tests.browser.conftest import SCREENSHOTS, SHOWCASE, VIEWPORT, StreamlitServer
+from tests.browser.tour import full_page_screenshot, screenshot_audience
+from ui.navigation import PAGES as REGISTRY
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -20,40 +24,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
-# Each page with the area whose seed document gives it the most to show, and a figure from that document.
-PAGES = [
-    ("overview", "/?area=west-yorkshire", "31 March 2019"),
-    ("spend", "/spend?area=norfolk&year=2016-17", "£1.04m"),
-    ("renewals", "/renewals?area=west-yorkshire&as_at=2018-09-14", "Ends within 12 months"),
-    ("performance", "/performance?area=west-yorkshire", "Other agencies (29%)"),
-]
-# Streamlit scrolls inside <main data-testid="stMain">, not the document, so Playwright's
-# full_page=True alone only captures one viewport: the viewport is stretched to the content first.
-_CONTENT_HEIGHT_JS = """
-() => {
-  const main = document.querySelector('[data-testid="stMain"]');
-  const sidebar = document.querySelector('[data-testid="stSidebarContent"]');
-  return Math.max(
-    document.documentElement.scrollHeight,
-    main ? main.scrollHeight : 0,
-    sidebar ? sidebar.scrollHeight : 0,
-  );
-}
-"""
-MAX_SCREENSHOT_HEIGHT = 12_000
-
-
-def full_page_screenshot(page: Page, path: Path) -> None:
-    """A screenshot of the whole page, however long, at the test's viewport width."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    height = min(int(page.evaluate(_CONTENT_HEIGHT_JS)), MAX_SCREENSHOT_HEIGHT)
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(height, VIEWPORT["height"])})
-    try:
-        page.wait_for_timeout(500)  # charts re-lay themselves out to the new size
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
-    finally:
-        page.set_viewport_size(VIEWPORT)
+PAGES = SHOWCASE
 
 
 def assert_no_exception(page: Page, server: StreamlitServer, tmp_path: Path, what: str) -> None:
@@ -83,7 +54,9 @@ def assert_visible_text(page: Page, text: str, what: str) -> None:
 
 
 @pytest.mark.parametrize(("name", "path", "figure"), PAGES, ids=[name for name, _, _ in PAGES])
-def test_page_renders(name: str, path: str, figure: str, open_app: Callable[[str], Page], app_server: StreamlitServer, tmp_path: Path) -> None:
+def test_page_renders(
+    name: str, path: str, figure: str, open_app: Callable[[str], Page], app_server: StreamlitServer, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect
 
     page = open_app(path)
@@ -91,7 +64,8 @@ def test_page_renders(name: str, path: str, figure: str, open_app: Callable[[str
     heading = page.locator('[data-testid="stMain"] h1').first
     expect(heading, f"page {path} has no visible main heading (h1)").to_be_visible()
     assert_visible_text(page, figure, path)
-    full_page_screenshot(page, SCREENSHOTS / f"{name}.png")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-screen.png"), animations="disabled")  # the first screen, 1366x768
+    full_page_screenshot(page, SCREENSHOTS / f"{name}.png", dict(VIEWPORT))
 
 
 def test_renewals_filtered_by_area_and_date(open_app: Callable[[str], Page], app_server: StreamlitServer, tmp_path: Path) -> None:
@@ -106,3 +80,31 @@ def test_unknown_area_is_named_not_a_crash(open_app: Callable[[str], Page], app_
     page = open_app(path)
     assert_no_exception(page, app_server, tmp_path, path)
     assert_visible_text(page, "nowhere", path)
+
+
+# --- screenshots --------------------------------------------------------------------------------
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_every_page_has_its_screenshots(tours) -> None:
+    """Run after test_page_renders (same module, later): <page>-screen.png at 1366x768 and <page>.png, 1366 wide."""
+    showcase = {name for name, _, _ in SHOWCASE}
+    problems = []
+    for spec in REGISTRY:
+        stem = Path(spec.file).stem
+        if stem not in showcase:  # test_smoke.py takes these, from the links that show them best
+            tours.visit(screenshot_audience(spec), spec)
+        for name, height in ((f"{stem}-screen.png", VIEWPORT["height"]), (f"{stem}.png", None)):
+            path = SCREENSHOTS / name
+            if not path.exists():
+                problems.append(f"{name} is missing")
+                continue
+            width, tall = _png_size(path)
+            if width != VIEWPORT["width"] or (height and tall != height) or tall < VIEWPORT["height"]:
+                problems.append(f"{name} is {width}x{tall}")
+    assert not problems, problems
