@@ -69,17 +69,8 @@ def _published(model):
     return model.basis != Basis.ILLUSTRATIVE
 
 
-def _citation(model):
-    return model.source_id + literal("|") + model.source_section
-
-
-def _citations(model):
-    return func.aggregate_strings(_citation(model), CITATION_SEP)
-
-
-def _sum_pence(column):
-    # PostgreSQL sums BIGINT as NUMERIC; cast back so money stays whole pence (int) on every database.
-    return cast(func.sum(column), BigInteger)
+# The same SQL pieces as the scrutiny queries, so citations and money sums behave identically.
+_citation, _citations, _sum_pence = queries._citation, queries._citations, queries._sum_pence
 
 
 def _whole_division(numerator, denominator: int):
