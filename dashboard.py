@@ -3,9 +3,14 @@
 import streamlit as st
 
 from ui import entry, filters, navigation
+from ui.accessibility import SITE_NAME
 from ui.audience import current_audience, sidebar_account
+from ui.render import page_styles
 
-st.set_page_config(page_title="Police commissioning scrutiny", page_icon=":material/account_balance:", layout="wide")
+# An emoji favicon is drawn in the browser; a ':material/…:' one is fetched from Google's font servers, telling a
+# third party who reads a public body's pages.
+st.set_page_config(page_title=SITE_NAME, page_icon="⚖️", layout="wide")
+page_styles()  # on every page, before any widget: WCAG 2.5.8 target size of date fields
 
 audience = current_audience()
 specs = navigation.pages_for(audience)
@@ -23,6 +28,7 @@ entry.mark_entered()
 entry.forward_deep_link(pages)
 
 spec = next(s for s in specs if s.url_path == page.url_path)
+st.set_page_config(page_title=f"{spec.title} · {SITE_NAME}")  # the browser tab names the page (WCAG 2.4.2)
 if spec.with_area:
     st.sidebar.header("Show figures for")
     filters.render(with_year=spec.with_year, with_priority=spec.with_priority, with_as_at=spec.with_as_at)

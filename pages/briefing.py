@@ -10,6 +10,7 @@ from charts.briefing import briefing_chart_images
 from data_access.briefing import NOT_FOR_PUBLICATION, briefing_pdf, file_name
 from data_access.models import Audience
 from data_access.periods import fy_label
+from data_access.public import plain_text
 from data_access.settings import get_settings
 from ui import filters, render
 from ui.audience import require
@@ -72,27 +73,27 @@ if pack.flags.empty:
 for item in pack.flags.head(5).itertuples():
     st.markdown(f"- **{md(item.finding)}.**  \n  *Question to ask:* {md(item.question)}")
 
+# Plain tables, not interactive grids: a short pack read once, by screen readers too. st.table renders Markdown in
+# cells, so every value goes through plain_text and a provider's name is shown exactly as written.
 st.header(f"Ending within {pack.amber_months} months")
 if pack.ending.empty:
     st.info(f"No live agreement ends within {pack.amber_months} months of the as-at date.")
 else:
-    render.table(
-        pack.ending,
-        {
-            "title": "Agreement",
-            "provider": "Provider",
-            "end_text": "Current end",
-            "options_text": "Options used",
-            "next_step": "Decision due",
-        },
-        key="briefing_ending",
-    )
+    ending = {
+        "title": "Agreement",
+        "provider": "Provider",
+        "end_text": "Current end",
+        "options_text": "Options used",
+        "next_step": "Decision due",
+    }
+    st.table(pack.ending[list(ending)].rename(columns=ending).map(plain_text), hide_index=True)
 
 st.header("Every red flag")
+flags = {"severity": "Severity", "flag_name": "Flag", "finding": "Finding", "question": "Question to ask", "basis": "Basis"}
 st.table(
-    pack.flags.assign(basis=pack.flags["illustrative"].map({True: "illustrative", False: ""}))[
-        ["severity", "flag_name", "finding", "question", "basis"]
-    ].rename(columns={"severity": "Severity", "flag_name": "Flag", "finding": "Finding", "question": "Question to ask", "basis": "Basis"}),
+    pack.flags.assign(basis=pack.flags["illustrative"].map({True: "illustrative", False: ""}))[list(flags)]
+    .rename(columns=flags)
+    .map(plain_text),
     hide_index=True,
 )
 render.sources_footer([*pack.ending["citations"], *pack.spend["citations"], *pack.flags["citations"]], illustrative=pack.illustrative)

@@ -87,6 +87,7 @@ topic = st.segmented_control("Topic", list(TOPICS), format_func=TOPICS.get, requ
 st.query_params.from_dict({"area": area, "topic": topic, "meeting": meeting.isoformat(), "since": since.isoformat()})
 st.session_state["filter_area"] = area  # the other pages open on the same area
 
+st.header(TOPICS[topic], anchor=False)  # headings go down one level at a time (WCAG 1.3.1)
 if topic == "flags":
     flags = cached("red_flags", area=area, as_at=meeting, audience=PUBLIC, year=year, disclose=True)
     counts = flags["severity"].value_counts()
@@ -98,8 +99,8 @@ if topic == "flags":
             st.badge(
                 f"{item.severity.capitalize()}: {item.flag_name}", icon=SEVERITY_ICON[item.severity], color=SEVERITY_COLOUR[item.severity]
             )
-            st.markdown(f"#### {n}. {md(item.finding)}")
-            st.markdown(f"##### Question to ask: {md(item.question)}")
+            st.markdown(f"### {n}. {md(item.finding)}")
+            st.markdown(f"#### Question to ask: {md(item.question)}")
     render.sources_footer(flags["citations"], illustrative=bool(flags["illustrative"].any()))
     st.caption(f"Counts of people in these findings follow the public rule: {disclosure.rule_in_words()}")
 elif topic == "spend":
@@ -170,12 +171,12 @@ elif topic == "performance":
     figures = figures[figures["period_end"].map(lambda end: end <= meeting).astype(bool)]
     below = cached("red_flags", area=area, as_at=meeting, audience=PUBLIC, year=year, disclose=True)
     below = below[below["flag"] == "below_target"]
-    st.header("Below target", anchor=False)
+    st.subheader("Below target", anchor=False)
     if below.empty:
         st.markdown("#### No measure with a target was below it in its latest period.")
     for item in below.itertuples():
         st.markdown(f"#### {md(item.finding)}")
-    st.header("Published figures", anchor=False)
+    st.subheader("Published figures", anchor=False)
     if figures.empty:
         st.info(f"No performance figures are published for {names[area]} up to {format_date(meeting)}.")
     else:
@@ -187,7 +188,7 @@ else:
         st.error(f"The last meeting ({format_date(since)}) is after this meeting ({format_date(meeting)}): set it in the sidebar.")
         st.stop()
     changes = cached("changes_between", area=area, since=since, until=meeting, audience=PUBLIC)
-    st.header(f"Since {format_date(since)}: {len(changes)} dated change{'s' if len(changes) != 1 else ''}", anchor=False)
+    st.subheader(f"Since {format_date(since)}: {len(changes)} dated change{'s' if len(changes) != 1 else ''}", anchor=False)
     if changes.empty:
         st.info("Nothing in the published records is dated between the two meetings.")
     for c in changes.itertuples():

@@ -70,6 +70,7 @@ def sidebar_account() -> None:
             list(AUDIENCE_NAMES),
             format_func=lambda a: AUDIENCE_NAMES[Audience(a)],
             key=_DEMO_KEY,
+            persist_state="session",  # kept if a menu click interrupts a run, which otherwise resets widgets
             help="Shown only when LOCAL_DEMO=yes and sign-in is not configured. Never use it on a public site.",
         )
 

@@ -17,7 +17,6 @@ from data_access.periods import format_date, fy_label, parse_fy
 from ui.audience import current_audience
 from ui.cache import cached
 from ui.entry import through_entry_point
-from ui.render import page_styles
 
 _STATE_KEY = "_current_filters"
 SHARED_PARAMS = ("area", "year", "as_at", "priority")
@@ -62,7 +61,6 @@ def _reset_dependent() -> None:
 def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters:
     """Draw the filters the current page uses in the sidebar, sync them with the URL, and remember them for `current()`."""
     audience = current_audience()
-    page_styles()  # the date field's targets: WCAG 2.5.8
     problems: list[str] = []
     areas = cached("areas")
     names = dict(zip(areas["id"], areas["name"], strict=True))
@@ -73,7 +71,9 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
         return raw
 
     _seed_from_url("filter_area", "area", parse_area, problems, f"an area in this store ({', '.join(names)})")
-    area = st.sidebar.selectbox("Policing area", list(names), format_func=names.get, key="filter_area", on_change=_reset_dependent)
+    area = st.sidebar.selectbox(
+        "Policing area", list(names), format_func=names.get, key="filter_area", on_change=_reset_dependent, persist_state="session"
+    )
 
     default_as_at, reason = cached("default_as_at", area=area, today=date.today())
     as_at = default_as_at
@@ -83,6 +83,7 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
         as_at = st.sidebar.date_input(
             "As at",
             key="filter_as_at",
+            persist_state="session",
             format="DD/MM/YYYY",
             help="Renewal warnings and live agreements are judged on this date: set it to the meeting date.",
         )
@@ -106,7 +107,7 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
         )
         if st.session_state.get("filter_year") not in options:
             st.session_state["filter_year"] = default_year
-        year = st.sidebar.selectbox("Financial year", options, format_func=fy_label, key="filter_year")
+        year = st.sidebar.selectbox("Financial year", options, format_func=fy_label, key="filter_year", persist_state="session")
 
     priority = priority_name = None
     if with_priority:
@@ -121,7 +122,9 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
         _seed_from_url("filter_priority", "priority", parse_priority, problems, "a priority of this area's plans")
         if st.session_state.get("filter_priority") not in labels:
             st.session_state["filter_priority"] = None
-        priority = st.sidebar.selectbox("Plan priority", list(labels), format_func=labels.get, key="filter_priority")
+        priority = st.sidebar.selectbox(
+            "Plan priority", list(labels), format_func=labels.get, key="filter_priority", persist_state="session"
+        )
         priority_name = labels[priority] if priority else None
 
     # Keep a page's own parameters (meeting mode's topic, say); replace only the shared filters'.
