@@ -112,7 +112,15 @@ FIXED = (
     "Bars, Sankey nodes and timeline bars in orange or sky blue (2.2:1 and 2.3:1 on white) now have a black outline "
     "(WCAG 1.4.11 Non-text Contrast); yellow is no longer used before other colours.",
     "The chart toolbar's icons are dark grey (7:1) instead of Plotly's pale grey (1.7:1).",
-    "The day, month and year boxes of date fields are at least 24 by 24 pixels (WCAG 2.5.8 Target Size).",
+    "The day, month and year boxes of date fields are at least 24 by 24 pixels on every page, meeting mode's included "
+    "(WCAG 2.5.8 Target Size).",
+    "Each page's title in the browser tab names the page, not only the site (WCAG 2.4.2 Page Titled).",
+    "Headings in meeting mode go down one level at a time (WCAG 1.3.1 Info and Relationships).",
+    "The site's icon is drawn in the browser instead of being fetched from Google's font servers, so no other "
+    "organisation learns who reads these pages.",
+    "The briefing pack's tables are plain tables, not interactive grids.",
+    "The area box says the area the page shows: after meeting mode or a page without filters, it went back to the "
+    "first area while the page showed another, which a screen reader read out as the choice.",
 )
 
 NOT_TESTED = (

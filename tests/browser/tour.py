@@ -16,21 +16,21 @@ page and audience however many tests read its findings:
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from data_access.models import Audience
+from ui.accessibility import AXE_TAGS
 from ui.audience import AUDIENCE_NAMES
 from ui.navigation import PAGES, PageSpec
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations", "incomplete"]}
+# The tags the accessibility statement says were tested: one value, read by both.
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": list(AXE_TAGS)}, "resultTypes": ["violations", "incomplete"]}
 BLOCKING_IMPACTS = {"serious", "critical"}
 AUDIENCE_ORDER = [Audience.PUBLIC, Audience.PANEL, Audience.STAFF]
 DEMO_RADIO_LABEL = "LOCAL DEMO ONLY: view as"
@@ -108,6 +108,7 @@ class Visit:
     url: str
     title: str  # the browser tab's title
     h1: list[str]
+    text: str  # everything the main area says, as a reader sees it
     headings: list[tuple[int, str]]  # (level, text) of every heading in the main area, in order
     grids: int  # st.dataframe grids on the page
     exceptions: list[str]
@@ -438,6 +439,7 @@ def visit(page: Page, audience: Audience, spec: PageSpec, *, viewport: dict[str,
         page.screenshot(path=str(first), animations="disabled")
         shots.append(first)
     h1 = main_headings(page)
+    text = page.locator('[data-testid="stMain"]').inner_text()
     headings = [(int(level), text) for level, text in page.evaluate(_HEADINGS_JS)]
     grids = page.locator('[data-testid="stDataFrame"]').count()
     exceptions = shown_exceptions(page)
@@ -464,6 +466,7 @@ def visit(page: Page, audience: Audience, spec: PageSpec, *, viewport: dict[str,
         url=page.url,
         title=page.title(),
         h1=h1,
+        text=text,
         headings=headings,
         grids=grids,
         exceptions=exceptions,
@@ -488,19 +491,3 @@ def summarise(visits: list[Visit]) -> str:
         review = [f"{r['id']} ({r['impact']}) x{len(r['nodes'])}" for r in v.incomplete]
         lines.append(f"{v.name}: violations: {', '.join(found) or 'none'}; needs review: {', '.join(review) or 'none'}")
     return "\n".join(lines)
-
-
-def findings_json(visits: list[Visit]) -> str:
-    """The same, as JSON, for a report."""
-    return json.dumps(
-        [
-            {
-                "page": Path(v.spec.file).stem,
-                "audience": v.audience.value,
-                "violations": {r["id"]: [r["impact"], len(r["nodes"])] for r in v.violations},
-                "needs_review": {r["id"]: [r["impact"], len(r["nodes"])] for r in v.incomplete},
-            }
-            for v in visits
-        ],
-        indent=1,
-    )
