@@ -38,7 +38,9 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("overview.py", "Overview", ":material/dashboard:", "", "Scrutiny", EVERYONE, with_year=True, with_as_at=True),
-    PageSpec("spend.py", "Spend against priorities", ":material/payments:", "spend", "Scrutiny", EVERYONE, with_year=True, with_priority=True),
+    PageSpec(
+        "spend.py", "Spend against priorities", ":material/payments:", "spend", "Scrutiny", EVERYONE, with_year=True, with_priority=True
+    ),
     PageSpec("renewals.py", "Contract renewals", ":material/event_repeat:", "renewals", "Scrutiny", EVERYONE, with_as_at=True),
     PageSpec("performance.py", "Provider performance", ":material/monitoring:", "performance", "Scrutiny", EVERYONE),
     PageSpec("data_quality.py", "Data quality", ":material/rule:", "data-quality", "Data", PANEL_AND_STAFF, with_area=False),

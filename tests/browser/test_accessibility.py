@@ -9,7 +9,7 @@ read what that visit recorded:
   (ui/accessibility.py), and every rule the statement names must still be found;
 - what axe cannot see: each chart's text alternative, the sentence before it and the table after it;
   Tab reaching every filter, button and download; a visible label on every widget; one main heading
-  and headings in order; a page title naming the page.
+  and headings in order; a page title naming the page; nothing running off a window 320 CSS px wide.
 """
 
 from __future__ import annotations
@@ -196,6 +196,15 @@ def test_one_main_heading_headings_in_order_and_a_title_naming_the_page(case, to
     assert not jumps, f"{visit.name}: headings skip a level (WCAG 1.3.1): {jumps}"
     # WCAG 2.4.2 Page Titled: each page's browser tab says which page it is.
     assert spec.title in visit.title, f"{visit.name}: the browser tab's title {visit.title!r} does not name the page {spec.title!r}"
+
+
+@browser
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_nothing_runs_off_the_side_of_a_window_320_pixels_wide(case, tours) -> None:
+    """WCAG 1.4.10 Reflow: a phone, or 1280 pixels at 400% zoom; tables and charts may scroll inside themselves."""
+    audience, spec = case
+    visit = tours.visit(audience, spec)
+    assert not visit.overflowing, f"{visit.name}: at 320 CSS px wide these run off the side:\n" + "\n".join(visit.overflowing[:10])
 
 
 def test_no_widget_in_the_code_hides_its_label() -> None:

@@ -11,7 +11,8 @@ page and audience however many tests read its findings:
 - every chart: its text alternative, the sentence before it, the table after it;
 - every widget: its label and whether the label is visible;
 - the widgets reached by pressing Tab from the top of the page to the end;
-- screenshots (first screen and full page) for the audience that shows the page to the widest public.
+- screenshots (first screen and full page) for the audience that shows the page to the widest public;
+- what runs off the side of a window 320 CSS pixels wide (WCAG 1.4.10 Reflow: a phone, or 1280 pixels at 400% zoom).
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ class Visit:
     tab_stops: int
     timings: dict[str, float]  # seconds: navigate, read, keyboard, axe, screenshots
     screenshots: list[Path] = field(default_factory=list)
+    overflowing: list[str] = field(default_factory=list)  # what runs off a window 320 CSS px wide
 
     @property
     def name(self) -> str:
@@ -266,6 +268,30 @@ _BLOCKED_JS = """
 
 MAX_SCREENSHOT_HEIGHT = 12_000
 
+# WCAG 1.4.10 Reflow: at 320 CSS px wide nothing may need scrolling sideways, except content whose meaning needs two
+# dimensions (data tables and charts), which may scroll inside itself.
+REFLOW_VIEWPORT = {"width": 320, "height": 256}
+_REFLOW_JS = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const exempt = '[data-testid="stDataFrame"], [data-testid="stTable"], [data-testid="stPlotlyChart"], table';
+  const main = document.querySelector('[data-testid="stMain"]');
+  const overflowing = [];
+  main.querySelectorAll('*').forEach(el => {
+    if (el.closest(exempt)) return;
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0 && box.right > width + 1 && getComputedStyle(el).visibility !== 'hidden') {
+      overflowing.push(`${el.tagName.toLowerCase()} ${el.getAttribute('data-testid') || ''} ${Math.round(box.right)}px: `
+        + (el.innerText || '').trim().slice(0, 60));
+    }
+  });
+  if (document.documentElement.scrollWidth > width + 1) overflowing.push(`the page is ${document.documentElement.scrollWidth}px wide`);
+  return overflowing;
+}
+"""
+_NARROW_JS = "(width) => document.documentElement.clientWidth <= width"
+_SIDEBAR_OPEN_JS = "() => document.querySelector('[data-testid=\"stSidebar\"]')?.getAttribute('data-collapsed') === 'false'"
+
 
 _AXE_RUN_JS = """
 async (options) => {
@@ -309,6 +335,18 @@ def full_page_screenshot(page: Page, path: Path, viewport: dict[str, int]) -> No
         page.screenshot(path=str(path), full_page=True, animations="disabled")
     finally:
         page.set_viewport_size(viewport)  # type: ignore[arg-type]
+
+
+def reflow(page: Page, viewport: dict[str, int]) -> list[str]:
+    """What runs off the side of the page in a window 320 CSS px wide; the window is put back and the menu open again."""
+    page.set_viewport_size(REFLOW_VIEWPORT)  # type: ignore[arg-type]
+    try:
+        page.wait_for_function(_NARROW_JS, arg=REFLOW_VIEWPORT["width"])
+        page.wait_for_timeout(300)  # Streamlit folds the sidebar away and lays the columns out again
+        return page.evaluate(_REFLOW_JS)
+    finally:
+        page.set_viewport_size(viewport)  # type: ignore[arg-type]
+        page.wait_for_function(_SIDEBAR_OPEN_JS)
 
 
 def tab_through(page: Page, wanted: set[int]) -> tuple[set[int], int]:
@@ -460,6 +498,8 @@ def visit(page: Page, audience: Audience, spec: PageSpec, *, viewport: dict[str,
             lap("screenshots")
     finally:
         page.set_viewport_size(viewport)  # type: ignore[arg-type]
+    overflowing = reflow(page, viewport)
+    lap("reflow")
     return Visit(
         audience=audience,
         spec=spec,
@@ -480,6 +520,7 @@ def visit(page: Page, audience: Audience, spec: PageSpec, *, viewport: dict[str,
         tab_stops=stops,
         timings=timings,
         screenshots=shots,
+        overflowing=overflowing,
     )
 
 
