@@ -112,14 +112,20 @@ def _key_figures(
     if spend["spend_illustrative"].any():
         bases.append("spend partly illustrative")
     red_count = int((ending["warning"] == "red").sum())
+
+    def marked(label: str, illustrative: bool) -> str:  # in the label itself: a tooltip is lost on a projector and in print
+        return f"{label} (partly illustrative)" if illustrative else label
+
     return [
         KeyFigure("Live agreements", f"{live}", "contracts and grants running on the as-at date; undated ones count as running"),
-        KeyFigure("Annual value of live agreements", value, value_note),
+        KeyFigure(marked("Annual value of live agreements", value_note.endswith("illustrative")), value, value_note),
         KeyFigure(
-            f"Budget, {fy_label(year)}", format_money(budget) if budget else "not published", "; ".join(b for b in bases if "budget" in b)
+            marked(f"Budget, {fy_label(year)}", bool(budget) and bool(spend["budget_illustrative"].any())),
+            format_money(budget) if budget else "not published",
+            "; ".join(b for b in bases if "budget" in b),
         ),
         KeyFigure(
-            f"Spend recorded, {fy_label(year)}",
+            marked(f"Spend recorded, {fy_label(year)}", bool(spent) and bool(spend["spend_illustrative"].any())),
             format_money(spent) if spent else "none recorded",
             "; ".join(b for b in bases if "spend" in b),
         ),
