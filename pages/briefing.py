@@ -2,8 +2,6 @@
 a date (key totals, what ends soon, what is off target, the red flags and the questions they raise), written
 from the figures and downloadable as an accessible PDF. For panel members and OPCC staff only."""
 
-import re
-
 import streamlit as st
 
 from charts.briefing import briefing_chart_images
@@ -15,14 +13,10 @@ from data_access.settings import get_settings
 from ui import filters, render
 from ui.audience import require
 from ui.cache import cached
+from ui.render import escape_markdown as md
 
 audience = require(Audience.PANEL, Audience.STAFF)
 f, settings = filters.current(), get_settings()
-
-
-def md(text: str) -> str:
-    """Data as Markdown text: characters Markdown (or Streamlit's LaTeX) would act on are escaped."""
-    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", str(text))
 
 
 st.title(f"Briefing pack: {f.area_name}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import pandas as pd
@@ -39,6 +40,12 @@ PAGE_CSS = """<style>
 def page_styles() -> None:
     """The app's few accessibility fixes to Streamlit's own widgets (see PAGE_CSS); dashboard.py calls it on every run."""
     st.html(PAGE_CSS)
+
+
+def escape_markdown(text: object) -> str:
+    """Data as Markdown text: characters Markdown (or Streamlit's LaTeX) would act on are escaped, so a provider's
+    name or a finding is shown exactly as written."""
+    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", str(text))
 
 
 def kpi_row(items: list[tuple[str, str, str | None]]) -> None:

@@ -1,0 +1,163 @@
+"""Meeting mode's topics, each drawn for one area at one meeting date as the public sees it (pages/meeting.py).
+
+Projected in public, so every query asks as the public (Audience.PUBLIC), whoever is signed in, and counts of
+people follow the public pages' disclosure rule (`data_access.disclosure`). Headings go h2 (the topic), h3 (each
+item), h4 (its question), so a screen reader's list of headings is the agenda.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from charts.renewals import renewal_takeaway, renewal_timeline_figure
+from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway
+from data_access import disclosure, public
+from data_access.models import Audience
+from data_access.money import format_money
+from data_access.periods import format_date, fy_label
+from data_access.queries import NOT_LINKED
+from data_access.settings import get_settings
+from ui import render
+from ui.cache import cached
+from ui.render import escape_markdown as md
+
+PUBLIC = Audience.PUBLIC  # never the viewer's own audience: the screen is seen by everyone in the room
+SEVERITY_COLOUR = {"high": "red", "medium": "orange", "low": "gray"}  # with the word itself: never colour alone
+SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "low": ":material/info:"}
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """The meeting the screen is for."""
+
+    area: str
+    area_name: str
+    on: date
+    last: date  # the date of the panel's previous meeting
+    year: int  # the financial year whose figures are shown
+
+
+def red_flags(m: Meeting) -> None:
+    flags = cached("red_flags", area=m.area, as_at=m.on, audience=PUBLIC, year=m.year, disclose=True)
+    counts = flags["severity"].value_counts()
+    render.kpi_row([(f"{s.capitalize()} flags", f"{counts.get(s, 0)}", None) for s in ("high", "medium", "low")])
+    if flags.empty:
+        st.success("No red flags are raised by the published figures for this area and date.")
+    for n, item in enumerate(flags.itertuples(), start=1):
+        with st.container(border=True):
+            st.badge(
+                f"{item.severity.capitalize()}: {item.flag_name}", icon=SEVERITY_ICON[item.severity], color=SEVERITY_COLOUR[item.severity]
+            )
+            st.markdown(f"### {n}. {md(item.finding)}")
+            st.markdown(f"#### Question to ask: {md(item.question)}")
+    render.sources_footer(flags["citations"], illustrative=bool(flags["illustrative"].any()))
+    st.caption(f"Counts of people in these findings follow the public rule: {disclosure.rule_in_words()}")
+
+
+def spend(m: Meeting) -> None:
+    by_priority = cached("budget_and_spend_by_priority", area=m.area, year=m.year, audience=PUBLIC)
+    shown = by_priority[(by_priority["budget_pence"] > 0) | (by_priority["spend_pence"] > 0)]
+    budget = format_money(int(shown["budget_pence"].sum()), short=True) if shown["budget_pence"].any() else "not published"
+    unlinked = int(shown.loc[shown["priority"] == NOT_LINKED, "spend_pence"].sum())
+    render.kpi_row(
+        [
+            (f"Budget {fy_label(m.year)}", budget, None),
+            (f"Spend {fy_label(m.year)}", format_money(int(shown["spend_pence"].sum()), short=True), None),
+            ("Spend linked to no priority", format_money(unlinked, short=True), None),
+        ]
+    )
+    render.chart(
+        budget_and_spend_figure(shown, category="priority", title=f"Budget and spend by priority, {fy_label(m.year)}"),
+        alt=f"Bar chart of budget and spend by Police and Crime Plan priority for {m.area_name}, {fy_label(m.year)}.",
+        takeaway=budget_and_spend_takeaway(shown, category="priority", unlinked=NOT_LINKED),
+        data=render.money_columns(shown, {"budget_pence": "Budget", "spend_pence": "Spend"}).assign(
+            Basis=shown["illustrative"].map({True: "illustrative", False: ""})
+        ),
+        columns={"priority": "Priority", "Budget": "Budget", "Spend": "Spend", "Basis": "Basis"},
+        key="meeting_spend",
+    )
+
+
+def renewals(m: Meeting) -> None:
+    settings = get_settings()
+    red, amber = settings.expiry_red_months, settings.expiry_amber_months
+    agreements = cached("renewals", area=m.area, as_at=m.on, audience=PUBLIC, red_months=red, amber_months=amber)
+    counts = agreements["warning"].value_counts()
+    render.kpi_row(
+        [
+            (f"Ending within {red} months", f"{counts.get('red', 0)}", None),
+            (f"Ending within {amber} months", f"{counts.get('amber', 0)}", None),
+        ]
+    )
+    for r in agreements[agreements["warning"].isin(["red", "amber"])].itertuples():
+        st.subheader(f"{md(r.title)}: ends {md(r.end_text)}", anchor=False)
+        st.markdown(f"#### {md(r.next_step)}")
+    render.chart(
+        renewal_timeline_figure(
+            agreements,
+            cached("amendments", area=m.area, audience=PUBLIC),
+            cached("milestones", area=m.area, audience=PUBLIC),
+            as_at=m.on,
+            red_months=red,
+            amber_months=amber,
+            title=f"Agreements in {m.area_name} by start and end",
+        ),
+        alt=f"Timeline of {m.area_name}'s contracts and grants, with a dashed line at the meeting date.",
+        takeaway=renewal_takeaway(agreements, as_at=m.on, red_months=red, amber_months=amber),
+        data=agreements,
+        columns={
+            "title": "Agreement",
+            "start_text": "Start",
+            "end_text": "Current end",
+            "latest_text": "Latest possible end",
+            "timing": "Status",
+        },
+        key="meeting_renewals",
+    )
+
+
+def performance(m: Meeting) -> None:
+    figures = cached("published_performance", area=m.area, audience=PUBLIC)
+    figures = figures[figures["period_end"].map(lambda end: end <= m.on).astype(bool)]  # what was known at the meeting
+    below = cached("red_flags", area=m.area, as_at=m.on, audience=PUBLIC, year=m.year, disclose=True)
+    below = below[below["flag"] == "below_target"]
+    st.subheader("Below target", anchor=False)
+    if below.empty:
+        st.markdown("#### No measure with a target was below it in its latest period.")
+    for item in below.itertuples():
+        st.markdown(f"#### {md(item.finding)}")
+    st.subheader("Published figures", anchor=False)
+    if figures.empty:
+        st.info(f"No performance figures are published for {m.area_name} up to {format_date(m.on)}.")
+    else:
+        st.table(public.performance_table(figures).map(public.plain_text), hide_index=True)
+    st.caption(disclosure.rule_in_words())
+    render.sources_footer([*figures["citations"], *below["citations"]], illustrative=bool(below["illustrative"].any()))
+
+
+def since_last_meeting(m: Meeting) -> None:
+    if m.last > m.on:
+        st.error(f"The last meeting ({format_date(m.last)}) is after this meeting ({format_date(m.on)}): set it in the sidebar.")
+        return
+    changes = cached("changes_between", area=m.area, since=m.last, until=m.on, audience=PUBLIC)
+    st.subheader(f"Since {format_date(m.last)}: {len(changes)} dated change{'s' if len(changes) != 1 else ''}", anchor=False)
+    if changes.empty:
+        st.info("Nothing in the published records is dated between the two meetings.")
+    for c in changes.itertuples():
+        st.markdown(f"#### {md(c.when)}: {md(c.what)}" + (" (illustrative)" if c.illustrative else ""))
+        st.caption(c.kind)
+    render.sources_footer(changes["citations"], illustrative=bool(changes["illustrative"].any()))
+
+
+# The topics in agenda order: link value -> (name on screen, what draws it).
+TOPICS: dict[str, tuple[str, Callable[[Meeting], None]]] = {
+    "flags": ("Red flags", red_flags),
+    "spend": ("Spend", spend),
+    "renewals": ("Renewals", renewals),
+    "performance": ("Performance", performance),
+    "since": ("Since the last meeting", since_last_meeting),
+}
