@@ -45,24 +45,6 @@ st.table(table.map(public.plain_text), hide_index=True, alt=f"Published performa
 st.header("Download this data")
 st.caption("Free to reuse under the Open Government Licence. The downloads hold the same rounded and hidden figures as this page.")
 download = exporting.performance_download(figures)
-name = f"{f.area}-service-performance"
-label, csv_column, xlsx_column = st.columns([2, 1, 1], vertical_alignment="center")
-label.markdown(f"**Service performance** ({len(download)} row{'s' if len(download) != 1 else ''})")
-csv_column.download_button(
-    "Service performance (CSV)",
-    exporting.csv_bytes(download),
-    f"{name}.csv",
-    exporting.CSV_MIME,
-    key="dl_performance_csv",
-    on_click="ignore",
-)
-xlsx_column.download_button(
-    "Service performance (Excel)",
-    exporting.xlsx_bytes(download, sheet="Service performance"),
-    f"{name}.xlsx",
-    exporting.XLSX_MIME,
-    key="dl_performance_xlsx",
-    on_click="ignore",
-)
+render.download_row("Service performance", download, f"{f.area}-service-performance")
 
 render.sources_footer(figures["citations"])

@@ -94,10 +94,6 @@ st.caption("Free to reuse under the Open Government Licence. Blank cells mean no
 now = datetime.now(UTC).replace(microsecond=0)
 
 
-def offer(column, label: str, data: bytes, file_name: str, mime: str) -> None:
-    column.download_button(label, data, f"{f.area}-{file_name}", mime, key=f"dl_{file_name}", on_click="ignore")
-
-
 for title, slug, table in (
     (
         "Money by funding stream",
@@ -112,21 +108,21 @@ for title, slug, table in (
     ("Contracts", "contracts", exporting.agreements_download(contracts, amendments)),
     ("Grants", "grants", exporting.agreements_download(grants, amendments)),
 ):
-    label, csv_column, xlsx_column = st.columns([2, 1, 1], vertical_alignment="center")
-    label.markdown(f"**{title}** ({len(table)} row{'s' if len(table) != 1 else ''})")
-    offer(csv_column, f"{title} (CSV)", exporting.csv_bytes(table), f"{slug}.csv", exporting.CSV_MIME)
-    offer(xlsx_column, f"{title} (Excel)", exporting.xlsx_bytes(table, sheet=title), f"{slug}.xlsx", exporting.XLSX_MIME)
+    render.download_row(title, table, f"{f.area}-{slug}")
 ocds_column, grants_column = st.columns(2)
-if ocds := exporting.ocds_release_package(contracts, amendments, published=now):
-    offer(
+for column, package, label, file_name in (
+    (
         ocds_column,
+        exporting.ocds_release_package(contracts, amendments, published=now),
         "Contracts as open contracting data (OCDS 1.1 JSON)",
-        exporting.json_bytes(ocds),
         "contracts-ocds.json",
-        exporting.JSON_MIME,
-    )
-if grants_360 := exporting.grants_360_package(agreements, published=now):
-    offer(grants_column, "Grants as 360Giving data (JSON)", exporting.json_bytes(grants_360), "grants-360giving.json", exporting.JSON_MIME)
+    ),
+    (grants_column, exporting.grants_360_package(agreements, published=now), "Grants as 360Giving data (JSON)", "grants-360giving.json"),
+):
+    if package:  # None when there is nothing the standard can hold
+        column.download_button(
+            label, exporting.json_bytes(package), f"{f.area}-{file_name}", exporting.JSON_MIME, key=f"dl_{file_name}", on_click="ignore"
+        )
 if len(not_in_360):
     grants_column.caption(
         "The 360Giving standard needs each grant's recipient, amount and award date. Left out, because the documents do not "
