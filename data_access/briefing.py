@@ -29,7 +29,7 @@ from data_access import flags, queries
 from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import format_date, fy_label
-from data_access.queries import CITATION_SEP, NOT_ASSIGNED, NOT_LINKED
+from data_access.queries import NOT_ASSIGNED, NOT_LINKED, source_lines
 
 LANGUAGE, REGION = "en", "gb"
 NOT_FOR_PUBLICATION = (
@@ -213,25 +213,6 @@ def _sentence_flags(red_flags: pd.DataFrame) -> str:
     return f"{_plural(len(red_flags), 'red flag is', 'red flags are')} raised ({by_severity}); the most serious: {first['finding']}."
 
 
-def _sources(citations: list[str], documents: pd.DataFrame) -> list[str]:
-    sections: dict[str, list[str]] = {}
-    for text in citations:
-        for pair in str(text or "").split(CITATION_SEP):
-            if "|" in pair:
-                source_id, section = pair.split("|", 1)
-                listed = sections.setdefault(source_id, [])
-                if section not in listed:
-                    listed.append(section)
-    by_id = documents.set_index("id")
-    lines = []
-    for source_id, cited in sections.items():
-        if source_id not in by_id.index:
-            continue
-        doc = by_id.loc[source_id]
-        lines.append(f"{doc['title']}, {doc['publisher']}, {format_date(doc['published'], doc['published_precision'])}: {'; '.join(cited)}")
-    return lines
-
-
 def briefing_summary(
     *,
     session: Session,
@@ -293,7 +274,7 @@ def briefing_summary(
         renewals=renewals,
         amendments=queries.amendments(session=session, area=area, audience=audience),
         milestones=queries.milestones(session=session, area=area, audience=audience),
-        sources=_sources(citations, queries.sources(session=session)),
+        sources=source_lines(citations, queries.sources(session=session)),
         illustrative=bool(
             spend["illustrative"].any() or red_flags["illustrative"].any() or ending["illustrative_fields"].astype(bool).any()
         ),

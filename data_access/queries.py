@@ -8,6 +8,8 @@ row is illustrative.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
@@ -40,6 +42,29 @@ NOT_ASSIGNED = "Not assigned to one priority"
 NO_STREAM = "Funding stream not stated"
 NO_PROVIDER = "Provider not named"
 CITATION_SEP = "\n"
+
+
+def source_lines(citations: Iterable[str | None], documents: pd.DataFrame) -> list[str]:
+    """One line per document cited: its title, publisher and date (each once: some titles hold them already), then
+    every section cited, once. `citations` are query columns of 'source|section' joined by CITATION_SEP, where a row
+    may cite several sections ("2.3; 2.3.1 ..."); a "; " inside brackets is part of the section, not a break."""
+    sections: dict[str, list[str]] = {}
+    for text in citations:
+        for pair in str(text or "").split(CITATION_SEP):
+            if "|" in pair:
+                source_id, cited = pair.split("|", 1)
+                listed = sections.setdefault(source_id, [])
+                listed += [s for s in dict.fromkeys(re.split(r";\s+(?![^()]*\))", cited)) if s not in listed]
+    by_id = documents.set_index("id")
+    lines = []
+    for source_id, cited in sections.items():
+        if source_id not in by_id.index:
+            continue
+        doc = by_id.loc[source_id]
+        name = [doc["title"]]
+        name += [part for part in (doc["publisher"], format_date(doc["published"], doc["published_precision"])) if part not in doc["title"]]
+        lines.append(f"{', '.join(name)}: {'; '.join(cited)}")
+    return lines
 
 
 def _visible(model, audience: Audience):
@@ -229,11 +254,7 @@ def budget_and_spend_by_priority(
     *, session: Session, area: str, year: int, audience: Audience, priority: str | None = None
 ) -> pd.DataFrame:
     """Budget and spend for a financial year by plan priority; spend with no priority, and budget not assigned to one, as their own rows."""
-    spend = (
-        _spend_apportioned()
-        .where(*_spend_in_year(area, year, audience))
-        .subquery()
-    )
+    spend = _spend_apportioned().where(*_spend_in_year(area, year, audience)).subquery()
     spend_by = _frame(
         session,
         select(

@@ -11,8 +11,7 @@ import streamlit as st
 
 from data_access import exporting
 from data_access.money import format_money
-from data_access.periods import format_date
-from data_access.queries import CITATION_SEP
+from data_access.queries import source_lines
 from ui.cache import cached
 
 ILLUSTRATIVE_NOTE = (
@@ -98,23 +97,9 @@ def chart(fig: go.Figure, *, alt: str, takeaway: str, data: pd.DataFrame, column
 
 def sources_footer(citations: Iterable[str], *, illustrative: bool = False) -> None:
     """'Sources:' with each document's title, publisher and date, and the sections cited."""
-    sections: dict[str, list[str]] = {}
-    for text in citations:
-        for pair in str(text or "").split(CITATION_SEP):
-            if "|" in pair:
-                source_id, section = pair.split("|", 1)
-                sections.setdefault(source_id, [])
-                if section not in sections[source_id]:
-                    sections[source_id].append(section)
-    if not sections:
+    lines = [f"- {line}" for line in source_lines(citations, cached("sources"))]
+    if not lines:
         return
-    documents = cached("sources").set_index("id")
-    lines = []
-    for source_id, cited in sections.items():
-        doc = documents.loc[source_id]
-        lines.append(
-            f"- {doc['title']}, {doc['publisher']}, {format_date(doc['published'], doc['published_precision'])}: {'; '.join(cited)}"
-        )
     st.caption("**Sources**\n" + "\n".join(lines))
     if illustrative:
         st.caption(ILLUSTRATIVE_NOTE)

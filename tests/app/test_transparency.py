@@ -236,6 +236,23 @@ def test_spending_downloads_exist_for_every_table_and_standard() -> None:
     assert "Left out, because the documents do not publish them: Victims Champion Project" in page_text(at)
 
 
+def test_spending_sources_name_each_section_once() -> None:
+    """Rows cite one section or several ("2.3 Future Intentions; 2.3.1 ..."): the footer lists each section once, and
+    a "; " inside brackets (Norfolk's "1.9 (paragraph number not printed; between 1.8 and 1.10)") is not a break."""
+    footer = lambda at: next(c.value for c in at.caption if str(c.value).startswith("**Sources**"))  # noqa: E731
+    west_yorkshire = footer(open_page(SPENDING, area="west-yorkshire", year="2018-19"))
+    assert west_yorkshire.count("2.3.1 Integrated Perpetrator and Victim Programme") == 1
+    assert west_yorkshire.count("2.3.2 West Yorkshire ISVA service") == 1
+    norfolk = footer(open_page(SPENDING, area="norfolk", year="2016-17"))
+    assert norfolk.count("1.9 (paragraph number not printed; between 1.8 and 1.10)") == 1
+    # The West Yorkshire report's title already names the panel and the date: each is said once.
+    assert west_yorkshire.count("West Yorkshire Police and Crime Panel") == 1 and west_yorkshire.count("14 September 2018") == 1
+    assert (
+        "OPCCN Commissioning and Strategy 2016-20 Development (paper to the Police and Crime Panel), Office of the Police and Crime"
+        in norfolk
+    )
+
+
 def test_spending_offers_360giving_when_a_grant_has_the_required_fields(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'with-grant.sqlite3'}"
     engine = open_store(url, load_sample_data=True)
