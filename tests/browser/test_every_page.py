@@ -34,7 +34,8 @@ pytestmark = pytest.mark.browser
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CASES = cases()
 AREA_CASES = [c for c in CASES if c[1].with_area]
-DOWNLOAD_CASES = [c for c in CASES if "download_button" in (PROJECT_ROOT / c[1].path).read_text(encoding="utf-8")]
+# Pages whose code offers a download, directly or through render.download_row.
+DOWNLOAD_CASES = [c for c in CASES if re.search(r"download_(button|row)\(", (PROJECT_ROOT / c[1].path).read_text(encoding="utf-8"))]
 
 # A link to Norfolk's 2016/17 figures (its panel paper's year), and what the filters should then show.
 LINK = {"area": "norfolk", "year": "2016-17", "as_at": "2017-03-31", "priority": "nfk-victims"}
