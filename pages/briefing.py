@@ -13,7 +13,6 @@ from data_access.settings import get_settings
 from ui import filters, render
 from ui.audience import require
 from ui.cache import cached
-from ui.render import escape_markdown as md
 
 audience = require(Audience.PANEL, Audience.STAFF)
 f, settings = filters.current(), get_settings()
@@ -57,7 +56,7 @@ st.download_button(
 
 st.header("Summary")
 for sentence in pack.narrative:
-    st.markdown(md(sentence))
+    st.markdown(plain_text(sentence))
 if pack.illustrative:
     st.caption(render.ILLUSTRATIVE_NOTE)
 
@@ -65,7 +64,7 @@ st.header("Questions to put to the Commissioner first")
 if pack.flags.empty:
     st.success("No red flags are raised by the figures for this area and date.")
 for item in pack.flags.head(5).itertuples():
-    st.markdown(f"- **{md(item.finding)}.**  \n  *Question to ask:* {md(item.question)}")
+    st.markdown(f"- **{plain_text(item.finding)}.**  \n  *Question to ask:* {plain_text(item.question)}")
 
 # Plain tables, not interactive grids: a short pack read once, by screen readers too. st.table renders Markdown in
 # cells, so every value goes through plain_text and a provider's name is shown exactly as written.

@@ -23,7 +23,6 @@ from data_access.queries import NOT_LINKED
 from data_access.settings import get_settings
 from ui import render
 from ui.cache import cached
-from ui.render import escape_markdown as md
 
 PUBLIC = Audience.PUBLIC  # never the viewer's own audience: the screen is seen by everyone in the room
 SEVERITY_COLOUR = {"high": "red", "medium": "orange", "low": "gray"}  # with the word itself: never colour alone
@@ -52,8 +51,8 @@ def red_flags(m: Meeting) -> None:
             st.badge(
                 f"{item.severity.capitalize()}: {item.flag_name}", icon=SEVERITY_ICON[item.severity], color=SEVERITY_COLOUR[item.severity]
             )
-            st.markdown(f"### {n}. {md(item.finding)}")
-            st.markdown(f"#### Question to ask: {md(item.question)}")
+            st.markdown(f"### {n}. {public.plain_text(item.finding)}")
+            st.markdown(f"#### Question to ask: {public.plain_text(item.question)}")
     render.sources_footer(flags["citations"], illustrative=bool(flags["illustrative"].any()))
     st.caption(f"Counts of people in these findings follow the public rule: {disclosure.rule_in_words()}")
 
@@ -94,8 +93,8 @@ def renewals(m: Meeting) -> None:
         ]
     )
     for r in agreements[agreements["warning"].isin(["red", "amber"])].itertuples():
-        st.subheader(f"{md(r.title)}: ends {md(r.end_text)}", anchor=False)
-        st.markdown(f"#### {md(r.next_step)}")
+        st.subheader(f"{public.plain_text(r.title)}: ends {public.plain_text(r.end_text)}", anchor=False)
+        st.markdown(f"#### {public.plain_text(r.next_step)}")
     render.chart(
         renewal_timeline_figure(
             agreements,
@@ -129,7 +128,7 @@ def performance(m: Meeting) -> None:
     if below.empty:
         st.markdown("#### No measure with a target was below it in its latest period.")
     for item in below.itertuples():
-        st.markdown(f"#### {md(item.finding)}")
+        st.markdown(f"#### {public.plain_text(item.finding)}")
     st.subheader("Published figures", anchor=False)
     if figures.empty:
         st.info(f"No performance figures are published for {m.area_name} up to {format_date(m.on)}.")
@@ -148,7 +147,7 @@ def since_last_meeting(m: Meeting) -> None:
     if changes.empty:
         st.info("Nothing in the published records is dated between the two meetings.")
     for c in changes.itertuples():
-        st.markdown(f"#### {md(c.when)}: {md(c.what)}" + (" (illustrative)" if c.illustrative else ""))
+        st.markdown(f"#### {public.plain_text(c.when)}: {public.plain_text(c.what)}" + (" (illustrative)" if c.illustrative else ""))
         st.caption(c.kind)
     render.sources_footer(changes["citations"], illustrative=bool(changes["illustrative"].any()))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import pandas as pd
@@ -42,21 +41,14 @@ def page_styles() -> None:
     st.html(PAGE_CSS)
 
 
-def escape_markdown(text: object) -> str:
-    """Data as Markdown text: characters Markdown (or Streamlit's LaTeX) would act on are escaped, so a provider's
-    name or a finding is shown exactly as written."""
-    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", str(text))
-
-
 def download_row(title: str, table: pd.DataFrame, file_stem: str) -> None:
     """One dataset offered for download: its name and row count, then a CSV and an Excel button (`file_stem`.csv, .xlsx)."""
     label, csv_column, xlsx_column = st.columns([2, 1, 1], vertical_alignment="center")
     label.markdown(f"**{title}** ({len(table)} row{'s' if len(table) != 1 else ''})")
-    for column, kind, data, mime in (
-        (csv_column, "CSV", exporting.csv_bytes(table), exporting.CSV_MIME),
-        (xlsx_column, "Excel", exporting.xlsx_bytes(table, sheet=title), exporting.XLSX_MIME),
+    for column, kind, suffix, data, mime in (
+        (csv_column, "CSV", "csv", exporting.csv_bytes(table), exporting.CSV_MIME),
+        (xlsx_column, "Excel", "xlsx", exporting.xlsx_bytes(table, sheet=title), exporting.XLSX_MIME),
     ):
-        suffix = "csv" if kind == "CSV" else "xlsx"
         column.download_button(f"{title} ({kind})", data, f"{file_stem}.{suffix}", mime, key=f"dl_{file_stem}.{suffix}", on_click="ignore")
 
 
