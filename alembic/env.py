@@ -1,9 +1,9 @@
 """Alembic environment: migrates the connection the app hands over, or DATABASE_URL when run by hand."""
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import data_access.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from alembic import context
 from data_access.db import make_engine
 from data_access.settings import get_settings
 

@@ -70,7 +70,7 @@ def png_images(figures: Sequence[go.Figure], *, browser: str | None = None, widt
     with ThreadPoolExecutor(max_workers=1) as pool:
         try:
             return pool.submit(asyncio.run, _draw(figures, browser, width, scale)).result(timeout=EXPORT_TIMEOUT_S * (1 + len(figures)))
-        except Exception as error:  # noqa: BLE001 - any failure of the browser means: no charts, say so, build the rest
+        except Exception as error:
             raise StaticExportUnavailable(
                 f"the browser at {browser} could not draw the charts ({type(error).__name__}: {error})"
             ) from error

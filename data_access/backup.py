@@ -76,7 +76,7 @@ HEADERS: dict[str, list[str]] = {
         "source_section",
         "basis",
         "basis_note",
-    ],  # fmt: skip
+    ],
     "amendments.csv": [
         "id",
         "agreement_id",
@@ -91,7 +91,7 @@ HEADERS: dict[str, list[str]] = {
         "source_section",
         "basis",
         "basis_note",
-    ],  # fmt: skip
+    ],
     "milestones.csv": ["id", "agreement_id", "on", "kind", "title", "visibility", "source_id", "source_section", "basis", "basis_note"],
     "agreement_priorities.csv": ["agreement_id", "priority_id", "share_percent", "source_id", "source_section", "basis", "basis_note"],
     "budgets.csv": [
@@ -107,7 +107,7 @@ HEADERS: dict[str, list[str]] = {
         "source_section",
         "basis",
         "basis_note",
-    ],  # fmt: skip
+    ],
     "spend.csv": [
         "id",
         "area_id",
@@ -123,7 +123,7 @@ HEADERS: dict[str, list[str]] = {
         "source_section",
         "basis",
         "basis_note",
-    ],  # fmt: skip
+    ],
     "measures.csv": ["id", "name", "unit", "higher_is_better", "counts_people", "description"],
     "observations.csv": [
         "id",
@@ -142,7 +142,7 @@ HEADERS: dict[str, list[str]] = {
         "source_section",
         "basis",
         "basis_note",
-    ],  # fmt: skip
+    ],
 }
 # The tables the import format has no file for.
 EXTRA_FILES: list[tuple[str, type[SQLModel]]] = [("import_records.csv", ImportRecord), ("audit_entries.csv", AuditEntry)]
@@ -292,7 +292,7 @@ def _check_export(folder: Path, store: dict[str, list[dict[str, Any]]]) -> None:
     read_back: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         table = type(record).__table__
-        read_back.setdefault(table.name, []).append({c: getattr(record, c) for c in table.columns.keys()})
+        read_back.setdefault(table.name, []).append({c: getattr(record, c) for c in table.columns.keys()})  # noqa: SIM118 (a Column collection iterates columns, not names)
     for file_name, model in FILES:
         table = model.__table__
         key_columns = [c.name for c in table.primary_key.columns]

@@ -324,7 +324,7 @@ def apply_file(data: bytes, *, file_name: str, kind: str, connection: Connection
     if not inserts and not updates and report.previous_import:
         return report  # the same file again, and the store still matches it
     table = KINDS[kind].__table__
-    pk = [c for c in table.primary_key.columns]
+    pk = list(table.primary_key.columns)
     now, who = datetime.now(UTC), (who or "unknown").strip()
     audit = [
         {

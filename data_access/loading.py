@@ -424,7 +424,7 @@ def sheet_names(data: bytes) -> list[str]:
             return [ws.title for ws in workbook.worksheets]
         finally:
             workbook.close()
-    except Exception:  # noqa: BLE001 - any malformed workbook: read_xlsx_bytes reports why
+    except Exception:
         return []
 
 
@@ -529,7 +529,7 @@ def read_xlsx_bytes(data: bytes, file_name: str, sheet: str | None = None, *, ki
                     numbered.append((number, cells))
             finally:
                 workbook.close()
-    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds of error on a malformed workbook; none may reach the user
+    except Exception as error:
         unsafe = _cause(error, DefusedXmlException)  # openpyxl wraps defusedxml's refusal in a ValueError
         rule = (
             f"contains XML that is not allowed in a workbook ({type(unsafe).__name__}): refused as unsafe"
@@ -705,7 +705,7 @@ _CONVERTERS: dict[type, Callable[[str], Any]] = {int: _parse_int, float: _parse_
 
 def _text_rule(name: str, raw: str, text: str) -> str | None:
     """Why a text value must not be stored as it is, or None."""
-    control = next((ch for ch in text if ord(ch) < 32 and ch not in "\t\n\r" or 0x7F <= ord(ch) < 0xA0), None)
+    control = next((ch for ch in text if (ord(ch) < 32 and ch not in "\t\n\r") or 0x7F <= ord(ch) < 0xA0), None)
     if control is not None:
         return f"contains an invisible control character (U+{ord(control):04X}): retype the text"
     if text.startswith(FORMULA_STARTS):

@@ -512,5 +512,5 @@ def published_cost_per_unit(*, session: Session, area: str, audience: Audience) 
     frame = frame[~frame["illustrative"]].copy()
     frame["units"] = [disclosure.round_count(u) for u in frame["units"]]
     frame = frame[frame["units"] >= disclosure.DISCLOSURE_THRESHOLD]
-    frame["cost_per_unit_pence"] = [int(round(s / u)) for s, u in zip(frame["spend_pence"], frame["units"], strict=True)]
+    frame["cost_per_unit_pence"] = [round(s / u) for s, u in zip(frame["spend_pence"], frame["units"], strict=True)]
     return frame.reset_index(drop=True)

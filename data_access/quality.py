@@ -204,7 +204,7 @@ def shares_not_100(session: Session, audience: Audience) -> list[Finding]:
                 f"{r.title}: its shares across Plan priorities add up to {r.total}%, not 100%, so its spend is "
                 + ("counted more than once" if r.total > 100 else "not all apportioned")
                 + " in the spend by priority",
-                (("agreement", r.id),) + tuple(("agreement_priority", f"{r.id}|{p}") for p in _ids(r.priorities)),
+                (("agreement", r.id), *tuple(("agreement_priority", f"{r.id}|{p}") for p in _ids(r.priorities))),
                 _link("spend", area=r.area_id),
                 r.citations,
             )
@@ -360,7 +360,7 @@ def parts_not_total(session: Session, audience: Audience) -> list[Finding]:
                 "medium",
                 r.area_id,
                 f"{r.name} by {r.dimension}, {period}: the parts add up to {_number(r.total)}; the stated total is {_number(r.stated)}",
-                (("observation", r.total_id),) + tuple(("observation", i) for i in _ids(r.ids)),
+                (("observation", r.total_id), *tuple(("observation", i) for i in _ids(r.ids))),
                 _link("performance", area=r.area_id),
                 _cites(r.total_citation, r.citations),
             )
@@ -575,7 +575,7 @@ def extensions_beyond_options(session: Session, audience: Audience) -> list[Find
                 "high" if high else "medium",
                 r.area_id,
                 f"{r.title}: " + "; ".join(high + other),
-                (("agreement", r.id),) + tuple(("amendment", i) for i in _ids(r.ids)),
+                (("agreement", r.id), *tuple(("amendment", i) for i in _ids(r.ids))),
                 _link("renewals", area=r.area_id),
                 _cites(r.citations, r.amendment_citations),
             )

@@ -39,7 +39,7 @@ else:
     if sha and not re.fullmatch(r"[0-9a-f]{1,64}", sha):
         st.warning(f"“{sha}” is not a SHA-256: use the characters 0-9 and a-f only. Showing changes from every file.")
         sha = ""
-    first_day, last_day = (tuple(days) + (None, None))[:2] if isinstance(days, tuple | list) else (days, days)
+    first_day, last_day = ((*tuple(days), None, None))[:2] if isinstance(days, tuple | list) else (days, days)
     entries = cached(
         "audit_entries", audience=audience, first_day=first_day, last_day=last_day, who=who, table=table, file_sha256=sha or None
     )

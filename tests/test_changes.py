@@ -81,7 +81,7 @@ def test_both_days_of_the_window_are_included(session: Session) -> None:
 
 
 def test_a_window_that_ends_before_it_starts_is_refused(session: Session) -> None:
-    with pytest.raises(ValueError, match="ends .*14 September 2018.* before it starts .*1 October 2018"):
+    with pytest.raises(ValueError, match=r"ends .*14 September 2018.* before it starts .*1 October 2018"):
         changes.changes_between(
             session=session, area="west-yorkshire", since=date(2018, 10, 1), until=date(2018, 9, 14), audience=Audience.PUBLIC
         )

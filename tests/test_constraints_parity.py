@@ -68,6 +68,7 @@ GOOD: dict[type[SQLModel], dict[str, Any]] = {
     },
 }  # fmt: skip
 
+
 def insert_and_roll_back(engine: Engine, model: type[SQLModel], values: dict[str, Any]) -> None:
     """Insert one row in a transaction that is always rolled back; raises what the database raises."""
     with engine.connect() as connection:

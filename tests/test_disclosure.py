@@ -104,7 +104,7 @@ def test_hidden_figure_in_one_set_spreads_to_the_sets_it_touches() -> None:
     ]
     result = shown(control(frame, breakdowns=sets))
     assert result["lq1"] == (None, SMALL)
-    assert {k: result[k] for k in ("lq2", "bq1", "bq2")} == {k: (None, SECONDARY_NOTE) for k in ("lq2", "bq1", "bq2")}
+    assert {k: result[k] for k in ("lq2", "bq1", "bq2")} == dict.fromkeys(("lq2", "bq1", "bq2"), (None, SECONDARY_NOTE))
     assert {k: result[k] for k in ("leeds", "bradford", "q1", "q2")} == {
         "leeds": (35, ROUNDED),
         "bradford": (85, ROUNDED),

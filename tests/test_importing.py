@@ -650,7 +650,7 @@ def test_an_unknown_kind_is_a_problem_not_an_error(seeded: Engine) -> None:
 
 @pytest.mark.parametrize("kind", list(importing.KINDS))
 def test_every_template_is_the_sample_format_and_imports_cleanly(seeded: Engine, kind: str) -> None:
-    header, rows = sample(kind)
+    header, _rows = sample(kind)
     for name, data in ((f"{kind}.csv", importing.template_csv(kind)), (f"{kind}.xlsx", importing.template_xlsx(kind))):
         report = check_file_on(seeded, data, name, kind)
         assert report.problems == [], (name, report.problems)
@@ -777,7 +777,7 @@ def test_limits_on_size_rows_and_columns(seeded: Engine, monkeypatch: pytest.Mon
     assert [(p.row, p.rule) for p in report.problems] == [(4, "the sheet has more than 2 rows: split it into smaller files")]
     monkeypatch.setattr(loading, "MAX_COLUMNS", 2)
     report = check_file_on(seeded, csv_text(header, rows[:1]).encode(), "areas.csv", "areas")
-    assert [(p.row, p.rule) for p in report.problems][0] == (1, "has more than 2 columns; no kind of record has so many")
+    assert next((p.row, p.rule) for p in report.problems) == (1, "has more than 2 columns; no kind of record has so many")
 
 
 @pytest.mark.parametrize(
@@ -789,7 +789,7 @@ def test_limits_on_size_rows_and_columns(seeded: Engine, monkeypatch: pytest.Mon
     ],
 )
 def test_files_that_are_not_what_they_say(seeded: Engine, data: bytes, name: str, rule: str) -> None:
-    assert [p.rule for p in check_file_on(seeded, data, name, "areas").problems][0].startswith(rule)
+    assert next(p.rule for p in check_file_on(seeded, data, name, "areas").problems).startswith(rule)
 
 
 def test_openpyxl_reads_workbooks_through_defusedxml() -> None:

@@ -352,9 +352,8 @@ def test_a_folder_with_mistakes_writes_nothing_to_an_empty_store(sample_copy: Pa
     expected = break_sample(sample_copy)
     engine = open_store(fresh_sqlite_url, load_sample_data=False)
     try:
-        with pytest.raises(ImportFailed) as failure:
-            with engine.begin() as connection:
-                load_folder(sample_copy, connection=connection)
+        with pytest.raises(ImportFailed) as failure, engine.begin() as connection:
+            load_folder(sample_copy, connection=connection)
         assert {(p.file, p.row, p.column, p.value) for p in failure.value.problems} == set(expected)
         assert all(isinstance(p, Problem) and p.rule for p in failure.value.problems)
         assert f"{len(expected)} problem(s)" in str(failure.value)
@@ -371,9 +370,8 @@ def test_a_folder_with_mistakes_changes_nothing_in_a_filled_store(sample_copy: P
     engine = open_store(fresh_sqlite_url, load_sample_data=True)
     try:
         before = table_counts(engine)
-        with pytest.raises(ImportFailed):
-            with engine.begin() as connection:
-                load_folder(sample_copy, connection=connection)
+        with pytest.raises(ImportFailed), engine.begin() as connection:
+            load_folder(sample_copy, connection=connection)
         assert table_counts(engine) == before
         with Session(engine) as session:
             assert session.get(Budget, "nfk-2016-moj").amount_pence == 103741500
@@ -413,9 +411,8 @@ def test_rows_the_database_refuses_roll_back_everything(fresh_sqlite_url: str, m
     monkeypatch.setattr(loading, "read_folder", lambda folder, known_ids=None: ([*records, bad], []))
     engine = open_store(fresh_sqlite_url, load_sample_data=False)
     try:
-        with pytest.raises(ImportFailed) as failure:
-            with engine.begin() as connection:
-                load_folder(SAMPLE_DATA_DIR, connection=connection)
+        with pytest.raises(ImportFailed) as failure, engine.begin() as connection:
+            load_folder(SAMPLE_DATA_DIR, connection=connection)
         assert len(failure.value.problems) == 1
         assert "the database refused the rows" in failure.value.problems[0].rule
         assert "budget_amount_not_negative" in failure.value.problems[0].rule

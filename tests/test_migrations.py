@@ -244,7 +244,6 @@ def test_refused_rows_leave_nothing_behind(engine: Engine) -> None:
 def test_a_store_with_data_upgrades_to_head_keeping_its_rows(tmp_path) -> None:
     """SQLite rebuilds a table to add a constraint; with data in it and foreign keys on, that must still work."""
     from alembic import command as alembic_command
-
     from data_access.db import make_engine, migrate
     from data_access.loading import load_folder
     from data_access.settings import SAMPLE_DATA_DIR
@@ -260,10 +259,14 @@ def test_a_store_with_data_upgrades_to_head_keeping_its_rows(tmp_path) -> None:
     migrate(engine)
     with engine.connect() as connection:
         assert current_revision(engine) == head()
-        assert {t: connection.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar() for t in before} == before == {
-            "agreement": 24,
-            "spend": 18,
-            "observation": 18,
-        }
+        assert (
+            {t: connection.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar() for t in before}
+            == before
+            == {
+                "agreement": 24,
+                "spend": 18,
+                "observation": 18,
+            }
+        )
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()

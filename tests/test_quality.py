@@ -490,23 +490,22 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     """A store whose audit trail has three changes from two files, one of them just after midnight, UK time."""
     late_march = datetime(2024, 3, 31, 23, 30, tzinfo=UTC)
     ann, bob, spend_sha = "ann@opcc.example", "bob@opcc.example", "ab" * 32
-    with scratch_store("sqlite", tmp_path_factory.mktemp("audit"), sample=False) as engine:
-        with Session(engine) as session:
-            session.add(ImportRecord(sha256=spend_sha, file_name="spend.csv", imported_at=late_march, imported_by=ann, rows_added=1,
-                                     rows_changed=1))  # fmt: skip
-            session.add(
-                ImportRecord(sha256="cd" * 32, file_name="empty.csv", imported_at=datetime(2024, 3, 1, 12, tzinfo=UTC), imported_by=bob)
-            )
-            session.add(AuditEntry(at=late_march, who=ann, action="insert", table_name="spend", record_key="s1",
-                                   after=json.dumps({"amount_pence": 100}), file_name="spend.csv", file_sha256=spend_sha))  # fmt: skip
-            session.add(AuditEntry(at=late_march, who=ann, action="update", table_name="budget", record_key="b1",
-                                   before=json.dumps({"amount_pence": 100, "description": ""}),
-                                   after=json.dumps({"amount_pence": 250, "description": "Top-up"}), file_name="spend.csv",
-                                   file_sha256=spend_sha))  # fmt: skip
-            session.add(AuditEntry(at=datetime(2024, 3, 30, 10, tzinfo=UTC), who=bob, action="delete", table_name="spend", record_key="s0",
-                                   before=json.dumps({"amount_pence": 5}), file_name="old.csv", file_sha256="ef" * 32))  # fmt: skip
-            session.commit()
-            yield session
+    with scratch_store("sqlite", tmp_path_factory.mktemp("audit"), sample=False) as engine, Session(engine) as session:
+        session.add(ImportRecord(sha256=spend_sha, file_name="spend.csv", imported_at=late_march, imported_by=ann, rows_added=1,
+                                 rows_changed=1))  # fmt: skip
+        session.add(
+            ImportRecord(sha256="cd" * 32, file_name="empty.csv", imported_at=datetime(2024, 3, 1, 12, tzinfo=UTC), imported_by=bob)
+        )
+        session.add(AuditEntry(at=late_march, who=ann, action="insert", table_name="spend", record_key="s1",
+                               after=json.dumps({"amount_pence": 100}), file_name="spend.csv", file_sha256=spend_sha))  # fmt: skip
+        session.add(AuditEntry(at=late_march, who=ann, action="update", table_name="budget", record_key="b1",
+                               before=json.dumps({"amount_pence": 100, "description": ""}),
+                               after=json.dumps({"amount_pence": 250, "description": "Top-up"}), file_name="spend.csv",
+                               file_sha256=spend_sha))  # fmt: skip
+        session.add(AuditEntry(at=datetime(2024, 3, 30, 10, tzinfo=UTC), who=bob, action="delete", table_name="spend", record_key="s0",
+                               before=json.dumps({"amount_pence": 5}), file_name="old.csv", file_sha256="ef" * 32))  # fmt: skip
+        session.commit()
+        yield session
 
 
 def test_audit_entries_by_uk_day(audited: Session) -> None:

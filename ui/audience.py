@@ -24,7 +24,7 @@ AUDIENCE_NAMES = {Audience.PUBLIC: "the public", Audience.PANEL: "Police and Cri
 def _secrets_table(name: str) -> dict[str, Any]:
     try:
         return dict(st.secrets.get(name) or {})
-    except Exception:  # noqa: BLE001 - no secrets file, or one that does not parse: treat as not configured
+    except Exception:
         return {}
 
 

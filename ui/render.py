@@ -82,9 +82,7 @@ def chart(fig: go.Figure, *, alt: str, takeaway: str, data: pd.DataFrame, column
     st.plotly_chart(fig, alt=f"{alt} {takeaway}", key=key, config={"displaylogo": False, "responsive": True})
     with st.expander("The numbers in this chart"):
         table(data, columns, key=f"{key}_table")
-    sources_footer(
-        data["citations"] if "citations" in data else [], illustrative="illustrative" in data and bool(data["illustrative"].any())
-    )
+    sources_footer(data.get("citations", []), illustrative="illustrative" in data and bool(data["illustrative"].any()))
 
 
 def sources_footer(citations: Iterable[str], *, illustrative: bool = False) -> None:

@@ -89,4 +89,3 @@ def open_app() -> Callable[..., AppTest]:
         return at.run()
 
     return _open
-

@@ -33,19 +33,64 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         for visibility in (Visibility.PANEL, Visibility.RESTRICTED):
             tag = f"{MARKER}-{visibility.value}"
             session.add(
-                Agreement(id=tag, area_id="west-yorkshire", title=f"{tag} agreement", kind="contract", provider_id="victim-support",
-                          funding_stream_id="wy-moj", start_date=date(2018, 4, 1), original_end_date=date(2019, 1, 31),
-                          current_end_date=date(2019, 1, 31), annual_value_pence=1_234_567_00, status="active",
-                          visibility=visibility, **cited)
+                Agreement(
+                    id=tag,
+                    area_id="west-yorkshire",
+                    title=f"{tag} agreement",
+                    kind="contract",
+                    provider_id="victim-support",
+                    funding_stream_id="wy-moj",
+                    start_date=date(2018, 4, 1),
+                    original_end_date=date(2019, 1, 31),
+                    current_end_date=date(2019, 1, 31),
+                    annual_value_pence=1_234_567_00,
+                    status="active",
+                    visibility=visibility,
+                    **cited,
+                )
             )
             session.flush()
-            session.add(Amendment(id=f"{tag}-amendment", agreement_id="wy-isva", kind="variation", previous_end_date=date(2019, 3, 31),
-                                  new_end_date=date(2019, 6, 30), rationale=f"{tag} rationale", visibility=visibility, **cited))
-            session.add(Spend(id=f"{tag}-spend", area_id="west-yorkshire", financial_year=2018, agreement_id="wy-isva", amount_pence=7_654_321,
-                              description=f"{tag} spend", visibility=visibility, **cited))
-            session.add(Observation(id=f"{tag}-observation", measure_id="isva-referrals", area_id="west-yorkshire", agreement_id="wy-isva",
-                                    period_start=date(2018, 7, 1), period_end=date(2018, 9, 30), financial_year=2018, quarter=2, value=7,
-                                    dimension="referral source", dimension_value=f"{tag} source", visibility=visibility, **cited))
+            session.add(
+                Amendment(
+                    id=f"{tag}-amendment",
+                    agreement_id="wy-isva",
+                    kind="variation",
+                    previous_end_date=date(2019, 3, 31),
+                    new_end_date=date(2019, 6, 30),
+                    rationale=f"{tag} rationale",
+                    visibility=visibility,
+                    **cited,
+                )
+            )
+            session.add(
+                Spend(
+                    id=f"{tag}-spend",
+                    area_id="west-yorkshire",
+                    financial_year=2018,
+                    agreement_id="wy-isva",
+                    amount_pence=7_654_321,
+                    description=f"{tag} spend",
+                    visibility=visibility,
+                    **cited,
+                )
+            )
+            session.add(
+                Observation(
+                    id=f"{tag}-observation",
+                    measure_id="isva-referrals",
+                    area_id="west-yorkshire",
+                    agreement_id="wy-isva",
+                    period_start=date(2018, 7, 1),
+                    period_end=date(2018, 9, 30),
+                    financial_year=2018,
+                    quarter=2,
+                    value=7,
+                    dimension="referral source",
+                    dimension_value=f"{tag} source",
+                    visibility=visibility,
+                    **cited,
+                )
+            )
         session.commit()
     engine.dispose()
     return url

@@ -81,7 +81,7 @@ def test_the_page_is_registered_for_staff_only() -> None:
 
 @pytest.mark.parametrize("audience", [Audience.PUBLIC, Audience.PANEL])
 def test_public_and_panel_cannot_reach_the_page_through_the_app(audience: Audience, monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ValueError, match="Could not find a navigation page for .*import_data.py") as refused:
+    with pytest.raises(ValueError, match=r"Could not find a navigation page for .*import_data.py") as refused:
         open_import(audience, monkeypatch)  # the app never registers the page for them
     assert "Known pages: [" in str(refused.value) and "import_data" not in str(refused.value).split("Known pages:")[1]
 
