@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 from sqlmodel import Session
 
-from data_access import flags, queries
+from data_access import findings, queries
 from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import format_date, fy_label
@@ -72,8 +72,8 @@ class Briefing:
     key_figures: list[KeyFigure]
     narrative: list[str]
     ending: pd.DataFrame  # live agreements ending within the amber window
-    off_target: pd.DataFrame  # red flags of kind below_target
-    flags: pd.DataFrame  # every red flag (flags.RED_FLAG_COLUMNS)
+    off_target: pd.DataFrame  # findings of the below_target rule
+    flags: pd.DataFrame  # every scrutiny finding (findings.FRAME_COLUMNS)
     spend: pd.DataFrame  # budget and spend by priority for the year
     renewals: pd.DataFrame
     amendments: pd.DataFrame
@@ -200,8 +200,8 @@ def _sentence_targets(off_target: pd.DataFrame, observations: pd.DataFrame, as_a
         return f"No performance measure has a target recorded for figures up to {format_date(as_at)}, so none can be judged against one."
     if off_target.empty:
         return f"Every measure with a target met it in its latest period up to {format_date(as_at)}."
-    findings = _list(list(off_target["finding"]))
-    return f"{_plural(len(off_target), 'measure was', 'measures were')} below target in the latest period: {findings}."
+    below = _list(list(off_target["statement"]))
+    return f"{_plural(len(off_target), 'measure was', 'measures were')} below target in the latest period: {below}."
 
 
 def _sentence_flags(red_flags: pd.DataFrame) -> str:
@@ -210,7 +210,7 @@ def _sentence_flags(red_flags: pd.DataFrame) -> str:
     counts = red_flags["severity"].value_counts()
     by_severity = _list([f"{counts[s]} {s}" for s in ("high", "medium", "low") if counts.get(s, 0)])
     first = red_flags.iloc[0]
-    return f"{_plural(len(red_flags), 'red flag is', 'red flags are')} raised ({by_severity}); the most serious: {first['finding']}."
+    return f"{_plural(len(red_flags), 'red flag is', 'red flags are')} raised ({by_severity}); the most serious: {first['statement']}."
 
 
 def briefing_summary(
@@ -243,10 +243,17 @@ def briefing_summary(
     spend = spend[(spend["budget_pence"] > 0) | (spend["spend_pence"] > 0)].reset_index(drop=True)
     observations = queries.observations(session=session, area=area, audience=audience)
     observations = observations.loc[pd.Series([end <= as_at for end in observations["period_end"]], index=observations.index, dtype=bool)]
-    red_flags = flags.red_flags(
-        session=session, area=area, as_at=as_at, audience=audience, year=year, red_months=red_months, amber_months=amber_months
+    red_flags = findings.findings_frame(
+        session=session,
+        area=area,
+        as_at=as_at,
+        audience=audience,
+        year=year,
+        scope=findings.Scope.SCRUTINY,
+        red_months=red_months,
+        amber_months=amber_months,
     )
-    off_target = red_flags[red_flags["flag"] == "below_target"].reset_index(drop=True)
+    off_target = red_flags[red_flags["rule"] == "below_target"].reset_index(drop=True)
     narrative = [
         _sentence_agreements(as_at, areas.loc[area, "name"], totals),
         *_sentence_money(spend, year),
@@ -381,12 +388,7 @@ def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict:
     ending = b.ending.assign(
         reprocurement=[format_date(d) if pd.notna(d) else "none recorded" for d in b.ending["reprocurement_recorded_on"]]
     )
-    flag_rows = b.flags.assign(
-        what=[
-            f"{f}{' (illustrative)' if i and 'illustrative' not in f else ''}"
-            for f, i in zip(b.flags["finding"], b.flags["illustrative"], strict=True)
-        ]
-    )
+    flag_rows = b.flags
     tables = [
         _table(
             f"Ending within {b.amber_months} months",
@@ -411,7 +413,7 @@ def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict:
         ),
         _table(
             "Every red flag, with the question to ask",
-            {"severity": "Severity", "flag_name": "Flag", "what": "Finding", "question": "Question to ask"},
+            {"severity": "Severity", "heading": "Flag", "statement": "Finding", "question": "Question to ask"},
             flag_rows,
             widths=[0, 2, 4, 4],
             empty="No red flags are raised.",
@@ -429,7 +431,7 @@ def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict:
         "marking": NOT_FOR_PUBLICATION if b.audience is not Audience.PUBLIC else "",
         "key_figures": [{"label": k.label, "value": k.value, "note": k.note} for k in b.key_figures],
         "narrative": b.narrative,
-        "top_flags": [{"finding": r.finding, "question": r.question} for r in b.flags.head(5).itertuples()],
+        "top_flags": [{"finding": r.statement, "question": r.question} for r in b.flags.head(5).itertuples()],
         "illustrative": (
             "Figures marked illustrative are not in any published source: they were made up so the dashboard can show "
             "something, and must not be quoted as fact."

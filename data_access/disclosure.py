@@ -90,6 +90,27 @@ def round_count(value: float, round_to: int = ROUND_TO) -> int:
     return int((Decimal(str(value)) / step).quantize(Decimal(1), ROUND_HALF_UP) * step)
 
 
+@dataclass(frozen=True)
+class PublicCount:
+    """A count of people as the public may see it: `shown` is None when it is hidden."""
+
+    shown: int | None
+    text: str
+
+
+def public_count(value: float | None, *, published: bool, threshold: int = DISCLOSURE_THRESHOLD, round_to: int = ROUND_TO) -> PublicCount:
+    """The one disclosure step for a public count of people. A count its source itself published is shown as
+    published; any other is hidden below the threshold (checked before rounding) and otherwise rounded."""
+    if value is None or pd.isna(value):
+        return PublicCount(None, "not published")
+    if published:
+        return PublicCount(int(value), f"{value:,.0f}")
+    if value < threshold:
+        return PublicCount(None, f"fewer than {threshold}")
+    rounded = round_count(value, round_to)
+    return PublicCount(rounded, f"about {rounded:,}")
+
+
 def control(
     frame: pd.DataFrame,
     *,

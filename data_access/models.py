@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, ColumnElement, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -43,6 +44,14 @@ VISIBLE_TO: dict[Audience, tuple[str, ...]] = {
     Audience.PANEL: (Visibility.PUBLIC, Visibility.PANEL),
     Audience.STAFF: (Visibility.PUBLIC, Visibility.PANEL, Visibility.RESTRICTED),
 }
+
+
+def visible_to(model: Any, audience: Audience | str) -> ColumnElement[bool]:
+    """The one visibility rule: a record is shown to an audience when its visibility is one the audience may see.
+
+    Every query filters with this; a test fails if the rule is written anywhere else."""
+    return model.visibility.in_([v.value for v in VISIBLE_TO[Audience(audience)]])  # type: ignore[no-any-return]
+
 
 BASES = tuple(b.value for b in Basis)
 VISIBILITIES = tuple(v.value for v in Visibility)

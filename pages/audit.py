@@ -4,8 +4,8 @@ import re
 
 import streamlit as st
 
+from data_access.audit import AUDIT_LIMIT, audit_changes
 from data_access.models import Audience
-from data_access.quality import AUDIT_LIMIT, audit_changes
 from ui import render
 from ui.audience import require
 from ui.cache import cached

@@ -63,8 +63,7 @@ if pack.illustrative:
 st.header("Questions to put to the Commissioner first")
 if pack.flags.empty:
     st.success("No red flags are raised by the figures for this area and date.")
-for item in pack.flags.head(5).itertuples():
-    st.markdown(f"- **{plain_text(item.finding)}.**  \n  *Question to ask:* {plain_text(item.question)}")
+render.finding_list(pack.flags.head(5))
 
 # Plain tables, not interactive grids: a short pack read once, by screen readers too. st.table renders Markdown in
 # cells, so every value goes through plain_text and a provider's name is shown exactly as written.
@@ -82,7 +81,7 @@ else:
     st.table(pack.ending[list(ending)].rename(columns=ending).map(plain_text), hide_index=True)
 
 st.header("Every red flag")
-flags = {"severity": "Severity", "flag_name": "Flag", "finding": "Finding", "question": "Question to ask", "basis": "Basis"}
+flags = {"severity": "Severity", "heading": "Flag", "statement": "Finding", "question": "Question to ask", "basis": "Basis"}
 st.table(
     pack.flags.assign(basis=pack.flags["illustrative"].map({True: "illustrative", False: ""}))[list(flags)]
     .rename(columns=flags)

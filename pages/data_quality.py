@@ -1,41 +1,47 @@
 """Data quality: which figures do not add up, contradict each other or miss a link, and where can I see them?"""
 
+from datetime import date
+
 import streamlit as st
 
+from data_access.findings import RULES, Scope, Severity, findings_csv
 from data_access.models import Audience
-from data_access.quality import CHECKS, SEVERITIES, findings_csv
+from data_access.periods import format_date
 from ui import render
 from ui.audience import require
 from ui.cache import cached
 
 audience = require(Audience.PANEL, Audience.STAFF)
+CHECKS = {rule.id: rule.heading for rule in RULES.values() if Scope.QUALITY in rule.scopes}
 
 st.title("Data quality")
 st.caption(
     "Checks run over every figure you may see, in every area. They flag and never block: a figure kept as its source states it "
-    "(such as shares that add up to 95%) is flagged here so that nobody quotes it without knowing. "
+    "(such as shares that add up to 95%) is flagged here so that nobody quotes it without knowing. The same rules raise the "
+    "red flags in meeting mode and the briefing, so the two never disagree. "
     "For panel members and OPCC staff: findings may describe exempt or restricted records, and are not for publication."
 )
 
 areas = cached("areas")
 area_names = dict(zip(areas["id"], areas["name"], strict=True))
-left, right = st.columns(2)
+left, middle, right = st.columns(3)
 check = left.selectbox("Check", [None, *CHECKS], format_func=lambda c: "All checks" if c is None else CHECKS[c], key="quality_check")
-area = right.selectbox("Area", [None, *area_names], format_func=lambda a: "All areas" if a is None else area_names[a], key="quality_area")
+area = middle.selectbox("Area", [None, *area_names], format_func=lambda a: "All areas" if a is None else area_names[a], key="quality_area")
+as_at = right.date_input("Figures known by", value=date.today(), format="DD/MM/YYYY", key="quality_as_at")
 
-summary = cached("quality_summary", audience=audience)
-findings = cached("quality_findings", audience=audience, check=check, area=area)
+summary = cached("quality_summary", as_at=as_at, audience=audience)
+findings = cached("store_findings", as_at=as_at, audience=audience, rule=check, area=area)
 
 render.kpi_row(
-    [("Findings (all checks, all areas)", f"{int(summary['findings'].sum())}", None)]
+    [(f"Findings (all checks, all areas, known by {format_date(as_at)})", f"{int(summary['findings'].sum())}", None)]
     + [
         (f"{severity.capitalize()} severity", f"{int(summary[severity].sum())}", help_text)
         for severity, help_text in zip(
-            SEVERITIES,
+            Severity,
             (
                 "The records contradict each other or a rule.",
                 "Probably wrong, or missing a link that scrutiny needs.",
-                "A gap worth filling.",
+                "A gap worth filling, or a rule that cannot be checked because a figure is not published.",
             ),
             strict=True,
         )
@@ -51,7 +57,7 @@ if findings.empty:
 else:
     st.caption("“Open” goes to the page that shows the records. Scroll the table sideways for the records' ids.")
     st.dataframe(
-        findings[["severity", "check", "area", "description", "link", "records"]],
+        findings[["severity", "heading", "area", "statement", "link", "record_ids"]],
         hide_index=True,
         width="stretch",
         row_height=96,  # tall enough for a description to wrap onto four lines
@@ -60,11 +66,11 @@ else:
         alt="Data-quality findings: severity, check, area, what looks wrong, a link to the page that shows the records, and the records.",
         column_config={
             "severity": st.column_config.TextColumn("Severity", width="small", pinned=True),
-            "check": st.column_config.TextColumn("Check", width="medium"),
+            "heading": st.column_config.TextColumn("Check", width="medium"),
             "area": st.column_config.TextColumn("Area", width=110),
-            "description": st.column_config.TextColumn("What looks wrong", width="large"),
+            "statement": st.column_config.TextColumn("What looks wrong", width="large"),
             "link": st.column_config.LinkColumn("Page", display_text="Open", width="small"),
-            "records": st.column_config.TextColumn("Records (table:id)", width="medium"),
+            "record_ids": st.column_config.TextColumn("Records (table:id)", width="medium"),
         },
     )
     st.download_button(
@@ -75,4 +81,4 @@ else:
         key="quality_download",
         icon=":material/download:",
     )
-    render.sources_footer(findings["citations"], illustrative=findings["description"].str.contains("illustrative").any())
+    render.sources_footer(findings["citations"], illustrative=bool(findings["illustrative"].any()))

@@ -4,6 +4,7 @@ and the few things a panel member should look at first."""
 import streamlit as st
 
 from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway
+from data_access.findings import Scope
 from data_access.money import format_money
 from data_access.periods import fy_label
 from data_access.queries import NOT_LINKED
@@ -14,6 +15,7 @@ from ui.cache import cached
 
 f, audience, settings = filters.current(), current_audience(), get_settings()
 red, amber = settings.expiry_red_months, settings.expiry_amber_months
+FIRST_FINDINGS = 6
 st.title(f"Commissioning overview: {f.area_name}")
 st.caption(filters.as_at_caption(f))
 
@@ -39,13 +41,16 @@ if unpublished:
     st.caption(f"{unpublished} live agreement(s) have no published value, so the total above leaves them out.")
 
 st.header("Look at these first")
-attention = cached("attention_items", area=f.area, year=f.year, as_at=f.as_at, audience=audience, red_months=red, amber_months=amber)
-if attention.empty:
+found = cached(
+    "findings_frame", area=f.area, year=f.year, as_at=f.as_at, audience=audience, scope=Scope.SCRUTINY, red_months=red, amber_months=amber
+)
+if found.empty:
     st.success("Nothing stands out in the figures for this area, year and date.")
 else:
-    for item in attention.head(6).itertuples():
-        st.markdown(f"- **{item.finding}.**  \n  *Question to ask:* {item.question}")
-    render.sources_footer(attention["citations"])
+    render.finding_list(found.head(FIRST_FINDINGS))
+    if len(found) > FIRST_FINDINGS:
+        st.caption(f"The {FIRST_FINDINGS} most serious of {len(found)} findings; meeting mode and the briefing list them all.")
+    render.sources_footer(found["citations"], illustrative=bool(found.head(FIRST_FINDINGS)["illustrative"].any()))
 
 st.header(f"Spend by Plan priority, {fy_label(f.year)}")
 by_priority = cached("budget_and_spend_by_priority", area=f.area, year=f.year, audience=audience)

@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from data_access import briefing, changes, flags, public, quality, queries
+from data_access import audit, briefing, changes, findings, public, queries
 from data_access.db import open_store
 
 QUERY_TTL_SECONDS = 300
@@ -39,10 +39,10 @@ _QUERIES = {
                 "cost_per_unit",
             ],
         ),
-        (flags, ["attention_items", "red_flags"]),
+        (findings, ["findings_frame", "store_findings", "quality_summary"]),
         (changes, ["changes_between"]),
         (briefing, ["briefing_summary"]),
-        (quality, ["quality_findings", "quality_summary", "audit_choices", "audit_entries", "import_records"]),
+        (audit, ["audit_choices", "audit_entries", "import_records"]),
         (
             public,
             [

@@ -11,11 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from charts.renewals import renewal_takeaway, renewal_timeline_figure
 from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway
 from data_access import disclosure, public
+from data_access.findings import Scope
 from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import format_date, fy_label
@@ -40,8 +42,13 @@ class Meeting:
     year: int  # the financial year whose figures are shown
 
 
+def _findings(m: Meeting) -> pd.DataFrame:
+    """The scrutiny findings at the meeting date, as the public may see them (the same engine as every other view)."""
+    return cached("findings_frame", area=m.area, as_at=m.on, audience=PUBLIC, year=m.year, scope=Scope.SCRUTINY)
+
+
 def red_flags(m: Meeting) -> None:
-    flags = cached("red_flags", area=m.area, as_at=m.on, audience=PUBLIC, year=m.year, disclose=True)
+    flags = _findings(m)
     counts = flags["severity"].value_counts()
     render.kpi_row([(f"{s.capitalize()} flags", f"{counts.get(s, 0)}", None) for s in ("high", "medium", "low")])
     if flags.empty:
@@ -49,9 +56,9 @@ def red_flags(m: Meeting) -> None:
     for n, item in enumerate(flags.itertuples(), start=1):
         with st.container(border=True):
             st.badge(
-                f"{item.severity.capitalize()}: {item.flag_name}", icon=SEVERITY_ICON[item.severity], color=SEVERITY_COLOUR[item.severity]
+                f"{item.severity.capitalize()}: {item.heading}", icon=SEVERITY_ICON[item.severity], color=SEVERITY_COLOUR[item.severity]
             )
-            st.markdown(f"### {n}. {public.plain_text(item.finding)}")
+            st.markdown(f"### {n}. {public.plain_text(item.statement)}")
             st.markdown(f"#### Question to ask: {public.plain_text(item.question)}")
     render.sources_footer(flags["citations"], illustrative=bool(flags["illustrative"].any()))
     st.caption(f"Counts of people in these findings follow the public rule: {disclosure.rule_in_words()}")
@@ -122,13 +129,13 @@ def renewals(m: Meeting) -> None:
 def performance(m: Meeting) -> None:
     figures = cached("published_performance", area=m.area, audience=PUBLIC)
     figures = figures[figures["period_end"].map(lambda end: end <= m.on).astype(bool)]  # what was known at the meeting
-    below = cached("red_flags", area=m.area, as_at=m.on, audience=PUBLIC, year=m.year, disclose=True)
-    below = below[below["flag"] == "below_target"]
+    below = _findings(m)
+    below = below[below["rule"] == "below_target"]
     st.subheader("Below target", anchor=False)
     if below.empty:
         st.markdown("#### No measure with a target was below it in its latest period.")
     for item in below.itertuples():
-        st.markdown(f"#### {public.plain_text(item.finding)}")
+        st.markdown(f"#### {public.plain_text(item.statement)}")
     st.subheader("Published figures", anchor=False)
     if figures.empty:
         st.info(f"No performance figures are published for {m.area_name} up to {format_date(m.on)}.")

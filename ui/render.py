@@ -10,6 +10,7 @@ import streamlit as st
 
 from data_access import exporting
 from data_access.money import format_money
+from data_access.public import plain_text
 from data_access.queries import source_lines
 from ui.cache import cached
 
@@ -83,6 +84,15 @@ def chart(fig: go.Figure, *, alt: str, takeaway: str, data: pd.DataFrame, column
     with st.expander("The numbers in this chart"):
         table(data, columns, key=f"{key}_table")
     sources_footer(data.get("citations", []), illustrative="illustrative" in data and bool(data["illustrative"].any()))
+
+
+def finding_list(found: pd.DataFrame) -> None:
+    """Findings as a list: the rule's heading (which says when a rule cannot be checked), the finding, its question."""
+    for item in found.itertuples():
+        st.markdown(
+            f"- **{plain_text(item.heading)} ({item.severity}).** {plain_text(item.statement)}.  \n"
+            f"  *Question to ask:* {plain_text(item.question)}"
+        )
 
 
 def sources_footer(citations: Iterable[str], *, illustrative: bool = False) -> None:

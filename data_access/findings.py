@@ -1,0 +1,1531 @@
+"""One findings engine: every rule about the figures written once, returning typed findings.
+
+A panel member's "look at these first", meeting mode's red flags, the briefing and the data-quality page
+are views over the findings this module returns: they choose which to show and how much, and never
+decide again whether something is wrong. For the same store, area, as-at date, year and audience they
+therefore cannot contradict each other.
+
+Each finding names its rule, its outcome (the rule is broken, or it cannot be checked because a value it
+needs is not published), a severity, the records involved, the figures it used with their basis, a plain
+statement, a question for the panel, a link to the page that shows the records, and its sources.
+
+Rules never do arithmetic on a value that is not published: they say it cannot be checked instead, under
+a heading that says so. A figure that is illustrative is labelled so in the statement itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from difflib import SequenceMatcher
+from enum import StrEnum
+from functools import cached_property
+from itertools import combinations
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
+from sqlmodel import Session
+
+from data_access import disclosure, queries
+from data_access.exporting import escape_formula
+from data_access.models import (
+    Agreement,
+    AgreementPriority,
+    Amendment,
+    Area,
+    Audience,
+    Basis,
+    Budget,
+    FundingStream,
+    Measure,
+    Observation,
+    Provider,
+    Source,
+    Spend,
+    visible_to,
+)
+from data_access.money import format_money
+from data_access.periods import Period, format_date, fy_end, fy_label, fy_start, parse_partial_date, quarter_start
+from data_access.queries import CITATION_SEP
+
+NOT_PUBLISHED = "not published"
+VALUE_GROWTH_PERCENT = 20  # amendments adding more than this share of the awarded value are flagged
+# Shares rounded to whole percent may miss 100 by up to half a point each: only a wider gap is a finding.
+SHARE_TOLERANCE_PER_PART = 0.5
+# Two provider names at least this alike, once normalised, are taken for one organisation.
+NAME_SIMILARITY = 0.9
+_NAME_NOISE = {"the", "ltd", "limited", "plc", "llp", "cic"}
+RECORD_SEP = "\n"
+
+
+class Severity(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+SEVERITY_ORDER = {s: i for i, s in enumerate(Severity)}
+
+
+class Outcome(StrEnum):
+    """What a rule found: a breach of the rule, or that the rule cannot be checked (a value is not published)."""
+
+    BREACH = "breach"
+    CANNOT_CHECK = "cannot check"
+
+
+class Scope(StrEnum):
+    """Where a rule belongs: scrutiny views (overview, meeting, briefing), the data-quality page, or both."""
+
+    SCRUTINY = "scrutiny"
+    QUALITY = "quality"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number a finding used, with its basis: reported, derived (and how), illustrative, or not published (value None)."""
+
+    name: str
+    value: float | None
+    unit: str  # "money" (pence), "count", "percent", "share", "number"
+    basis: str
+    how: str = ""
+
+    @property
+    def published(self) -> bool:
+        return self.value is not None
+
+
+@dataclass(frozen=True)
+class Record:
+    """A record a finding is about: its table, id and a name a person recognises."""
+
+    table: str
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong, or worth asking about, with everything a view needs to show it."""
+
+    rule: str
+    outcome: Outcome
+    severity: Severity
+    area_id: str
+    statement: str
+    question: str
+    records: tuple[Record, ...]
+    figures: tuple[Figure, ...]
+    citations: str
+    link: str
+
+    @property
+    def heading(self) -> str:
+        rule = RULES[self.rule]
+        return rule.heading if self.outcome is Outcome.BREACH else rule.cannot_check_heading
+
+    @property
+    def illustrative(self) -> bool:
+        return any(f.basis == Basis.ILLUSTRATIVE for f in self.figures)
+
+
+# --- wording helpers -----------------------------------------------------------------------------------
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def _names(titles: Sequence[str], limit: int = 4) -> str:
+    """'A, B and C'; past `limit`, 'A, B, C, D and 5 more'."""
+    shown = list(titles[:limit])
+    rest = len(titles) - len(shown)
+    comma = "; " if any("," in t for t in shown) else ", "  # names with commas need a stronger separator
+    if rest:
+        return comma.join(shown) + f" and {rest} more"
+    return shown[0] if len(shown) == 1 else comma.join(shown[:-1]) + " and " + shown[-1]
+
+
+def _lower_first(name: str) -> str:
+    """A measure's name inside a sentence: 'Share of …' -> 'share of …', but 'ISVA referrals' stays."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
+def _on(text: str, precision: str) -> str:
+    """'on 31 March 2019', or 'in March 2018' for a month or year."""
+    return f"{'on' if precision == 'day' else 'in'} {text}"
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
+
+
+def _label(basis: str) -> str:
+    return " (illustrative)" if basis == Basis.ILLUSTRATIVE else ""
+
+
+def _cites(texts: Iterable[object]) -> str:
+    """Citation columns ('source|section' lines) joined, each once, blanks dropped."""
+    return CITATION_SEP.join(dict.fromkeys(c for text in texts if isinstance(text, str) for c in text.split(CITATION_SEP) if c))
+
+
+def _link(page: str, **params: str) -> str:
+    return f"{page}?{urlencode(params)}" if params else page
+
+
+def _year_param(year: int) -> str:
+    return fy_label(year).replace("/", "-")  # as the app's links write it (ui.filters)
+
+
+def _day(value: Any) -> date | None:
+    return None if value is None or pd.isna(value) else value  # type: ignore[no-any-return]
+
+
+def _basis(illustrative: object) -> str:
+    return Basis.ILLUSTRATIVE if bool(illustrative) else Basis.REPORTED
+
+
+def normalised_name(name: str) -> str:
+    """A provider's name without case, punctuation, bracketed abbreviations, 'The' or 'Ltd/Limited'."""
+    text = re.sub(r"\([^)]*\)", " ", name.lower()).replace("&", " and ")
+    words = re.sub(r"[^\w\s]", " ", text).split()
+    return " ".join(w for w in words if w not in _NAME_NOISE)
+
+
+# --- what every rule reads: the area's records at the as-at date, fetched once -----------------------
+
+
+@dataclass
+class Context:
+    """The question a view asks: one area, at an as-at date, for some financial years, for one audience."""
+
+    session: Session
+    area: str
+    as_at: date
+    audience: Audience
+    years: tuple[int, ...]
+    red_months: int = 6
+    amber_months: int = 12
+    _found: list[Finding] = field(default_factory=list)
+
+    @property
+    def disclose(self) -> bool:
+        """Counts of people shown to the public pass the disclosure step; panel and staff see them exactly."""
+        return self.audience == Audience.PUBLIC
+
+    @cached_property
+    def renewals(self) -> pd.DataFrame:
+        return queries.renewals(
+            session=self.session,
+            area=self.area,
+            as_at=self.as_at,
+            audience=self.audience,
+            red_months=self.red_months,
+            amber_months=self.amber_months,
+        )
+
+    @cached_property
+    def amendments(self) -> pd.DataFrame:
+        """Amendments made by the as-at date: agreed by then, or (no agreed date published) whose previous end had passed.
+        One with neither date cannot be placed in time and counts as known: it is in the store because a source gives it."""
+        frame = queries.amendments(session=self.session, area=self.area, audience=self.audience)
+        when = [_day(a) or _day(p) for a, p in zip(frame["agreed_on"], frame["previous_end_date"], strict=True)]
+        return frame.loc[pd.Series([w is None or w <= self.as_at for w in when], index=frame.index, dtype=bool)]
+
+    @cached_property
+    def observations(self) -> pd.DataFrame:
+        """Figures for periods that had ended by the as-at date: the panel could not have had later ones."""
+        frame = queries.observations(session=self.session, area=self.area, audience=self.audience)
+        return frame.loc[pd.Series([end <= self.as_at for end in frame["period_end"]], index=frame.index, dtype=bool)]
+
+    def count_text(self, value: float, *, people: bool, published: bool = True) -> str:
+        """A count as a finding writes it; counts of people pass the one disclosure step for the public."""
+        if people and self.disclose:
+            return disclosure.public_count(value, published=published).text
+        return _number(value)
+
+    def measure_text(self, row: Any, column: str) -> str:
+        """An observation's value or target as written in a finding: 1,234, or 80% (as published)."""
+        value = float(row[column])
+        if row["unit"] in ("percent", "share"):
+            return f"{_number(value)}%"
+        published = row.get("source_kind", "published") == "published" if hasattr(row, "get") else True
+        return self.count_text(value, people=bool(row["counts_people"]) and row["unit"] == "count", published=published)
+
+
+def _visible_both(model: Any, audience: Audience) -> ColumnElement[bool]:
+    """An observation or spend row visible, with its agreement (when it has one) visible too."""
+    return and_(visible_to(model, audience), or_(model.agreement_id.is_(None), Agreement.id.is_(None), visible_to(Agreement, audience)))
+
+
+def _citation(model: Any) -> ColumnElement[str]:
+    return model.source_id + literal("|") + model.source_section  # type: ignore[no-any-return]
+
+
+def _rows(ctx: Context, query: Any) -> list[Any]:
+    return list(ctx.session.execute(query).all())
+
+
+# --- the rules ---------------------------------------------------------------------------------------
+
+LIVE_WARNINGS = ("red", "amber", "ok", "undated")  # running on the as-at date as far as is known
+
+
+def _moves_end(amendments: pd.DataFrame) -> pd.Series:
+    """Extensions and variations that move an agreement's end later."""
+    keep = [
+        k in ("extension", "variation") and _day(p) is not None and _day(n) is not None and n > p
+        for k, p, n in zip(amendments["kind"], amendments["previous_end_date"], amendments["new_end_date"], strict=True)
+    ]
+    return pd.Series(keep, index=amendments.index, dtype=bool)
+
+
+def _agreement(r: Any) -> Record:
+    return Record("agreement", r.id, r.title)
+
+
+def extensions(ctx: Context) -> list[Finding]:
+    """Repeated extensions; an end past the latest possible end; more options used or recorded than available;
+    an extension past the original end with no option recorded; extensions recorded but not counted as used."""
+    known = ctx.amendments
+    moved = known[_moves_end(known)]
+    found = []
+    for r in ctx.renewals[ctx.renewals["warning"] != "planned"].itertuples():
+        own = moved[moved["agreement_id"] == r.id]
+        recorded = int((known["agreement_id"] == r.id).mul(known["kind"] == "extension").sum())
+        original, current, latest = _day(r.original_end_date), _day(r.current_end_date), _day(r.latest_end_date)
+        available = None if pd.isna(r.extension_options_available) else int(r.extension_options_available)
+        used = int(r.extension_options_used)
+        live = r.warning in LIVE_WARNINGS
+        breaches, notes, questions = [], [], []
+        if len(own) >= 2:
+            breaches.append(f"has been extended {len(own)} times, to {r.end_text}")
+            questions.append(f"Why has {r.title} been extended {len(own)} times rather than re-procured?")
+        if current is not None and latest is not None and current > latest:
+            breaches.append(f"now ends on {r.end_text}, beyond the latest possible end of {r.latest_text} set when it was let")
+            questions.append(f"Under what authority was {r.title} extended beyond its latest possible end, and why was it not re-procured?")
+        if available is not None and max(used, recorded) > available:
+            breaches.append(f"has used {max(used, recorded)} extension options, more than the {available} it was let with")
+            questions.append(f"Under what authority was {r.title} extended beyond the options it was let with?")
+        if (
+            not breaches
+            and original is not None
+            and current is not None
+            and current > original
+            and latest is None
+            and available is None
+            and (len(own) > 0 or ctx.as_at > original)
+        ):
+            how = " by variation" if len(own) == 1 and own["kind"].iloc[0] == "variation" else ""
+            notes.append(
+                f"was extended{how} from its original end of {format_date(original)} to {r.end_text}, "
+                "and no extension option in the original agreement is recorded"
+            )
+            questions.append(
+                f"Was the extension of {r.title} within an option in the original agreement, "
+                "and why was it extended rather than re-procured?"
+            )
+        if recorded > used:
+            notes.append(f"has {_plural(recorded, 'extension')} recorded but its options used says {used}")
+            questions.append(f"How many extension options of {r.title} have been used?")
+        if not breaches and not notes:
+            continue
+        ended = "" if live else f" (it ended {_on(r.end_text, r.end_precision)})"
+        severity = (Severity.HIGH if live else Severity.MEDIUM) if breaches else (Severity.MEDIUM if live else Severity.LOW)
+        own_ids = list(known[known["agreement_id"] == r.id]["id"])
+        found.append(
+            Finding(
+                "extensions",
+                Outcome.BREACH,
+                severity,
+                ctx.area,
+                f"{r.title} " + "; it ".join(breaches + notes) + ended,
+                questions[0],
+                (_agreement(r), *(Record("amendment", i, r.title) for i in own_ids)),
+                (
+                    Figure("extension options available", available, "number", Basis.REPORTED if available is not None else NOT_PUBLISHED),
+                    Figure("extension options used", used, "number", Basis.REPORTED),
+                ),
+                _cites([r.citations, *known[known["agreement_id"] == r.id]["citations"]]),
+                _link("renewals", area=ctx.area),
+            )
+        )
+    return found
+
+
+def options_used_up(ctx: Context) -> list[Finding]:
+    """Live agreements that have used every extension option they were let with: the next step is re-procurement."""
+    rows = ctx.renewals[
+        ctx.renewals["warning"].isin(LIVE_WARNINGS)
+        & (ctx.renewals["options_remaining"] == 0)
+        & (ctx.renewals["extension_options_used"] > 0)
+    ]
+    return [
+        Finding(
+            "options_used_up",
+            Outcome.BREACH,
+            Severity.MEDIUM,
+            ctx.area,
+            f"{r.title} has used all its extension options ({r.options_text}) and ends {_on(r.end_text, r.end_precision)}",
+            f"Why was {r.title} extended rather than re-procured, and what replaces it after {r.end_text}?",
+            (_agreement(r),),
+            (
+                Figure("extension options available", int(r.extension_options_available), "number", Basis.REPORTED),
+                Figure("extension options used", int(r.extension_options_used), "number", Basis.REPORTED),
+            ),
+            r.citations,
+            _link("renewals", area=ctx.area),
+        )
+        for r in rows.itertuples()
+    ]
+
+
+def ending(ctx: Context) -> list[Finding]:
+    """Live agreements ending within the red or amber window with no re-procurement step recorded."""
+    rows = ctx.renewals[ctx.renewals["warning"].isin(["red", "amber"]) & ctx.renewals["reprocurement_recorded_on"].isna()]
+    found = []
+    for r in rows.sort_values("current_end_date").itertuples():
+        months = ctx.red_months if r.warning == "red" else ctx.amber_months
+        found.append(
+            Finding(
+                "ending",
+                Outcome.BREACH,
+                Severity.HIGH if r.warning == "red" else Severity.MEDIUM,
+                ctx.area,
+                f"{r.title} ends {_on(r.end_text, r.end_precision)}, within {months} months, and no re-procurement step is recorded",
+                f"What happens to {r.title} after {r.end_text}: will it be re-procured, extended or ended, and when will the panel know?",
+                (_agreement(r),),
+                (Figure("current end", None, "date", _basis("current_end_date" in r.illustrative_fields)),),
+                r.citations,
+                _link("renewals", area=ctx.area),
+            )
+        )
+    return found
+
+
+def value_growth(ctx: Context) -> list[Finding]:
+    """Amendments adding more than VALUE_GROWTH_PERCENT% to the awarded value; where the value or the change is
+    not published, the growth cannot be checked."""
+    known = ctx.amendments
+    found = []
+    by_id = ctx.renewals.set_index("id")
+    for agreement_id, changes in known.groupby("agreement_id", sort=False):
+        if agreement_id not in by_id.index:
+            continue
+        agreement = by_id.loc[agreement_id]
+        title = str(agreement["title"])
+        priced = changes[changes["value_change_pence"].notna()]
+        unpriced = changes[changes["value_change_pence"].isna() & _moves_end(changes)]
+        base_field = "total_value_pence" if pd.notna(agreement["total_value_pence"]) else "annual_value_pence"
+        base = None if pd.isna(agreement[base_field]) or not agreement[base_field] else int(agreement[base_field])
+        record = (Record("agreement", str(agreement_id), title), *(Record("amendment", i, title) for i in changes["id"]))
+        cited = _cites([agreement["citations"], *changes["citations"]])
+        value_basis = _basis("value" in agreement["illustrative_fields"])
+        if unpriced.empty and base is not None and not priced.empty:
+            growth = sum(int(v) for v in priced["value_change_pence"])
+            if growth * 100 > base * VALUE_GROWTH_PERCENT:
+                percent = (growth * 200 + base) // (2 * base)  # whole percent, halves up
+                what = "awarded value" if base_field == "total_value_pence" else "annual value"
+                label = _label(value_basis)
+                found.append(
+                    Finding(
+                        "value_growth",
+                        Outcome.BREACH,
+                        Severity.HIGH if growth > base else Severity.MEDIUM,
+                        ctx.area,
+                        f"Amendments to {title} add {format_money(growth)}, {percent}% of its {what} of {format_money(base)}{label}",
+                        f"Why has {title} grown by {percent}% since it was awarded, and was the increase competed or approved?",
+                        record,
+                        (Figure(what, base, "money", value_basis), Figure("added by amendments", growth, "money", Basis.REPORTED)),
+                        cited,
+                        _link("renewals", area=ctx.area),
+                    )
+                )
+        elif not unpriced.empty or (base is None and not priced.empty):
+            if not unpriced.empty:
+                ends = ", ".join(f"to {format_date(n)}" for n in unpriced["new_end_date"])
+                moves = _plural(len(unpriced), "extension or variation", "extensions or variations")
+                why = f"{moves} ({ends}) with no published change in value"
+            else:
+                why = "amendments that change its value, but no awarded value is published"
+            found.append(
+                Finding(
+                    "value_growth",
+                    Outcome.CANNOT_CHECK,
+                    Severity.LOW,
+                    ctx.area,
+                    f"{title} has {why}, so how much it has grown cannot be checked",
+                    f"What has each change to {title} cost, and where is that published?",
+                    record,
+                    (Figure("awarded value", base, "money", value_basis if base is not None else NOT_PUBLISHED),),
+                    cited,
+                    _link("renewals", area=ctx.area),
+                )
+            )
+    return found
+
+
+def over_cap(ctx: Context) -> list[Finding]:
+    """Awards from a round with a cap per award whose published value is above the cap; rounds with money but no
+    individual awards published cannot be checked."""
+    value = func.coalesce(Agreement.total_value_pence, Agreement.annual_value_pence)
+    query = (
+        select(
+            Agreement.id,
+            Agreement.title,
+            func.coalesce(Provider.name, "").label("provider"),
+            value.label("value_pence"),
+            Agreement.total_value_pence,
+            FundingStream.id.label("stream_id"),
+            FundingStream.name.label("stream"),
+            FundingStream.cap_per_award_pence,
+            Agreement.illustrative_fields,
+            _citation(Agreement).label("citations"),
+            _citation(FundingStream).label("stream_citation"),
+        )
+        .join(FundingStream, Agreement.funding_stream_id == FundingStream.id)
+        .outerjoin(Provider, Agreement.provider_id == Provider.id)
+        .where(
+            Agreement.area_id == ctx.area,
+            visible_to(Agreement, ctx.audience),
+            FundingStream.cap_per_award_pence.is_not(None),
+            value > FundingStream.cap_per_award_pence,
+        )
+        .order_by(value.desc(), Agreement.id)
+    )
+    found = []
+    for r in _rows(ctx, query):
+        basis = _basis("value" in r.illustrative_fields)
+        what = "total" if r.total_value_pence is not None else "annual"
+        who = f" ({r.provider})" if r.provider else ""
+        cap = format_money(int(r.cap_per_award_pence))
+        found.append(
+            Finding(
+                "over_cap",
+                Outcome.BREACH,
+                Severity.HIGH,
+                ctx.area,
+                f"{r.title}{who} has {'a total' if what == 'total' else 'an annual'} value of {format_money(int(r.value_pence))}{_label(basis)}, "
+                f"above the {cap} cap per award of {r.stream}",
+                f"Why did {r.provider or r.title} receive more than the {cap} cap for {r.stream}, and who approved it?",
+                (Record("agreement", r.id, r.title), Record("funding_stream", r.stream_id, r.stream)),
+                (
+                    Figure(f"{what} value", int(r.value_pence), "money", basis),
+                    Figure("cap per award", int(r.cap_per_award_pence), "money", "reported"),
+                ),
+                _cites([r.citations, r.stream_citation]),
+                _link("renewals", area=ctx.area),
+            )
+        )
+    # Capped rounds whose money is published but none of whose awards are: the cap cannot be checked.
+    awards = select(func.count()).where(Agreement.funding_stream_id == FundingStream.id, visible_to(Agreement, ctx.audience))
+    money = (
+        select(Budget.funding_stream_id)
+        .where(Budget.area_id == ctx.area, Budget.financial_year.in_(ctx.years), visible_to(Budget, ctx.audience))
+        .union(
+            select(Spend.funding_stream_id).where(
+                Spend.area_id == ctx.area, Spend.financial_year.in_(ctx.years), visible_to(Spend, ctx.audience)
+            )
+        )
+    )
+    streams = select(
+        FundingStream.id, FundingStream.name, FundingStream.cap_per_award_pence, _citation(FundingStream).label("citations")
+    ).where(
+        FundingStream.area_id == ctx.area,
+        FundingStream.cap_per_award_pence.is_not(None),
+        FundingStream.id.in_(money.subquery().select()),
+        awards.scalar_subquery() == 0,
+    )
+    for s in _rows(ctx, streams.order_by(FundingStream.name)):
+        cap = format_money(int(s.cap_per_award_pence))
+        found.append(
+            Finding(
+                "over_cap",
+                Outcome.CANNOT_CHECK,
+                Severity.LOW,
+                ctx.area,
+                f"{s.name}: its individual awards are not published, so its {cap} cap per award cannot be checked",
+                f"Who received {s.name} awards, how much did each get, and did any exceed {cap}?",
+                (Record("funding_stream", s.id, s.name),),
+                (Figure("awards", None, "money", NOT_PUBLISHED), Figure("cap per award", int(s.cap_per_award_pence), "money", "reported")),
+                s.citations,
+                _link("spend", area=ctx.area),
+            )
+        )
+    return found
+
+
+def unlinked_spend(ctx: Context) -> list[Finding]:
+    """Spend in the year that reaches no Plan priority: no priority of its own, and no agreement with a priority share."""
+    shared = select(AgreementPriority.agreement_id).where(AgreementPriority.agreement_id == Spend.agreement_id).exists()
+    found = []
+    for year in ctx.years:
+        query = (
+            select(
+                Spend.id,
+                Spend.description,
+                func.coalesce(Agreement.title, "").label("agreement"),
+                Spend.amount_pence,
+                Spend.basis,
+                _citation(Spend).label("citations"),
+            )
+            .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
+            .where(
+                Spend.area_id == ctx.area,
+                Spend.financial_year == year,
+                _visible_both(Spend, ctx.audience),
+                Spend.priority_id.is_(None),
+                ~shared,
+            )
+            .order_by(Spend.amount_pence.desc(), Spend.id)
+        )
+        rows = _rows(ctx, query)
+        total = sum(int(r.amount_pence) for r in rows)
+        if total <= 0:
+            continue
+        basis = _basis(any(r.basis == Basis.ILLUSTRATIVE for r in rows))
+        names = [r.agreement or r.description or r.id for r in rows]
+        found.append(
+            Finding(
+                "unlinked_spend",
+                Outcome.BREACH,
+                Severity.MEDIUM,
+                ctx.area,
+                f"{format_money(total)}{_label(basis)} of {fy_label(year)} spend is linked to no Plan priority: {_names(names)}",
+                "Which Police and Crime Plan priority does this spend deliver?",
+                tuple(Record("spend", r.id, n) for r, n in zip(rows, names, strict=True)),
+                (Figure("spend linked to no priority", total, "money", basis, "sum of the payments listed"),),
+                _cites(r.citations for r in rows),
+                _link("spend", area=ctx.area, year=_year_param(year)),
+            )
+        )
+    return found
+
+
+def no_priority(ctx: Context) -> list[Finding]:
+    """Agreements that serve no Plan priority, so their money cannot be followed to the plan."""
+    query = (
+        select(Agreement.id, Agreement.title, Agreement.status, _citation(Agreement).label("citations"))
+        .outerjoin(AgreementPriority, AgreementPriority.agreement_id == Agreement.id)
+        .where(Agreement.area_id == ctx.area, visible_to(Agreement, ctx.audience), AgreementPriority.agreement_id.is_(None))
+        .order_by(Agreement.title)
+    )
+    return [
+        Finding(
+            "no_priority",
+            Outcome.BREACH,
+            Severity.MEDIUM,
+            ctx.area,
+            f"{r.title} ({r.status}) is linked to no Plan priority, so its money cannot be followed to the plan",
+            f"Which Police and Crime Plan priority does {r.title} serve?",
+            (_agreement(r),),
+            (),
+            r.citations,
+            _link("renewals", area=ctx.area),
+        )
+        for r in _rows(ctx, query)
+    ]
+
+
+def budget_and_spend(ctx: Context) -> list[Finding]:
+    """Spend recorded against a funding stream's budget that is more or less than the budget. Where no spend is
+    published for the stream and year, the comparison cannot be made: unknown is not zero."""
+    found = []
+    for year in ctx.years:
+        frame = queries.budget_and_spend_by_funding_stream(session=ctx.session, area=ctx.area, year=year, audience=ctx.audience)
+        published = spend_published(ctx, year)
+        for r in frame[frame["budget_pence"].fillna(0) > 0].itertuples():
+            budget = int(r.budget_pence)
+            budget_basis = _basis(r.budget_illustrative)
+            stream = r.funding_stream
+            record = (Record("funding_stream", str(r.funding_stream_id), stream), *money_records(ctx, year, str(r.funding_stream_id)))
+            link = _link("spend", area=ctx.area, year=_year_param(year))
+            if r.funding_stream_id not in published:
+                found.append(
+                    Finding(
+                        "budget_and_spend",
+                        Outcome.CANNOT_CHECK,
+                        Severity.LOW,
+                        ctx.area,
+                        f"{stream}: no spend is published against the {format_money(budget)}{_label(budget_basis)} "
+                        f"{fy_label(year)} budget, so what it pays for cannot be followed",
+                        f"What is the {stream} budget for {fy_label(year)} paying for, and where is its spend published?",
+                        record,
+                        (Figure("budget", budget, "money", budget_basis), Figure("spend", None, "money", NOT_PUBLISHED)),
+                        r.citations,
+                        link,
+                    )
+                )
+                continue
+            spend = int(r.spend_pence)
+            if spend == budget:
+                continue
+            spend_basis = _basis(r.spend_illustrative)
+            label = _label(spend_basis)
+            if spend > budget:
+                statement = (
+                    f"{stream}: spend recorded for {fy_label(year)} adds up to {format_money(spend)}{label}, "
+                    f"{format_money(spend - budget)} more than the budget of {format_money(budget)}{_label(budget_basis)}"
+                )
+                question = f"Where did the extra {format_money(spend - budget)} for {stream} come from, and who approved it?"
+            else:
+                statement = (
+                    f"{stream}: {format_money(budget - spend)}{_label(_basis(r.illustrative))} of the "
+                    f"{format_money(budget)}{_label(budget_basis)} {fy_label(year)} budget "
+                    f"has no spend recorded against it (spend recorded: {format_money(spend)}{label})"
+                )
+                question = "What is the rest of this budget paying for, and will it be spent this year?"
+            found.append(
+                Finding(
+                    "budget_and_spend",
+                    Outcome.BREACH,
+                    Severity.MEDIUM if spend > budget else Severity.LOW,
+                    ctx.area,
+                    statement,
+                    question,
+                    record,
+                    (
+                        Figure("budget", budget, "money", budget_basis),
+                        Figure("spend", spend, "money", spend_basis),
+                        Figure("difference", abs(budget - spend), "money", _basis(r.illustrative), "budget less spend"),
+                    ),
+                    r.citations,
+                    link,
+                )
+            )
+    return found
+
+
+def money_records(ctx: Context, year: int, stream: str) -> list[Record]:
+    """The budget lines and payments of a funding stream in a year, as the records a finding names."""
+    found = []
+    for model, table in ((Budget, "budget"), (Spend, "spend")):
+        query = select(model.id).where(
+            model.area_id == ctx.area, model.financial_year == year, model.funding_stream_id == stream, visible_to(model, ctx.audience)
+        )
+        found += [Record(table, i, f"{table} {i}") for i in ctx.session.execute(query.order_by(model.id)).scalars()]
+    return found
+
+
+def spend_published(ctx: Context, year: int) -> set[str]:
+    """Funding streams with any spend row published for the area and year (the audience may see)."""
+    query = select(Spend.funding_stream_id).where(
+        Spend.area_id == ctx.area, Spend.financial_year == year, Spend.funding_stream_id.is_not(None), visible_to(Spend, ctx.audience)
+    )
+    return set(ctx.session.execute(query.distinct()).scalars())
+
+
+def shares(ctx: Context) -> list[Finding]:
+    """Breakdown shares that do not add up to 100% (beyond rounding), and an agreement's Plan priority shares that
+    do not add up to exactly 100 (its spend would be counted twice, or not all apportioned)."""
+    found = []
+    parts = ctx.observations[(ctx.observations["dimension"] != "") & (ctx.observations["unit"] == "share")]
+    for (measure, agreement, dimension, period), group in parts.groupby(["measure", "agreement", "dimension", "period"], sort=False):
+        total = float(group["value"].sum())
+        if abs(total - 100) <= SHARE_TOLERANCE_PER_PART * len(group):
+            continue
+        basis = _basis((group["basis"] == Basis.ILLUSTRATIVE).any())
+        listed = " + ".join(f"{_number(v)}%" for v in group["value"])
+        found.append(
+            Finding(
+                "shares",
+                Outcome.BREACH,
+                Severity.MEDIUM,
+                ctx.area,
+                f"{measure} for {agreement}, {period}: the {len(group)} shares by {dimension} add up to {_number(total)}%, "
+                f"not 100% ({listed}){_label(basis)}",
+                f"What accounts for the missing {_number(100 - total)}% in the {_lower_first(measure)}, and which figure is right?",
+                tuple(Record("observation", i, f"{measure}: {agreement}, {period}") for i in group["id"]),
+                (Figure("sum of the shares", total, "percent", basis, "sum of the published shares"),),
+                _cites(group["citations"]),
+                _link("performance", area=ctx.area),
+            )
+        )
+    priority_shares = (
+        select(
+            Agreement.id,
+            Agreement.title,
+            func.sum(AgreementPriority.share_percent).label("total"),
+            func.aggregate_strings(AgreementPriority.priority_id, CITATION_SEP).label("priorities"),
+            func.aggregate_strings(_citation(AgreementPriority), CITATION_SEP).label("citations"),
+        )
+        .join(AgreementPriority, AgreementPriority.agreement_id == Agreement.id)
+        .where(Agreement.area_id == ctx.area, visible_to(Agreement, ctx.audience))
+        .group_by(Agreement.id, Agreement.title)
+        .having(func.sum(AgreementPriority.share_percent) != 100)
+        .order_by(Agreement.id)
+    )
+    for r in _rows(ctx, priority_shares):
+        found.append(
+            Finding(
+                "shares",
+                Outcome.BREACH,
+                Severity.HIGH,
+                ctx.area,
+                f"{r.title}: its shares across Plan priorities add up to {_number(r.total)}%, not 100%, so its spend is "
+                + ("counted more than once" if r.total > 100 else "not all apportioned")
+                + " in the spend by priority",
+                f"How is {r.title} split between the Plan priorities it serves?",
+                (
+                    Record("agreement", r.id, r.title),
+                    *(Record("agreement_priority", f"{r.id}|{p}", r.title) for p in r.priorities.split(CITATION_SEP)),
+                ),
+                (Figure("sum of the priority shares", float(r.total), "percent", Basis.REPORTED, "sum of the shares"),),
+                _cites([r.citations]),
+                _link("spend", area=ctx.area),
+            )
+        )
+    return found
+
+
+def annual_and_quarters(ctx: Context) -> list[Finding]:
+    """A count stated for a year that disagrees with a stated quarterly average (x4) or with its four quarters' sum."""
+    found = []
+    obs = ctx.observations
+    counts = obs[(obs["dimension"] == "") & (obs["unit"] == "count") & obs["financial_year"].notna()]
+    for (measure, agreement, year), rows in counts.groupby(["measure", "agreement", "financial_year"], sort=False):
+        whole_year = rows[rows["quarter"].isna()]
+        per_quarter = whole_year["value_statement"].str.lower().str.contains("a quarter|per quarter|average", regex=True)
+        average, annual = whole_year[per_quarter], whole_year[~per_quarter]
+        quarters = rows[rows["quarter"].notna()]
+        four = quarters if len(quarters) == 4 and quarters["quarter"].nunique() == 4 else quarters.iloc[0:0]
+        people = bool(rows["counts_people"].any())
+
+        def n(value: float, row: Any = None, people: bool = people) -> str:
+            published = True if row is None else row.get("source_kind", "published") == "published"
+            return ctx.count_text(value, people=people, published=published)
+
+        for stated in annual.to_dict("records"):
+            problems, used, alternatives = [], [stated], {}
+            for avg in average.to_dict("records"):
+                if stated["value"] != 4 * avg["value"]:
+                    # 4 × a shown figure: the product is written from the figure as shown, so the sentence adds up.
+                    shown = n(avg["value"], avg)
+                    product = f"4 × {shown}" if not shown[:1].isdigit() else n(4 * avg["value"], avg)
+                    problems.append(f"4 × the stated quarterly average of {shown}{_label(avg['basis'])} ({product})")
+                    alternatives.setdefault(4 * avg["value"], f"{product} (4 × {shown})")
+                    used.append(avg)
+            if not four.empty and stated["value"] != four["value"].sum():
+                label = ", illustrative" if (four["basis"] == Basis.ILLUSTRATIVE).any() else ""
+                total = float(four["value"].sum())
+                problems.append(f"the sum of the four quarters ({n(total)}{label})")
+                alternatives.setdefault(total, f"{n(total)} (the four quarters{label})")
+                used += four.to_dict("records")
+            if not problems:
+                continue
+            period = fy_label(int(year))
+            found.append(
+                Finding(
+                    "annual_and_quarters",
+                    Outcome.BREACH,
+                    Severity.MEDIUM,
+                    ctx.area,
+                    f"{measure} for {agreement}, {period}: the stated annual figure of "
+                    f"{n(stated['value'], stated)}{_label(stated['basis'])} "
+                    "does not match " + ", nor ".join(problems),
+                    f"Which is right for {_lower_first(measure)} in {period}: {n(stated['value'], stated)} a year, "
+                    f"or {' or '.join(alternatives.values())}?",
+                    tuple(Record("observation", u["id"], f"{measure}: {agreement}, {period}") for u in used),
+                    tuple(Figure(measure, float(u["value"]), "count", u["basis"]) for u in used),
+                    _cites(u["citations"] for u in used),
+                    _link("performance", area=ctx.area),
+                )
+            )
+    return found
+
+
+def parts_and_total(ctx: Context) -> list[Finding]:
+    """Counts broken down by a dimension that do not add up to the total stated beside them."""
+    obs = ctx.observations
+    counts = obs[obs["unit"] == "count"]
+    wholes = counts[counts["dimension"] == ""]
+    found = []
+    parts = counts[counts["dimension"] != ""]
+    for (measure_id, agreement, start, end, dimension), group in parts.groupby(
+        ["measure_id", "agreement", "period_start", "period_end", "dimension"], sort=False
+    ):
+        total = float(group["value"].sum())
+        beside = wholes[
+            (wholes["measure_id"] == measure_id)
+            & (wholes["agreement"] == agreement)
+            & (wholes["period_start"] == start)
+            & (wholes["period_end"] == end)
+        ]
+        for stated in beside.to_dict("records"):
+            if float(stated["value"]) == total:
+                continue
+            people = bool(stated["counts_people"])
+            used = [stated, *group.to_dict("records")]
+            basis = _basis(any(u["basis"] == Basis.ILLUSTRATIVE for u in used))
+            found.append(
+                Finding(
+                    "parts_and_total",
+                    Outcome.BREACH,
+                    Severity.MEDIUM,
+                    ctx.area,
+                    f"{stated['measure']} by {dimension} for {agreement}, {stated['period']}: the parts add up to "
+                    f"{ctx.count_text(total, people=people)}; the stated total is {ctx.count_text(float(stated['value']), people=people)}"
+                    f"{_label(basis)}",
+                    f"Which is right for {_lower_first(str(stated['measure']))}: the total or the sum of its parts?",
+                    tuple(Record("observation", u["id"], f"{stated['measure']}: {agreement}, {stated['period']}") for u in used),
+                    (
+                        Figure("sum of the parts", total, "count", basis, "sum of the parts"),
+                        Figure("stated total", float(stated["value"]), "count", stated["basis"]),
+                    ),
+                    _cites(u["citations"] for u in used),
+                    _link("performance", area=ctx.area),
+                )
+            )
+    return found
+
+
+def below_target(ctx: Context) -> list[Finding]:
+    """The latest period of each measure below its target; two periods running below is the stronger finding."""
+    found = []
+    obs = ctx.observations
+    plain = obs[(obs["dimension"] == "") & obs["target"].notna()]
+
+    def below(row: Any) -> bool:
+        return bool(row["value"] < row["target"] if row["higher_is_better"] else row["value"] > row["target"])
+
+    for (measure, agreement), series in plain.groupby(["measure", "agreement"], sort=False):
+        series = series.sort_values("period_end")
+        last = series.iloc[-1]
+        if not below(last):
+            continue
+        previous = series.iloc[-2] if len(series) > 1 else None
+        running = previous is not None and below(previous)
+        shown = [previous, last] if running and previous is not None else [last]
+        basis = _basis(any(s["basis"] == Basis.ILLUSTRATIVE or s["target_basis"] == Basis.ILLUSTRATIVE for s in shown))
+        label = _label(basis)
+        target = ctx.measure_text(last, "target")
+        if running and previous is not None:
+            statement = (
+                f"{measure} ({agreement}) has been below its target of {target} for two periods running: "
+                f"{ctx.measure_text(previous, 'value')} in {previous['period']} and "
+                f"{ctx.measure_text(last, 'value')} in {last['period']}{label}"
+            )
+            question = f"Why has {_lower_first(measure)} been below target for two periods running, and what is the recovery plan?"
+        else:
+            statement = (
+                f"{measure} ({agreement}) was {ctx.measure_text(last, 'value')} against a target of {target} in {last['period']}{label}"
+            )
+            question = f"Why was {_lower_first(measure)} below target in {last['period']}, and what is being done about it?"
+        found.append(
+            Finding(
+                "below_target",
+                Outcome.BREACH,
+                Severity.HIGH if running else Severity.MEDIUM,
+                ctx.area,
+                statement,
+                question,
+                tuple(Record("observation", s["id"], f"{measure}: {agreement}") for s in shown),
+                tuple(
+                    f
+                    for s in shown
+                    for f in (
+                        Figure(measure, float(s["value"]), s["unit"], s["basis"]),
+                        Figure("target", float(s["target"]), s["unit"], s["target_basis"]),
+                    )
+                ),
+                _cites(s["citations"] for s in shown),
+                _link("performance", area=ctx.area),
+            )
+        )
+    return found
+
+
+def no_measures(ctx: Context) -> list[Finding]:
+    """Services running on the as-at date with no performance figure of any kind recorded."""
+    measured = select(Observation.agreement_id).where(
+        Observation.area_id == ctx.area, Observation.agreement_id.is_not(None), visible_to(Observation, ctx.audience)
+    )
+    ids = set(ctx.session.execute(measured.distinct()).scalars())
+    rows = ctx.renewals[ctx.renewals["warning"].isin(LIVE_WARNINGS) & ~ctx.renewals["id"].isin(ids)]
+    if rows.empty:
+        return []
+    one = len(rows) == 1
+    return [
+        Finding(
+            "no_measures",
+            Outcome.BREACH,
+            Severity.MEDIUM,
+            ctx.area,
+            f"{_plural(len(rows), 'live service')} {'has' if one else 'have'} no performance measures recorded: "
+            f"{_names(list(rows['title']))}",
+            f"How does the Commissioner know whether {'this service is' if one else 'these services are'} working: "
+            "what does each report, and how often?",
+            tuple(_agreement(r) for r in rows.itertuples()),
+            (),
+            _cites(rows["citations"]),
+            _link("performance", area=ctx.area),
+        )
+    ]
+
+
+def undated(ctx: Context) -> list[Finding]:
+    """Agreements running as far as is known whose dates are not published: when they end cannot be checked."""
+    rows = ctx.renewals[ctx.renewals["warning"] == "undated"]
+    if rows.empty:
+        return []
+    return [
+        Finding(
+            "ending",
+            Outcome.CANNOT_CHECK,
+            Severity.LOW,
+            ctx.area,
+            f"{_plural(len(rows), 'agreement')} {'has' if len(rows) == 1 else 'have'} no published end date, so when "
+            f"{'it ends' if len(rows) == 1 else 'they end'} cannot be checked: {_names(list(rows['title']))}",
+            "When do these services end, what do they cost, and who provides them?",
+            tuple(_agreement(r) for r in rows.itertuples()),
+            (Figure("end date", None, "date", NOT_PUBLISHED),),
+            _cites(rows["citations"]),
+            _link("renewals", area=ctx.area),
+        )
+    ]
+
+
+def award_route(ctx: Context) -> list[Finding]:
+    """Direct or limited awards, or a single bidder: live or planned agreements are the stronger finding."""
+    query = (
+        select(
+            Agreement.id,
+            Agreement.title,
+            Agreement.procurement_route,
+            Agreement.number_of_tenderers,
+            _citation(Agreement).label("citations"),
+        )
+        .where(
+            Agreement.area_id == ctx.area,
+            visible_to(Agreement, ctx.audience),
+            or_(Agreement.procurement_route.in_(["direct", "limited"]), Agreement.number_of_tenderers == 1),
+        )
+        .order_by(Agreement.title)
+    )
+    current = dict(zip(ctx.renewals["id"], ctx.renewals["warning"], strict=True))
+    found = []
+    for r in _rows(ctx, query):
+        direct = r.procurement_route in ("direct", "limited")
+        how = f"was awarded by {r.procurement_route} award" if direct else "was awarded with a single bid"
+        if direct and r.number_of_tenderers == 1:
+            how += " (one bidder)"
+        live = current.get(r.id) in (*LIVE_WARNINGS, "planned")
+        found.append(
+            Finding(
+                "award_route",
+                Outcome.BREACH,
+                Severity.MEDIUM if live else Severity.LOW,
+                ctx.area,
+                f"{r.title} {how}",
+                f"Why was {r.title} not openly competed, and how was value for money tested?",
+                (_agreement(r),),
+                (),
+                r.citations,
+                _link("renewals", area=ctx.area),
+            )
+        )
+    return found
+
+
+def end_before_start(ctx: Context) -> list[Finding]:
+    """Agreements whose original, current or latest possible end is before their start; amendments that end an
+    agreement before it began."""
+    start = Agreement.start_date
+    query = (
+        select(
+            Agreement.id,
+            Agreement.title,
+            start,
+            Agreement.original_end_date,
+            Agreement.current_end_date,
+            Agreement.latest_end_date,
+            _citation(Agreement).label("citations"),
+        )
+        .where(
+            Agreement.area_id == ctx.area,
+            visible_to(Agreement, ctx.audience),
+            start.is_not(None),
+            or_(Agreement.original_end_date < start, Agreement.current_end_date < start, Agreement.latest_end_date < start),
+        )
+        .order_by(Agreement.id)
+    )
+    found = []
+    for r in _rows(ctx, query):
+        ends = [
+            f"its {what} end is {format_date(day)}"
+            for what, day in (("original", r.original_end_date), ("current", r.current_end_date), ("latest possible", r.latest_end_date))
+            if day is not None and day < r.start_date
+        ]
+        found.append(
+            Finding(
+                "end_before_start",
+                Outcome.BREACH,
+                Severity.HIGH,
+                ctx.area,
+                f"{r.title} starts on {format_date(r.start_date)} but " + " and ".join(ends),
+                f"When did {r.title} really start and end?",
+                (_agreement(r),),
+                (),
+                r.citations,
+                _link("renewals", area=ctx.area),
+            )
+        )
+    amendments = (
+        select(
+            Amendment.id,
+            Amendment.kind,
+            Amendment.new_end_date,
+            Agreement.id.label("agreement_id"),
+            Agreement.title,
+            start,
+            _citation(Amendment).label("citations"),
+        )
+        .join(Agreement, Amendment.agreement_id == Agreement.id)
+        .where(
+            Agreement.area_id == ctx.area,
+            visible_to(Amendment, ctx.audience),
+            visible_to(Agreement, ctx.audience),
+            Amendment.new_end_date < start,
+        )
+        .order_by(Amendment.id)
+    )
+    for r in _rows(ctx, amendments):
+        found.append(
+            Finding(
+                "end_before_start",
+                Outcome.BREACH,
+                Severity.HIGH,
+                ctx.area,
+                f"An amendment ({r.kind}) of {r.title} sets its end to {format_date(r.new_end_date)}, "
+                f"before it starts on {format_date(r.start_date)}",
+                f"When did {r.title} really start and end?",
+                (Record("amendment", r.id, r.title), Record("agreement", r.agreement_id, r.title)),
+                (),
+                r.citations,
+                _link("renewals", area=ctx.area),
+            )
+        )
+    return found
+
+
+def spend_after_end(ctx: Context) -> list[Finding]:
+    """Spend for a financial year (or quarter) that starts after the agreement's current end."""
+    end = Agreement.current_end_date
+    end_year = extract("year", end) - case((extract("month", end) < 4, 1), else_=0)  # the financial year the end falls in
+    query = (
+        select(
+            Spend.id,
+            Spend.financial_year,
+            Spend.quarter,
+            Spend.amount_pence,
+            Spend.basis,
+            Agreement.id.label("agreement_id"),
+            Agreement.title,
+            end,
+            Agreement.end_precision,
+            _citation(Spend).label("citations"),
+        )
+        .join(Agreement, Spend.agreement_id == Agreement.id)
+        .where(
+            Spend.area_id == ctx.area,
+            visible_to(Spend, ctx.audience),
+            visible_to(Agreement, ctx.audience),
+            end.is_not(None),
+            Spend.financial_year >= end_year,
+        )
+        .order_by(Spend.id)
+    )
+    found = []
+    for r in _rows(ctx, query):
+        starts = quarter_start(r.financial_year, r.quarter) if r.quarter else fy_start(r.financial_year)
+        if starts <= r.current_end_date:
+            continue  # the period began before the end (SQL compared whole years only)
+        period = Period(starts, fy_end(r.financial_year), r.financial_year, r.quarter).label
+        found.append(
+            Finding(
+                "spend_after_end",
+                Outcome.BREACH,
+                Severity.HIGH,
+                ctx.area,
+                f"{format_money(r.amount_pence)}{_label(r.basis)} of spend in {period} on {r.title}, "
+                f"which ended {format_date(r.current_end_date, r.end_precision)}",
+                f"What was paid to {r.title} after it ended, and under what agreement?",
+                (Record("spend", r.id, r.title), Record("agreement", r.agreement_id, r.title)),
+                (Figure("spend", int(r.amount_pence), "money", r.basis),),
+                r.citations,
+                _link("spend", area=ctx.area, year=_year_param(r.financial_year)),
+            )
+        )
+    return found
+
+
+def provider_names(ctx: Context) -> list[Finding]:
+    """Providers of this area's agreements whose names, normalised, match another provider's, or who share a
+    charity or company number. Only providers the audience can see through an agreement are compared."""
+    used_visibly = select(Agreement.provider_id).where(Agreement.provider_id.is_not(None), visible_to(Agreement, ctx.audience))
+    used_at_all = select(Agreement.provider_id).where(Agreement.provider_id.is_not(None))
+    in_area = select(Agreement.provider_id).where(
+        Agreement.area_id == ctx.area, Agreement.provider_id.is_not(None), visible_to(Agreement, ctx.audience)
+    )
+    query = (
+        select(Provider.id, Provider.name, Provider.charity_number, Provider.company_number, _citation(Provider).label("citations"))
+        # A provider used only by agreements this audience may not see stays hidden: its name is theirs too.
+        .where(or_(Provider.id.in_(used_visibly), ~Provider.id.in_(used_at_all)))
+        .order_by(Provider.id)
+    )
+    providers = _rows(ctx, query)
+    ours = set(ctx.session.execute(in_area.distinct()).scalars())
+    used = set(ctx.session.execute(used_at_all.distinct()).scalars())
+    group_of = {p.id: {p.id} for p in providers}
+    reasons: dict[frozenset[str], str] = {}
+    for a, b in combinations(providers, 2):
+        why = ""
+        for number in ("charity_number", "company_number"):
+            first, second = (getattr(p, number).replace(" ", "").upper() for p in (a, b))
+            if first and first == second:
+                why = f"the same {number.replace('_', ' ')} ({getattr(a, number)})"
+        na, nb = normalised_name(a.name), normalised_name(b.name)
+        if not why and na and nb and SequenceMatcher(None, na, nb).ratio() >= NAME_SIMILARITY:
+            why = "names that match once case, punctuation, 'The' and 'Ltd/Limited' are ignored"
+        if why:
+            merged = group_of[a.id] | group_of[b.id]
+            for member in merged:
+                group_of[member] = merged
+            reasons[frozenset(merged)] = why
+    by_id = {p.id: p for p in providers}
+    found, seen = [], set()
+    for members in group_of.values():
+        key = frozenset(members)
+        # A group belongs to the areas whose agreements use it; one no agreement uses is listed in every area
+        # (the data-quality page lists it once).
+        if len(members) < 2 or key in seen or not (members & ours or not members & used):
+            continue
+        seen.add(key)
+        rows = [by_id[m] for m in sorted(members)]
+        why = next(reason for group, reason in reasons.items() if group <= key)
+        found.append(
+            Finding(
+                "provider_names",
+                Outcome.BREACH,
+                Severity.MEDIUM,
+                ctx.area,
+                "These may be one organisation under several names: " + ", ".join(f"“{p.name}”" for p in rows) + f" ({why})",
+                "Are these one organisation, and is the money paid to it counted together?",
+                tuple(Record("provider", p.id, p.name) for p in rows),
+                (),
+                _cites(p.citations for p in rows),
+                _link("renewals", area=ctx.area),
+            )
+        )
+    return found
+
+
+def _source_date(published: date, precision: str) -> date:
+    """The last day a source's publication date can mean: the end of its month or year when only those are known."""
+    if precision in ("month", "year"):
+        text = published.strftime("%Y-%m") if precision == "month" else str(published.year)
+        published = parse_partial_date(text, at_end=True)[0]
+    return published
+
+
+def future_dates(ctx: Context) -> list[Finding]:
+    """Agreements said to be running or ended that start after the date of their source; amendments agreed, and
+    figures for periods that begin, after it."""
+    source = (Source.title.label("source"), Source.published, Source.published_precision)
+    candidates: list[tuple[str, Any]] = [
+        (
+            "agreement",
+            select(
+                Agreement.id,
+                Agreement.title.label("what"),
+                Agreement.start_date.label("day"),
+                Agreement.status.label("note"),
+                _citation(Agreement).label("citations"),
+                *source,
+            )
+            .join(Source, Agreement.source_id == Source.id)
+            .where(
+                Agreement.area_id == ctx.area,
+                visible_to(Agreement, ctx.audience),
+                Agreement.status != "planned",
+                Agreement.start_date > Source.published,
+            ),
+        ),
+        (
+            "amendment",
+            select(
+                Amendment.id,
+                Agreement.title.label("what"),
+                Amendment.agreed_on.label("day"),
+                Amendment.kind.label("note"),
+                _citation(Amendment).label("citations"),
+                *source,
+            )
+            .join(Agreement, Amendment.agreement_id == Agreement.id)
+            .join(Source, Amendment.source_id == Source.id)
+            .where(
+                Agreement.area_id == ctx.area,
+                visible_to(Amendment, ctx.audience),
+                visible_to(Agreement, ctx.audience),
+                Amendment.agreed_on > Source.published,
+            ),
+        ),
+        (
+            "observation",
+            select(
+                Observation.id,
+                Measure.name.label("what"),
+                Observation.period_start.label("day"),
+                Observation.period_end.label("note"),
+                _citation(Observation).label("citations"),
+                *source,
+            )
+            .join(Measure, Observation.measure_id == Measure.id)
+            .join(Source, Observation.source_id == Source.id)
+            .where(Observation.area_id == ctx.area, visible_to(Observation, ctx.audience), Observation.period_start > Source.published),
+        ),
+    ]
+    found = []
+    for table, query in candidates:
+        for r in _rows(ctx, query.order_by(query.selected_columns[0])):
+            latest = _source_date(r.published, r.published_precision)
+            if r.day <= latest:
+                continue
+            when = format_date(latest)
+            if table == "agreement":
+                text = f"{r.what} is recorded as {r.note} but starts on {format_date(r.day)}, after its source ({r.source}, {when})"
+            elif table == "amendment":
+                text = f"An amendment ({r.note}) of {r.what} was agreed on {format_date(r.day)}, after its source ({r.source}, {when})"
+            else:
+                text = f"{r.what}: a figure for a period starting {format_date(r.day)}, after its source ({r.source}, {when}) was written"
+            found.append(
+                Finding(
+                    "future_dates",
+                    Outcome.BREACH,
+                    Severity.HIGH,
+                    ctx.area,
+                    text,
+                    "Which date is right, the record's or its source's?",
+                    (Record(table, r.id, r.what),),
+                    (),
+                    r.citations,
+                    _link("performance" if table == "observation" else "renewals", area=ctx.area),
+                )
+            )
+    return found
+
+
+# --- the register of rules ---------------------------------------------------------------------------
+
+BOTH = frozenset({Scope.SCRUTINY, Scope.QUALITY})
+SCRUTINY = frozenset({Scope.SCRUTINY})
+QUALITY = frozenset({Scope.QUALITY})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule: its heading when broken, its heading when it cannot be checked, where it belongs, and its code."""
+
+    id: str
+    heading: str
+    cannot_check_heading: str
+    scopes: frozenset[Scope]
+    run: Callable[[Context], list[Finding]]
+
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule("extensions", "Extended beyond its term or options", "Extensions cannot be checked", BOTH, extensions),
+        Rule("options_used_up", "All extension options used", "Extension options not published", SCRUTINY, options_used_up),
+        Rule("ending", "Ending with no re-procurement recorded", "End date not published", SCRUTINY, lambda c: ending(c) + undated(c)),
+        Rule(
+            "value_growth",
+            "Value growth through amendments",
+            "Value growth cannot be checked: values not published",
+            SCRUTINY,
+            value_growth,
+        ),
+        Rule("over_cap", "Award above its round's cap", "Round's cap cannot be checked: awards not published", BOTH, over_cap),
+        Rule("unlinked_spend", "Spend linked to no Plan priority", "Spend's priority cannot be checked", SCRUTINY, unlinked_spend),
+        Rule(
+            "budget_and_spend",
+            "Spend does not match its budget",
+            "Spend against budget cannot be checked: spend not published",
+            BOTH,
+            budget_and_spend,
+        ),
+        Rule("shares", "Shares do not add up to 100%", "Shares cannot be checked", BOTH, shares),
+        Rule(
+            "annual_and_quarters", "Annual figure does not match its quarters", "Annual figure cannot be checked", BOTH, annual_and_quarters
+        ),
+        Rule("parts_and_total", "Parts do not add up to the stated total", "Parts cannot be checked", BOTH, parts_and_total),
+        Rule("below_target", "Below target", "Target cannot be checked", SCRUTINY, below_target),
+        Rule("no_measures", "No performance measures", "Performance cannot be checked", SCRUTINY, no_measures),
+        Rule("award_route", "Direct or limited award", "Award route not published", SCRUTINY, award_route),
+        Rule("no_priority", "Agreement linked to no Plan priority", "Priority cannot be checked", QUALITY, no_priority),
+        Rule("end_before_start", "Ends before it starts", "Dates cannot be checked", QUALITY, end_before_start),
+        Rule("spend_after_end", "Spend after the agreement ended", "Spend after the end cannot be checked", QUALITY, spend_after_end),
+        Rule("provider_names", "One provider under several names", "Provider names cannot be checked", QUALITY, provider_names),
+        Rule("future_dates", "Date later than its source", "Dates cannot be checked", QUALITY, future_dates),
+    )
+}
+_RULE_ORDER = {rule_id: i for i, rule_id in enumerate(RULES)}
+
+
+def register(rule: Rule) -> None:
+    """Add a rule (used for rules whose module depends on this one), keeping the register's order."""
+    RULES[rule.id] = rule
+    _RULE_ORDER[rule.id] = len(_RULE_ORDER)
+
+
+def findings(
+    *,
+    session: Session,
+    area: str,
+    as_at: date,
+    audience: Audience,
+    year: int | None = None,
+    scope: Scope | None = None,
+    rules: Iterable[str] | None = None,
+    red_months: int = 6,
+    amber_months: int = 12,
+) -> list[Finding]:
+    """Every finding for the area at the as-at date, most serious first.
+
+    `year` is the financial year the money rules look at (by default every year with figures); `scope` keeps
+    the rules of the scrutiny views or of the data-quality page; `rules` names rules to run (all by default).
+    """
+    years = (year,) if year is not None else tuple(queries.financial_years(session=session, area=area, audience=audience))
+    ctx = Context(session, area, as_at, Audience(audience), years, red_months, amber_months)
+    wanted = set(rules) if rules is not None else set(RULES)
+    found = [f for rule in RULES.values() if rule.id in wanted and (scope is None or scope in rule.scopes) for f in rule.run(ctx)]
+    return sorted(found, key=lambda f: (SEVERITY_ORDER[f.severity], _RULE_ORDER[f.rule]))
+
+
+FRAME_COLUMNS = [
+    "rule",
+    "heading",
+    "outcome",
+    "severity",
+    "area_id",
+    "statement",
+    "question",
+    "records",
+    "record_ids",
+    "link",
+    "citations",
+    "illustrative",
+    "figures",
+]
+
+
+def as_frame(found: Sequence[Finding]) -> pd.DataFrame:
+    """Findings as a DataFrame, for pages and the cache: one row each, records and ids one per line."""
+    rows = [
+        {
+            "rule": f.rule,
+            "heading": f.heading,
+            "outcome": str(f.outcome),
+            "severity": str(f.severity),
+            "area_id": f.area_id,
+            "statement": f.statement,
+            "question": f.question,
+            "records": RECORD_SEP.join(dict.fromkeys(r.label for r in f.records)),
+            "record_ids": RECORD_SEP.join(f"{r.table}:{r.id}" for r in f.records),
+            "link": f.link,
+            "citations": f.citations,
+            "illustrative": f.illustrative,
+            "figures": f.figures,
+        }
+        for f in found
+    ]
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    frame["illustrative"] = frame["illustrative"].astype(bool)
+    return frame
+
+
+def findings_frame(
+    *,
+    session: Session,
+    area: str,
+    as_at: date,
+    audience: Audience,
+    year: int | None = None,
+    scope: Scope | None = None,
+    red_months: int = 6,
+    amber_months: int = 12,
+) -> pd.DataFrame:
+    """`findings` as a DataFrame (see `as_frame`)."""
+    return as_frame(
+        findings(
+            session=session,
+            area=area,
+            as_at=as_at,
+            audience=audience,
+            year=year,
+            scope=scope,
+            red_months=red_months,
+            amber_months=amber_months,
+        )
+    )
+
+
+def store_findings(*, session: Session, as_at: date, audience: Audience, area: str | None = None, rule: str | None = None) -> pd.DataFrame:
+    """The data-quality view: findings of the quality rules in every area (or one), every year, with the area's name.
+
+    A finding about records of several areas (one provider under several names) is listed once.
+    """
+    if rule is not None and rule not in RULES:
+        raise ValueError(f"'{rule}' is not a data-quality check; the checks are: {', '.join(RULES)}")
+    names = dict(session.execute(select(Area.id, Area.name).order_by(Area.name)).all())
+    found: list[Finding] = []
+    seen: set[tuple[str, tuple[Record, ...]]] = set()
+    for area_id in [area] if area else list(names):
+        for f in findings(
+            session=session, area=area_id, as_at=as_at, audience=audience, scope=Scope.QUALITY, rules=[rule] if rule else None
+        ):
+            key = (f.rule, tuple(sorted(f.records, key=lambda r: (r.table, r.id))))
+            if key not in seen:
+                seen.add(key)
+                found.append(f)
+    frame = as_frame(sorted(found, key=lambda f: (SEVERITY_ORDER[f.severity], _RULE_ORDER[f.rule], names.get(f.area_id, ""))))
+    frame.insert(frame.columns.get_loc("area_id") + 1, "area", [names.get(a, "") for a in frame["area_id"]])
+    return frame
+
+
+def quality_summary(*, session: Session, as_at: date, audience: Audience) -> pd.DataFrame:
+    """How many findings each data-quality rule gives, by severity; every rule listed, with zero where it finds nothing."""
+    found = store_findings(session=session, as_at=as_at, audience=audience)
+    quality_rules = [r for r in RULES.values() if Scope.QUALITY in r.scopes]
+    frame = pd.DataFrame({"rule": [r.id for r in quality_rules], "check": [r.heading for r in quality_rules]})
+    for severity in Severity:
+        counts = found[found["severity"] == severity]["rule"].value_counts()
+        frame[str(severity)] = [int(counts.get(r, 0)) for r in frame["rule"]]
+    frame["findings"] = frame[[str(s) for s in Severity]].sum(axis=1)
+    return frame
+
+
+def findings_csv(frame: pd.DataFrame) -> bytes:
+    """Findings as a CSV file (UTF-8 with a byte-order mark, so Excel shows £), safe to open in a spreadsheet."""
+    columns = {
+        "severity": "severity",
+        "heading": "rule",
+        "outcome": "outcome",
+        "area": "area",
+        "statement": "finding",
+        "question": "question",
+        "records": "records",
+        "record_ids": "record ids",
+        "link": "link (relative to the dashboard's address)",
+        "citations": "sources",
+    }
+    out = frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
+    for column in ("records", "record ids", "sources"):
+        out[column] = out[column].str.replace("\n", "; ", regex=False)
+    return out.map(escape_formula).to_csv(index=False).encode("utf-8-sig")
