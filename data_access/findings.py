@@ -90,8 +90,8 @@ class Figure:
     """A number a finding used, with its basis: reported, derived (and how), illustrative, or not published (value None)."""
 
     name: str
-    value: float | None
-    unit: str  # "money" (pence), "count", "percent", "share", "number"
+    value: float | date | None
+    unit: str  # "money" (pence), "count", "percent", "share", "number", "date"
     basis: str
     how: str = ""
 
@@ -347,9 +347,11 @@ def extensions(ctx: Context) -> list[Finding]:
                 f"{r.title} " + "; it ".join(breaches + notes) + ended,
                 questions[0],
                 (_agreement(r), *(Record("amendment", i, r.title) for i in own_ids)),
+                # Only published figures: a rule that needs an unpublished one does not use it (see the wording above).
                 (
-                    Figure("extension options available", available, "number", Basis.REPORTED if available is not None else NOT_PUBLISHED),
+                    *([Figure("extension options available", available, "number", Basis.REPORTED)] if available is not None else []),
                     Figure("extension options used", used, "number", Basis.REPORTED),
+                    Figure("current end", current, "date", _basis("current_end_date" in r.illustrative_fields)),
                 ),
                 _cites([r.citations, *known[known["agreement_id"] == r.id]["citations"]]),
                 _link("renewals", area=ctx.area),
@@ -400,7 +402,7 @@ def ending(ctx: Context) -> list[Finding]:
                 f"{r.title} ends {_on(r.end_text, r.end_precision)}, within {months} months, and no re-procurement step is recorded",
                 f"What happens to {r.title} after {r.end_text}: will it be re-procured, extended or ended, and when will the panel know?",
                 (_agreement(r),),
-                (Figure("current end", None, "date", _basis("current_end_date" in r.illustrative_fields)),),
+                (Figure("current end", r.current_end_date, "date", _basis("current_end_date" in r.illustrative_fields)),),
                 r.citations,
                 _link("renewals", area=ctx.area),
             )
@@ -427,7 +429,7 @@ def value_growth(ctx: Context) -> list[Finding]:
         cited = _cites([agreement["citations"], *changes["citations"]])
         value_basis = _basis("value" in agreement["illustrative_fields"])
         if unpriced.empty and base is not None and not priced.empty:
-            growth = sum(int(v) for v in priced["value_change_pence"])
+            growth = growth_known(priced)
             if growth * 100 > base * VALUE_GROWTH_PERCENT:
                 percent = (growth * 200 + base) // (2 * base)  # whole percent, halves up
                 what = "awarded value" if base_field == "total_value_pence" else "annual value"
@@ -462,12 +464,25 @@ def value_growth(ctx: Context) -> list[Finding]:
                     f"{title} has {why}, so how much it has grown cannot be checked",
                     f"What has each change to {title} cost, and where is that published?",
                     record,
-                    (Figure("awarded value", base, "money", value_basis if base is not None else NOT_PUBLISHED),),
+                    (
+                        Figure("awarded value", base, "money", value_basis if base is not None else NOT_PUBLISHED),
+                        Figure(
+                            "change in value",
+                            None if not unpriced.empty else growth_known(priced),
+                            "money",
+                            NOT_PUBLISHED if not unpriced.empty else Basis.REPORTED,
+                        ),
+                    ),
                     cited,
                     _link("renewals", area=ctx.area),
                 )
             )
     return found
+
+
+def growth_known(priced: pd.DataFrame) -> int:
+    """The published changes in value, added up."""
+    return sum(int(v) for v in priced["value_change_pence"])
 
 
 def over_cap(ctx: Context) -> list[Finding]:
@@ -510,7 +525,8 @@ def over_cap(ctx: Context) -> list[Finding]:
                 Outcome.BREACH,
                 Severity.HIGH,
                 ctx.area,
-                f"{r.title}{who} has {'a total' if what == 'total' else 'an annual'} value of {format_money(int(r.value_pence))}{_label(basis)}, "
+                f"{r.title}{who} has {'a total' if what == 'total' else 'an annual'} value of "
+                f"{format_money(int(r.value_pence))}{_label(basis)}, "
                 f"above the {cap} cap per award of {r.stream}",
                 f"Why did {r.provider or r.title} receive more than the {cap} cap for {r.stream}, and who approved it?",
                 (Record("agreement", r.id, r.title), Record("funding_stream", r.stream_id, r.stream)),
@@ -1393,15 +1409,21 @@ def findings(
     year: int | None = None,
     scope: Scope | None = None,
     rules: Iterable[str] | None = None,
+    every_year: bool = False,
     red_months: int = 6,
     amber_months: int = 12,
 ) -> list[Finding]:
     """Every finding for the area at the as-at date, most serious first.
 
-    `year` is the financial year the money rules look at (by default every year with figures); `scope` keeps
-    the rules of the scrutiny views or of the data-quality page; `rules` names rules to run (all by default).
+    `year` is the financial year the money rules look at (by default the as-at date's, as the pages choose it), or
+    with `every_year` every year with figures; `scope` keeps the rules of the scrutiny views or of the data-quality
+    page; `rules` names rules to run (all by default).
     """
-    years = (year,) if year is not None else tuple(queries.financial_years(session=session, area=area, audience=audience))
+    if every_year:
+        years = tuple(queries.financial_years(session=session, area=area, audience=audience))
+    else:
+        year = year if year is not None else queries.default_financial_year(session=session, area=area, audience=audience, as_at=as_at)
+        years = (year,)
     ctx = Context(session, area, as_at, Audience(audience), years, red_months, amber_months)
     wanted = set(rules) if rules is not None else set(RULES)
     found = [f for rule in RULES.values() if rule.id in wanted and (scope is None or scope in rule.scopes) for f in rule.run(ctx)]
@@ -1488,7 +1510,13 @@ def store_findings(*, session: Session, as_at: date, audience: Audience, area: s
     seen: set[tuple[str, tuple[Record, ...]]] = set()
     for area_id in [area] if area else list(names):
         for f in findings(
-            session=session, area=area_id, as_at=as_at, audience=audience, scope=Scope.QUALITY, rules=[rule] if rule else None
+            session=session,
+            area=area_id,
+            as_at=as_at,
+            audience=audience,
+            scope=Scope.QUALITY,
+            rules=[rule] if rule else None,
+            every_year=True,
         ):
             key = (f.rule, tuple(sorted(f.records, key=lambda r: (r.table, r.id))))
             if key not in seen:

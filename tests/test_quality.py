@@ -139,7 +139,10 @@ def test_sample_budgets_that_spend_does_not_account_for(session: Session) -> Non
     }
     assert set(money["severity"]) == {"low"}
     police_grant = one(money, "budget:nfk-2016-police-grant")
-    assert (police_grant["outcome"], police_grant["heading"]) == ("cannot check", "Spend against budget cannot be checked: spend not published")
+    assert (police_grant["outcome"], police_grant["heading"]) == (
+        "cannot check",
+        "Spend against budget cannot be checked: spend not published",
+    )
     assert one(money, "budget:nfk-2016-moj")["link"] == "spend?area=norfolk&year=2016-17"
     assert frozenset(
         {"funding_stream:nfk-moj", "budget:nfk-2016-moj", "spend:nfk-2016-varss", "spend:nfk-2016-idva", "spend:nfk-2016-slt"}
@@ -431,9 +434,7 @@ def test_fresh_spend_against_budget(fresh: Session) -> None:
     }
     over = one(money, "budget:b-over")
     assert over["severity"] == "medium"
-    assert over["statement"] == (
-        "Victims grant: spend recorded for 2019/20 adds up to £120,000, £20,000 more than the budget of £100,000"
-    )
+    assert over["statement"] == ("Victims grant: spend recorded for 2019/20 adds up to £120,000, £20,000 more than the budget of £100,000")
     assert over["link"] == "spend?area=testshire&year=2019-20"
     under = one(money, "budget:b-under")
     assert under["severity"] == "low"
