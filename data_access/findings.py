@@ -746,7 +746,9 @@ def shares(ctx: Context) -> list[Finding]:
         if abs(total - 100) <= SHARE_TOLERANCE_PER_PART * len(group):
             continue
         basis = _basis((group["basis"] == Basis.ILLUSTRATIVE).any())
-        listed = " + ".join(f"{_number(v)}%" for v in group["value"])
+        # Shares of people from a return that is not published would give hidden counts away: the public sees the sum only.
+        private = ctx.disclose and (group.get("source_kind", pd.Series("published", index=group.index)) != "published").any()
+        listed = "" if private else " (" + " + ".join(f"{_number(v)}%" for v in group["value"]) + ")"
         found.append(
             Finding(
                 "shares",
@@ -754,7 +756,7 @@ def shares(ctx: Context) -> list[Finding]:
                 Severity.MEDIUM,
                 ctx.area,
                 f"{measure} for {agreement}, {period}: the {len(group)} shares by {dimension} add up to {_number(total)}%, "
-                f"not 100% ({listed}){_label(basis)}",
+                f"not 100%{listed}{_label(basis)}",
                 f"What accounts for the missing {_number(100 - total)}% in the {_lower_first(measure)}, and which figure is right?",
                 tuple(Record("observation", i, f"{measure}: {agreement}, {period}") for i in group["id"]),
                 (Figure("sum of the shares", total, "percent", basis, "sum of the published shares"),),

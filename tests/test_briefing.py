@@ -50,10 +50,10 @@ def test_west_yorkshire_narrative_carries_the_real_numbers(session: Session) -> 
         "(a re-procurement step is recorded on 7 September 2018)."
     )
     assert "93% against a target of 100% in Q1 2018/19" in targets
-    assert red_flags.startswith("7 red flags are raised (4 medium and 3 low); the most serious: ")
+    assert red_flags.startswith("10 red flags are raised (5 medium and 5 low); the most serious: ")
     assert figure(pack, "Spend recorded, 2018/19 (partly illustrative)") == "£1,860,000"
     assert figure(pack, "Annual value of live agreements") == "not published"
-    assert figure(pack, "Red flags") == "7"
+    assert figure(pack, "Red flags") == "10"
 
 
 def test_staff_see_the_restricted_payment_in_the_total(session: Session) -> None:

@@ -7,12 +7,16 @@ while the briefing pack, for panel and staff, does show it (the positive control
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from data_access.db import open_store
+from data_access.findings import Scope, findings_frame
 from data_access.models import Audience, Spend, Visibility
+from data_access.public import plain_text
 from tests.app.conftest import ENTRYPOINT, RUN_TIMEOUT_S
 
 MARKER = "CANARY-meeting-7c2d"
@@ -80,13 +84,24 @@ def test_meeting_red_flags_from_a_deep_link(monkeypatch: pytest.MonkeyPatch) -> 
     at = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="flags")
     assert at.title[0].value == "West Yorkshire: Police and Crime Panel, 14 September 2018"  # the date of the report's figures
     text = words(at)
-    assert "the parts add up to 95%, not 100% (25% + 11% + 17% + 13% + 29%)" in text
+    assert "the 5 shares by referral source add up to 95%, not 100% (25% + 11% + 17% + 13% + 29%)" in text
     assert "Question to ask: What accounts for the missing 5% in the share of perpetrator referrals by source" in text
-    # Counts of people follow the public rule on the projector: 996 a year and 224 a quarter are rounded.
-    assert "the stated annual figure of about 995 does not match 4 × the stated quarterly average of about 225" in text
+    # The report itself publishes 996 a year and 224 a quarter: shown as published, so 4 × 224 = 896 adds up on the projector.
+    assert "the stated annual figure of 996 does not match 4 × the stated quarterly average of 224 (896)" in text
     findings = "\n".join(m.value for m in at.markdown if m.value.startswith("####"))
-    assert "about 995" in findings and "996" not in findings and "224" not in findings
-    assert (metric(at, "High flags"), metric(at, "Medium flags"), metric(at, "Low flags")) == ("0", "4", "3")
+    assert "about 995" not in findings and "about 225" not in findings
+    assert (metric(at, "High flags"), metric(at, "Medium flags"), metric(at, "Low flags")) == ("0", "5", "5")
+    # The same findings as the engine gives for the public at the meeting date, in the same order.
+    engine = open_store(None, load_sample_data=False)
+    try:
+        with Session(engine) as session:
+            expected = findings_frame(
+                session=session, area="west-yorkshire", as_at=date(2018, 9, 14), audience=Audience.PUBLIC, scope=Scope.SCRUTINY
+            )
+    finally:
+        engine.dispose()
+    shown = [m.value for m in at.markdown if m.value.startswith("### ")]
+    assert shown == [f"### {n}. {plain_text(s)}" for n, s in enumerate(expected["statement"], start=1)]
     assert at.query_params["topic"] == "flags" and at.query_params["meeting"] == "2018-09-14"
 
 
@@ -149,7 +164,7 @@ def test_briefing_for_the_panel(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "In 2018/19, £1,860,000 is recorded as spent and no budget is published" in text
     assert "1 agreement ends within 12 months: Independent Sexual Advisor Contract (ISVA) on 31 March 2019" in text
     assert "the stated annual figure of 996 does not match 4 × the stated quarterly average of 224 (896)" in text  # exact for the panel
-    assert metric(at, "Red flags") == "7"
+    assert metric(at, "Red flags") == "10"
     assert any("Not for publication" in w.value for w in at.warning)
     buttons = at.get("download_button")
     assert len(buttons) == 1 and "Download the briefing pack (PDF)" in str(buttons[0].proto)
@@ -159,7 +174,8 @@ def test_briefing_shows_panel_records_to_the_panel(monkeypatch: pytest.MonkeyPat
     """The positive control for the meeting mode canary test: the same record does reach the panel's own briefing."""
     at = open_page(monkeypatch, "briefing.py", Audience.PANEL, area="west-yorkshire", as_at="2018-03-31", year="2017-18")
     assert MARKER in words(at)
-    assert "£9,321 of 2017/18 spend is linked to no Plan priority" in words(at)  # £5,000 + the £4,321 canary
+    # £5,000 + the £4,321 canary, which is illustrative: the label stands beside the figure it qualifies.
+    assert "£9,321 (illustrative) of 2017/18 spend is linked to no Plan priority" in words(at)
 
 
 def test_briefing_for_staff_includes_restricted_spend(monkeypatch: pytest.MonkeyPatch) -> None:

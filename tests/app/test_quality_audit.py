@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from data_access import quality
+from data_access import findings
 from data_access.db import open_store
 from data_access.models import Agreement, Audience, AuditEntry, ImportRecord
 from tests.app.conftest import ENTRYPOINT, PROJECT_ROOT, RUN_TIMEOUT_S
@@ -81,7 +81,7 @@ def metric(at: AppTest, label: str) -> str:
 # Each table by the columns only it has.
 TABLES = {
     "quality_summary": {"Check", "High", "Medium", "Low", "Total"},
-    "quality_findings": {"severity", "check", "description", "records", "link"},
+    "quality_findings": {"severity", "heading", "statement", "record_ids", "link"},
     "audit_entries": {"When (UK time)", "Record", "File SHA-256"},
     "audit_before_after": {"Field", "Before", "After"},
     "audit_imports": {"Imported (UK time)", "Changes in the trail"},
@@ -101,19 +101,23 @@ def test_quality_page_for_staff(monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("pages/data_quality.py", Audience.STAFF, monkeypatch)
     assert_ran_cleanly(at)
     assert [t.value for t in at.title] == ["Data quality"]
-    # The sample's 10 findings and both canaries, each linked to no Plan priority.
-    assert metric(at, "Findings (all checks, all areas)") == "12"
+    # The sample's 12 findings and both canaries, each linked to no Plan priority.
+    label = next(m.label for m in at.metric if m.label.startswith("Findings (all checks, all areas"))
+    assert metric(at, label) == "14"
     assert metric(at, "High severity") == "0"
     summary = table(at, "quality_summary").set_index("Check")
-    assert summary.at["Breakdown shares do not add up to 100%", "Total"] == 1
+    assert summary.at["Shares do not add up to 100%", "Total"] == 1
     assert summary.at["Agreement linked to no Plan priority", "Medium"] == 5
-    assert summary.at["Parts do not add up to the stated total", "Low"] == 4
+    assert summary.at["Spend does not match its budget", "Low"] == 4
     found = table(at, "quality_findings")
-    shares = found[found["check"] == "Breakdown shares do not add up to 100%"].iloc[0]
-    assert shares["description"].endswith("the 5 shares by referral source add up to 95%, not 100%")
+    shares = found[found["heading"] == "Shares do not add up to 100%"].iloc[0]
+    assert shares["statement"].endswith("the 5 shares by referral source add up to 95%, not 100% (25% + 11% + 17% + 13% + 29%)")
     assert shares["link"] == "performance?area=west-yorkshire"
-    annual = found[found["check"] == "Annual figure does not match its quarters"].iloc[0]
-    assert "the year is stated as 996; the stated average of 224 a quarter makes 896" in annual["description"]
+    annual = found[found["heading"] == "Annual figure does not match its quarters"].iloc[0]
+    assert "the stated annual figure of 996 does not match 4 × the stated quarterly average of 224 (896)" in annual["statement"]
+    # Norfolk publishes no spend against its £1.018m main police grant: the page says the check cannot be made.
+    police_grant = found[found["statement"].str.startswith("Main police grant")].iloc[0]
+    assert police_grant["heading"] == "Spend against budget cannot be checked: spend not published"
     sources = "\n".join(c.value for c in at.caption)
     assert "Commissioning and Granting Report, West Yorkshire Police and Crime Panel, 14 September 2018" in sources
     assert "illustrative" in sources  # the quarters and the spend behind two findings are illustrative
@@ -127,11 +131,12 @@ def test_quality_download_is_the_findings_as_csv(monkeypatch: pytest.MonkeyPatch
     engine = open_store(None, load_sample_data=False)  # this module's store, from DATABASE_URL
     try:
         with Session(engine) as session:
-            data = quality.findings_csv(quality.quality_findings(session=session, audience=Audience.STAFF))
+            frame = findings.store_findings(session=session, as_at=at.date_input(key="quality_as_at").value, audience=Audience.STAFF)
+            data = findings.findings_csv(frame)
     finally:
         engine.dispose()
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert [r["description"] for r in rows] == list(shown["description"])
+    assert [r["finding"] for r in rows] == list(shown["statement"])
 
 
 def test_quality_page_filters_by_check_and_area(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,7 +146,7 @@ def test_quality_page_filters_by_check_and_area(monkeypatch: pytest.MonkeyPatch)
     assert_ran_cleanly(at)
     assert [h.value for h in at.header][-1] == "Findings: Agreement linked to no Plan priority in Norfolk"
     found = table(at, "quality_findings")
-    assert list(found["records"]) == ["agreement:nfk-rj"]
+    assert list(found["record_ids"]) == ["agreement:nfk-rj"]
     assert list(found["link"]) == ["renewals?area=norfolk"]
     at.selectbox(key="quality_check").set_value("over_cap").run()
     assert any("No findings for this choice" in s.value for s in at.success)
