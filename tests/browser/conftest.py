@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -257,7 +258,13 @@ def open_app(page: Page, app_server: StreamlitServer) -> Callable[[str], Page]:
     return _open
 
 
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+# The README's screenshots are refreshed on request (REFRESH_SCREENSHOTS=1); an ordinary run writes them to a
+# temporary folder, so a test run leaves the git tree as it found it.
+SCREENSHOTS = (
+    PROJECT_ROOT / "docs" / "screenshots"
+    if os.environ.get("REFRESH_SCREENSHOTS") == "1"
+    else Path(tempfile.mkdtemp(prefix="commissioning-screenshots-"))
+)
 # The four core pages, each with the area whose seed document gives it the most to show, and a figure
 # from that document: test_smoke.py screenshots these; the tour screenshots every other page.
 SHOWCASE = [
