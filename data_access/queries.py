@@ -104,15 +104,16 @@ def sources(*, session: Session) -> pd.DataFrame:
     return _frame(session, select(*Source.__table__.columns).order_by(Source.published))
 
 
-def default_as_at(*, session: Session, area: str, today: date) -> tuple[date, str]:
+def default_as_at(*, session: Session, area: str, today: date, audience: Audience) -> tuple[date, str]:
     """The as-at date to use when the user sets none, and why.
 
-    Today, unless the area's figures stop earlier: then the date its latest source describes.
+    Today, unless the area's figures stop earlier: then the date its latest source describes. Only sources cited by
+    records the audience may see count: a restricted document's title and note must not reach the public this way.
     """
     cited = [
-        select(Agreement.source_id).where(Agreement.area_id == area),
-        select(Budget.source_id).where(Budget.area_id == area),
-        select(Observation.source_id).where(Observation.area_id == area),
+        select(Agreement.source_id).where(Agreement.area_id == area, _visible(Agreement, audience)),
+        select(Budget.source_id).where(Budget.area_id == area, _visible(Budget, audience)),
+        select(Observation.source_id).where(Observation.area_id == area, _visible(Observation, audience)),
         select(Plan.source_id).where(Plan.area_id == area),
     ]
     latest = session.execute(

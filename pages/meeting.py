@@ -55,7 +55,7 @@ seed("meeting_since", "since", date.fromisoformat, "a date written like 2018-03-
 st.session_state.setdefault("meeting_area", st.session_state.get("filter_area", next(iter(names))))  # the area chosen elsewhere
 st.sidebar.header("Meeting")
 area = st.sidebar.selectbox("Policing area", list(names), format_func=names.get, key="meeting_area", on_change=reset_dates)
-default_meeting, why = cached("default_as_at", area=area, today=date.today())
+default_meeting, why = cached("default_as_at", area=area, today=date.today(), audience=Audience.PUBLIC)
 st.session_state.setdefault("meeting_date", default_meeting)
 meeting = st.sidebar.date_input("Meeting date", key="meeting_date", format="DD/MM/YYYY")
 st.session_state.setdefault("meeting_since", add_months(meeting, -3))

@@ -155,7 +155,7 @@ def _charts(session: Session, audience: Audience) -> Iterator[tuple[str, go.Figu
             flows = queries.money_flow(session=session, area=area, year=year, audience=audience)
             if not flows.empty:
                 yield f"{area} {year} money flow", money_flow_figure(flows, title="t")
-        as_at, _ = queries.default_as_at(session=session, area=area, today=date.today())
+        as_at, _ = queries.default_as_at(session=session, area=area, today=date.today(), audience=audience)
         renewals = queries.renewals(
             session=session, area=area, as_at=as_at, audience=audience, red_months=RED_MONTHS, amber_months=AMBER_MONTHS
         )

@@ -67,29 +67,51 @@ def test_sources_are_the_four_seed_documents(session: Session) -> None:
 
 
 def test_default_as_at_west_yorkshire_is_the_reports_date(session: Session) -> None:
-    as_at, reason = queries.default_as_at(session=session, area="west-yorkshire", today=TODAY)
+    as_at, reason = queries.default_as_at(session=session, area="west-yorkshire", today=TODAY, audience=Audience.PUBLIC)
     assert as_at == date(2018, 9, 14)
     assert "Commissioning and Granting Report, West Yorkshire Police and Crime Panel, 14 September 2018" in reason
 
 
 def test_default_as_at_norfolk_is_the_start_of_2016_17(session: Session) -> None:
-    as_at, reason = queries.default_as_at(session=session, area="norfolk", today=TODAY)
+    as_at, reason = queries.default_as_at(session=session, area="norfolk", today=TODAY, audience=Audience.PUBLIC)
     assert as_at == date(2016, 4, 1)
     assert "The paper carries no date" in reason  # the source's as-at note explains the choice
 
 
 def test_default_as_at_derbyshire_is_the_latest_strategy(session: Session) -> None:
-    as_at, _ = queries.default_as_at(session=session, area="derbyshire", today=TODAY)
+    as_at, _ = queries.default_as_at(session=session, area="derbyshire", today=TODAY, audience=Audience.PUBLIC)
     assert as_at == date(2025, 11, 1)  # the November 2025 strategy, not the November 2021 one
 
 
 @pytest.mark.parametrize("today", [date(2018, 1, 1), date(2018, 9, 14)])
 def test_default_as_at_is_today_when_the_figures_do_not_stop_earlier(session: Session, today: date) -> None:
-    assert queries.default_as_at(session=session, area="west-yorkshire", today=today) == (today, "today's date")
+    assert queries.default_as_at(session=session, area="west-yorkshire", today=today, audience=Audience.PUBLIC) == (today, "today's date")
+
+
+def test_default_as_at_ignores_documents_the_audience_may_not_see(session: Session) -> None:
+    """A restricted document's title and note must not reach the public through the as-at caption."""
+    from data_access.models import Agreement, Source
+
+    session.add(
+        Source(id="t-secret-doc", title="SECRET tender evaluation", publisher="OPCC", published=date(2019, 6, 1),
+               figures_as_at=date(2019, 6, 1), as_at_note="SECRET note")
+    )  # fmt: skip
+    session.flush()
+    session.add(
+        Agreement(id="t-secret", area_id="west-yorkshire", title="Restricted helpline", kind="contract", status="active",
+                  visibility="restricted", source_id="t-secret-doc", source_section="1", basis="reported")
+    )  # fmt: skip
+    session.flush()
+    public = queries.default_as_at(session=session, area="west-yorkshire", today=TODAY, audience=PUBLIC)
+    panel = queries.default_as_at(session=session, area="west-yorkshire", today=TODAY, audience=PANEL)
+    staff = queries.default_as_at(session=session, area="west-yorkshire", today=TODAY, audience=STAFF)
+    assert public == panel and public[0] == date(2018, 9, 14) and "SECRET" not in public[1]
+    assert staff[0] == date(2019, 6, 1) and "SECRET tender evaluation" in staff[1]  # the positive control
+    session.rollback()
 
 
 def test_default_as_at_for_an_area_with_no_figures_is_today(session: Session) -> None:
-    assert queries.default_as_at(session=session, area="nowhere", today=TODAY) == (TODAY, "today's date")
+    assert queries.default_as_at(session=session, area="nowhere", today=TODAY, audience=Audience.PUBLIC) == (TODAY, "today's date")
 
 
 def test_financial_years(session: Session) -> None:

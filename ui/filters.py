@@ -75,7 +75,7 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
         "Policing area", list(names), format_func=names.get, key="filter_area", on_change=_reset_dependent, persist_state="session"
     )
 
-    default_as_at, reason = cached("default_as_at", area=area, today=date.today())
+    default_as_at, reason = cached("default_as_at", area=area, today=date.today(), audience=audience)
     as_at = default_as_at
     if with_as_at:
         _seed_from_url("filter_as_at", "as_at", date.fromisoformat, problems, "a date written like 2018-09-14")
