@@ -67,7 +67,7 @@ def period_text(year: int, quarter: int | None) -> str:
 
 
 def _area_names(connection: Connection) -> dict[str, str]:
-    return dict(connection.execute(select(Area.id, Area.name)).tuples().all())
+    return {str(area_id): str(name) for area_id, name in connection.execute(select(Area.id, Area.name)).all()}
 
 
 def _areas_of(connection: Connection, model: type[SQLModel], ids: set[str]) -> dict[str, str]:
@@ -83,7 +83,7 @@ def _areas_of(connection: Connection, model: type[SQLModel], ids: set[str]) -> d
         else:
             table = model.__table__
             query = select(table.c.id, table.c.area_id).where(table.c.id.in_(chunk))
-        found.update(connection.execute(query).tuples().all())
+        found.update((record_id, area_id) for record_id, area_id in connection.execute(query))
     return found
 
 
@@ -119,7 +119,7 @@ def cross_area_problems(
         column: _areas_of(connection, target, {getattr(r, column) for r in records if getattr(r, column, None)})
         for column, (_, target) in references.items()
     }
-    for record, row in zip(records, rows, strict=True):
+    for record, row in zip(records, rows, strict=True) if references else ():
         own = record.area_id  # type: ignore[attr-defined]
         for column, (noun, _) in references.items():
             value = getattr(record, column, None)

@@ -365,7 +365,9 @@ def apply_file(
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
     report = check_file(data, file_name=file_name, kind=kind, connection=connection, sheet=sheet, replace_overlapping=replace_overlapping)
     if report.problems:
-        raise ImportFailed(report.problems)
+        failure = ImportFailed(report.problems)
+        failure.report = report  # type: ignore[attr-defined]  # the caller shows the overlaps it could replace
+        raise failure
     inserts, updates, deletes = report.of("insert"), report.of("update"), report.of("delete")
     if not inserts and not updates and not deletes and report.previous_import:
         return report  # the same file again, and the store still matches it
@@ -458,6 +460,8 @@ def import_file(
                 replace_overlapping=replace_overlapping,
             )
     except ImportFailed as failure:
+        if isinstance(checked := getattr(failure, "report", None), Report):
+            return checked
         report = Report(
             kind=kind,
             file_name=Path(file_name or "upload").name,
