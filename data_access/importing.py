@@ -570,6 +570,19 @@ def changed_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(lines, columns=["Row", "Record", "Column", "Before", "After"])
 
 
+def replaced_frame(report: Report) -> pd.DataFrame:
+    """The records in the store that confirming would delete, with the row of the file that overlaps each."""
+    model = KINDS[report.kind]
+    period = "period" if "period" in file_columns(report.kind) else "financial_year"
+    return pd.DataFrame(
+        [
+            {"Row": c.row, "Record": c.key, "Period": _shown(model, c.values)[period], "Amount": _shown(model, c.values)["amount"]}
+            for c in report.of("delete")
+        ],
+        columns=["Row", "Record", "Period", "Amount"],
+    )
+
+
 def unchanged_frame(report: Report) -> pd.DataFrame:
     """The records already in the store exactly as the file has them."""
     return pd.DataFrame([{"Row": c.row, "Record": c.key} for c in report.of("unchanged")], columns=["Row", "Record"])
