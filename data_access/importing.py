@@ -1,17 +1,23 @@
 """Staff imports: one CSV or XLSX file of one kind of record, checked in full, previewed, then applied
 in one transaction with an audit entry for every change.
 
-    python -m data_access.importing --kind spend --file spend.xlsx [--sheet NAME] [--apply] [--who NAME]
+    python -m data_access.importing --kind spend --file spend.xlsx [--sheet NAME] [--apply] [--who NAME] [--replace-overlapping]
 
 prints the report (every problem: file, sheet, row, cell, column, value, rule) or the preview (what
 would be added, changed and left alone), applies it with --apply, and exits 1 when the file has
 problems, 2 when it cannot be read at all. The import page (pages/import_data.py) does the same.
 
-- Rows are matched to the store by their ids; a row identical to the store's writes nothing, and the
-  importer never deletes. So importing the same file twice changes nothing the second time.
-- Every applied change writes an `audit_entry` (who, when, insert or update, table, record, the changed
-  fields before and after as JSON, file name and SHA-256), and the file is recorded in `import_record`
-  by its SHA-256. The same file again, with nothing to change, records nothing new; if the store has
+- Rows are matched to the store by their ids; a row identical to the store's writes nothing. So
+  importing the same file twice changes nothing the second time.
+- A row may not refer to a record of another area, and spend or budgets may not overlap in time with
+  other records of the same agreement or budget line (`data_access.consistency`). An overlap with a
+  record already in the store is refused too, unless the person confirms replacing it
+  (`replace_overlapping`, `--replace-overlapping`): then the earlier records are deleted and the new
+  ones added in the same transaction, each deletion audited. That is the only way the importer deletes.
+- Every applied change writes an `audit_entry` (who, when, insert, update or delete, table, record, the
+  changed fields before and after as JSON, a deleted record's every field before, file name and
+  SHA-256), and the file is recorded in `import_record` by its SHA-256 (replaced records are counted
+  in its `rows_changed`). The same file again, with nothing to change, records nothing new; if the store has
   moved on since (a later file changed its rows), applying it again puts its values back, audited,
   and updates its `import_record`.
 - Nothing partial is ever written: the whole file is checked again inside the transaction that writes
@@ -36,10 +42,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, UniqueConstraint, and_, insert, select, text, update
+from sqlalchemy import Connection, Engine, UniqueConstraint, and_, delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
+from data_access.consistency import Clash, clash_problem, cross_area_problems, overlapping_records
 from data_access.loading import (
     FILES,
     FORMULA_STARTS,
@@ -90,7 +97,7 @@ class Change:
 
     row: int  # the spreadsheet row it came from
     key: str  # the record's id (or ids, for a link), as text
-    action: str  # insert, update or unchanged
+    action: str  # insert, update, unchanged, or delete (an earlier record replaced by an overlapping one)
     values: dict[str, Any]  # every field as it would be stored
     before: dict[str, Any] = field(default_factory=dict)  # changed fields as stored now (update)
     after: dict[str, Any] = field(default_factory=dict)  # changed fields as they would be (update)
@@ -109,6 +116,9 @@ class Report:
     changes: list[Change] = field(default_factory=list)
     previous_import: dict[str, Any] | None = None  # this file's import_record, when it was imported before
     applied: bool = False
+    # Records in the store whose periods the file's rows overlap: replaced only when the person confirms.
+    overlapping: list[Clash] = field(default_factory=list)
+    replace_overlapping: bool = False
 
     @property
     def ok(self) -> bool:
@@ -116,8 +126,23 @@ class Report:
         return not self.problems
 
     def of(self, action: str) -> list[Change]:
-        """The changes of one action: insert, update or unchanged."""
+        """The changes of one action: insert, update, unchanged or delete."""
         return [c for c in self.changes if c.action == action]
+
+    @property
+    def replaceable(self) -> bool:
+        """True when the only problems are overlaps with records in the store, which confirming would replace."""
+        return bool(self.overlapping) and not self.replace_overlapping and len(self.problems) == len(self.overlapping)
+
+    @property
+    def replace_text(self) -> str:
+        """What confirming the replacement would do, record by record."""
+        old = {c.old.id: c.old for c in self.overlapping}
+        return (
+            "Replace: delete "
+            + "; ".join(f"{self.kind} {d.id} ({d.period}, {format_money(d.amount_pence)})" for d in old.values())
+            + f", and add this file's overlapping row{'s' if len({c.row for c in self.overlapping}) > 1 else ''} instead"
+        )
 
     @property
     def summary(self) -> str:
@@ -125,8 +150,10 @@ class Report:
         if self.problems:
             return f"{len(self.problems)} problem(s) found: nothing can be imported until every one is fixed."
         added, changed, alone = len(self.of("insert")), len(self.of("update")), len(self.of("unchanged"))
-        verb = ("added", "changed") if self.applied else ("to add", "to change")
-        return f"{added} record(s) {verb[0]}, {changed} {verb[1]}, {alone} left alone."
+        verb = ("added", "changed", "replaced") if self.applied else ("to add", "to change", "to replace")
+        deleted = len(self.of("delete"))
+        replaced = f" {deleted} {verb[2]} (deleted: their periods overlap this file's)," if deleted else ""
+        return f"{added} record(s) {verb[0]}, {changed} {verb[1]},{replaced} {alone} left alone."
 
 
 # --- templates ------------------------------------------------------------------------------------
@@ -269,13 +296,17 @@ def _unique_problems(
     return problems
 
 
-def check_file(data: bytes, *, file_name: str, kind: str, connection: Connection, sheet: str | None = None) -> Report:
+def check_file(
+    data: bytes, *, file_name: str, kind: str, connection: Connection, sheet: str | None = None, replace_overlapping: bool = False
+) -> Report:
     """Read and check the whole file against the store; on success, compare every row with the store.
 
+    With `replace_overlapping`, records in the store whose periods the file's rows overlap are to be
+    deleted (changes with action "delete") rather than reported as problems.
     Never raises on bad input: every problem is in the report.
     """
     file_name = Path(file_name or "upload").name
-    report = Report(kind=kind, file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
+    report = Report(kind=kind, file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), replace_overlapping=replace_overlapping)
     model = KINDS.get(kind)
     if model is None:
         report.problems.append(
@@ -293,9 +324,20 @@ def check_file(data: bytes, *, file_name: str, kind: str, connection: Connection
         problems = _unique_problems(connection, model, checked.records, checked.rows, file_name, table.sheet)
     if not problems and not checked.records:
         problems = [Problem(file_name, table.header_row, "", "", "has a header row but no records to import", table.sheet)]
+    # Rows that are right on their own may still clash with other records: checked even when other rows
+    # have problems, so every problem is reported at once.
+    crossing = cross_area_problems(connection, model, checked.records, checked.rows, file_name, table.sheet)
+    problems = problems + crossing
+    # A row that refers to another area's agreement is wrong already; its periods are not compared with that agreement's.
+    kept = [(r, n) for r, n in zip(checked.records, checked.rows, strict=True) if n not in {p.row for p in crossing}]
+    clashes = overlapping_records(connection, model, [r for r, _ in kept], [n for _, n in kept])
+    report.overlapping = [c for c in clashes if c.old_row is None]
+    problems += [clash_problem(c, kind, file_name, table.sheet) for c in clashes if c.old_row is not None or not replace_overlapping]
     report.problems = sorted(problems, key=lambda p: p.row)
     if not report.problems:
         report.changes = _compare(connection, model, checked.records, checked.rows)
+        replaced = {c.old.id: c for c in report.overlapping}
+        report.changes += [Change(c.row, c.old.id, "delete", c.old.values, dict(c.old.values), {}) for c in replaced.values()]
     return report
 
 
@@ -309,19 +351,25 @@ def _json(values: dict[str, Any]) -> str:
     return json.dumps({k: plain(v) for k, v in values.items()}, sort_keys=True, ensure_ascii=False)
 
 
-def apply_file(data: bytes, *, file_name: str, kind: str, connection: Connection, who: str, sheet: str | None = None) -> Report:
+def apply_file(
+    data: bytes, *, file_name: str, kind: str, connection: Connection, who: str, sheet: str | None = None, replace_overlapping: bool = False
+) -> Report:
     """Check the file again and write every change, its audit entries and its import record on `connection`.
+
+    With `replace_overlapping`, records in the store whose periods the file's rows overlap are deleted first.
 
     The caller owns the transaction (`with engine.begin() as connection:`): on ImportFailed it rolls
     everything back, so the store is as it was.
     """
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
-    report = check_file(data, file_name=file_name, kind=kind, connection=connection, sheet=sheet)
+    report = check_file(data, file_name=file_name, kind=kind, connection=connection, sheet=sheet, replace_overlapping=replace_overlapping)
     if report.problems:
-        raise ImportFailed(report.problems)
-    inserts, updates = report.of("insert"), report.of("update")
-    if not inserts and not updates and report.previous_import:
+        failure = ImportFailed(report.problems)
+        failure.report = report  # type: ignore[attr-defined]  # the caller shows the overlaps it could replace
+        raise failure
+    inserts, updates, deletes = report.of("insert"), report.of("update"), report.of("delete")
+    if not inserts and not updates and not deletes and report.previous_import:
         return report  # the same file again, and the store still matches it
     table = KINDS[kind].__table__
     pk = list(table.primary_key.columns)
@@ -333,21 +381,23 @@ def apply_file(data: bytes, *, file_name: str, kind: str, connection: Connection
             "action": change.action,
             "table_name": table.name,
             "record_key": change.key,
-            "before": _json(change.before) if change.action == "update" else "",
-            "after": _json(change.after),
+            "before": _json(change.before) if change.action in ("update", "delete") else "",
+            "after": _json(change.after) if change.action != "delete" else "",
             "file_name": report.file_name,
             "file_sha256": report.sha256,
         }
-        for change in inserts + updates
+        for change in deletes + inserts + updates
     ]
     record = {
         "file_name": report.file_name,
         "imported_at": now,
         "imported_by": who,
         "rows_added": len(inserts),
-        "rows_changed": len(updates),
+        "rows_changed": len(updates) + len(deletes),
     }
     try:
+        for change in deletes:
+            connection.execute(delete(table).where(and_(*[c == change.values[c.name] for c in pk])))
         if inserts:
             connection.execute(insert(table), [c.values for c in inserts])
         for change in updates:
@@ -378,17 +428,46 @@ def apply_file(data: bytes, *, file_name: str, kind: str, connection: Connection
 
 
 def import_file(
-    engine: Engine, data: bytes, *, file_name: str, kind: str, sheet: str | None = None, apply: bool = False, who: str = ""
+    engine: Engine,
+    data: bytes,
+    *,
+    file_name: str,
+    kind: str,
+    sheet: str | None = None,
+    apply: bool = False,
+    who: str = "",
+    replace_overlapping: bool = False,
 ) -> Report:
-    """Check a file (and, with `apply`, write it in one transaction); problems come back in the report, never as an exception."""
+    """Check a file (and, with `apply`, write it in one transaction); problems come back in the report, never as an exception.
+
+    `replace_overlapping` is the person's confirmation that records in the store whose periods the file's rows
+    overlap are to be replaced (deleted, and the file's rows added); without it they are problems.
+    """
     if not apply:
         with engine.connect() as connection:
-            return check_file(data, file_name=file_name, kind=kind, connection=connection, sheet=sheet)
+            return check_file(
+                data, file_name=file_name, kind=kind, connection=connection, sheet=sheet, replace_overlapping=replace_overlapping
+            )
     try:
         with engine.begin() as connection:
-            return apply_file(data, file_name=file_name, kind=kind, connection=connection, who=who, sheet=sheet)
+            return apply_file(
+                data,
+                file_name=file_name,
+                kind=kind,
+                connection=connection,
+                who=who,
+                sheet=sheet,
+                replace_overlapping=replace_overlapping,
+            )
     except ImportFailed as failure:
-        report = Report(kind=kind, file_name=Path(file_name or "upload").name, sha256=hashlib.sha256(data).hexdigest())
+        if isinstance(checked := getattr(failure, "report", None), Report):
+            return checked
+        report = Report(
+            kind=kind,
+            file_name=Path(file_name or "upload").name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            replace_overlapping=replace_overlapping,
+        )
         report.problems = failure.problems
         return report
 
@@ -491,6 +570,19 @@ def changed_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(lines, columns=["Row", "Record", "Column", "Before", "After"])
 
 
+def replaced_frame(report: Report) -> pd.DataFrame:
+    """The records in the store that confirming would delete, with the row of the file that overlaps each."""
+    model = KINDS[report.kind]
+    period = "period" if "period" in file_columns(report.kind) else "financial_year"
+    return pd.DataFrame(
+        [
+            {"Row": c.row, "Record": c.key, "Period": _shown(model, c.values)[period], "Amount": _shown(model, c.values)["amount"]}
+            for c in report.of("delete")
+        ],
+        columns=["Row", "Record", "Period", "Amount"],
+    )
+
+
 def unchanged_frame(report: Report) -> pd.DataFrame:
     """The records already in the store exactly as the file has them."""
     return pd.DataFrame([{"Row": c.row, "Record": c.key} for c in report.of("unchanged")], columns=["Row", "Record"])
@@ -520,7 +612,11 @@ def format_report(report: Report) -> str:
         lines.append(f"PROBLEM {place}{cell} {p.column}: '{p.value}' {p.rule}" if p.column or p.value else f"PROBLEM {place}: {p.rule}")
     for p in report.notes:
         lines.append(f"NOTE {'row ' + str(p.row) if p.row else 'whole file'}: {p.rule}")
+    if report.replaceable:
+        lines.append(f"To replace them instead, run again with --replace-overlapping. {report.replace_text}.")
     if report.ok:
+        for change in report.of("delete"):
+            lines.append(f"REPLACE row {change.row}: {change.key} deleted")
         for change in report.of("insert"):
             lines.append(f"ADD row {change.row}: {change.key}")
         for line in changed_frame(report).itertuples(index=False):
@@ -541,6 +637,11 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
     parser.add_argument("--sheet", help="the worksheet to read from an .xlsx file (default: the only, or the first)")
     parser.add_argument("--apply", action="store_true", help="write the changes (default: only check and preview)")
     parser.add_argument("--who", default=default_who, help="who is importing, for the audit trail")
+    parser.add_argument(
+        "--replace-overlapping",
+        action="store_true",
+        help="replace (delete) records in the store whose periods this file's spend or budget rows overlap, instead of refusing",
+    )
     args = parser.parse_args(argv)
     try:
         data = args.file.read_bytes()
@@ -551,7 +652,16 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
         from data_access.db import open_store
 
         engine = open_store()
-    report = import_file(engine, data, file_name=args.file.name, kind=args.kind, sheet=args.sheet, apply=args.apply, who=args.who)
+    report = import_file(
+        engine,
+        data,
+        file_name=args.file.name,
+        kind=args.kind,
+        sheet=args.sheet,
+        apply=args.apply,
+        who=args.who,
+        replace_overlapping=args.replace_overlapping,
+    )
     print(format_report(report))
     if args.apply and report.ok:
         print("Applied." if report.applied else "Nothing to change: the store already matches this file.")

@@ -60,6 +60,15 @@ report = importing.import_file(engine(), data, file_name=upload.name, kind=kind,
 place = upload.name + (f", sheet {report.sheet}" if report.sheet else "")
 for note in report.notes:
     st.info(f"{place}{f', row {note.row}' if note.row else ''}: {note.rule}")
+replace = False
+if report.replaceable:
+    # Only overlaps with records already in the store: the person may confirm replacing them, never adding to them.
+    st.warning(f"{place}: {report.summary} Every one is a period that overlaps a record already in the store.")
+    show(importing.problems_frame(report.problems), "import_overlaps")
+    replace = st.checkbox(report.replace_text, key="import_replace_overlapping")
+    if not replace:
+        st.stop()
+    report = importing.import_file(engine(), data, file_name=upload.name, kind=kind, sheet=sheet, replace_overlapping=True)
 if report.problems:
     st.error(f"{place}: {report.summary}")
     show(importing.problems_frame(report.problems), "import_problems")
@@ -68,7 +77,7 @@ if report.problems:
     )
     st.stop()
 
-added, changed, alone = report.of("insert"), report.of("update"), report.of("unchanged")
+added, changed, alone, replaced = report.of("insert"), report.of("update"), report.of("unchanged"), report.of("delete")
 st.header("What this file would do")
 render.kpi_row(
     [
@@ -85,15 +94,26 @@ if added:
 if changed:
     st.subheader("To change: before → after")
     show(importing.changed_frame(report), "import_changed")
+if replaced:
+    st.subheader("To replace: deleted, because this file's rows overlap their periods")
+    show(importing.replaced_frame(report), "import_replaced")
 if alone:
     with st.expander(f"Left alone ({len(alone)})"):
         show(importing.unchanged_frame(report), "import_unchanged")
-st.caption("Records in the store that this file does not mention are left as they are: importing never deletes.")
+st.caption(
+    "Records in the store that this file does not mention are left as they are: importing deletes only the records you confirmed replacing."
+)
 
-if not added and not changed:
+if not added and not changed and not replaced:
     st.success("Nothing to change: the store already holds this file's records exactly.")
-elif st.button(f"Apply: add {len(added)} and change {len(changed)}", type="primary", key="import_apply"):
-    result = importing.import_file(engine(), data, file_name=upload.name, kind=kind, sheet=sheet, apply=True, who=who)
+elif st.button(
+    f"Apply: add {len(added)} and change {len(changed)}" + (f", replacing {len(replaced)}" if replaced else ""),
+    type="primary",
+    key="import_apply",
+):
+    result = importing.import_file(
+        engine(), data, file_name=upload.name, kind=kind, sheet=sheet, apply=True, who=who, replace_overlapping=replace
+    )
     if result.applied:
         clear_queries()  # every page's cached figures are now out of date
         st.session_state["import_done"] = (

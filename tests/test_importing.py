@@ -550,7 +550,8 @@ def test_applying_writes_every_change_with_an_audit_entry(store: Engine) -> None
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(store: Engine) -> None:
     header, rows = sample("spend")
     rows[0]["amount"] = "£350k"
-    data = csv_text(header, [*rows, dict(rows[1], id="nfk-2016-idva-extra")]).encode()
+    # The extra row is for the following year: a second 2016/17 figure for the same agreement would overlap the first.
+    data = csv_text(header, [*rows, dict(rows[1], id="nfk-2016-idva-extra", period="2017/18")]).encode()
     first = import_file(store, data, file_name="spend.csv", kind="spend", apply=True, who="first")
     assert first.applied and (len(first.of("insert")), len(first.of("update"))) == (1, 1)
     after_first = fingerprint(store)
@@ -588,7 +589,7 @@ def test_a_change_the_database_refuses_rolls_everything_back(store: Engine, monk
     """Should a row pass every check but break a database rule, nothing at all is written."""
     header, rows = sample("budgets")
     rows[0]["amount"] = "£1"
-    data = csv_text(header, [*rows, sample_row("budgets", "nfk-2016-moj", id="nfk-new")]).encode()
+    data = csv_text(header, [*rows, sample_row("budgets", "nfk-2016-moj", id="nfk-new", financial_year="2017/18")]).encode()
     real_compare = importing._compare
 
     def compare_with_a_bad_row(*args, **kwargs) -> list[Change]:
@@ -815,7 +816,7 @@ def test_spend_periods_in_the_forms_people_write_them(store: Engine) -> None:
     rows = [
         dict(base, id="t-q1", period="Q1 2018/19"),
         dict(base, id="t-q2", period="2018/19 Q2"),
-        dict(base, id="t-fy", period="2018-19"),
+        dict(base, id="t-fy", period="2018-19", agreement_id="nfk-idva"),  # not nfk-varss: a year over its quarters overlaps them
     ]
     report = import_file(store, csv_text(header, rows).encode(), file_name="s.csv", kind="spend", apply=True, who="x")
     assert report.problems == []

@@ -174,3 +174,55 @@ def test_a_file_named_for_another_kind_gets_a_warning(monkeypatch: pytest.Monkey
     assert texts(at, "warning") == [
         "The file is called budgets.csv but you chose Sources: the documents figures come from. Is that the right kind of record?"
     ]
+
+
+def spend_quarter_csv() -> bytes:
+    """West Yorkshire ISVA spend for Q2 2018/19 (£78,734.50): inside the sample's 2018/19 figure for the same agreement."""
+    with (SAMPLE_DATA_DIR / "spend.csv").open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header, rows = list(reader.fieldnames or []), list(reader)
+    row = dict(next(r for r in rows if r["id"] == "wy-2018-isva"), id="wy-2018-q2-isva", period="Q2 2018/19", amount="£78,734.50")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerow(row)
+    return buffer.getvalue().encode("utf-8")
+
+
+def test_an_overlapping_quarter_is_shown_and_replacing_it_needs_the_checkbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_import(Audience.STAFF, monkeypatch)
+    at.selectbox(key="import_kind").set_value("spend")
+    at.file_uploader(key="import_file").set_value(("q2.csv", spend_quarter_csv(), "text/csv")).run()
+    assert_ran_cleanly(at)
+    assert texts(at, "warning") == [
+        "q2.csv: 2 problem(s) found: nothing can be imported until every one is fixed. "
+        "Every one is a period that overlaps a record already in the store."
+    ]
+    problems = table_with(at, ["Row", "Cell", "Column", "Value", "Rule"])
+    assert (
+        problems["Rule"]
+        .tolist()[0]
+        .startswith("Q2 2018/19 lies inside 2018/19 already recorded as spend wy-2018-isva (£310,000) for agreement wy-isva: ")
+    )
+    box = at.checkbox(key="import_replace_overlapping")
+    assert box.label == (
+        "Replace: delete spend wy-2018-isva (2018/19, £310,000); spend wy-2018-isva-contingency (2018/19, £12,500), "
+        "and add this file's overlapping row instead"
+    )
+    assert not box.value and not [b for b in at.button if b.key == "import_apply"]  # nothing to apply until confirmed
+    box.check().run()
+    assert_ran_cleanly(at)
+    assert {m.label: m.value for m in at.metric} == {"To add": "1", "To change": "0", "Left alone": "0"}
+    assert table_with(at, ["Row", "Record", "Period", "Amount"]).values.tolist() == [
+        [2, "wy-2018-isva", "2018/19", "£310,000"],
+        [2, "wy-2018-isva-contingency", "2018/19", "£12,500"],
+    ]
+    assert [b.label for b in at.button if b.key == "import_apply"] == ["Apply: add 1 and change 0, replacing 2"]
+
+
+def test_a_good_file_shows_no_replace_checkbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_import(Audience.STAFF, monkeypatch)
+    at.selectbox(key="import_kind").set_value("budgets")
+    at.file_uploader(key="import_file").set_value(("budgets.csv", budgets_csv(), "text/csv")).run()
+    assert_ran_cleanly(at)
+    assert not at.checkbox

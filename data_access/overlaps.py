@@ -1,0 +1,159 @@
+"""Overlapping periods already in the store: two spend records of one agreement (or, without an agreement,
+of one funding stream and priority), or two budgets of one line (area, funding stream, priority), whose
+periods share days (a quarter inside a year, the same quarter or year twice). Added together they would
+count the money twice.
+
+The importer refuses new overlaps (`data_access.consistency`); this finds those a store already holds,
+loaded before that rule or restored from a backup. SQL finds the pairs (a self-join), and only records the
+audience may see take part. The sample data holds one, for OPCC staff only: West Yorkshire's 2018/19 ISVA
+contract payments (£310,000) and the restricted £12,500 contingency payment for the same agreement and year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from data_access.consistency import period_text
+from data_access.models import VISIBLE_TO, Agreement, Audience, Budget, Spend
+
+CITATION_SEP = "\n"  # as data_access.queries joins citations
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Two records of one agreement or budget line whose periods overlap."""
+
+    area_id: str
+    table: str  # "spend" or "budgets"
+    record_ids: tuple[str, ...]
+    label: str  # the agreement, or the budget line
+    periods: tuple[str, ...]  # each record's period, as written: "2018/19", "Q2 2018/19"
+    amounts_pence: tuple[int, ...]
+    citations: str  # "source_id|section" pairs joined by "\n"
+
+
+def _visible(column: Any, audience: Audience) -> ColumnElement[bool]:
+    return column.in_([v.value for v in VISIBLE_TO[Audience(audience)]])  # type: ignore[no-any-return]
+
+
+def _periods_overlap(a: Any, b: Any) -> ColumnElement[bool]:
+    return and_(a.financial_year == b.financial_year, or_(a.quarter.is_(None), b.quarter.is_(None), a.quarter == b.quarter))
+
+
+def _citation(a: Any) -> Any:
+    return a.source_id + literal("|") + a.source_section
+
+
+def _spend_overlaps(session: Session, audience: Audience, area: str | None) -> list[Overlap]:
+    a, b = aliased(Spend), aliased(Spend)
+    agreement = aliased(Agreement)
+    same_line = or_(
+        and_(a.agreement_id.is_not(None), a.agreement_id == b.agreement_id),
+        and_(
+            a.agreement_id.is_(None),
+            b.agreement_id.is_(None),
+            a.funding_stream_id.is_not(None),
+            a.area_id == b.area_id,
+            a.funding_stream_id == b.funding_stream_id,
+            func.coalesce(a.priority_id, "") == func.coalesce(b.priority_id, ""),
+        ),
+    )
+    query = (
+        select(
+            a.area_id,
+            a.id,
+            b.id,
+            a.agreement_id,
+            agreement.title,
+            a.funding_stream_id,
+            a.priority_id,
+            a.financial_year,
+            a.quarter,
+            b.financial_year,
+            b.quarter,
+            a.amount_pence,
+            b.amount_pence,
+            _citation(a),
+            _citation(b),
+        )
+        .join(b, and_(a.id < b.id, same_line, _periods_overlap(a, b)))
+        .outerjoin(agreement, a.agreement_id == agreement.id)
+        .where(
+            _visible(a.visibility, audience),
+            _visible(b.visibility, audience),
+            or_(agreement.id.is_(None), _visible(agreement.visibility, audience)),
+        )
+        .order_by(a.area_id, a.id, b.id)
+    )
+    if area is not None:
+        query = query.where(a.area_id == area)
+    found = []
+    for r in session.execute(query).all():
+        stream = f"funding stream {r[5]}" + (f", priority {r[6]}" if r[6] else "")
+        label = stream if not r[3] else f"{r[4]} ({r[3]})" if r[4] else str(r[3])
+        found.append(
+            Overlap(
+                area_id=str(r[0]),
+                table="spend",
+                record_ids=(str(r[1]), str(r[2])),
+                label=label,
+                periods=(period_text(r[7], r[8]), period_text(r[9], r[10])),
+                amounts_pence=(int(r[11]), int(r[12])),
+                citations=CITATION_SEP.join(dict.fromkeys((str(r[13]), str(r[14])))),
+            )
+        )
+    return found
+
+
+def _budget_overlaps(session: Session, audience: Audience, area: str | None) -> list[Overlap]:
+    a, b = aliased(Budget), aliased(Budget)
+    query = (
+        select(
+            a.area_id,
+            a.id,
+            b.id,
+            a.funding_stream_id,
+            a.priority_id,
+            a.financial_year,
+            a.amount_pence,
+            b.amount_pence,
+            _citation(a),
+            _citation(b),
+        )
+        .join(
+            b,
+            and_(
+                a.id < b.id,
+                a.area_id == b.area_id,
+                a.funding_stream_id == b.funding_stream_id,
+                func.coalesce(a.priority_id, "") == func.coalesce(b.priority_id, ""),
+                a.financial_year == b.financial_year,
+            ),
+        )
+        .where(_visible(a.visibility, audience), _visible(b.visibility, audience))
+        .order_by(a.area_id, a.id, b.id)
+    )
+    if area is not None:
+        query = query.where(a.area_id == area)
+    return [
+        Overlap(
+            area_id=str(r[0]),
+            table="budgets",
+            record_ids=(str(r[1]), str(r[2])),
+            label=f"funding stream {r[3]}" + (f", priority {r[4]}" if r[4] else ", no priority"),
+            periods=(period_text(r[5], None), period_text(r[5], None)),
+            amounts_pence=(int(r[6]), int(r[7])),
+            citations=CITATION_SEP.join(dict.fromkeys((str(r[8]), str(r[9])))),
+        )
+        for r in session.execute(query).all()
+    ]
+
+
+def overlapping_periods(*, session: Session, audience: Audience, area: str | None = None) -> list[Overlap]:
+    """Every pair of spend or budget records of one agreement or line whose periods overlap, as the audience may see them."""
+    return _spend_overlaps(session, audience, area) + _budget_overlaps(session, audience, area)

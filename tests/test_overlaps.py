@@ -1,0 +1,103 @@
+"""Overlapping periods already in the store (`data_access.overlaps`): the sample's own pair, seen by staff only,
+and an overlap loaded by going round the importer (a direct insert, as an old store or a backup might hold)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, insert
+from sqlmodel import Session
+
+from data_access.models import Audience, Budget, Spend
+from data_access.overlaps import Overlap, overlapping_periods
+from tests.conftest import BACKENDS
+from tests.test_importing import new_store, postgres_template, sqlite_template  # noqa: F401
+
+ISVA_PAIR = Overlap(
+    area_id="west-yorkshire",
+    table="spend",
+    record_ids=("wy-2018-isva", "wy-2018-isva-contingency"),
+    label="Independent Sexual Advisor Contract (ISVA) (wy-isva)",
+    periods=("2018/19", "2018/19"),
+    amounts_pence=(31_000_000, 1_250_000),
+    citations="wy-2018|2.2.3 Independent Sexual Advisor Contract (ISVA)",
+)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path):
+    yield from new_store(request.param, request, tmp_path)
+
+
+def test_the_sample_holds_one_overlap_and_only_staff_see_it(store: Engine) -> None:
+    with Session(store) as session:
+        assert overlapping_periods(session=session, audience=Audience.STAFF) == [ISVA_PAIR]
+        assert overlapping_periods(session=session, audience=Audience.PANEL) == []  # the contingency is restricted
+        assert overlapping_periods(session=session, audience=Audience.PUBLIC, area="west-yorkshire") == []
+        assert overlapping_periods(session=session, audience=Audience.STAFF, area="norfolk") == []
+
+
+def test_a_quarter_inside_a_year_inserted_directly_is_found(store: Engine) -> None:
+    with store.begin() as connection:
+        connection.execute(
+            insert(Spend.__table__).values(
+                id="wy-2018-q2-isva",
+                area_id="west-yorkshire",
+                financial_year=2018,
+                quarter=2,
+                funding_stream_id="wy-moj",
+                agreement_id="wy-isva",
+                amount_pence=7_873_450,
+                is_credit=False,
+                description="Q2 ISVA payments",
+                visibility="public",
+                source_id="wy-2018",
+                source_section="2.3.2 West Yorkshire ISVA service",
+                basis="illustrative",
+                basis_note="test",
+            )
+        )
+        connection.execute(
+            insert(Budget.__table__).values(
+                id="nfk-2016-moj-again",
+                area_id="norfolk",
+                financial_year=2016,
+                funding_stream_id="nfk-moj",
+                amount_pence=103_741_500,
+                description="",
+                visibility="public",
+                source_id="norfolk-2016",
+                source_section="1.9",
+                basis="reported",
+                basis_note="",
+            )
+        )
+    with Session(store) as session:
+        public = overlapping_periods(session=session, audience=Audience.PUBLIC)
+        staff = overlapping_periods(session=session, audience=Audience.STAFF, area="west-yorkshire")
+    assert public == [  # spend first, then budgets
+        Overlap(
+            area_id="west-yorkshire",
+            table="spend",
+            record_ids=("wy-2018-isva", "wy-2018-q2-isva"),
+            label="Independent Sexual Advisor Contract (ISVA) (wy-isva)",
+            periods=("2018/19", "Q2 2018/19"),
+            amounts_pence=(31_000_000, 7_873_450),
+            citations="wy-2018|2.2.3 Independent Sexual Advisor Contract (ISVA)\nwy-2018|2.3.2 West Yorkshire ISVA service",
+        ),
+        Overlap(
+            area_id="norfolk",
+            table="budgets",
+            record_ids=("nfk-2016-moj", "nfk-2016-moj-again"),
+            label="funding stream nfk-moj, no priority",
+            periods=("2016/17", "2016/17"),
+            amounts_pence=(103_741_500, 103_741_500),
+            citations="norfolk-2016|1.9 (paragraph number not printed; between 1.8 and 1.10)\nnorfolk-2016|1.9",
+        ),
+    ]
+    assert [o.record_ids for o in staff] == [
+        ("wy-2018-isva", "wy-2018-isva-contingency"),
+        ("wy-2018-isva", "wy-2018-q2-isva"),
+        ("wy-2018-isva-contingency", "wy-2018-q2-isva"),
+    ]
