@@ -61,6 +61,13 @@ def periods_overlap(year_a: int, quarter_a: int | None, year_b: int, quarter_b: 
     return year_a == year_b and (quarter_a is None or quarter_b is None or quarter_a == quarter_b)
 
 
+def figures_clash(a_quarter: int | None, b_quarter: int | None, a_description: str, b_description: str) -> bool:
+    """Two overlapping figures of one agreement or budget line that cannot both stand: a quarter inside a year (the
+    year's figure already holds it), or the same period twice under the same description. Two payment lines of the
+    same period with different descriptions (a contract payment and a contingency) are separate money."""
+    return (a_quarter is None) != (b_quarter is None) or a_description == b_description
+
+
 def period_text(year: int, quarter: int | None) -> str:
     """(2018, 2) -> 'Q2 2018/19'; (2018, None) -> '2018/19'."""
     return quarter_label(year, quarter) if quarter else fy_label(year)
@@ -207,6 +214,7 @@ class Dated:
     quarter: int | None
     amount_pence: int
     values: dict[str, Any]
+    description: str = ""  # what a payment was for; a budget line holds one figure a period, so it has none here
 
     @property
     def period(self) -> str:
@@ -243,11 +251,18 @@ def _dated(model: type[SQLModel], values: dict[str, Any]) -> Dated:
         values.get("quarter") if model is Spend else None,
         values["amount_pence"],
         values,
+        str(values.get("description") or "").strip().casefold() if model is Spend else "",
     )
 
 
 def _overlap(a: Dated, b: Dated) -> bool:
-    return a.id != b.id and a.line is not None and a.line == b.line and periods_overlap(a.year, a.quarter, b.year, b.quarter)
+    return (
+        a.id != b.id
+        and a.line is not None
+        and a.line == b.line
+        and periods_overlap(a.year, a.quarter, b.year, b.quarter)
+        and figures_clash(a.quarter, b.quarter, a.description, b.description)
+    )
 
 
 def overlapping_records(connection: Connection, model: type[SQLModel], records: Sequence[SQLModel], rows: Sequence[int]) -> list[Clash]:

@@ -30,7 +30,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
 from sqlmodel import Session
 
-from data_access import disclosure, queries
+from data_access import disclosure, overlaps, queries
 from data_access.exporting import escape_formula
 from data_access.models import (
     Agreement,
@@ -1338,6 +1338,32 @@ def future_dates(ctx: Context) -> list[Finding]:
     return found
 
 
+def overlapping_periods(ctx: Context) -> list[Finding]:
+    """Figures of one agreement or budget line whose periods overlap: a quarter inside a year already recorded, or
+    the same period twice under one description. Both are counted in every total, so the money is counted twice."""
+    found = []
+    for o in overlaps.overlapping_periods(session=ctx.session, audience=ctx.audience, area=ctx.area):
+        table = "spend" if o.table == "spend" else "budget"
+        (first, second), (a, b), (basis_a, basis_b) = o.periods, o.amounts_pence, o.bases
+        found.append(
+            Finding(
+                "overlapping_periods",
+                Outcome.BREACH,
+                Severity.HIGH,
+                ctx.area,
+                f"{o.label}: {table} of {format_money(a)}{_label(basis_a)} for {first} and {format_money(b)}{_label(basis_b)} "
+                f"for {second} overlap, "
+                "so every total counts the money twice",
+                f"Which {table} figure for {o.label} is right, and which should be removed?",
+                tuple(Record(table, i, o.label) for i in o.record_ids),
+                (Figure(table, a, "money", basis_a), Figure(table, b, "money", basis_b)),
+                o.citations,
+                _link("spend", area=ctx.area),
+            )
+        )
+    return found
+
+
 # --- the register of rules ---------------------------------------------------------------------------
 
 BOTH = frozenset({Scope.SCRUTINY, Scope.QUALITY})
@@ -1391,6 +1417,7 @@ RULES: dict[str, Rule] = {
         Rule("spend_after_end", "Spend after the agreement ended", "Spend after the end cannot be checked", QUALITY, spend_after_end),
         Rule("provider_names", "One provider under several names", "Provider names cannot be checked", QUALITY, provider_names),
         Rule("future_dates", "Date later than its source", "Dates cannot be checked", QUALITY, future_dates),
+        Rule("overlapping_periods", "Periods that overlap", "Periods cannot be checked", QUALITY, overlapping_periods),
     )
 }
 _RULE_ORDER = {rule_id: i for i, rule_id in enumerate(RULES)}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from data_access.consistency import period_text
-from data_access.models import VISIBLE_TO, Agreement, Audience, Budget, Spend
+from data_access.models import Agreement, Audience, Budget, Spend, visible_to
 
 CITATION_SEP = "\n"  # as data_access.queries joins citations
 
@@ -35,10 +35,7 @@ class Overlap:
     periods: tuple[str, ...]  # each record's period, as written: "2018/19", "Q2 2018/19"
     amounts_pence: tuple[int, ...]
     citations: str  # "source_id|section" pairs joined by "\n"
-
-
-def _visible(column: Any, audience: Audience) -> ColumnElement[bool]:
-    return column.in_([v.value for v in VISIBLE_TO[Audience(audience)]])  # type: ignore[no-any-return]
+    bases: tuple[str, ...] = ()  # each record's basis: reported, derived or illustrative
 
 
 def _periods_overlap(a: Any, b: Any) -> ColumnElement[bool]:
@@ -80,13 +77,28 @@ def _spend_overlaps(session: Session, audience: Audience, area: str | None) -> l
             b.amount_pence,
             _citation(a),
             _citation(b),
+            a.basis,
+            b.basis,
         )
-        .join(b, and_(a.id < b.id, same_line, _periods_overlap(a, b)))
+        .join(
+            b,
+            and_(
+                a.id < b.id,
+                same_line,
+                _periods_overlap(a, b),
+                # A quarter inside a year, or the same period twice under one description (consistency.figures_clash).
+                or_(
+                    and_(a.quarter.is_(None), b.quarter.is_not(None)),
+                    and_(a.quarter.is_not(None), b.quarter.is_(None)),
+                    func.lower(func.trim(a.description)) == func.lower(func.trim(b.description)),
+                ),
+            ),
+        )
         .outerjoin(agreement, a.agreement_id == agreement.id)
         .where(
-            _visible(a.visibility, audience),
-            _visible(b.visibility, audience),
-            or_(agreement.id.is_(None), _visible(agreement.visibility, audience)),
+            visible_to(a, audience),
+            visible_to(b, audience),
+            or_(agreement.id.is_(None), visible_to(agreement, audience)),
         )
         .order_by(a.area_id, a.id, b.id)
     )
@@ -105,6 +117,7 @@ def _spend_overlaps(session: Session, audience: Audience, area: str | None) -> l
                 periods=(period_text(r[7], r[8]), period_text(r[9], r[10])),
                 amounts_pence=(int(r[11]), int(r[12])),
                 citations=CITATION_SEP.join(dict.fromkeys((str(r[13]), str(r[14])))),
+                bases=(str(r[15]), str(r[16])),
             )
         )
     return found
@@ -124,6 +137,8 @@ def _budget_overlaps(session: Session, audience: Audience, area: str | None) -> 
             b.amount_pence,
             _citation(a),
             _citation(b),
+            a.basis,
+            b.basis,
         )
         .join(
             b,
@@ -135,7 +150,7 @@ def _budget_overlaps(session: Session, audience: Audience, area: str | None) -> 
                 a.financial_year == b.financial_year,
             ),
         )
-        .where(_visible(a.visibility, audience), _visible(b.visibility, audience))
+        .where(visible_to(a, audience), visible_to(b, audience))
         .order_by(a.area_id, a.id, b.id)
     )
     if area is not None:
@@ -149,6 +164,7 @@ def _budget_overlaps(session: Session, audience: Audience, area: str | None) -> 
             periods=(period_text(r[5], None), period_text(r[5], None)),
             amounts_pence=(int(r[6]), int(r[7])),
             citations=CITATION_SEP.join(dict.fromkeys((str(r[8]), str(r[9])))),
+            bases=(str(r[10]), str(r[11])),
         )
         for r in session.execute(query).all()
     ]

@@ -160,6 +160,20 @@ def test_the_same_quarter_twice_in_one_file_is_refused(store: Engine) -> None:
     assert fingerprint(store) == before
 
 
+def test_two_payment_lines_of_one_quarter_with_different_descriptions_are_both_kept(store: Engine) -> None:
+    # A contract payment and a contingency payment in the same quarter are separate money; the same description twice
+    # (the row above) is one figure recorded twice.
+    first = sample_row("spend", "wy-2018-core-referral", id="wy-2019-q3-core", period="Q3 2019/20", amount="£312,500")
+    second = dict(first, id="wy-2019-q3-core-contingency", amount="£2,000", description="Contingency payment (illustrative)")
+    report = import_file(store, spend_file(first, second), file_name="q3.csv", kind="spend", apply=True, who="test")
+    assert report.problems == []
+    with Session(store) as session:
+        assert set(session.execute(select(Spend.id).where(Spend.financial_year == 2019, Spend.quarter == 3)).scalars()) == {
+            "wy-2019-q3-core",
+            "wy-2019-q3-core-contingency",
+        }
+
+
 def test_a_second_budget_for_the_same_line_and_year_is_refused(store: Engine) -> None:
     header, _ = sample("budgets")
     again = sample_row("budgets", "nfk-2016-moj", id="nfk-2016-moj-revised", amount="£1,100,000")

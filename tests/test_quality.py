@@ -187,6 +187,7 @@ def test_sample_summary_counts_every_check(session: Session) -> None:
         "spend_after_end": 0,
         "provider_names": 0,
         "future_dates": 0,
+        "overlapping_periods": 0,
     }
     assert (summary.at["budget_and_spend", "low"], summary.at["no_priority", "medium"]) == (4, 3)
     assert int(summary["high"].sum()) == 0
