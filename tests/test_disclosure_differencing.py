@@ -44,7 +44,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     store = open_store(f"sqlite:///{path}", load_sample_data=True)
     with Session(store) as session:
         session.add(
-            Source(id="returns-2019", title="Providers' quarterly returns 2019/20", publisher="OPCC (internal)", 
+            Source(id="returns-2019", title="Providers' quarterly returns 2019/20", publisher="OPCC (internal)",
                    published=date(2020, 4, 30),
                    figures_as_at=date(2020, 3, 31), kind="internal")
         )  # fmt: skip
