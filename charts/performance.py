@@ -61,10 +61,11 @@ def measure_takeaway(series: pd.DataFrame) -> str:
     unit = series["unit"].iloc[0]
     last = series.iloc[-1]
     text = f"{last['measure']}: {value_text(last['value'], unit)} in {last['period']}"
-    if len(series) > 1 and series.iloc[-2]["value"]:
+    hidden = pd.isna(last["value"])  # withheld by disclosure control: no change or comparison may hint at it
+    if not hidden and len(series) > 1 and pd.notna(series.iloc[-2]["value"]) and series.iloc[-2]["value"]:
         change = (last["value"] - series.iloc[-2]["value"]) / series.iloc[-2]["value"]
         text += f", {'up' if change >= 0 else 'down'} {abs(change):.0%} on {series.iloc[-2]['period']}"
-    if pd.notna(last["target"]):
+    if not hidden and pd.notna(last["target"]):
         met = last["value"] >= last["target"] if last["higher_is_better"] else last["value"] <= last["target"]
         text += f"; {'meets' if met else 'below'} its target of {value_text(last['target'], unit)}"
     text += "."
@@ -97,7 +98,9 @@ def breakdown_takeaway(parts: pd.DataFrame) -> str:
     """One sentence: the largest part, and a warning when the shares of a whole do not add up to 100%."""
     if parts.empty:
         return "No breakdown is recorded."
-    ordered = parts.sort_values("value", ascending=False)
+    ordered = parts.dropna(subset=["value"]).sort_values("value", ascending=False)
+    if ordered.empty:
+        return "Every figure of this breakdown is hidden to protect the people it counts."
     top, bottom = ordered.iloc[0], ordered.iloc[-1]
     unit = top["unit"]
     if unit == "share":
@@ -107,6 +110,10 @@ def breakdown_takeaway(parts: pd.DataFrame) -> str:
             f"Highest: {top['dimension_value']} ({value_text(top['value'], unit)}); "
             f"lowest: {bottom['dimension_value']} ({value_text(bottom['value'], unit)})."
         )
+    if parts["value"].isna().any():
+        # Hidden by disclosure control: a sum of the parts shown, beside 100% or a total, would give the hidden
+        # ones away, so nothing is added up.
+        return text + " Some figures are hidden to protect the people they count."
     if unit == "share":
         total = parts["value"].sum()
         if round(total) != 100:

@@ -45,7 +45,7 @@ FORMAT_VERSION = 1
 
 # The columns of each import file, in sample_data/'s order.
 HEADERS: dict[str, list[str]] = {
-    "sources.csv": ["id", "title", "publisher", "published", "file", "url", "figures_as_at", "as_at_note"],
+    "sources.csv": ["id", "title", "publisher", "published", "file", "url", "figures_as_at", "as_at_note", "kind"],
     "areas.csv": ["id", "name", "office"],
     "plans.csv": ["id", "area_id", "title", "first_year", "last_year", "source_id", "source_section", "basis", "basis_note"],
     "priorities.csv": ["id", "plan_id", "position", "name", "description", "source_id", "source_section", "basis", "basis_note"],

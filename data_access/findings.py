@@ -255,7 +255,9 @@ class Context:
         if row["unit"] in ("percent", "share"):
             return f"{_number(value)}%"
         published = row.get("source_kind", "published") == "published" if hasattr(row, "get") else True
-        return self.count_text(value, people=bool(row["counts_people"]) and row["unit"] == "count", published=published)
+        # A target is set, not a count of people helped: only the value passes the disclosure step.
+        people = column == "value" and bool(row["counts_people"]) and row["unit"] == "count"
+        return self.count_text(value, people=people, published=published)
 
 
 def _visible_both(model: Any, audience: Audience) -> ColumnElement[bool]:

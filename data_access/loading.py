@@ -38,6 +38,7 @@ from sqlmodel import Session, SQLModel
 
 from data_access.models import (
     BASES,
+    SOURCE_KINDS,
     VISIBILITIES,
     Agreement,
     AgreementPriority,
@@ -95,6 +96,18 @@ CHOICES: dict[tuple[type[SQLModel] | None, str], tuple[str, ...]] = {
     (Amendment, "kind"): ("extension", "variation", "termination"),
     (Milestone, "kind"): ("reprocurement", "decision", "delivery"),
     (Measure, "unit"): ("count", "percent", "share"),
+    (Source, "kind"): SOURCE_KINDS,
+}
+
+# Columns a file may leave out (files written before the column existed), with what a blank or missing cell
+# means and why. A source's kind defaults to `internal`, the safe side: counts of people from an internal
+# return are suppressed and rounded on public pages, while a published document's are shown as published, so
+# a forgotten column must never unmask a small count from a private return.
+OPTIONAL_COLUMNS: dict[tuple[type[SQLModel], str], str] = {
+    (Source, "kind"): (
+        "blank: taken as internal (a return not published as it stands), so counts of people from this source are "
+        "suppressed below 10 and rounded on public pages; write published if the source is a public document"
+    ),
 }
 
 # Date columns that may be partial (2018-03, 2018), and the column that records how precise they are.
@@ -867,7 +880,16 @@ def check_table(
         else:
             positions[column] = index
     for column in sorted(set(expected) - set(positions)):
-        problem(table.header_row, column, "", "missing column")
+        if (model, column) in OPTIONAL_COLUMNS:
+            problem(
+                table.header_row,
+                column,
+                "",
+                f"missing column: every row's {column} is {OPTIONAL_COLUMNS[(model, column)]}",
+                into=result.notes,
+            )
+        else:
+            problem(table.header_row, column, "", "missing column")
 
     last_filled = max((n for n, cells in table.rows if not _is_blank(cells)), default=0)
     seen: set[tuple] = set()
@@ -895,6 +917,9 @@ def check_table(
                 )
         raw = {column: cells[index] if index < len(cells) else "" for column, index in positions.items()}
         values = _convert_row(model, raw, fail)
+        for (optional_model, column_name), meaning in OPTIONAL_COLUMNS.items():
+            if optional_model is model and column_name in positions and not (raw.get(column_name) or "").strip():
+                problem(number, column_name, "", meaning, positions[column_name], into=result.notes)
         for column_name, holds, rule in ROW_RULES.get(model, []):
             if not row_problems and not holds(values):
                 fail(column_name, (raw.get(column_name) or "").strip(), rule)

@@ -31,6 +31,13 @@ class Visibility(StrEnum):
     RESTRICTED = "restricted"  # OPCC staff only
 
 
+class SourceKind(StrEnum):
+    """What kind of document a source is, which decides whether counts of people from it get disclosure control."""
+
+    PUBLISHED = "published"  # a public document: its figures are already public, so they are shown as published
+    INTERNAL = "internal"  # e.g. providers' quarterly returns loaded by the OPCC: counts of people are controlled
+
+
 class Audience(StrEnum):
     """Who is looking; each audience sees the visibilities listed in VISIBLE_TO."""
 
@@ -55,6 +62,7 @@ def visible_to(model: Any, audience: Audience | str) -> ColumnElement[bool]:
 
 BASES = tuple(b.value for b in Basis)
 VISIBILITIES = tuple(v.value for v in Visibility)
+SOURCE_KINDS = tuple(k.value for k in SourceKind)
 PROCUREMENT_ROUTES = ("open", "selective", "limited", "direct", "not stated")  # OCDS procurementMethod, plus not stated
 PRECISIONS = ("day", "month", "year")
 MEASURE_UNITS = ("count", "percent", "share")
@@ -96,6 +104,11 @@ class Source(SQLModel, table=True):
     url: str = Field(default="")
     figures_as_at: date = Field(description="The date the source's figures describe; the default as-at date")
     as_at_note: str = Field(default="")
+    # The safe side by default: a source not said to be published is treated as an internal return, so a
+    # forgotten column can never unmask a small count of people. Migration 0004 marks existing rows published.
+    kind: str = Field(default=SourceKind.INTERNAL, description="published (a public document) or internal (e.g. providers' returns)")
+
+    __table_args__ = (_in("kind", SOURCE_KINDS, "source_kind"),)
 
 
 class Area(SQLModel, table=True):

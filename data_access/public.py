@@ -7,7 +7,8 @@ what a resident must not be shown or must not take as fact:
 - figures whose basis is *illustrative* (made up for the demonstration data): money and measures with
   that basis are left out, and an agreement's illustrative fields (see `Agreement.illustrative_fields`)
   are blanked, so the screen says "not published" as it would for any figure the documents do not give;
-- exact counts of people: performance figures go through `data_access.disclosure` first.
+- exact counts of people from internal returns: performance figures go through `data_access.disclosure` first,
+  which shows a count from a published document as published, and hides or rounds one from an internal return.
 
 Like `data_access.queries`, each function takes a session and keyword arguments, always the audience,
 and returns a small DataFrame; SQL does the aggregation.
@@ -34,6 +35,7 @@ from data_access.models import (
     FundingStream,
     Provider,
     Source,
+    SourceKind,
     Spend,
 )
 from data_access.money import format_money
@@ -328,7 +330,8 @@ def _performance_links(frame: pd.DataFrame) -> tuple[list[disclosure.Breakdown],
 
 
 def published_performance(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
-    """Published performance figures for the area with disclosure control applied (`shown_value`, `disclosure_note`).
+    """Published performance figures for the area with disclosure control applied (`shown_value`, `disclosure_note`,
+    `shown_text`): counts from published documents as published, counts of people from internal returns controlled.
 
     The exact value is dropped from the result, so nothing downstream (a page, a download) can show it.
     Illustrative figures are left out, and so are illustrative targets.
@@ -336,8 +339,11 @@ def published_performance(*, session: Session, area: str, audience: Audience) ->
     frame = queries.observations(session=session, area=area, audience=audience)
     frame = frame[frame["basis"] != Basis.ILLUSTRATIVE].reset_index(drop=True)
     frame.loc[frame["target_basis"] == Basis.ILLUSTRATIVE, "target"] = None
+    frame[disclosure.PUBLISHED] = frame["source_kind"] == SourceKind.PUBLISHED
     breakdowns, shares = _performance_links(frame)
-    controlled = disclosure.control(frame, value="value", counts_people="counts_people", breakdowns=breakdowns, shares=shares)
+    controlled = disclosure.control(
+        frame, value="value", counts_people="counts_people", published=disclosure.PUBLISHED, breakdowns=breakdowns, shares=shares
+    )
     ordered = controlled.sort_values(["agreement", "measure", "period_start", "period_end", "dimension", "dimension_value"], kind="stable")
     return ordered.drop(columns=["value"]).reset_index(drop=True)
 
@@ -445,10 +451,14 @@ def grants_table(agreements: pd.DataFrame, left_out: pd.DataFrame) -> pd.DataFra
     )
 
 
-def _figure_text(value, unit: str, note: str) -> str:
-    if value is None or pd.isna(value):
-        return "hidden" if note else NOT_PUBLISHED
-    return f"{value:,.0f}%" if unit in ("percent", "share") else f"{value:,.0f}"
+def figure_text(shown: object, unit: str, text: str, counts_people: bool) -> str:
+    """A figure after disclosure control in words: a count of people as `disclosure.control` wrote it ("224",
+    "about 225", "fewer than 10"), a percentage with its sign, "hidden" or "not published"."""
+    if counts_people and unit == "count":
+        return text
+    if shown is None or pd.isna(shown):
+        return "hidden" if text == "hidden" else NOT_PUBLISHED
+    return f"{shown:,.0f}%" if unit in ("percent", "share") else f"{shown:,.0f}"
 
 
 def performance_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -463,10 +473,11 @@ def performance_table(frame: pd.DataFrame) -> pd.DataFrame:
             ],
             "Period": frame["period"].map(str),
             "Figure": [
-                _figure_text(v, u, n) for v, u, n in zip(frame["shown_value"], frame["unit"], frame["disclosure_note"], strict=True)
+                figure_text(v, u, t, bool(p))
+                for v, u, t, p in zip(frame["shown_value"], frame["unit"], frame["shown_text"], frame["counts_people"], strict=True)
             ],
             "As stated": frame["value_statement"].fillna("").map(str),
-            "Why it is shown this way": [n or "as published" for n in frame["disclosure_note"]],
+            "Why it is shown this way": [n or disclosure.AS_PUBLISHED for n in frame["disclosure_note"]],
         }
     )
 
@@ -506,11 +517,22 @@ def published_total(pence: pd.Series) -> str:
 
 
 def published_cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
-    """Cost per unit for the public: published (not illustrative) spend and counts only, the count rounded as the
-    public pages show it, so that the exact count cannot be worked back from spend divided by cost."""
+    """Cost per unit for the public: published (not illustrative) spend and counts only.
+
+    The count goes through `disclosure.public_count` (`units`: the shown count, `units_text`, `units_note`), and
+    the cost is worked out from the shown count, never the exact one: spend is public, so spend divided by a
+    cost computed from the exact count would give the hidden count back. Where the count is hidden, so is the
+    cost (`cost_per_unit_pence` None).
+    """
     frame = queries.cost_per_unit(session=session, area=area, audience=audience)
     frame = frame[~frame["illustrative"]].copy()
-    frame["units"] = [disclosure.round_count(u) for u in frame["units"]]
-    frame = frame[frame["units"] >= disclosure.DISCLOSURE_THRESHOLD]
-    frame["cost_per_unit_pence"] = [round(s / u) for s, u in zip(frame["spend_pence"], frame["units"], strict=True)]
+    counts = [disclosure.public_count(u, published=bool(p)) for u, p in zip(frame["units"], frame["units_published"], strict=True)]
+    frame["units"] = pd.Series([c.shown for c in counts], index=frame.index, dtype="object")
+    frame["units_text"] = [c.text for c in counts]
+    frame["units_note"] = [c.note for c in counts]
+    frame["cost_per_unit_pence"] = pd.Series(
+        [None if not u else round(s / u) for s, u in zip(frame["spend_pence"], frame["units"], strict=True)],
+        index=frame.index,
+        dtype="object",
+    )
     return frame.reset_index(drop=True)

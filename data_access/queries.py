@@ -33,6 +33,7 @@ from data_access.models import (
     Priority,
     Provider,
     Source,
+    SourceKind,
     Spend,
 )
 from data_access.periods import Period, add_months, financial_year_of, format_date, months_between
@@ -440,7 +441,8 @@ def milestones(*, session: Session, area: str, audience: Audience) -> pd.DataFra
 
 
 def observations(*, session: Session, area: str, audience: Audience, measure: str | None = None) -> pd.DataFrame:
-    """Measure values in the area, oldest period first, with targets and breakdowns."""
+    """Measure values in the area, oldest period first, with targets and breakdowns, and the kind of source each
+    came from (`source_kind`: published document or internal return, which decides its disclosure on public pages)."""
     query = (
         select(
             Observation.id,
@@ -463,9 +465,11 @@ def observations(*, session: Session, area: str, audience: Audience, measure: st
             Observation.dimension_value,
             Observation.basis,
             Observation.basis_note,
+            Source.kind.label("source_kind"),
             _citation(Observation).label("citations"),
         )
         .join(Measure, Observation.measure_id == Measure.id)
+        .join(Source, Observation.source_id == Source.id)
         .outerjoin(Agreement, Observation.agreement_id == Agreement.id)
         .outerjoin(Provider, Agreement.provider_id == Provider.id)
         .where(Observation.area_id == area, _visible(Observation, audience), or_(Agreement.id.is_(None), _visible(Agreement, audience)))
@@ -484,7 +488,8 @@ def observations(*, session: Session, area: str, audience: Audience, measure: st
 
 
 def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
-    """Spend per unit of each counted measure, where an agreement's spend and a full year's count are both known.
+    """Spend per unit of each counted measure, where an agreement's spend and a full year's count are both known;
+    `units_published` says whether every count in it came from a published document.
 
     A full year's count is a stated annual figure (not an average), else the sum of four quarters.
     """
@@ -513,9 +518,11 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
             func.count().label("periods"),
             func.max(case((full_year, 1), else_=0)).label("stated_annually"),
             _is_illustrative(Observation).label("units_illustrative"),
+            func.min(case((Source.kind == SourceKind.PUBLISHED, 1), else_=0)).label("units_published"),
             _citations(Observation).label("units_citations"),
         )
         .join(Measure, Observation.measure_id == Measure.id)
+        .join(Source, Observation.source_id == Source.id)
         .where(counted, or_(full_year, Observation.quarter.is_not(None)))
         .group_by(Observation.agreement_id, Observation.measure_id, Observation.financial_year, full_year)
         .subquery()
@@ -531,6 +538,7 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
             annual.c.periods,
             spend.c.spend_illustrative,
             annual.c.units_illustrative,
+            annual.c.units_published,
             spend.c.spend_citations,
             annual.c.units_citations,
         )
@@ -545,6 +553,8 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
     frame = frame.drop_duplicates(["agreement", "measure", "financial_year"], keep="first")
     frame["cost_per_unit_pence"] = (frame["spend_pence"] / frame["units"]).round().astype("int64")
     frame["illustrative"] = frame[["spend_illustrative", "units_illustrative"]].max(axis=1).astype(bool)
+    # Every count summed came from a published document (else the count is an internal return's, for disclosure).
+    frame["units_published"] = frame["units_published"].astype(bool)
     frame["citations"] = frame["spend_citations"] + CITATION_SEP + frame["units_citations"]
     return frame.drop(columns=["spend_illustrative", "units_illustrative", "spend_citations", "units_citations", "periods"]).reset_index(
         drop=True

@@ -8,6 +8,7 @@ from data_access.disclosure import rule_in_words
 from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import fy_label
+from data_access.public import figure_text
 from ui import filters, render
 from ui.audience import current_audience
 from ui.cache import cached
@@ -17,7 +18,7 @@ st.title(f"Provider performance: {f.area_name}")
 
 public = audience is Audience.PUBLIC
 if public:
-    # Counts of people are published only under disclosure control, and only published figures.
+    # Only published figures, with counts of people under the disclosure rule (as published from a public document).
     observations = cached("published_performance", area=f.area, audience=audience).rename(columns={"shown_value": "value"})
     st.info(rule_in_words(), icon=":material/shield_person:")
 else:
@@ -32,7 +33,14 @@ stated = plain[(plain["basis"] != "illustrative") & plain["quarter"].isna()]
 st.header("Figures as published")
 st.caption("Each figure as the source states it, with the period it covers.")
 render.table(
-    stated.assign(shown=[value_text(v, u) for v, u in zip(stated["value"], stated["unit"], strict=True)]),
+    stated.assign(
+        shown=[
+            figure_text(v, u, t, bool(p))
+            for v, u, t, p in zip(stated["value"], stated["unit"], stated["shown_text"], stated["counts_people"], strict=True)
+        ]
+        if public
+        else [value_text(v, u) for v, u in zip(stated["value"], stated["unit"], strict=True)]
+    ),
     {
         "measure": "Measure",
         "shown": "Value",
@@ -80,8 +88,9 @@ else:
     costs = costs.assign(
         year=costs["financial_year"].map(fy_label),
         spend=costs["spend_pence"].map(format_money),
-        per_unit=costs["cost_per_unit_pence"].map(format_money),
-        units_shown=costs["units"].map(lambda u: f"{u:,.0f}"),
+        # Public: from the shown count, and hidden with it (public.published_cost_per_unit).
+        per_unit=costs["cost_per_unit_pence"].map(lambda p: "hidden with its count" if p is None or p != p else format_money(int(p))),
+        units_shown=costs["units_text"] if public else costs["units"].map(lambda u: f"{u:,.0f}"),
         basis=costs["illustrative"].map({True: "illustrative", False: ""}),
     )
     render.table(

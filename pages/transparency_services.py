@@ -1,5 +1,6 @@
 """How services perform: for a resident, the performance figures the Commissioner's office has published for the
-services it pays for, with counts of people protected by disclosure control and the rule stated in words.
+services it pays for: counts from published documents as published, counts of people from internal returns
+protected by disclosure control, and the rule stated in words.
 Published facts only, whoever is looking: this is the public page."""
 
 import streamlit as st
@@ -30,9 +31,14 @@ render.kpi_row(
         ("Services with published figures", f"{figures['agreement'].nunique()}", None),
         ("Figures published", f"{len(figures)}", None),
         (
+            "Counts as published",
+            f"{(figures['disclosure_note'] == disclosure.AS_PUBLISHED).sum()}",
+            "Counts taken from a published document, shown exactly as it gives them.",
+        ),
+        (
             "Counts rounded",
             f"{(figures['disclosure_note'] == disclosure.rounded_note()).sum()}",
-            disclosure.rounded_note().capitalize() + ".",
+            "Counts of people from returns that are not published: " + disclosure.rounded_note() + ".",
         ),
         ("Figures hidden", f"{(figures['shown_value'].isna() & (figures['disclosure_note'] != '')).sum()}", "Hidden to protect people."),
     ]
@@ -43,7 +49,9 @@ st.caption("Each figure with the period it covers and how the source states it. 
 st.table(table.map(public.plain_text), hide_index=True, alt=f"Published performance figures for {f.area_name}, after disclosure control")
 
 st.header("Download this data")
-st.caption("Free to reuse under the Open Government Licence. The downloads hold the same rounded and hidden figures as this page.")
+st.caption(
+    "Free to reuse under the Open Government Licence. The downloads hold the same figures as this page: as published, rounded or hidden."
+)
 download = exporting.performance_download(figures)
 render.download_row("Service performance", download, f"{f.area}-service-performance")
 

@@ -29,6 +29,7 @@ from data_access.models import (
     Plan,
     Priority,
     Provider,
+    Source,
     Spend,
 )
 
@@ -222,3 +223,22 @@ def test_an_unknown_basis_is_refused(engine: Engine, model: type[SQLModel]) -> N
 @pytest.mark.parametrize("visibility", ["public", "panel", "restricted"])
 def test_each_known_visibility_is_accepted(engine: Engine, model: type[SQLModel], visibility: str) -> None:
     insert_and_roll_back(engine, model, {**GOOD[model], "visibility": visibility})
+
+
+# --- a source's kind (migration 0004) ------------------------------------------------------------
+
+SOURCE = {"id": "parity-source", "title": "Quarterly returns", "publisher": "A provider", "published": date(2018, 7, 1),
+          "published_precision": "day", "file": "", "url": "", "figures_as_at": date(2018, 6, 30), "as_at_note": ""}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["published", "internal"])
+def test_each_source_kind_is_accepted(engine: Engine, kind: str) -> None:
+    insert_and_roll_back(engine, Source, {**SOURCE, "kind": kind})
+
+
+@pytest.mark.parametrize("kind", ["private", "", None])
+def test_an_unknown_or_missing_source_kind_is_refused(engine: Engine, kind: str | None) -> None:
+    with pytest.raises(IntegrityError) as error:
+        insert_and_roll_back(engine, Source, {**SOURCE, "kind": kind})
+    if kind is not None:
+        assert "source_kind" in str(error.value.orig)

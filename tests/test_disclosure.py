@@ -1,6 +1,6 @@
-"""Disclosure control: small counts of people hidden, the rest rounded to 5, and no hidden figure left
-recoverable from a total. Hand-worked examples first, then the seed documents' real counts, then
-properties checked on many generated breakdowns."""
+"""Disclosure control: counts from published documents shown as published; counts of people from internal returns
+hidden when small, the rest rounded to 5, and no hidden figure left recoverable from a total. Hand-worked
+examples first, then the seed documents' real counts, then properties checked on many generated breakdowns."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from data_access import disclosure, public
-from data_access.disclosure import SECONDARY_NOTE, Breakdown, Shares, control, round_count, rule_in_words
+from data_access.disclosure import SECONDARY_NOTE, Breakdown, PublicCount, Shares, control, public_count, round_count, rule_in_words
 from data_access.models import Audience
 
 SMALL = "suppressed: fewer than 10"
@@ -166,28 +166,94 @@ def test_rule_in_words_states_the_threshold_and_the_rounding() -> None:
     words = rule_in_words()
     assert "fewer than 10 people is not shown" in words
     assert "rounded to the nearest 5" in words
-    assert "224 is shown as 225" in words
+    assert "224 stays 224" in words and "224 is shown as 225" not in words  # published counts are shown as published
+    assert '"as published"' in words and 'shown as "about 10"' in words
     assert "worked out" in words
+
+
+# --- one count: public_count ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "published", "expected"),
+    [
+        # West Yorkshire's report (2.3.1, 2.3.2) published these: shown exactly, labelled as published.
+        (224, True, PublicCount(224, "224", "as published")),
+        (996, True, PublicCount(996, "996", "as published")),
+        (89, True, PublicCount(89, "89", "as published")),
+        (5023, True, PublicCount(5023, "5,023", "as published")),
+        (7, True, PublicCount(7, "7", "as published")),  # a small count a public document printed is public already
+        # From an internal return: the threshold is checked on the exact count, before rounding.
+        (7, False, PublicCount(None, "fewer than 10", SMALL)),
+        (8, False, PublicCount(None, "fewer than 10", SMALL)),  # would round to 10: never shown as 10
+        (9.6, False, PublicCount(None, "fewer than 10", SMALL)),
+        (0, False, PublicCount(None, "fewer than 10", SMALL)),
+        (10, False, PublicCount(10, "about 10", ROUNDED)),
+        (12, False, PublicCount(10, "about 10", ROUNDED)),
+        (224, False, PublicCount(225, "about 225", ROUNDED)),
+        (5023, False, PublicCount(5025, "about 5,025", ROUNDED)),
+        (None, False, PublicCount(None, "not published", "")),
+        (None, True, PublicCount(None, "not published", "")),
+        (float("nan"), False, PublicCount(None, "not published", "")),
+    ],
+)
+def test_public_count(value: float | None, published: bool, expected: PublicCount) -> None:
+    assert public_count(value, published=published) == expected
+
+
+def test_public_count_hidden_means_a_figure_withheld_not_a_figure_missing() -> None:
+    assert public_count(8, published=False).hidden
+    assert not public_count(None, published=False).hidden
+    assert not public_count(12, published=False).hidden
+
+
+def test_public_count_threshold_and_rounding_can_be_changed() -> None:
+    assert public_count(14, published=False, threshold=15, round_to=10) == PublicCount(None, "fewer than 15", "suppressed: fewer than 15")
+    assert public_count(17, published=False, threshold=15, round_to=10) == PublicCount(20, "about 20", "rounded to the nearest 10")
+
+
+def test_control_shows_published_rows_as_published_and_controls_internal_ones() -> None:
+    frame = pd.DataFrame(
+        {"value": [224, 224, 8, 8], "counts_people": True, "published_source": [True, False, True, False]}, index=["pa", "ia", "pb", "ib"]
+    )
+    result = control(frame)
+    assert shown(result) == {"pa": (224, "as published"), "ia": (225, ROUNDED), "pb": (8, "as published"), "ib": (None, SMALL)}
+    assert list(result["shown_text"]) == ["224", "about 225", "8", "fewer than 10"]
+
+
+def test_control_without_a_published_column_treats_every_row_as_internal() -> None:
+    assert shown(control(people({"a": 224})))["a"] == (225, ROUNDED)
+
+
+def test_secondary_suppression_never_hides_a_published_figure() -> None:
+    """An internal part hidden beside a published total: the next internal part is hidden, never the total."""
+    frame = pd.DataFrame(
+        {"value": [7, 23, 30], "counts_people": True, "published_source": [False, False, True]}, index=["small", "other", "total"]
+    )
+    result = shown(control(frame, breakdowns=[Breakdown(("small", "other"), "total")]))
+    assert result == {"small": (None, SMALL), "other": (None, SECONDARY_NOTE), "total": (30, "as published")}
 
 
 # --- the seed documents' counts, through the public query --------------------------------------
 
 
-def test_west_yorkshire_published_counts_are_rounded(session) -> None:
+def test_west_yorkshire_published_counts_are_shown_as_published(session) -> None:
+    """The report is a published document: '224 referrals per quarter (996 p.a.)', 89 trials (2.3.2) and 5,023
+    referrals (2.3.1) are shown exactly as it gives them, not rounded to 225, 995, 90 and 5,025."""
     frame = public.published_performance(session=session, area="west-yorkshire", audience=Audience.PUBLIC)
-    assert "value" not in frame.columns  # the exact figure never leaves the query
+    assert "value" not in frame.columns  # the exact figure never leaves the query (for internal returns it differs)
 
-    def figure(measure: str, statement_start: str = "") -> tuple[object, str]:
+    def figure(measure: str, statement_start: str = "") -> tuple[object, str, str]:
         rows = frame[
             (frame["measure_id"] == measure) & frame["value_statement"].str.startswith(statement_start) & (frame["dimension"] == "")
         ]
         assert len(rows) == 1, rows
-        return rows["shown_value"].iloc[0], rows["disclosure_note"].iloc[0]
+        return rows["shown_value"].iloc[0], rows["disclosure_note"].iloc[0], rows["shown_text"].iloc[0]
 
-    assert figure("isva-referrals", "average per quarter") == (225, ROUNDED)  # 224 a quarter
-    assert figure("isva-referrals", "per annum") == (995, ROUNDED)  # 996 p.a.
-    assert figure("isva-trials-supported") == (90, ROUNDED)  # 89 trials
-    assert figure("perpetrator-referrals") == (5025, ROUNDED)  # 5,023 referrals
+    assert figure("isva-referrals", "average per quarter") == (224, "as published", "224")
+    assert figure("isva-referrals", "per annum") == (996, "as published", "996")
+    assert figure("isva-trials-supported") == (89, "as published", "89")
+    assert figure("perpetrator-referrals") == (5023, "as published", "5,023")
     shares = frame[frame["measure_id"] == "perpetrator-referral-share"]
     assert sorted(shares["shown_value"]) == [11, 13, 17, 25, 29]  # 95% in all, as stated; each well over 10 people of 5,023
     assert set(shares["disclosure_note"]) == {""}

@@ -436,3 +436,26 @@ def test_every_view_shows_the_same_findings(session: Session, area: str, as_at: 
         by_year = {"budget_and_spend", "over_cap"}
         yearless = quality[quality["rule"].isin(both - by_year)]
         assert set(yearless["statement"]) <= set(scrutiny["statement"]), (area, as_at, audience)
+
+
+def test_counts_from_an_internal_return_pass_the_disclosure_step_in_findings(session: Session) -> None:
+    """A provider's quarterly return is not published: 7 referrals against a target of 25 is hidden from the public in
+    the findings as on the transparency page, and shown exactly to the panel."""
+    from data_access.models import Observation, Source
+
+    session.add(Source(id="t-return", title="Provider return", publisher="Provider", published=date(2018, 9, 1),
+                       figures_as_at=date(2018, 9, 1), kind="internal"))  # fmt: skip
+    session.flush()
+    session.add(
+        Observation(id="t-low", measure_id="isva-referrals", area_id="west-yorkshire", agreement_id="wy-isva",
+                    period_start=date(2018, 4, 1), period_end=date(2018, 6, 30), financial_year=2018, quarter=1, value=7,
+                    target=25, source_id="t-return", source_section="Q1", basis="reported")
+    )  # fmt: skip
+    session.flush()
+    public = of_kind(red(session, "west-yorkshire", date(2018, 9, 14), Audience.PUBLIC), "below_target")
+    panel = of_kind(red(session, "west-yorkshire", date(2018, 9, 14), Audience.PANEL), "below_target")
+    isva = "ISVA referrals (Independent Sexual Advisor Contract (ISVA))"
+    assert f"{isva} was fewer than 10 against a target of 25 in Q1 2018/19" in set(public["statement"])
+    assert not public["statement"].str.contains(r"\b7\b").any()
+    assert f"{isva} was 7 against a target of 25 in Q1 2018/19" in set(panel["statement"])
+    session.rollback()

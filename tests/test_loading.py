@@ -488,3 +488,47 @@ def test_a_mistake_is_not_repeated_as_a_false_unknown_id(sample_copy: Path) -> N
     }
     # spend.csv's wy-2017-hba-advice refers to wy-hba-advice, which agreements.csv does have.
     assert [p for p in problems if "unknown" in p.rule] == []
+
+
+# --- a source's kind: published document or internal return ----------------------------------
+
+
+def test_the_seed_sources_are_published_documents() -> None:
+    records, _ = read_folder(SAMPLE_DATA_DIR)
+    assert {r.id: r.kind for r in records if isinstance(r, Source)} == {
+        "derbyshire-2021": "published",
+        "derbyshire-2025": "published",
+        "norfolk-2016": "published",
+        "wy-2018": "published",
+    }
+
+
+def _sources(folder: Path) -> tuple[dict[str, str], list[Problem]]:
+    table = loading.read_csv_bytes((folder / "sources.csv").read_bytes(), "sources.csv")
+    checked = loading.check_table(table, Source, known={})
+    assert checked.problems == []
+    return {r.id: r.kind for r in checked.records}, checked.notes
+
+
+def test_a_blank_source_kind_is_internal_with_a_note(sample_copy: Path) -> None:
+    """The safe side: a blank must never turn off disclosure control for a private return."""
+    rewrite(sample_copy / "sources.csv", set_value("wy-2018", "kind", ""))
+    kinds, notes = _sources(sample_copy)
+    assert kinds["wy-2018"] == "internal" and kinds["norfolk-2016"] == "published"
+    assert [(n.row, n.column) for n in notes] == [(row_number(sample_copy / "sources.csv", "wy-2018"), "kind")]
+    assert notes[0].rule.startswith("blank: taken as internal") and "write published" in notes[0].rule
+
+
+def test_a_sources_file_without_the_kind_column_loads_as_internal_with_a_note(sample_copy: Path) -> None:
+    rewrite(sample_copy / "sources.csv", lambda row: None, drop_column="kind")
+    kinds, notes = _sources(sample_copy)
+    assert set(kinds.values()) == {"internal"} and len(kinds) == 4
+    assert [(n.row, n.column) for n in notes] == [(1, "kind")] and notes[0].rule.startswith("missing column: every row's kind is blank")
+
+
+def test_an_unknown_source_kind_is_refused(sample_copy: Path) -> None:
+    rewrite(sample_copy / "sources.csv", set_value("wy-2018", "kind", "private"))
+    _, problems = read_folder(sample_copy)
+    assert [(p.file, p.column, p.value, p.rule) for p in problems] == [
+        ("sources.csv", "kind", "private", "must be one of: published, internal")
+    ]

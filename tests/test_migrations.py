@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 
 from alembic import command
 from data_access.db import make_engine, migrate
-from data_access.models import Agreement, AgreementPriority, Budget, Spend
+from data_access.models import Agreement, AgreementPriority, Budget, Source, Spend
 from data_access.settings import PROJECT_ROOT
 
 
@@ -56,7 +56,7 @@ def test_migrate_creates_every_table_on_an_empty_sqlite_file(migrated_sqlite: En
 
 
 def test_migrate_leaves_sqlite_at_head(migrated_sqlite: Engine) -> None:
-    assert head() == "0003"
+    assert head() == "0004"
     assert current_revision(migrated_sqlite) == head()
 
 
@@ -250,11 +250,20 @@ def test_a_store_with_data_upgrades_to_head_keeping_its_rows(tmp_path) -> None:
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        alembic_command.upgrade(config, "0002")
+    # Loaded at head (the loader writes today's columns), then taken back to 0002 with the rows in it: an old store.
+    migrate(engine)
     with engine.begin() as connection:
         load_folder(SAMPLE_DATA_DIR, connection=connection)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # as migrate() does: SQLite copies a table to alter it
+        connection.commit()
+        with connection.begin():
+            config.attributes["connection"] = connection
+            alembic_command.downgrade(config, "0002")
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+    assert current_revision(engine) == "0002"
+    assert "kind" not in {c["name"] for c in inspect(engine).get_columns("source")}
     before = {t: engine.connect().exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar() for t in ("agreement", "spend", "observation")}
     migrate(engine)
     with engine.connect() as connection:
@@ -269,4 +278,26 @@ def test_a_store_with_data_upgrades_to_head_keeping_its_rows(tmp_path) -> None:
             }
         )
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        # 0004: the sources already in the store are the seed documents, all published.
+        kinds = dict(connection.exec_driver_sql("SELECT id, kind FROM source ORDER BY id").all())
+        assert kinds == {
+            "derbyshire-2021": "published",
+            "derbyshire-2025": "published",
+            "norfolk-2016": "published",
+            "wy-2018": "published",
+        }
     engine.dispose()
+
+
+def test_a_source_written_without_a_kind_is_refused_or_internal_after_0004(migrated_sqlite: Engine) -> None:
+    """The database default that filled existing rows is gone: SQL that leaves out the kind is refused, and rows
+    written through the models default to internal (the safe side for disclosure control)."""
+    row = {"id": "s", "title": "t", "publisher": "p", "published": date(2020, 1, 1), "published_precision": "day", "file": "", "url": "",
+           "figures_as_at": date(2020, 1, 1), "as_at_note": ""}  # fmt: skip
+    columns = ", ".join(row)
+    with migrated_sqlite.connect() as connection, pytest.raises(IntegrityError, match="NOT NULL"):
+        connection.exec_driver_sql(f"INSERT INTO source ({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+    with migrated_sqlite.connect() as connection:
+        connection.execute(insert(Source.__table__).values(**row))
+        assert connection.exec_driver_sql("SELECT kind FROM source WHERE id = 's'").scalar() == "internal"
+        connection.rollback()

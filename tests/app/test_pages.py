@@ -186,16 +186,18 @@ def test_performance_west_yorkshire_seed_figures(open_app: OpenApp, monkeypatch:
     assert any("not for publication" in w.value for w in at.warning)
 
 
-def test_performance_for_the_public_applies_disclosure_control(open_app: OpenApp) -> None:
-    """Counts of people reach the public rounded to the nearest 5, with the rule stated; never exact."""
+def test_performance_for_the_public_shows_published_counts_as_published(open_app: OpenApp) -> None:
+    """West Yorkshire's counts come from its published report: the public sees them exactly as published (224, 996,
+    89, 5,023), never rounded (issue 9), with the rule stated."""
     from data_access.disclosure import rule_in_words
 
     at = open_app("performance", area="west-yorkshire")
     assert_ran_cleanly(at)
-    text = page_text(at).replace(rule_in_words(), "")  # the rule's own worked example says "224 is shown as 225"
+    text = page_text(at).replace(rule_in_words(), "")  # the rule's own worked example names numbers too
     for exact, rounded in (("224", "225"), ("996", "995"), ("89", "90"), ("5,023", "5,025")):
-        assert shows_number(text, rounded), f"{rounded} (for {exact}) not shown to the public"
-        assert not shows_number(text, exact), f"the exact count {exact} reached the public"
+        assert shows_number(text, exact), f"the published count {exact} not shown to the public"
+        assert not shows_number(text, rounded), f"the published count {exact} shown rounded as {rounded}"
+    assert "as published" in text
     assert any("nearest 5" in i.value for i in at.info)
     # The referral sources add up to 95%: the breakdown's takeaway says so.
     takeaways = [m.value for m in at.markdown if "95%" in m.value]

@@ -188,6 +188,12 @@ def download(at: AppTest, label: str) -> bytes:
     return _RecordingStorage.latest.get_file(buttons[0].proto.url.rsplit("/", 1)[-1]).content
 
 
+def metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, [(m.label, m.value) for m in at.metric]
+    return values[0]
+
+
 def shows_number(text: str, number: str) -> bool:
     return re.search(rf"(?<![\d,.]){re.escape(number)}(?![\d,]|\.\d)", text) is not None
 
@@ -304,30 +310,35 @@ def test_spending_is_the_public_page_for_panel_members_too(monkeypatch: pytest.M
 # --- How services perform ---------------------------------------------------------------------------
 
 
-def test_services_west_yorkshire_rounded_with_the_rule_stated() -> None:
+def test_services_west_yorkshire_shows_published_counts_as_published_with_the_rule_stated() -> None:
+    """West Yorkshire's report is a published document: its counts are shown exactly, labelled as published
+    (issue 9: 224 was shown as 225, 996 as 995, 89 as 90 and 5,023 as 5,025)."""
     at = open_page(SERVICES, area="west-yorkshire")
     assert_ran_cleanly(at)
     assert [t.value for t in at.title] == ["How services perform: West Yorkshire"]
     rule = " ".join(i.value for i in at.info)
-    assert "fewer than 10 people is not shown" in rule and "rounded to the nearest 5" in rule
+    assert "shown exactly as that document published them" in rule and '"as published"' in rule
+    assert "fewer than 10 people is not shown" in rule and "rounded to the nearest 5" in rule  # for internal returns
     figures = find_table(at, "What is measured", "Figure", "As stated", "Why it is shown this way")
     isva = figures[figures["What is measured"] == "ISVA referrals"]
-    # '224 referrals per quarter (996 p.a.)' (2.3.2), shown rounded.
-    assert dict(zip(isva["As stated"], isva["Figure"], strict=True)) == {"average per quarter": "225", "per annum, as stated": "995"}
-    assert set(isva["Why it is shown this way"]) == {"rounded to the nearest 5"}
+    # '224 referrals per quarter (996 p.a.)' (2.3.2), as published.
+    assert dict(zip(isva["As stated"], isva["Figure"], strict=True)) == {"average per quarter": "224", "per annum, as stated": "996"}
+    assert set(isva["Why it is shown this way"]) == {"as published"}
     trials = figures[figures["What is measured"] == "Trials at which ISVAs supported victims"]
-    assert list(trials["Figure"]) == ["90"]  # 89 trials
+    assert list(trials["Figure"]) == ["89"] and list(trials["Why it is shown this way"]) == ["as published"]
     referrals = figures[figures["What is measured"] == "Perpetrator programme referrals"]
-    assert list(referrals["Figure"]) == ["5,025"]  # 5,023 referrals (2.3.1)
+    assert list(referrals["Figure"]) == ["5,023"]  # 2.3.1
+    for rounded in ("225", "995", "90", "5,025"):
+        assert not shows_number("\n".join(figures["Figure"]), rounded), f"a published count shown rounded as {rounded}"
+    assert metric(at, "Counts as published") == "4" and metric(at, "Counts rounded") == "0"
     text = page_text(at)
-    for exact in ("224", "996", "89", "5,023"):
-        assert not shows_number("\n".join(figures["Figure"]), exact), f"exact count {exact} shown"
     assert CANARY not in text
     performance_csv = download(at, "Service performance (CSV)").decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(performance_csv)))
-    assert {r["As stated"]: r["Figure"] for r in rows if r["Measure"] == "ISVA referrals"} == {
-        "average per quarter": "225",
-        "per annum, as stated": "995",
+    # The download says what the page says: the same figures, the same label.
+    assert {r["As stated"]: (r["Figure"], r["Disclosure control"]) for r in rows if r["Measure"] == "ISVA referrals"} == {
+        "average per quarter": ("224", "as published"),
+        "per annum, as stated": ("996", "as published"),
     }
     assert CANARY not in performance_csv
     assert download(at, "Service performance (Excel)")[:2] == b"PK"  # a zip: an .xlsx workbook
