@@ -15,7 +15,7 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from data_access.db import open_store
-from data_access.models import Agreement, Amendment, Audience, Observation, Spend, Visibility
+from data_access.models import Agreement, Amendment, Audience, Observation, Provider, Source, Spend, Visibility
 from tests.app.conftest import ENTRYPOINT, RUN_TIMEOUT_S
 from ui import navigation
 
@@ -28,17 +28,29 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """This module's own store: the sample data plus canary records that only panel or staff may see."""
     url = f"sqlite:///{tmp_path_factory.mktemp('canary_store') / 'commissioning.sqlite3'}"
     engine = open_store(url, load_sample_data=True)
-    cited = {"source_id": "wy-2018", "source_section": f"{MARKER} section", "basis": "illustrative", "basis_note": MARKER}
     with Session(engine) as session:
+        # The restricted records cite a document of their own, later than the report, with an as-at note, and name a
+        # provider no other record uses: its title, note and name must never reach the public or the panel.
+        restricted = f"{MARKER}-restricted"
+        session.add(
+            Source(id="canary-doc", title=f"{restricted} document", publisher=f"{restricted} publisher", published=date(2018, 12, 31),
+                   figures_as_at=date(2018, 12, 31), as_at_note=f"{restricted} note", kind="internal")
+        )  # fmt: skip
+        session.flush()
+        session.add(Provider(id="canary-provider", name=f"{restricted} provider", source_id="canary-doc", source_section="1",
+                             basis="reported"))  # fmt: skip
+        session.flush()
         for visibility in (Visibility.PANEL, Visibility.RESTRICTED):
             tag = f"{MARKER}-{visibility.value}"
+            source = "canary-doc" if visibility == Visibility.RESTRICTED else "wy-2018"
+            cited = {"source_id": source, "source_section": f"{tag} section", "basis": "illustrative", "basis_note": tag}
             session.add(
                 Agreement(
                     id=tag,
                     area_id="west-yorkshire",
                     title=f"{tag} agreement",
                     kind="contract",
-                    provider_id="victim-support",
+                    provider_id="canary-provider" if visibility == Visibility.RESTRICTED else "victim-support",
                     funding_stream_id="wy-moj",
                     start_date=date(2018, 4, 1),
                     original_end_date=date(2019, 1, 31),
@@ -132,6 +144,26 @@ def test_no_canary_reaches_a_public_page(spec: navigation.PageSpec, area: str, m
     at = open_as(Audience.PUBLIC, spec, monkeypatch, **params)
     assert not at.exception
     assert MARKER not in everything_sent(at)
+
+
+PANEL_PAGES = navigation.pages_for(Audience.PANEL)
+
+
+@pytest.mark.parametrize("area", AREAS)
+@pytest.mark.parametrize("spec", PANEL_PAGES, ids=[p.file for p in PANEL_PAGES])
+def test_no_restricted_canary_reaches_a_panel_page(spec: navigation.PageSpec, area: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Restricted records, their document's title and as-at note, and a provider only they name, never reach a panel member."""
+    params = {"area": area} if spec.with_area else {}
+    at = open_as(Audience.PANEL, spec, monkeypatch, **params)
+    assert not at.exception
+    assert f"{MARKER}-restricted" not in everything_sent(at)
+
+
+def test_the_restricted_canary_is_seen_by_staff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The positive control for the two tests above: staff see the restricted document's title, note and provider."""
+    sent = everything_sent(open_as(Audience.STAFF, navigation.by_file("renewals.py"), monkeypatch, area="west-yorkshire"))
+    for text in ("document", "note", "provider"):
+        assert f"{MARKER}-restricted {text}" in sent, text
 
 
 @pytest.mark.parametrize(("audience", "visible"), [(Audience.PANEL, ["panel"]), (Audience.STAFF, ["panel", "restricted"])])
