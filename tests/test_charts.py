@@ -400,3 +400,20 @@ def test_the_palette_check_catches_a_colour_from_outside_the_palette() -> None:
     with pytest.raises(AssertionError):
         assert_palette_colours(ended)  # grey only where allowed
     assert_palette_colours(ended, grey_for={"Ended"})
+
+
+def test_measure_takeaway_when_the_latest_figure_is_suppressed() -> None:
+    """The public performance page once crashed (TypeError) here: a hidden latest value is None, and no change or target
+    comparison may hint at it."""
+    series = pd.DataFrame(
+        {
+            "measure": ["ISVA referrals"] * 2,
+            "unit": ["count"] * 2,
+            "period": ["Q1 2019/20", "Q2 2019/20"],
+            "value": pd.Series([45.0, None], dtype="object"),
+            "target": [25.0, 25.0],
+            "higher_is_better": [True, True],
+            "basis": ["reported", "reported"],
+        }
+    )
+    assert measure_takeaway(series) == "ISVA referrals: hidden in Q2 2019/20."
