@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from data_access import quality
 from data_access.db import open_store
 from data_access.models import Agreement, Audience, AuditEntry, ImportRecord
-from tests.app.conftest import ENTRYPOINT, PROJECT_ROOT, RUN_TIMEOUT_S
+from tests.app.conftest import ENTRYPOINT, PROJECT_ROOT, RUN_TIMEOUT_S, shown
 from tests.app.test_audiences import everything_sent
 
 MARKER = "QUALITY-CANARY-7d3a"
@@ -114,7 +114,7 @@ def test_quality_page_for_staff(monkeypatch: pytest.MonkeyPatch) -> None:
     assert shares["link"] == "performance?area=west-yorkshire"
     annual = found[found["check"] == "Annual figure does not match its quarters"].iloc[0]
     assert "the year is stated as 996; the stated average of 224 a quarter makes 896" in annual["description"]
-    sources = "\n".join(c.value for c in at.caption)
+    sources = "\n".join(shown(c.value) for c in at.caption)
     assert "Commissioning and Granting Report, West Yorkshire Police and Crime Panel, 14 September 2018" in sources
     assert "illustrative" in sources  # the quarters and the spend behind two findings are illustrative
 
@@ -209,7 +209,7 @@ def test_audit_page_explains_a_sha256_that_is_not_one(monkeypatch: pytest.Monkey
     at = open_page("pages/audit.py", Audience.STAFF, monkeypatch)
     at.text_input(key="audit_sha256").set_value("not-a-hash").run()
     assert_ran_cleanly(at)
-    assert [w.value for w in at.warning] == [
+    assert [shown(w.value) for w in at.warning] == [
         "“not-a-hash” is not a SHA-256: use the characters 0-9 and a-f only. Showing changes from every file."
     ]
     assert len(table(at, "audit_entries")) == 3
