@@ -28,6 +28,13 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+# GFM turns bare addresses into links *after* backslash escapes are resolved (https://evil.example, www.evil.example,
+# someone@evil.example), so escaping alone is not enough: an invisible WORD JOINER inside "://", "www." and before "@"
+# breaks the pattern and leaves the text looking the same.
+WORD_JOINER = "\u2060"
+_AUTOLINK_STARTS = re.compile(r"(?<=:)(?=//)|(?<=[wW]{3})(?=\.)|(?=@)")
+
+
 def _plain(value: object, limit: int | None) -> str:
     text = _CONTROLS.sub(" ", _BIDI_CONTROLS.sub("", str(value)))
     if limit is not None and len(text) > limit:
@@ -37,7 +44,8 @@ def _plain(value: object, limit: int | None) -> str:
 
 def safe_text(value: object, *, limit: int | None = None) -> str:
     """`value` as Markdown that renders exactly as the text itself: no link, image, HTML, colour, icon or formula."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", _plain(value, limit))
+    text = _AUTOLINK_STARTS.sub(WORD_JOINER, _plain(value, limit))
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
 def url_value(value: object) -> str:

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from data_access import public
-from data_access.text import ELLIPSIS, URL_VALUE_LIMIT, plotly_text, safe_text, url_value
+from data_access.text import ELLIPSIS, URL_VALUE_LIMIT, WORD_JOINER, plotly_text, safe_text, url_value
 
 ATTACK = (
     "x ![t](http://example.invalid/p.png) **The OPCC has moved this dashboard: "
@@ -34,6 +34,9 @@ PAYLOADS = {
     "heading": "# Heading",
     "list and quote": "- item\n> quoted",
     "table": "| a | b |\n|---|---|",
+    "bare address": "see https://evil.example/login or HTTP://EVIL.EXAMPLE",
+    "www address": "go to www.evil.example now",
+    "email address": "write to someone@evil.example",
     "the attack": ATTACK,
 }
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -43,7 +46,7 @@ _PUNCT = r"!-/:-@\[-`{-~"
 
 def unescape(markdown: str) -> str:
     """What CommonMark shows for text in which every punctuation mark is escaped."""
-    return re.sub(rf"\\([{_PUNCT}])", r"\1", markdown)
+    return re.sub(rf"\\([{_PUNCT}])", r"\1", markdown).replace(WORD_JOINER, "")
 
 
 def every_mark_escaped(markdown: str) -> bool:
@@ -66,6 +69,13 @@ def test_the_attack_reads_as_written() -> None:
     assert "](" not in shown and ":red[" not in shown
     assert "\\[continue to the new site\\]\\(https\\:" in shown
     assert unescape(shown) == ATTACK
+
+
+@pytest.mark.parametrize("address", ["https://evil.example/login", "HTTP://EVIL.EXAMPLE", "www.evil.example", "a@evil.example"])
+def test_bare_addresses_cannot_become_links(address: str) -> None:
+    # GFM links bare addresses after escapes are resolved: the pattern itself must be broken, invisibly.
+    shown = unescape(safe_text(address).replace(WORD_JOINER, "|"))
+    assert not re.search(r"(?i)https?://|www\.|\w@", shown), shown
 
 
 def test_bidi_overrides_are_removed() -> None:

@@ -41,7 +41,7 @@ PAGE_FILES = {
 
 def shown(markdown: object) -> str:
     """What a reader sees of Markdown source whose punctuation is backslash-escaped (data_access.text.safe_text)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown))
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace("\u2060", "")  # and text.WORD_JOINER
 
 
 class _NavigationPagesManager(PagesManager):
