@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from data_access.text import plotly_text
+
 BLACK = "#000000"
 ORANGE = "#E69F00"
 SKY_BLUE = "#56B4E9"
@@ -38,7 +40,7 @@ FONT_SIZE = 16  # readable on a projector at the back of a council chamber
 def base_layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
     """House layout: large type, left-aligned title, legend on top, room for long category names."""
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
+        title={"text": plotly_text(title), "x": 0, "xanchor": "left"},
         font={"size": FONT_SIZE, "family": "Source Sans Pro, Arial, sans-serif", "color": BLACK},
         colorway=SEQUENCE,
         height=height,

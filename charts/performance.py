@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.palette import BLACK, BLUE, ILLUSTRATIVE_PATTERN, SKY_BLUE, base_layout, outline
+from data_access.text import plotly_text
 
 PERCENT_UNITS = ("percent", "share")
 
@@ -20,12 +21,15 @@ def value_text(value: float, unit: str) -> str:
 def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
     """Bars for one measure's values per period; illustrative bars hatched and labelled; targets as black dashes."""
     unit = series["unit"].iloc[0] if len(series) else "count"
-    labels = [f"{p}<br>(illustrative)" if b == "illustrative" else p for p, b in zip(series["period"], series["basis"], strict=True)]
+    labels = [
+        f"{plotly_text(p)}<br>(illustrative)" if b == "illustrative" else plotly_text(p)
+        for p, b in zip(series["period"], series["basis"], strict=True)
+    ]
     fig = go.Figure()
     fig.add_bar(
         x=labels,
         y=series["value"],
-        name=series["measure"].iloc[0] if len(series) else "Value",
+        name=plotly_text(series["measure"].iloc[0]) if len(series) else "Value",
         marker={
             "color": [SKY_BLUE if b == "illustrative" else BLUE for b in series["basis"]],
             "pattern": {
@@ -80,7 +84,7 @@ def breakdown_figure(parts: pd.DataFrame, *, title: str) -> go.Figure:
     unit = rows["unit"].iloc[0] if len(rows) else "percent"
     fig = go.Figure(
         go.Bar(
-            y=rows["dimension_value"],
+            y=[plotly_text(v) for v in rows["dimension_value"]],
             x=rows["value"],
             orientation="h",
             marker={"color": BLUE},

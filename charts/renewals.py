@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from charts.palette import BLACK, BLUE, GREY, ORANGE, OUTLINE, OUTLINE_WIDTH, PURPLE, VERMILLION, base_layout
 from data_access.periods import format_date
+from data_access.text import plotly_text
 
 BAR_WIDTH = 16  # px: each agreement's bar
 WARNING_STYLE = {
@@ -41,9 +42,9 @@ def renewal_timeline_figure(
         legend = legend.format(red=red_months, amber=amber_months)
         start = row.start_date if pd.notna(row.start_date) else None
         end = row.current_end_date if pd.notna(row.current_end_date) else None
-        label = row.label
+        label = plotly_text(row.label)
         hover = (
-            f"<b>{row.title}</b><br>{row.timing}<br>Start: {row.start_text}<br>Current end: {row.end_text}"
+            f"<b>{plotly_text(row.title)}</b><br>{row.timing}<br>Start: {row.start_text}<br>Current end: {plotly_text(row.end_text)}"
             f"<br>Latest possible end: {row.latest_text}<br>Options used: {row.options_text}<extra></extra>"
         )
         if start and end:
@@ -103,11 +104,14 @@ def renewal_timeline_figure(
         if points:
             fig.add_scatter(
                 x=[p[0] for p in points],
-                y=[p[1] for p in points],
+                y=[plotly_text(p[1]) for p in points],
                 mode="markers",
                 name=name,
                 marker={"symbol": symbol, "size": 15, "color": BLACK, "line": {"color": "white", "width": 1.5}},
-                hovertext=[f"{getattr(p[2], 'kind', '')}: {getattr(p[2], 'rationale', '') or getattr(p[2], 'title', '')}" for p in points],
+                hovertext=[
+                    plotly_text(f"{getattr(p[2], 'kind', '')}: {getattr(p[2], 'rationale', '') or getattr(p[2], 'title', '')}")
+                    for p in points
+                ],
                 hovertemplate="%{hovertext}<br>%{x|%d %B %Y}<extra></extra>",
             )
     fig.add_vline(x=pd.Timestamp(as_at).value / 1e6, line={"color": BLACK, "width": 2, "dash": "dash"})

@@ -7,9 +7,11 @@ import plotly.graph_objects as go
 
 from charts.palette import BLUE, ILLUSTRATIVE_PATTERN, ORANGE, SEQUENCE, base_layout, outline
 from data_access.money import format_money
+from data_access.text import plotly_text
 
 
 def _label(name: str, budget_illustrative: bool, spend_illustrative: bool) -> str:
+    name = plotly_text(name)
     if budget_illustrative and spend_illustrative:
         return f"{name} (illustrative)"
     if budget_illustrative or spend_illustrative:
@@ -95,7 +97,7 @@ def money_flow_figure(flows: pd.DataFrame, *, title: str) -> go.Figure:
     colours = [SEQUENCE[i % len(SEQUENCE)] for i in range(len(nodes))]
     fig = go.Figure(
         go.Sankey(
-            node={"label": [n.strip() for n in nodes], "color": colours, "pad": 18, "thickness": 18},
+            node={"label": [plotly_text(n.strip()) for n in nodes], "color": colours, "pad": 18, "thickness": 18},
             link={
                 "source": sources,
                 "target": targets,

@@ -46,6 +46,7 @@ from sqlalchemy import Connection, Engine, UniqueConstraint, and_, delete, inser
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
+from data_access import store_faults
 from data_access.consistency import Clash, clash_problem, cross_area_problems, overlapping_records
 from data_access.loading import (
     FILES,
@@ -103,6 +104,9 @@ class Change:
     after: dict[str, Any] = field(default_factory=dict)  # changed fields as they would be (update)
 
 
+STORE_FAULT = "could not be saved: "  # a problem's rule that starts so is the store's fault, not the file's
+
+
 @dataclass
 class Report:
     """Everything the importer found in one file: problems, or the changes it would make."""
@@ -147,6 +151,8 @@ class Report:
     @property
     def summary(self) -> str:
         """One sentence saying what the file holds or would do."""
+        if fault := next((p.rule for p in self.problems if p.rule.startswith(STORE_FAULT)), None):
+            return fault.removeprefix(STORE_FAULT)  # the store failed, not the file
         if self.problems:
             return f"{len(self.problems)} problem(s) found: nothing can be imported until every one is fixed."
         added, changed, alone = len(self.of("insert")), len(self.of("update")), len(self.of("unchanged"))
@@ -410,6 +416,8 @@ def apply_file(
         else:
             connection.execute(insert(records).values(sha256=report.sha256, **record))
     except DBAPIError as error:
+        if store_faults.fault_of(error):  # the store failed, not the file: never "check the file again"
+            raise ImportFailed([_store_fault_problem(report.file_name, report.sheet, error)]) from None
         reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
         raise ImportFailed(
             [
@@ -443,12 +451,12 @@ def import_file(
     `replace_overlapping` is the person's confirmation that records in the store whose periods the file's rows
     overlap are to be replaced (deleted, and the file's rows added); without it they are problems.
     """
-    if not apply:
-        with engine.connect() as connection:
-            return check_file(
-                data, file_name=file_name, kind=kind, connection=connection, sheet=sheet, replace_overlapping=replace_overlapping
-            )
     try:
+        if not apply:
+            with engine.connect() as connection:
+                return check_file(
+                    data, file_name=file_name, kind=kind, connection=connection, sheet=sheet, replace_overlapping=replace_overlapping
+                )
         with engine.begin() as connection:
             return apply_file(
                 data,
@@ -470,6 +478,16 @@ def import_file(
         )
         report.problems = failure.problems
         return report
+    except store_faults.STORE_ERRORS as error:  # e.g. the disk filled up at COMMIT: the transaction was rolled back
+        report = Report(kind=kind, file_name=Path(file_name or "upload").name, sha256=hashlib.sha256(data).hexdigest())
+        report.problems = [_store_fault_problem(report.file_name, sheet or "", error)]
+        return report
+
+
+def _store_fault_problem(file_name: str, sheet: str, error: BaseException) -> Problem:
+    """A fault of the store while applying a file, in the store's words: the file is not blamed."""
+    fault = store_faults.describe(error)
+    return Problem(file_name, 0, "", "", f"{STORE_FAULT}{fault.message()}", sheet)
 
 
 # --- showing a report -----------------------------------------------------------------------------

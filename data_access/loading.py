@@ -83,6 +83,11 @@ MAX_COLUMNS = 100  # the widest kind of record has 24 columns
 # A workbook is a zip file: these stop a small upload from unpacking into gigabytes (a "zip bomb").
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100  # real workbooks compress their XML about 5 to 20 times
+# Each part on its own, too: openpyxl reads the shared strings (every text cell's text) into memory whole, and a
+# 6 MB upload whose shared strings unpacked to 95 MB took 148 s and 940 MB on every rerun while passing the checks
+# above. A worksheet is read row by row, so it may be larger; MAX_ROWS and MAX_COLUMNS bound what is kept of it.
+MAX_SHEET_PART_BYTES = 64 * 1024 * 1024  # xl/worksheets/*.xml
+MAX_PART_BYTES = 8 * 1024 * 1024  # every other part: shared strings (about 100,000 distinct texts), styles, ...
 MAX_ZIP_MEMBERS = 1_000
 MAX_PENCE = 2**63  # BIGINT
 
@@ -400,6 +405,11 @@ def _size(size: int) -> str:
     return f"{size / 1024 / 1024:,.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.1f} kB"
 
 
+def part_limit(name: str) -> int:
+    """The most one part of a workbook (a zip member) may unpack to."""
+    return MAX_SHEET_PART_BYTES if name.startswith("xl/worksheets/") else MAX_PART_BYTES
+
+
 def _zip_problem(data: bytes) -> str | None:
     """Why this workbook must not be opened, or None: checked on the zip's directory, before anything is unpacked."""
     try:
@@ -414,6 +424,13 @@ def _zip_problem(data: bytes) -> str | None:
     total = sum(m.file_size for m in members)
     if total > MAX_UNCOMPRESSED_BYTES:
         return f"would unpack to {_size(total)}, more than the {_size(MAX_UNCOMPRESSED_BYTES)} allowed: refused as unsafe"
+    for member in members:
+        limit = part_limit(member.filename)
+        if member.file_size > limit:
+            return (
+                f"has a part ({member.filename}) that would unpack to {_size(member.file_size)}, more than the {_size(limit)} "
+                "allowed for one part: refused as unsafe. Split the figures into smaller files, or save the sheet as CSV"
+            )
     for member in members:
         if member.file_size > 1024 * 1024 and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
             ratio = member.file_size // max(member.compress_size, 1)

@@ -41,6 +41,7 @@ from data_access.models import (
 from data_access.money import format_money
 from data_access.periods import format_date
 from data_access.queries import CITATION_SEP, NO_STREAM, NOT_ASSIGNED, NOT_LINKED
+from data_access.text import safe_text
 
 # Columns of `agreements.csv` that `illustrative_fields` may name, and the columns of `published_agreements` they blank.
 _ILLUSTRATIVE_COLUMNS = {
@@ -358,13 +359,11 @@ ROUTES = {
 }
 STATUSES = {"planned": "Planned", "active": "Running", "ended": "Ended"}
 NOT_PUBLISHED = "not published"
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 def plain_text(value: object) -> str:
-    """Text shown exactly as written: st.table renders Markdown in cells, so every ASCII punctuation mark is
-    backslash-escaped (CommonMark) and a provider's name can never become a link, an image or formatting."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(value))
+    """Text shown exactly as written (st.table renders Markdown in cells): the one escaper, `data_access.text.safe_text`."""
+    return safe_text(value)
 
 
 def _date_text(day, precision: str | None = "day") -> str:

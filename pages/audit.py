@@ -6,6 +6,7 @@ import streamlit as st
 
 from data_access.audit import AUDIT_LIMIT, audit_changes
 from data_access.models import Audience
+from data_access.text import url_value
 from ui import render
 from ui.audience import require
 from ui.cache import cached
@@ -37,7 +38,7 @@ else:
     table = table_column.selectbox("Table", [None, *choices["tables"]], format_func=lambda t: t or "Any table", key="audit_table")
     sha = sha_column.text_input("File SHA-256 (all of it or its first characters)", key="audit_sha256").strip().lower()
     if sha and not re.fullmatch(r"[0-9a-f]{1,64}", sha):
-        st.warning(f"“{sha}” is not a SHA-256: use the characters 0-9 and a-f only. Showing changes from every file.")
+        st.warning(f"“{url_value(sha)}” is not a SHA-256: use the characters 0-9 and a-f only. Showing changes from every file.")
         sha = ""
     first_day, last_day = ((*tuple(days), None, None))[:2] if isinstance(days, tuple | list) else (days, days)
     entries = cached(

@@ -12,6 +12,7 @@ import streamlit as st
 
 from data_access.models import Audience
 from data_access.periods import add_months, format_date, fy_label
+from data_access.text import safe_text, url_value
 from ui import meeting as meeting_mode
 from ui.cache import cached
 from ui.entry import through_entry_point
@@ -31,7 +32,7 @@ def seed(key: str, param: str, parse, what: str) -> None:
     try:
         st.session_state[key] = parse(raw)
     except (ValueError, KeyError):
-        st.warning(f"The link's {param} “{raw}” is not {what}; showing the default instead.", icon="⚠️")
+        st.warning(f"The link's {param} “{url_value(raw)}” is not {safe_text(what)}; showing the default instead.", icon="⚠️")
 
 
 def one_of(options):

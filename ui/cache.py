@@ -3,14 +3,14 @@ arguments, and every query takes the audience, so one audience's results never s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from data_access import audit, briefing, changes, findings, public, queries
+from data_access import audit, briefing, changes, findings, public, queries, store_faults
 from data_access.db import open_store
 
 QUERY_TTL_SECONDS = 300
@@ -61,9 +61,27 @@ _QUERIES = {
 
 
 @st.cache_resource(show_spinner="Opening the store…")
-def engine() -> Engine:
-    """The store's engine, migrated and (on first start) filled with the sample data."""
+def _engine() -> Engine:
     return open_store()
+
+
+def store_fault(error: BaseException) -> NoReturn:
+    """Say in the app's own words what is wrong with the store and that nothing was written, then stop the page.
+
+    Not Streamlit's error box, which shows a traceback and talks about Streamlit Cloud. An exception is not cached,
+    so the next rerun tries the store again.
+    """
+    fault = store_faults.describe(error)
+    st.error(f"**The data store cannot be used just now.** {fault.message()}", icon=":material/database:")
+    st.stop()
+
+
+def engine() -> Engine:
+    """The store's engine, migrated and (on first start) filled with the sample data; a store fault stops the page."""
+    try:
+        return _engine()
+    except store_faults.STORE_ERRORS as error:
+        store_fault(error)
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
@@ -74,7 +92,10 @@ def _run(name: str, arguments: tuple[tuple[str, Any], ...]) -> Any:
 
 def cached(name: str, **arguments: Any) -> Any:
     """Run query `name` with keyword `arguments` (including `audience` where it takes one), cached."""
-    result = _run(name, tuple(sorted(arguments.items())))
+    try:
+        result = _run(name, tuple(sorted(arguments.items())))
+    except store_faults.STORE_ERRORS as error:
+        store_fault(error)
     # Callers may add columns for display; never let that touch the cached object.
     return result.copy() if isinstance(result, pd.DataFrame) else result
 

@@ -14,6 +14,7 @@ from datetime import date
 import streamlit as st
 
 from data_access.periods import format_date, fy_label, parse_fy
+from data_access.text import safe_text, url_value
 from ui.audience import current_audience
 from ui.cache import cached
 from ui.entry import through_entry_point
@@ -47,7 +48,7 @@ def _seed_from_url(key: str, param: str, parse, problems: list[str], what: str) 
     try:
         st.session_state[key] = parse(raw)
     except (ValueError, KeyError):
-        problems.append(f"The link's {param} “{raw}” is not {what}; showing the default instead.")
+        problems.append(f"The link's {param} “{url_value(raw)}” is not {safe_text(what)}; showing the default instead.")
 
 
 def _reset_dependent() -> None:

@@ -1,4 +1,6 @@
-"""Shared pieces of a page: KPI row, a chart with its text alternative and table, and the sources beneath."""
+"""Shared pieces of a page: KPI row, a chart with its text alternative and table, and the sources beneath.
+
+Store text reaches the screen through these as plain text: each passes `data_access.text.safe_text`."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from data_access import exporting
 from data_access.money import format_money
 from data_access.public import plain_text
 from data_access.queries import source_lines
+from data_access.text import safe_text
 from ui.cache import cached
 
 ILLUSTRATIVE_NOTE = (
@@ -45,7 +48,7 @@ def page_styles() -> None:
 def download_row(title: str, table: pd.DataFrame, file_stem: str) -> None:
     """One dataset offered for download: its name and row count, then a CSV and an Excel button (`file_stem`.csv, .xlsx)."""
     label, csv_column, xlsx_column = st.columns([2, 1, 1], vertical_alignment="center")
-    label.markdown(f"**{title}** ({len(table)} row{'s' if len(table) != 1 else ''})")
+    label.markdown(f"**{safe_text(title)}** ({len(table)} row{'s' if len(table) != 1 else ''})")
     for column, kind, suffix, data, mime in (
         (csv_column, "CSV", "csv", exporting.csv_bytes(table), exporting.CSV_MIME),
         (xlsx_column, "Excel", "xlsx", exporting.xlsx_bytes(table, sheet=title), exporting.XLSX_MIME),
@@ -79,7 +82,7 @@ def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> None:
 
 def chart(fig: go.Figure, *, alt: str, takeaway: str, data: pd.DataFrame, columns: dict[str, str], key: str) -> None:
     """The takeaway in words, the chart with its alt text, the same numbers as a table, and their sources."""
-    st.markdown(f"**{takeaway}**")
+    st.markdown(f"**{safe_text(takeaway)}**")
     st.plotly_chart(fig, alt=f"{alt} {takeaway}", key=key, config={"displaylogo": False, "responsive": True})
     with st.expander("The numbers in this chart"):
         table(data, columns, key=f"{key}_table")
@@ -97,7 +100,7 @@ def finding_list(found: pd.DataFrame) -> None:
 
 def sources_footer(citations: Iterable[str], *, illustrative: bool = False) -> None:
     """'Sources:' with each document's title, publisher and date, and the sections cited."""
-    lines = [f"- {line}" for line in source_lines(citations, cached("sources"))]
+    lines = [f"- {safe_text(line)}" for line in source_lines(citations, cached("sources"))]
     if not lines:
         return
     st.caption("**Sources**\n" + "\n".join(lines))

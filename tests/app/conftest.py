@@ -16,6 +16,7 @@ Streamlit's AppTest, against a fresh SQLite store that the app itself fills with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,6 +37,11 @@ PAGE_FILES = {
     "renewals": "pages/renewals.py",
     "performance": "pages/performance.py",
 }
+
+
+def shown(markdown: object) -> str:
+    """What a reader sees of Markdown source whose punctuation is backslash-escaped (data_access.text.safe_text)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace("\u2060", "")  # and text.WORD_JOINER
 
 
 class _NavigationPagesManager(PagesManager):

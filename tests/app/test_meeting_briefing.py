@@ -18,7 +18,7 @@ from data_access.db import open_store
 from data_access.findings import Scope, findings_frame
 from data_access.models import Audience, Spend, Visibility
 from data_access.public import plain_text
-from tests.app.conftest import ENTRYPOINT, RUN_TIMEOUT_S
+from tests.app.conftest import ENTRYPOINT, RUN_TIMEOUT_S, shown
 
 MARKER = "CANARY-meeting-7c2d"
 PANEL_ONLY = "This page is for Police and Crime Panel members or OPCC staff"
@@ -158,7 +158,7 @@ def test_meeting_last_meeting_after_this_one(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_meeting_bad_link_values(monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(monkeypatch, "meeting.py", area="kent", topic="budget", meeting="2018-13-45")
-    warnings = [w.value for w in at.warning]
+    warnings = [shown(w.value) for w in at.warning]
     assert any("The link's area “kent” is not an area in this store" in w for w in warnings)
     assert any("The link's topic “budget” is not a topic" in w for w in warnings)
     assert any("The link's meeting “2018-13-45” is not a date" in w for w in warnings)

@@ -15,7 +15,7 @@ import pytest
 from streamlit.proto.PlotlyChart_pb2 import PlotlyChart as PlotlyChartProto
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import PAGE_FILES
+from tests.app.conftest import PAGE_FILES, shown
 
 OpenApp = Callable[..., AppTest]
 
@@ -62,7 +62,7 @@ def page_text(at: AppTest) -> str:
     """All the words on the page: headings, markdown, captions, alerts, metrics, and every table cell."""
     parts: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "warning", "info", "success", "error"):
-        parts += [str(e.value) for e in at.get(kind)]
+        parts += [shown(e.value) for e in at.get(kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += table_cells(at)
     return "\n".join(parts)
@@ -74,7 +74,7 @@ def shows_number(text: str, number: str) -> bool:
 
 
 def warnings(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning]
+    return [shown(w.value) for w in at.warning]
 
 
 def find_table(at: AppTest, columns: Iterable[str]) -> pd.DataFrame:
@@ -200,7 +200,7 @@ def test_performance_for_the_public_shows_published_counts_as_published(open_app
     assert "as published" in text
     assert any("nearest 5" in i.value for i in at.info)
     # The referral sources add up to 95%: the breakdown's takeaway says so.
-    takeaways = [m.value for m in at.markdown if "95%" in m.value]
+    takeaways = [m.value for m in at.markdown if "95%" in shown(m.value)]
     assert takeaways, f"no takeaway mentions 95%; markdown: {[m.value for m in at.markdown]}"
 
 

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from data_access import findings
 from data_access.db import open_store
 from data_access.models import Agreement, Audience, AuditEntry, ImportRecord
-from tests.app.conftest import ENTRYPOINT, PROJECT_ROOT, RUN_TIMEOUT_S
+from tests.app.conftest import ENTRYPOINT, PROJECT_ROOT, RUN_TIMEOUT_S, shown
 from tests.app.test_audiences import everything_sent
 
 MARKER = "QUALITY-CANARY-7d3a"
@@ -118,7 +118,7 @@ def test_quality_page_for_staff(monkeypatch: pytest.MonkeyPatch) -> None:
     # Norfolk publishes no spend against its £1.018m main police grant: the page says the check cannot be made.
     police_grant = found[found["statement"].str.startswith("Main police grant")].iloc[0]
     assert police_grant["heading"] == "Spend against budget cannot be checked: spend not published"
-    sources = "\n".join(c.value for c in at.caption)
+    sources = "\n".join(shown(c.value) for c in at.caption)
     assert "Commissioning and Granting Report, West Yorkshire Police and Crime Panel, 14 September 2018" in sources
     assert "illustrative" in sources  # the quarters and the spend behind two findings are illustrative
 
@@ -214,7 +214,7 @@ def test_audit_page_explains_a_sha256_that_is_not_one(monkeypatch: pytest.Monkey
     at = open_page("pages/audit.py", Audience.STAFF, monkeypatch)
     at.text_input(key="audit_sha256").set_value("not-a-hash").run()
     assert_ran_cleanly(at)
-    assert [w.value for w in at.warning] == [
+    assert [shown(w.value) for w in at.warning] == [
         "“not-a-hash” is not a SHA-256: use the characters 0-9 and a-f only. Showing changes from every file."
     ]
     assert len(table(at, "audit_entries")) == 3

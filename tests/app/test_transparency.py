@@ -26,7 +26,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.db import open_store
 from data_access.models import Agreement, Amendment, Budget, Observation, Provider
-from tests.app.conftest import ENTRYPOINT, RUN_TIMEOUT_S
+from tests.app.conftest import ENTRYPOINT, RUN_TIMEOUT_S, shown
 
 SPENDING = "pages/transparency_spending.py"
 SERVICES = "pages/transparency_services.py"
@@ -173,7 +173,7 @@ def find_table(at: AppTest, *columns: str) -> pd.DataFrame:
 def page_text(at: AppTest) -> str:
     parts: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "warning", "info", "success", "error"):
-        parts += [str(e.value) for e in at.get(kind)]
+        parts += [shown(e.value) for e in at.get(kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [str(v) for frame in tables(at) for v in [*frame.columns, *frame.to_numpy().ravel()]]
     parts += [b.label for b in at.download_button]
@@ -245,7 +245,7 @@ def test_spending_downloads_exist_for_every_table_and_standard() -> None:
 def test_spending_sources_name_each_section_once() -> None:
     """Rows cite one section or several ("2.3 Future Intentions; 2.3.1 ..."): the footer lists each section once, and
     a "; " inside brackets (Norfolk's "1.9 (paragraph number not printed; between 1.8 and 1.10)") is not a break."""
-    footer = lambda at: next(c.value for c in at.caption if str(c.value).startswith("**Sources**"))  # noqa: E731
+    footer = lambda at: next(shown(c.value) for c in at.caption if str(c.value).startswith("**Sources**"))  # noqa: E731
     west_yorkshire = footer(open_page(SPENDING, area="west-yorkshire", year="2018-19"))
     assert west_yorkshire.count("2.3.1 Integrated Perpetrator and Victim Programme") == 1
     assert west_yorkshire.count("2.3.2 West Yorkshire ISVA service") == 1
