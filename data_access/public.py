@@ -25,7 +25,6 @@ from sqlmodel import Session
 
 from data_access import disclosure, queries
 from data_access.models import (
-    VISIBLE_TO,
     Agreement,
     AgreementPriority,
     Area,
@@ -37,6 +36,7 @@ from data_access.models import (
     Source,
     SourceKind,
     Spend,
+    visible_to,
 )
 from data_access.money import format_money
 from data_access.periods import format_date
@@ -61,10 +61,6 @@ _ILLUSTRATIVE_COLUMNS = {
     "purpose": ["purpose"],
 }
 CONTRACT_THRESHOLD_PENCE = 10_000_00  # The Specified Information Order asks for each contract over £10,000.
-
-
-def _visible(model, audience: Audience):
-    return model.visibility.in_([v.value for v in VISIBLE_TO[Audience(audience)]])
 
 
 def _published(model):
@@ -93,9 +89,11 @@ def _not_published_to_none(frame: pd.DataFrame, columns: list[str]) -> None:
 def illustrative_left_out(*, session: Session, area: str, year: int, audience: Audience) -> int:
     """How many budget and spend rows for the year are illustrative, and so not shown on the public pages."""
     budgets = select(func.count()).where(
-        Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience), ~_published(Budget)
+        Budget.area_id == area, Budget.financial_year == year, visible_to(Budget, audience), ~_published(Budget)
     )
-    spends = select(func.count()).where(Spend.area_id == area, Spend.financial_year == year, _visible(Spend, audience), ~_published(Spend))
+    spends = select(func.count()).where(
+        Spend.area_id == area, Spend.financial_year == year, visible_to(Spend, audience), ~_published(Spend)
+    )
     return int(session.execute(budgets).scalar_one()) + int(session.execute(spends).scalar_one())
 
 
@@ -113,9 +111,9 @@ def published_money_by_funding_stream(*, session: Session, area: str, year: int,
         .where(
             Spend.area_id == area,
             Spend.financial_year == year,
-            _visible(Spend, audience),
+            visible_to(Spend, audience),
             _published(Spend),
-            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
+            or_(Agreement.id.is_(None), visible_to(Agreement, audience)),
         )
         .group_by(stream_id),
     )
@@ -126,7 +124,7 @@ def published_money_by_funding_stream(*, session: Session, area: str, year: int,
             _sum_pence(Budget.amount_pence).label("budget_pence"),
             _citations(Budget).label("budget_citations"),
         )
-        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience), _published(Budget))
+        .where(Budget.area_id == area, Budget.financial_year == year, visible_to(Budget, audience), _published(Budget))
         .group_by(Budget.funding_stream_id),
     )
     streams = _frame(
@@ -171,9 +169,9 @@ def published_money_by_priority(*, session: Session, area: str, year: int, audie
         .where(
             Spend.area_id == area,
             Spend.financial_year == year,
-            _visible(Spend, audience),
+            visible_to(Spend, audience),
             _published(Spend),
-            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
+            or_(Agreement.id.is_(None), visible_to(Agreement, audience)),
         )
         .subquery()
     )
@@ -191,7 +189,7 @@ def published_money_by_priority(*, session: Session, area: str, year: int, audie
     budget_by = _frame(
         session,
         select(Budget.priority_id, _sum_pence(Budget.amount_pence).label("budget_pence"), _citations(Budget).label("budget_citations"))
-        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience), _published(Budget))
+        .where(Budget.area_id == area, Budget.financial_year == year, visible_to(Budget, audience), _published(Budget))
         .group_by(Budget.priority_id),
     )
     budget_by["priority_id"] = budget_by["priority_id"].fillna(NOT_ASSIGNED)
@@ -265,7 +263,7 @@ def published_agreements(*, session: Session, area: str, audience: Audience) -> 
         .join(Source, Agreement.source_id == Source.id)
         .outerjoin(Provider, Agreement.provider_id == Provider.id)
         .outerjoin(FundingStream, Agreement.funding_stream_id == FundingStream.id)
-        .where(Agreement.area_id == area, _visible(Agreement, audience), _published(Agreement))
+        .where(Agreement.area_id == area, visible_to(Agreement, audience), _published(Agreement))
         .order_by(Agreement.kind, Agreement.title)
     )
     frame = _frame(session, query).astype("object")
