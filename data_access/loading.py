@@ -105,6 +105,7 @@ CHOICES: dict[tuple[type[SQLModel] | None, str], tuple[str, ...]] = {
     (Amendment, "kind"): AMENDMENT_KINDS,
     (Milestone, "kind"): MILESTONE_KINDS,
     (Measure, "unit"): MEASURE_UNITS,
+    (Observation, "target_basis"): BASES,  # or blank: the target has the value's basis
     (Source, "kind"): SOURCE_KINDS,
 }
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from sqlalchemy import BigInteger, Select, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -27,11 +27,13 @@ from data_access import disclosure, queries
 from data_access.models import (
     Agreement,
     AgreementPriority,
+    AgreementStatus,
     Area,
     Audience,
     Basis,
     Budget,
     FundingStream,
+    ProcurementRoute,
     Provider,
     Source,
     SourceKind,
@@ -69,10 +71,7 @@ def _published(model):
 
 # The same SQL pieces as the scrutiny queries, so citations and money sums behave identically.
 _citation, _citations, _sum_pence = queries._citation, queries._citations, queries._sum_pence
-
-
-def _whole_division(numerator, denominator: int):
-    return cast(numerator, BigInteger).op("/")(denominator)
+_whole_division = queries._whole_division
 
 
 def _frame(session: Session, query: Select) -> pd.DataFrame:
@@ -348,13 +347,17 @@ def published_performance(*, session: Session, area: str, audience: Audience) ->
 
 # --- what the public pages show: pure functions from the frames above to tables of words ---------
 
-ROUTES = {
-    "open": "Open competition: anyone could bid",
-    "selective": "Competition among suppliers that passed a first check",
-    "limited": "The office invited suppliers of its choice",
-    "direct": "Given to one supplier without a competition",
+ROUTES: dict[ProcurementRoute, str] = {  # "not stated" has no wording: it is shown as not published
+    ProcurementRoute.OPEN: "Open competition: anyone could bid",
+    ProcurementRoute.SELECTIVE: "Competition among suppliers that passed a first check",
+    ProcurementRoute.LIMITED: "The office invited suppliers of its choice",
+    ProcurementRoute.DIRECT: "Given to one supplier without a competition",
 }
-STATUSES = {"planned": "Planned", "active": "Running", "ended": "Ended"}
+STATUSES: dict[AgreementStatus, str] = {
+    AgreementStatus.PLANNED: "Planned",
+    AgreementStatus.ACTIVE: "Running",
+    AgreementStatus.ENDED: "Ended",
+}
 NOT_PUBLISHED = "not published"
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
