@@ -37,7 +37,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlmodel import SQLModel
 
 from data_access.loading import FILES, ImportFailed, load_folder, read_folder
-from data_access.models import Agreement, AuditEntry, ImportRecord, Source
+from data_access.models import Agreement, AuditEntry, DatePrecision, ImportRecord, Source
 from data_access.periods import fy_label, quarter_label
 
 MANIFEST = "manifest.json"
@@ -174,7 +174,9 @@ def partial_date_text(day: date | None, precision: str) -> str:
     """A date written to its precision: '2018-03-31', '2018-03' or '2018'."""
     if day is None:
         return ""
-    return {"day": day.isoformat(), "month": day.strftime("%Y-%m"), "year": f"{day.year:04d}"}[precision]
+    return {DatePrecision.DAY: day.isoformat(), DatePrecision.MONTH: day.strftime("%Y-%m"), DatePrecision.YEAR: f"{day.year:04d}"}[
+        precision
+    ]
 
 
 def period_text(row: dict[str, Any]) -> str:

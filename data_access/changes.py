@@ -23,7 +23,6 @@ from sqlmodel import Session
 
 from data_access import queries
 from data_access.models import (
-    VISIBLE_TO,
     Agreement,
     Amendment,
     Audience,
@@ -36,6 +35,7 @@ from data_access.models import (
     Plan,
     Source,
     Spend,
+    visible_to,
 )
 from data_access.periods import format_date, fy_end, fy_label, quarter_end, quarter_label
 
@@ -52,10 +52,6 @@ _AREA_TABLES = {
     "plan": Plan,
 }
 _AGREEMENT_TABLES = {"amendment": Amendment, "milestone": Milestone}
-
-
-def _visible(model, audience: Audience):
-    return model.visibility.in_([v.value for v in VISIBLE_TO[Audience(audience)]])
 
 
 def _row(on: date, kind: str, what: str, record_id: str, citations: str, *, precision: str = "day", illustrative: bool = False) -> dict:
@@ -182,7 +178,7 @@ def _spend_rows(session: Session, area: str, since: date, until: date, audience:
             func.aggregate_strings(Spend.source_id + literal("|") + Spend.source_section, queries.CITATION_SEP).label("citations"),
         )
         .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
-        .where(Spend.area_id == area, _visible(Spend, audience), (Agreement.id.is_(None)) | _visible(Agreement, audience))
+        .where(Spend.area_id == area, visible_to(Spend, audience), (Agreement.id.is_(None)) | visible_to(Agreement, audience))
         .group_by(Spend.financial_year, Spend.quarter)
     )
     rows = []
@@ -207,10 +203,10 @@ def _spend_rows(session: Session, area: str, since: date, until: date, audience:
 def _source_rows(session: Session, area: str, since: date, until: date, audience: Audience) -> list[dict]:
     """Source documents published in the window that the area's records cite."""
     cited = [
-        select(Agreement.source_id).where(Agreement.area_id == area, _visible(Agreement, audience)),
-        select(Budget.source_id).where(Budget.area_id == area, _visible(Budget, audience)),
-        select(Spend.source_id).where(Spend.area_id == area, _visible(Spend, audience)),
-        select(Observation.source_id).where(Observation.area_id == area, _visible(Observation, audience)),
+        select(Agreement.source_id).where(Agreement.area_id == area, visible_to(Agreement, audience)),
+        select(Budget.source_id).where(Budget.area_id == area, visible_to(Budget, audience)),
+        select(Spend.source_id).where(Spend.area_id == area, visible_to(Spend, audience)),
+        select(Observation.source_id).where(Observation.area_id == area, visible_to(Observation, audience)),
         select(Plan.source_id).where(Plan.area_id == area),
     ]
     query = (

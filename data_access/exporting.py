@@ -39,6 +39,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from data_access.models import AgreementKind, AgreementStatus, DatePrecision, ProcurementRoute
 from data_access.money import pounds
 from data_access.periods import format_date
 
@@ -56,8 +57,12 @@ LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/v
 
 OCDS_VERSION = "1.1"
 GRANTS_360_VERSION = "1.4"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-PROCUREMENT_METHODS = ("open", "selective", "limited", "direct")
+FORMULA_STARTS = ("=", "+", "-", "@")
+"""What makes a spreadsheet treat a cell as a formula (OWASP "CSV injection"); the importer refuses text starting so."""
+FORMULA_TRIGGERS = (*FORMULA_STARTS, "\t", "\r")
+"""What `escape_formula` defuses: a formula start, or a tab or carriage return some spreadsheets skip before one."""
+PROCUREMENT_METHODS = tuple(r.value for r in ProcurementRoute if r is not ProcurementRoute.NOT_STATED)
+"""The routes that are OCDS procurementMethod codes; 'not stated' has none and goes in procurementMethodDetails."""
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JSON_MIME = "application/json"
@@ -100,8 +105,8 @@ def tidy(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
 
 def _precise(values: pd.Series, precisions: pd.Series | None = None) -> list[date | None]:
     """Dates only where the day is published; a month or a year alone is left to the 'as published' column."""
-    precisions = precisions if precisions is not None else pd.Series(["day"] * len(values), index=values.index)
-    return [v if _present(v) and p == "day" else None for v, p in zip(values, precisions, strict=True)]
+    precisions = precisions if precisions is not None else pd.Series([DatePrecision.DAY] * len(values), index=values.index)
+    return [v if _present(v) and p == DatePrecision.DAY else None for v, p in zip(values, precisions, strict=True)]
 
 
 def _as_published(values: pd.Series, precisions: pd.Series) -> list[str | None]:
@@ -247,7 +252,7 @@ def _present(value: Any) -> bool:
 def _day(row: Mapping[str, Any], column: str, precision_column: str | None = None) -> date | None:
     """The date in `column` only where its day is published."""
     value = row.get(column)
-    if not _present(value) or (precision_column and row.get(precision_column, "day") != "day"):
+    if not _present(value) or (precision_column and row.get(precision_column, DatePrecision.DAY) != DatePrecision.DAY):
         return None
     return value.date() if isinstance(value, pd.Timestamp) else value
 
@@ -263,9 +268,9 @@ def organisation_id(*, internal_id: str, charity_number: Any = None, company_num
 def _partial_dates_text(row: Mapping[str, Any]) -> str:
     """Dates whose day is not published, in words, for a description."""
     parts = []
-    if _present(row.get("start_date")) and row.get("start_precision") != "day":
+    if _present(row.get("start_date")) and row.get("start_precision") != DatePrecision.DAY:
         parts.append(f"Starts {format_date(row['start_date'], row['start_precision'])} (day not published).")
-    if _present(row.get("current_end_date")) and row.get("end_precision") != "day":
+    if _present(row.get("current_end_date")) and row.get("end_precision") != DatePrecision.DAY:
         parts.append(f"Ends {format_date(row['current_end_date'], row['end_precision'])} (day not published).")
     return " ".join(parts)
 
@@ -354,7 +359,7 @@ def ocds_release(row: Mapping[str, Any], amendments: pd.DataFrame) -> dict[str, 
         if t
     )
     description = " ".join(t for t in (_sentence(row.get("purpose")), notes) if t) or str(row["title"])
-    planned = row.get("status") == "planned"
+    planned = row.get("status") == AgreementStatus.PLANNED
 
     tender: dict[str, Any] = {"id": f"{agreement_id}-tender", "title": str(row["title"]), "description": description}
     tender["status"] = "planned" if planned else "complete"
@@ -384,7 +389,7 @@ def ocds_release(row: Mapping[str, Any], amendments: pd.DataFrame) -> dict[str, 
 
     value = {"amount": money_number(row["total_value_pence"]), "currency": "GBP"} if _present(row.get("total_value_pence")) else None
     award: dict[str, Any] = {"id": f"{agreement_id}-award", "title": str(row["title"]), "description": description}
-    if row.get("status") == "active":
+    if row.get("status") == AgreementStatus.ACTIVE:
         award["status"] = "active"
     if value:
         award["value"] = value
@@ -399,7 +404,7 @@ def ocds_release(row: Mapping[str, Any], amendments: pd.DataFrame) -> dict[str, 
         "awardID": award["id"],
         "title": str(row["title"]),
         "description": description,
-        "status": "active" if row.get("status") == "active" else "terminated",
+        "status": "active" if row.get("status") == AgreementStatus.ACTIVE else "terminated",
     }
     if _period(start, end, latest):
         contract["period"] = _period(start, end, latest)
@@ -421,7 +426,7 @@ def ocds_release_package(
     `agreements` is `public.published_agreements`; rows whose kind the source does not state are included,
     and say so in their description.
     """
-    contracts = agreements[agreements["kind"].isna() | (agreements["kind"] == "contract")]
+    contracts = agreements[agreements["kind"].isna() | (agreements["kind"] == AgreementKind.CONTRACT)]
     if contracts.empty:
         return None
     area = str(contracts["area_id"].iloc[0])
@@ -441,7 +446,7 @@ def ocds_release_package(
 def grants_left_out(agreements: pd.DataFrame) -> pd.DataFrame:
     """The grants that cannot go in the 360Giving file, with the reason in words (`title`, `reason`)."""
     rows = []
-    for row in agreements[agreements["kind"] == "grant"].to_dict("records"):
+    for row in agreements[agreements["kind"] == AgreementKind.GRANT].to_dict("records"):
         missing = [
             what
             for what, ok in (
@@ -461,10 +466,10 @@ def _planned_date(row: Mapping[str, Any], column: str, precision_column: str) ->
     value = row.get(column)
     if not _present(value):
         return None
-    precision = row.get(precision_column, "day")
-    if precision == "year":
+    precision = row.get(precision_column, DatePrecision.DAY)
+    if precision == DatePrecision.YEAR:
         return f"{value.year:04d}"
-    if precision == "month":
+    if precision == DatePrecision.MONTH:
         return f"{value.year:04d}-{value.month:02d}"
     return date_time(value, end_of_day=column != "start_date")
 
@@ -506,16 +511,16 @@ def grant_360(row: Mapping[str, Any]) -> dict[str, Any]:
     grant["plannedDates"] = [planned]
     if _present(row.get("funding_stream")):
         grant["grantProgramme"] = [{"title": str(row["funding_stream"])}]
-    if row.get("procurement_route") == "open":
+    if row.get("procurement_route") == ProcurementRoute.OPEN:
         grant["fromOpenCall"] = "Yes"
-    elif row.get("procurement_route") == "direct":
+    elif row.get("procurement_route") == ProcurementRoute.DIRECT:
         grant["fromOpenCall"] = "No"
     return grant
 
 
 def grants_360_package(agreements: pd.DataFrame, *, published: datetime) -> dict[str, Any] | None:
     """A 360Giving package of the grants in `agreements` that have the ten required fields, or None when none do."""
-    grants = agreements[agreements["kind"] == "grant"]
+    grants = agreements[agreements["kind"] == AgreementKind.GRANT]
     left_out = set(grants_left_out(agreements)["id"])
     eligible = grants[~grants["id"].isin(left_out)]
     if eligible.empty:

@@ -48,9 +48,9 @@ from sqlmodel import SQLModel
 
 from data_access import store_faults
 from data_access.consistency import Clash, clash_problem, cross_area_problems, overlapping_records
+from data_access.exporting import escape_formula
 from data_access.loading import (
     FILES,
-    FORMULA_STARTS,
     PARTIAL_DATES,
     PERIOD_FIELDS,
     PERIOD_MODELS,
@@ -64,7 +64,7 @@ from data_access.loading import (
 from data_access.loading import (
     sheet_names as sheet_names,  # re-exported for the import page
 )
-from data_access.models import AgreementPriority, AuditEntry, ImportRecord, Observation
+from data_access.models import AgreementPriority, AuditEntry, DatePrecision, ImportRecord, Observation
 from data_access.money import format_money
 from data_access.periods import Period, fy_label, quarter_label
 from data_access.settings import SAMPLE_DATA_DIR
@@ -516,7 +516,7 @@ def _shown(model: type[SQLModel], values: dict[str, Any]) -> dict[str, str]:
             continue
         name = f"{column}_pence" if f"{column}_pence" in values else column
         value = values.get(name)
-        precision = next((values.get(p, "day") for p, d in _PRECISION_OF.items() if d == column), "day")
+        precision = next((values.get(p, DatePrecision.DAY) for p, d in _PRECISION_OF.items() if d == column), DatePrecision.DAY)
         if name.endswith("_pence"):
             shown[column] = format_money(value)
         elif value is None:
@@ -526,7 +526,9 @@ def _shown(model: type[SQLModel], values: dict[str, Any]) -> dict[str, str]:
         elif isinstance(value, bool):
             shown[column] = "yes" if value else "no"
         elif isinstance(value, date):
-            shown[column] = {"year": f"{value.year}", "month": value.strftime("%B %Y")}.get(precision, value.strftime("%d/%m/%Y"))
+            shown[column] = {DatePrecision.YEAR: f"{value.year}", DatePrecision.MONTH: value.strftime("%B %Y")}.get(
+                precision, value.strftime("%d/%m/%Y")
+            )
         elif isinstance(value, float):
             shown[column] = f"{value:g}" if value != int(value) else f"{int(value)}"
         else:
@@ -553,19 +555,13 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     )
 
 
-def _safe_cell(value: Any) -> str:
-    """A value written so a spreadsheet shows it rather than runs it (OWASP CSV injection)."""
-    text = str(value)
-    return f"'{text}" if text.startswith((*FORMULA_STARTS, "\t", "\r")) else text
-
-
 def report_csv(problems: list[Problem]) -> bytes:
     """The problems as a CSV file to download (UTF-8 with a BOM so Excel shows £), formulas defused."""
     frame = problems_frame(problems)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(frame.columns)
-    writer.writerows([[_safe_cell(v) for v in row] for row in frame.itertuples(index=False)])
+    writer.writerow([escape_formula(str(c)) for c in frame.columns])
+    writer.writerows([[escape_formula(str(v)) for v in row] for row in frame.itertuples(index=False)])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -36,8 +36,15 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
+from data_access.exporting import FORMULA_STARTS
 from data_access.models import (
+    AGREEMENT_KINDS,
+    AGREEMENT_STATUSES,
+    AMENDMENT_KINDS,
     BASES,
+    MEASURE_UNITS,
+    MILESTONE_KINDS,
+    PROCUREMENT_ROUTES,
     SOURCE_KINDS,
     VISIBILITIES,
     Agreement,
@@ -45,6 +52,7 @@ from data_access.models import (
     Amendment,
     Area,
     Budget,
+    DatePrecision,
     FundingStream,
     Measure,
     Milestone,
@@ -91,16 +99,18 @@ MAX_PART_BYTES = 8 * 1024 * 1024  # every other part: shared strings (about 100,
 MAX_ZIP_MEMBERS = 1_000
 MAX_PENCE = 2**63  # BIGINT
 
-# Text columns that take one of a few words.
+# Text columns that take one of a few words: the vocabularies of data_access.models, the same tuples the
+# database's CHECK constraints are built from, so the importer accepts exactly what the database does.
 CHOICES: dict[tuple[type[SQLModel] | None, str], tuple[str, ...]] = {
     (None, "basis"): BASES,
     (None, "visibility"): VISIBILITIES,
-    (Agreement, "kind"): ("contract", "grant"),
-    (Agreement, "status"): ("planned", "active", "ended"),
-    (Agreement, "procurement_route"): ("open", "selective", "limited", "direct", "not stated"),
-    (Amendment, "kind"): ("extension", "variation", "termination"),
-    (Milestone, "kind"): ("reprocurement", "decision", "delivery"),
-    (Measure, "unit"): ("count", "percent", "share"),
+    (Agreement, "kind"): AGREEMENT_KINDS,
+    (Agreement, "status"): AGREEMENT_STATUSES,
+    (Agreement, "procurement_route"): PROCUREMENT_ROUTES,
+    (Amendment, "kind"): AMENDMENT_KINDS,
+    (Milestone, "kind"): MILESTONE_KINDS,
+    (Measure, "unit"): MEASURE_UNITS,
+    (Observation, "target_basis"): BASES,  # or blank: the target has the value's basis
     (Source, "kind"): SOURCE_KINDS,
 }
 
@@ -123,8 +133,6 @@ PARTIAL_DATES: dict[tuple[type[SQLModel], str], tuple[str, bool]] = {
 }
 YEAR_COLUMNS = {"first_year", "last_year", "financial_year"}
 PERIOD_FIELDS = {"financial_year", "quarter", "period_start", "period_end"}
-# Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def _not_negative(field: str) -> Callable[[dict[str, Any]], bool]:
@@ -645,33 +653,33 @@ def parse_date(text: str, *, partial: bool = False, at_end: bool = False) -> tup
     """
     text = (text or "").strip()
     if match := _ISO_DATE.match(text):
-        return _day(int(match[1]), int(match[2]), int(match[3]), text), "day"
+        return _day(int(match[1]), int(match[2]), int(match[3]), text), DatePrecision.DAY
     if match := _UK_DATE.match(text):
         if len(match[3]) == 2:
             raise ValueError(f"'{text}' has a two-digit year: write the year in full, like {match[1]}/{match[2]}/20{match[3]}")
         if int(match[2]) > 12:
             raise ValueError(f"'{text}' has no month {int(match[2])}: dates are read day first, as 31/03/2019")
-        return _day(int(match[3]), int(match[2]), int(match[1]), text), "day"
+        return _day(int(match[3]), int(match[2]), int(match[1]), text), DatePrecision.DAY
     if match := _YMD_SLASH.match(text):
-        return _day(int(match[1]), int(match[2]), int(match[3]), text), "day"
+        return _day(int(match[1]), int(match[2]), int(match[3]), text), DatePrecision.DAY
     if (match := _WORDY_DATE.match(text)) and match[2].lower() in _MONTHS:
-        return _day(int(match[3]), _MONTHS[match[2].lower()], int(match[1]), text), "day"
+        return _day(int(match[3]), _MONTHS[match[2].lower()], int(match[1]), text), DatePrecision.DAY
     if match := _SERIAL.match(text):
         # Excel counts days from 30 December 1899 (its day 60 is a 29 February 1900 that never was).
-        return _EXCEL_EPOCH + timedelta(days=int(match[1])), "day"
+        return _EXCEL_EPOCH + timedelta(days=int(match[1])), DatePrecision.DAY
     month_match = _YEAR_MONTH.match(text) or _SLASH_MONTH_YEAR.match(text) or _MONTH_YEAR.match(text)
     if month_match or _YEAR.match(text):
         if not partial:
             raise ValueError(f"'{text}' is not a whole date: this column needs a day, like 31/03/2019 or 2019-03-31")
         if match := _YEAR_MONTH.match(text):
-            return _month(int(match[1]), int(match[2]), text, at_end), "month"
+            return _month(int(match[1]), int(match[2]), text, at_end), DatePrecision.MONTH
         if match := _SLASH_MONTH_YEAR.match(text):
-            return _month(int(match[2]), int(match[1]), text, at_end), "month"
+            return _month(int(match[2]), int(match[1]), text, at_end), DatePrecision.MONTH
         if (match := _MONTH_YEAR.match(text)) and match[1].lower() in _MONTHS:
-            return _month(int(match[2]), _MONTHS[match[1].lower()], text, at_end), "month"
+            return _month(int(match[2]), _MONTHS[match[1].lower()], text, at_end), DatePrecision.MONTH
         if match := _YEAR.match(text):
             year = int(match[1])
-            return (date(year, 12, 31) if at_end else date(year, 1, 1)), "year"
+            return (date(year, 12, 31) if at_end else date(year, 1, 1)), DatePrecision.YEAR
     shapes = "31/03/2019, 2019-03-31 or 31 March 2019" + (", or 2019-03, March 2019 or 2019 where the day is not known" if partial else "")
     raise ValueError(f"'{text}' is not a date: write it like {shapes}")
 

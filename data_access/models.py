@@ -60,12 +60,87 @@ def visible_to(model: Any, audience: Audience | str) -> ColumnElement[bool]:
     return model.visibility.in_([v.value for v in VISIBLE_TO[Audience(audience)]])  # type: ignore[no-any-return]
 
 
-BASES = tuple(b.value for b in Basis)
-VISIBILITIES = tuple(v.value for v in Visibility)
-SOURCE_KINDS = tuple(k.value for k in SourceKind)
-PROCUREMENT_ROUTES = ("open", "selective", "limited", "direct", "not stated")  # OCDS procurementMethod, plus not stated
-PRECISIONS = ("day", "month", "year")
-MEASURE_UNITS = ("count", "percent", "share")
+class AgreementKind(StrEnum):
+    """Whether an agreement is bought (a contract) or given (a grant)."""
+
+    CONTRACT = "contract"
+    GRANT = "grant"
+
+
+class ProcurementRoute(StrEnum):
+    """How an agreement was bought: the OCDS procurementMethod codes, plus not stated."""
+
+    OPEN = "open"
+    SELECTIVE = "selective"
+    LIMITED = "limited"
+    DIRECT = "direct"
+    NOT_STATED = "not stated"  # the source does not say; has no OCDS code
+
+
+class AgreementStatus(StrEnum):
+    """Where an agreement stands, as the source left it."""
+
+    PLANNED = "planned"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class DatePrecision(StrEnum):
+    """How much of a date the source gives: the whole date, its month, or its year only."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class AmendmentKind(StrEnum):
+    """What an amendment does to an agreement."""
+
+    EXTENSION = "extension"
+    VARIATION = "variation"
+    TERMINATION = "termination"
+
+
+class MilestoneKind(StrEnum):
+    """A dated step in an agreement's life."""
+
+    REPROCUREMENT = "reprocurement"
+    DECISION = "decision"
+    DELIVERY = "delivery"
+
+
+class MeasureUnit(StrEnum):
+    """What a measure's values are."""
+
+    COUNT = "count"
+    PERCENT = "percent"  # a rate
+    SHARE = "share"  # percent of a whole: a breakdown's shares add up to 100
+
+
+class AuditAction(StrEnum):
+    """What one audit entry records being done to one record."""
+
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+def values_of(vocabulary: type[StrEnum]) -> tuple[str, ...]:
+    """A vocabulary's words as plain strings, in the enum's order: what CHECK constraints and the importer accept."""
+    return tuple(member.value for member in vocabulary)
+
+
+BASES = values_of(Basis)
+VISIBILITIES = values_of(Visibility)
+SOURCE_KINDS = values_of(SourceKind)
+AGREEMENT_KINDS = values_of(AgreementKind)
+PROCUREMENT_ROUTES = values_of(ProcurementRoute)
+AGREEMENT_STATUSES = values_of(AgreementStatus)
+PRECISIONS = values_of(DatePrecision)
+AMENDMENT_KINDS = values_of(AmendmentKind)
+MILESTONE_KINDS = values_of(MilestoneKind)
+MEASURE_UNITS = values_of(MeasureUnit)
+AUDIT_ACTIONS = values_of(AuditAction)
 
 
 def _money(nullable: bool = True) -> Column:
@@ -99,7 +174,7 @@ class Source(SQLModel, table=True):
     title: str
     publisher: str
     published: date
-    published_precision: str = Field(default="day")
+    published_precision: str = Field(default=DatePrecision.DAY)
     file: str = Field(default="", description="Seed file name, where the source is one")
     url: str = Field(default="")
     figures_as_at: date = Field(description="The date the source's figures describe; the default as-at date")
@@ -179,13 +254,13 @@ class Agreement(Cited, Restricted, table=True):
     kind: str = Field(description="contract or grant")
     provider_id: str | None = Field(default=None, foreign_key="provider.id", index=True)
     funding_stream_id: str | None = Field(default=None, foreign_key="funding_stream.id", index=True)
-    procurement_route: str = Field(default="not stated", description="OCDS method: open, selective, limited, direct")
+    procurement_route: str = Field(default=ProcurementRoute.NOT_STATED, description="OCDS method: open, selective, limited, direct")
     number_of_tenderers: int | None = None
     start_date: date | None = None
-    start_precision: str = Field(default="day")
+    start_precision: str = Field(default=DatePrecision.DAY)
     original_end_date: date | None = None
     current_end_date: date | None = None
-    end_precision: str = Field(default="day")
+    end_precision: str = Field(default=DatePrecision.DAY)
     latest_end_date: date | None = Field(default=None, description="Latest possible end with every option used (OCDS maxExtentDate)")
     extension_options_available: int | None = None
     extension_options_used: int = 0
@@ -196,8 +271,8 @@ class Agreement(Cited, Restricted, table=True):
     illustrative_fields: str = Field(default="", description="Comma-separated field names")
 
     __table_args__ = (
-        _in("kind", ("contract", "grant"), "agreement_kind"),
-        _in("status", ("planned", "active", "ended"), "agreement_status"),
+        _in("kind", AGREEMENT_KINDS, "agreement_kind"),
+        _in("status", AGREEMENT_STATUSES, "agreement_status"),
         _in("basis", BASES, "agreement_basis"),
         _in("visibility", VISIBILITIES, "agreement_visibility"),
         CheckConstraint(
@@ -232,7 +307,7 @@ class Amendment(Cited, Restricted, table=True):
     rationale: str = Field(default="")
 
     __table_args__ = (
-        _in("kind", ("extension", "variation", "termination"), "amendment_kind"),
+        _in("kind", AMENDMENT_KINDS, "amendment_kind"),
         _in("visibility", VISIBILITIES, "amendment_visibility"),
     )
 
@@ -246,7 +321,7 @@ class Milestone(Cited, Restricted, table=True):
     kind: str = Field(description="reprocurement, decision or delivery")
     title: str
 
-    __table_args__ = (_in("kind", ("reprocurement", "decision", "delivery"), "milestone_kind"),)
+    __table_args__ = (_in("kind", MILESTONE_KINDS, "milestone_kind"),)
 
 
 class AgreementPriority(Cited, table=True):
@@ -366,7 +441,7 @@ class AuditEntry(SQLModel, table=True):
     file_name: str = Field(default="")
     file_sha256: str = Field(default="", index=True)
 
-    __table_args__ = (_in("action", ("insert", "update", "delete"), "audit_entry_action"),)
+    __table_args__ = (_in("action", AUDIT_ACTIONS, "audit_entry_action"),)
 
 
 # Every cited row's basis and every restricted row's visibility is one of the known words, enforced by

@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from data_access.models import DatePrecision
+
 _FY = re.compile(r"^\s*(?:FY\s*)?(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$", re.IGNORECASE)
 _QUARTER = re.compile(r"^\s*Q([1-4])\s+(.+)$", re.IGNORECASE)
 _SPAN = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$")
 _PARTIAL = re.compile(r"^\s*(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?\s*$")
-
-PRECISIONS = ("day", "month", "year")
 
 
 def financial_year_of(day: date) -> int:
@@ -128,23 +128,23 @@ def parse_partial_date(text: str, *, at_end: bool) -> tuple[date, str]:
         raise ValueError(f"'{text}' is not a date written like 2018-03-31, 2018-03 or 2018")
     year, month, day = match.groups()
     if day:
-        return date(int(year), int(month), int(day)), "day"
+        return date(int(year), int(month), int(day)), DatePrecision.DAY
     if month:
         m = int(month)
         if not 1 <= m <= 12:
             raise ValueError(f"'{text}' has no month {m}")
         last = calendar.monthrange(int(year), m)[1]
-        return date(int(year), m, last if at_end else 1), "month"
-    return (date(int(year), 12, 31) if at_end else date(int(year), 1, 1)), "year"
+        return date(int(year), m, last if at_end else 1), DatePrecision.MONTH
+    return (date(int(year), 12, 31) if at_end else date(int(year), 1, 1)), DatePrecision.YEAR
 
 
-def format_date(day: date | None, precision: str = "day") -> str:
+def format_date(day: date | None, precision: str = DatePrecision.DAY) -> str:
     """A date as people in the UK write it: '31 March 2019', 'March 2018' or '2018'."""
     if day is None:
         return "not published"
-    if precision == "year":
+    if precision == DatePrecision.YEAR:
         return str(day.year)
-    if precision == "month":
+    if precision == DatePrecision.MONTH:
         return f"{calendar.month_name[day.month]} {day.year}"
     return f"{day.day} {calendar.month_name[day.month]} {day.year}"
 

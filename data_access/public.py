@@ -19,24 +19,26 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from sqlalchemy import BigInteger, Select, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from data_access import disclosure, queries
 from data_access.models import (
-    VISIBLE_TO,
     Agreement,
     AgreementPriority,
+    AgreementStatus,
     Area,
     Audience,
     Basis,
     Budget,
     FundingStream,
+    ProcurementRoute,
     Provider,
     Source,
     SourceKind,
     Spend,
+    visible_to,
 )
 from data_access.money import format_money
 from data_access.periods import format_date
@@ -64,20 +66,13 @@ _ILLUSTRATIVE_COLUMNS = {
 CONTRACT_THRESHOLD_PENCE = 10_000_00  # The Specified Information Order asks for each contract over £10,000.
 
 
-def _visible(model, audience: Audience):
-    return model.visibility.in_([v.value for v in VISIBLE_TO[Audience(audience)]])
-
-
 def _published(model):
     return model.basis != Basis.ILLUSTRATIVE
 
 
 # The same SQL pieces as the scrutiny queries, so citations and money sums behave identically.
 _citation, _citations, _sum_pence = queries._citation, queries._citations, queries._sum_pence
-
-
-def _whole_division(numerator, denominator: int):
-    return cast(numerator, BigInteger).op("/")(denominator)
+_whole_division = queries._whole_division
 
 
 def _frame(session: Session, query: Select) -> pd.DataFrame:
@@ -94,9 +89,11 @@ def _not_published_to_none(frame: pd.DataFrame, columns: list[str]) -> None:
 def illustrative_left_out(*, session: Session, area: str, year: int, audience: Audience) -> int:
     """How many budget and spend rows for the year are illustrative, and so not shown on the public pages."""
     budgets = select(func.count()).where(
-        Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience), ~_published(Budget)
+        Budget.area_id == area, Budget.financial_year == year, visible_to(Budget, audience), ~_published(Budget)
     )
-    spends = select(func.count()).where(Spend.area_id == area, Spend.financial_year == year, _visible(Spend, audience), ~_published(Spend))
+    spends = select(func.count()).where(
+        Spend.area_id == area, Spend.financial_year == year, visible_to(Spend, audience), ~_published(Spend)
+    )
     return int(session.execute(budgets).scalar_one()) + int(session.execute(spends).scalar_one())
 
 
@@ -114,9 +111,9 @@ def published_money_by_funding_stream(*, session: Session, area: str, year: int,
         .where(
             Spend.area_id == area,
             Spend.financial_year == year,
-            _visible(Spend, audience),
+            visible_to(Spend, audience),
             _published(Spend),
-            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
+            or_(Agreement.id.is_(None), visible_to(Agreement, audience)),
         )
         .group_by(stream_id),
     )
@@ -127,7 +124,7 @@ def published_money_by_funding_stream(*, session: Session, area: str, year: int,
             _sum_pence(Budget.amount_pence).label("budget_pence"),
             _citations(Budget).label("budget_citations"),
         )
-        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience), _published(Budget))
+        .where(Budget.area_id == area, Budget.financial_year == year, visible_to(Budget, audience), _published(Budget))
         .group_by(Budget.funding_stream_id),
     )
     streams = _frame(
@@ -172,9 +169,9 @@ def published_money_by_priority(*, session: Session, area: str, year: int, audie
         .where(
             Spend.area_id == area,
             Spend.financial_year == year,
-            _visible(Spend, audience),
+            visible_to(Spend, audience),
             _published(Spend),
-            or_(Agreement.id.is_(None), _visible(Agreement, audience)),
+            or_(Agreement.id.is_(None), visible_to(Agreement, audience)),
         )
         .subquery()
     )
@@ -192,7 +189,7 @@ def published_money_by_priority(*, session: Session, area: str, year: int, audie
     budget_by = _frame(
         session,
         select(Budget.priority_id, _sum_pence(Budget.amount_pence).label("budget_pence"), _citations(Budget).label("budget_citations"))
-        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience), _published(Budget))
+        .where(Budget.area_id == area, Budget.financial_year == year, visible_to(Budget, audience), _published(Budget))
         .group_by(Budget.priority_id),
     )
     budget_by["priority_id"] = budget_by["priority_id"].fillna(NOT_ASSIGNED)
@@ -266,7 +263,7 @@ def published_agreements(*, session: Session, area: str, audience: Audience) -> 
         .join(Source, Agreement.source_id == Source.id)
         .outerjoin(Provider, Agreement.provider_id == Provider.id)
         .outerjoin(FundingStream, Agreement.funding_stream_id == FundingStream.id)
-        .where(Agreement.area_id == area, _visible(Agreement, audience), _published(Agreement))
+        .where(Agreement.area_id == area, visible_to(Agreement, audience), _published(Agreement))
         .order_by(Agreement.kind, Agreement.title)
     )
     frame = _frame(session, query).astype("object")
@@ -351,13 +348,17 @@ def published_performance(*, session: Session, area: str, audience: Audience) ->
 
 # --- what the public pages show: pure functions from the frames above to tables of words ---------
 
-ROUTES = {
-    "open": "Open competition: anyone could bid",
-    "selective": "Competition among suppliers that passed a first check",
-    "limited": "The office invited suppliers of its choice",
-    "direct": "Given to one supplier without a competition",
+ROUTES: dict[ProcurementRoute, str] = {  # "not stated" has no wording: it is shown as not published
+    ProcurementRoute.OPEN: "Open competition: anyone could bid",
+    ProcurementRoute.SELECTIVE: "Competition among suppliers that passed a first check",
+    ProcurementRoute.LIMITED: "The office invited suppliers of its choice",
+    ProcurementRoute.DIRECT: "Given to one supplier without a competition",
 }
-STATUSES = {"planned": "Planned", "active": "Running", "ended": "Ended"}
+STATUSES: dict[AgreementStatus, str] = {
+    AgreementStatus.PLANNED: "Planned",
+    AgreementStatus.ACTIVE: "Running",
+    AgreementStatus.ENDED: "Ended",
+}
 NOT_PUBLISHED = "not published"
 
 

@@ -17,7 +17,6 @@ from sqlalchemy import BigInteger, Select, and_, case, cast, func, literal, or_,
 from sqlmodel import Session
 
 from data_access.models import (
-    VISIBLE_TO,
     Agreement,
     AgreementPriority,
     Amendment,
@@ -35,6 +34,7 @@ from data_access.models import (
     Source,
     SourceKind,
     Spend,
+    visible_to,
 )
 from data_access.periods import Period, add_months, financial_year_of, format_date, months_between
 
@@ -66,10 +66,6 @@ def source_lines(citations: Iterable[str | None], documents: pd.DataFrame) -> li
         name += [part for part in (doc["publisher"], format_date(doc["published"], doc["published_precision"])) if part not in doc["title"]]
         lines.append(f"{', '.join(name)}: {'; '.join(cited)}")
     return lines
-
-
-def _visible(model, audience: Audience):
-    return model.visibility.in_([v.value for v in VISIBLE_TO[Audience(audience)]])
 
 
 def _citation(model):
@@ -112,9 +108,9 @@ def default_as_at(*, session: Session, area: str, today: date, audience: Audienc
     records the audience may see count: a restricted document's title and note must not reach the public this way.
     """
     cited = [
-        select(Agreement.source_id).where(Agreement.area_id == area, _visible(Agreement, audience)),
-        select(Budget.source_id).where(Budget.area_id == area, _visible(Budget, audience)),
-        select(Observation.source_id).where(Observation.area_id == area, _visible(Observation, audience)),
+        select(Agreement.source_id).where(Agreement.area_id == area, visible_to(Agreement, audience)),
+        select(Budget.source_id).where(Budget.area_id == area, visible_to(Budget, audience)),
+        select(Observation.source_id).where(Observation.area_id == area, visible_to(Observation, audience)),
         select(Plan.source_id).where(Plan.area_id == area),
     ]
     latest = session.execute(
@@ -133,8 +129,8 @@ def financial_years(*, session: Session, area: str, audience: Audience) -> list[
     """Financial years with budget or spend figures for the area, oldest first."""
     years = (
         select(Budget.financial_year)
-        .where(Budget.area_id == area, _visible(Budget, audience))
-        .union(select(Spend.financial_year).where(Spend.area_id == area, _visible(Spend, audience)))
+        .where(Budget.area_id == area, visible_to(Budget, audience))
+        .union(select(Spend.financial_year).where(Spend.area_id == area, visible_to(Spend, audience)))
     )
     return sorted(session.execute(years).scalars())
 
@@ -182,7 +178,7 @@ def agreement_totals(
         ending_within(amber_months).label("ending_within_amber"),
         func.sum(case((Agreement.illustrative_fields.like("%value%"), 1), else_=0)).label("illustrative_values"),
         _citations(Agreement).label("citations"),
-    ).where(Agreement.area_id == area, _visible(Agreement, audience), _live(as_at))
+    ).where(Agreement.area_id == area, visible_to(Agreement, audience), _live(as_at))
     return _frame(session, query).fillna({"live": 0, "value_not_published": 0, "ending_within_red": 0, "ending_within_amber": 0})
 
 
@@ -218,8 +214,8 @@ def _spend_in_year(area: str, year: int, audience: Audience) -> tuple:
     return (
         Spend.area_id == area,
         Spend.financial_year == year,
-        _visible(Spend, audience),
-        or_(Agreement.id.is_(None), _visible(Agreement, audience)),
+        visible_to(Spend, audience),
+        or_(Agreement.id.is_(None), visible_to(Agreement, audience)),
     )
 
 
@@ -232,7 +228,7 @@ def _budget_by(session: Session, key, *, area: str, year: int, audience: Audienc
             _is_illustrative(Budget).label("budget_illustrative"),
             _citations(Budget).label("budget_citations"),
         )
-        .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience))
+        .where(Budget.area_id == area, Budget.financial_year == year, visible_to(Budget, audience))
         .group_by(key)
     )
     return _frame(session, query)
@@ -359,10 +355,10 @@ def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFra
     """Every agreement in the area with its provider, funding stream, dates, options and values."""
     reprocurement = (
         select(func.min(Milestone.on))
-        .where(Milestone.agreement_id == Agreement.id, Milestone.kind == "reprocurement", _visible(Milestone, audience))
+        .where(Milestone.agreement_id == Agreement.id, Milestone.kind == "reprocurement", visible_to(Milestone, audience))
         .scalar_subquery()
     )
-    amendments = select(func.count()).where(Amendment.agreement_id == Agreement.id, _visible(Amendment, audience)).scalar_subquery()
+    amendments = select(func.count()).where(Amendment.agreement_id == Agreement.id, visible_to(Amendment, audience)).scalar_subquery()
     query = (
         select(
             Agreement.id,
@@ -391,7 +387,7 @@ def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFra
         )
         .outerjoin(Provider, Agreement.provider_id == Provider.id)
         .outerjoin(FundingStream, Agreement.funding_stream_id == FundingStream.id)
-        .where(Agreement.area_id == area, _visible(Agreement, audience))
+        .where(Agreement.area_id == area, visible_to(Agreement, audience))
         .order_by(Agreement.current_end_date.is_(None), Agreement.current_end_date, Agreement.title)
     )
     return _frame(session, query)
@@ -414,7 +410,7 @@ def amendments(*, session: Session, area: str, audience: Audience) -> pd.DataFra
             _citation(Amendment).label("citations"),
         )
         .join(Agreement, Amendment.agreement_id == Agreement.id)
-        .where(Agreement.area_id == area, _visible(Amendment, audience), _visible(Agreement, audience))
+        .where(Agreement.area_id == area, visible_to(Amendment, audience), visible_to(Agreement, audience))
         .order_by(func.coalesce(Amendment.agreed_on, Amendment.previous_end_date))
     )
     return _frame(session, query)
@@ -434,7 +430,7 @@ def milestones(*, session: Session, area: str, audience: Audience) -> pd.DataFra
             _citation(Milestone).label("citations"),
         )
         .join(Agreement, Milestone.agreement_id == Agreement.id)
-        .where(Agreement.area_id == area, _visible(Milestone, audience), _visible(Agreement, audience))
+        .where(Agreement.area_id == area, visible_to(Milestone, audience), visible_to(Agreement, audience))
         .order_by(Milestone.on)
     )
     return _frame(session, query)
@@ -472,7 +468,7 @@ def observations(*, session: Session, area: str, audience: Audience, measure: st
         .join(Source, Observation.source_id == Source.id)
         .outerjoin(Agreement, Observation.agreement_id == Agreement.id)
         .outerjoin(Provider, Agreement.provider_id == Provider.id)
-        .where(Observation.area_id == area, _visible(Observation, audience), or_(Agreement.id.is_(None), _visible(Agreement, audience)))
+        .where(Observation.area_id == area, visible_to(Observation, audience), or_(Agreement.id.is_(None), visible_to(Agreement, audience)))
         .order_by(Measure.name, Observation.period_start, Observation.period_end.desc(), Observation.dimension_value)
     )
     if measure:
@@ -501,13 +497,13 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
             _is_illustrative(Spend).label("spend_illustrative"),
             _citations(Spend).label("spend_citations"),
         )
-        .where(Spend.area_id == area, Spend.agreement_id.is_not(None), _visible(Spend, audience))
+        .where(Spend.area_id == area, Spend.agreement_id.is_not(None), visible_to(Spend, audience))
         .group_by(Spend.agreement_id, Spend.financial_year)
         .subquery()
     )
     full_year = and_(Observation.quarter.is_(None), Observation.financial_year.is_not(None), ~Observation.value_statement.like("average%"))
     counted = and_(
-        Measure.unit == "count", Observation.dimension == "", Observation.agreement_id.is_not(None), _visible(Observation, audience)
+        Measure.unit == "count", Observation.dimension == "", Observation.agreement_id.is_not(None), visible_to(Observation, audience)
     )
     annual = (
         select(
@@ -545,7 +541,7 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
         .join(spend, and_(spend.c.agreement_id == annual.c.agreement_id, spend.c.financial_year == annual.c.financial_year))
         .join(Agreement, Agreement.id == annual.c.agreement_id)
         .join(Measure, Measure.id == annual.c.measure_id)
-        .where(Agreement.area_id == area, _visible(Agreement, audience), or_(annual.c.stated_annually == 1, annual.c.periods == 4))
+        .where(Agreement.area_id == area, visible_to(Agreement, audience), or_(annual.c.stated_annually == 1, annual.c.periods == 4))
         .order_by(Agreement.title, Measure.name, annual.c.financial_year, annual.c.stated_annually.desc())
     )
     frame = _frame(session, query)
