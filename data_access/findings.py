@@ -27,8 +27,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Select, and_, case, extract, func, literal, or_, select
+from sqlmodel import Session, col
 
 from data_access import disclosure, overlaps, queries
 from data_access.exporting import escape_formula
@@ -53,6 +53,7 @@ from data_access.periods import Period, format_date, fy_end, fy_label, fy_start,
 from data_access.queries import CITATION_SEP
 
 NOT_PUBLISHED = "not published"
+Query = Select[*tuple[Any, ...]]  # a SELECT of several columns
 VALUE_GROWTH_PERCENT = 20  # amendments adding more than this share of the awarded value are flagged
 # Shares rounded to whole percent may miss 100 by up to half a point each: only a wider gap is a finding.
 SHARE_TOLERANCE_PER_PART = 0.5
@@ -183,7 +184,7 @@ def _year_param(year: int) -> str:
 
 
 def _day(value: Any) -> date | None:
-    return None if value is None or pd.isna(value) else value  # type: ignore[no-any-return]
+    return None if value is None or pd.isna(value) else value  # type: ignore[no-any-return,unused-ignore]
 
 
 def _basis(illustrative: object) -> str:
@@ -262,7 +263,9 @@ class Context:
 
 def _visible_both(model: Any, audience: Audience) -> ColumnElement[bool]:
     """An observation or spend row visible, with its agreement (when it has one) visible too."""
-    return and_(visible_to(model, audience), or_(model.agreement_id.is_(None), Agreement.id.is_(None), visible_to(Agreement, audience)))
+    return and_(
+        visible_to(model, audience), or_(model.agreement_id.is_(None), col(Agreement.id).is_(None), visible_to(Agreement, audience))
+    )
 
 
 def _citation(model: Any) -> ColumnElement[str]:
@@ -490,30 +493,30 @@ def growth_known(priced: pd.DataFrame) -> int:
 def over_cap(ctx: Context) -> list[Finding]:
     """Awards from a round with a cap per award whose published value is above the cap; rounds with money but no
     individual awards published cannot be checked."""
-    value = func.coalesce(Agreement.total_value_pence, Agreement.annual_value_pence)
-    query = (
+    value = func.coalesce(col(Agreement.total_value_pence), col(Agreement.annual_value_pence))
+    query: Query = (
         select(
-            Agreement.id,
-            Agreement.title,
-            func.coalesce(Provider.name, "").label("provider"),
+            col(Agreement.id),
+            col(Agreement.title),
+            func.coalesce(col(Provider.name), "").label("provider"),
             value.label("value_pence"),
-            Agreement.total_value_pence,
-            FundingStream.id.label("stream_id"),
-            FundingStream.name.label("stream"),
-            FundingStream.cap_per_award_pence,
-            Agreement.illustrative_fields,
+            col(Agreement.total_value_pence),
+            col(FundingStream.id).label("stream_id"),
+            col(FundingStream.name).label("stream"),
+            col(FundingStream.cap_per_award_pence),
+            col(Agreement.illustrative_fields),
             _citation(Agreement).label("citations"),
             _citation(FundingStream).label("stream_citation"),
         )
-        .join(FundingStream, Agreement.funding_stream_id == FundingStream.id)
-        .outerjoin(Provider, Agreement.provider_id == Provider.id)
+        .join(FundingStream, col(Agreement.funding_stream_id) == col(FundingStream.id))
+        .outerjoin(Provider, col(Agreement.provider_id) == col(Provider.id))
         .where(
-            Agreement.area_id == ctx.area,
+            col(Agreement.area_id) == ctx.area,
             visible_to(Agreement, ctx.audience),
-            FundingStream.cap_per_award_pence.is_not(None),
-            value > FundingStream.cap_per_award_pence,
+            col(FundingStream.cap_per_award_pence).is_not(None),
+            value > col(FundingStream.cap_per_award_pence),
         )
-        .order_by(value.desc(), Agreement.id)
+        .order_by(value.desc(), col(Agreement.id))
     )
     found = []
     for r in _rows(ctx, query):
@@ -541,25 +544,25 @@ def over_cap(ctx: Context) -> list[Finding]:
             )
         )
     # Capped rounds whose money is published but none of whose awards are: the cap cannot be checked.
-    awards = select(func.count()).where(Agreement.funding_stream_id == FundingStream.id, visible_to(Agreement, ctx.audience))
+    awards = select(func.count()).where(col(Agreement.funding_stream_id) == col(FundingStream.id), visible_to(Agreement, ctx.audience))
     money = (
-        select(Budget.funding_stream_id)
-        .where(Budget.area_id == ctx.area, Budget.financial_year.in_(ctx.years), visible_to(Budget, ctx.audience))
+        select(col(Budget.funding_stream_id))
+        .where(col(Budget.area_id) == ctx.area, col(Budget.financial_year).in_(ctx.years), visible_to(Budget, ctx.audience))
         .union(
-            select(Spend.funding_stream_id).where(
-                Spend.area_id == ctx.area, Spend.financial_year.in_(ctx.years), visible_to(Spend, ctx.audience)
+            select(col(Spend.funding_stream_id)).where(
+                col(Spend.area_id) == ctx.area, col(Spend.financial_year).in_(ctx.years), visible_to(Spend, ctx.audience)
             )
         )
     )
     streams = select(
-        FundingStream.id, FundingStream.name, FundingStream.cap_per_award_pence, _citation(FundingStream).label("citations")
+        col(FundingStream.id), col(FundingStream.name), col(FundingStream.cap_per_award_pence), _citation(FundingStream).label("citations")
     ).where(
-        FundingStream.area_id == ctx.area,
-        FundingStream.cap_per_award_pence.is_not(None),
-        FundingStream.id.in_(money.subquery().select()),
+        col(FundingStream.area_id) == ctx.area,
+        col(FundingStream.cap_per_award_pence).is_not(None),
+        col(FundingStream.id).in_(money.subquery().select()),
         awards.scalar_subquery() == 0,
     )
-    for s in _rows(ctx, streams.order_by(FundingStream.name)):
+    for s in _rows(ctx, streams.order_by(col(FundingStream.name))):
         cap = format_money(int(s.cap_per_award_pence))
         found.append(
             Finding(
@@ -580,27 +583,27 @@ def over_cap(ctx: Context) -> list[Finding]:
 
 def unlinked_spend(ctx: Context) -> list[Finding]:
     """Spend in the year that reaches no Plan priority: no priority of its own, and no agreement with a priority share."""
-    shared = select(AgreementPriority.agreement_id).where(AgreementPriority.agreement_id == Spend.agreement_id).exists()
+    shared = select(col(AgreementPriority.agreement_id)).where(col(AgreementPriority.agreement_id) == col(Spend.agreement_id)).exists()
     found = []
     for year in ctx.years:
         query = (
             select(
-                Spend.id,
-                Spend.description,
-                func.coalesce(Agreement.title, "").label("agreement"),
-                Spend.amount_pence,
-                Spend.basis,
+                col(Spend.id),
+                col(Spend.description),
+                func.coalesce(col(Agreement.title), "").label("agreement"),
+                col(Spend.amount_pence),
+                col(Spend.basis),
                 _citation(Spend).label("citations"),
             )
-            .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
+            .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
             .where(
-                Spend.area_id == ctx.area,
-                Spend.financial_year == year,
+                col(Spend.area_id) == ctx.area,
+                col(Spend.financial_year) == year,
                 _visible_both(Spend, ctx.audience),
-                Spend.priority_id.is_(None),
+                col(Spend.priority_id).is_(None),
                 ~shared,
             )
-            .order_by(Spend.amount_pence.desc(), Spend.id)
+            .order_by(col(Spend.amount_pence).desc(), col(Spend.id))
         )
         rows = _rows(ctx, query)
         total = sum(int(r.amount_pence) for r in rows)
@@ -628,10 +631,10 @@ def unlinked_spend(ctx: Context) -> list[Finding]:
 def no_priority(ctx: Context) -> list[Finding]:
     """Agreements that serve no Plan priority, so their money cannot be followed to the plan."""
     query = (
-        select(Agreement.id, Agreement.title, Agreement.status, _citation(Agreement).label("citations"))
-        .outerjoin(AgreementPriority, AgreementPriority.agreement_id == Agreement.id)
-        .where(Agreement.area_id == ctx.area, visible_to(Agreement, ctx.audience), AgreementPriority.agreement_id.is_(None))
-        .order_by(Agreement.title)
+        select(col(Agreement.id), col(Agreement.title), col(Agreement.status), _citation(Agreement).label("citations"))
+        .outerjoin(AgreementPriority, col(AgreementPriority.agreement_id) == col(Agreement.id))
+        .where(col(Agreement.area_id) == ctx.area, visible_to(Agreement, ctx.audience), col(AgreementPriority.agreement_id).is_(None))
+        .order_by(col(Agreement.title))
     )
     return [
         Finding(
@@ -723,17 +726,23 @@ def money_records(ctx: Context, year: int, stream: str) -> list[Record]:
     """The budget lines and payments of a funding stream in a year, as the records a finding names."""
     found = []
     for model, table in ((Budget, "budget"), (Spend, "spend")):
-        query = select(model.id).where(
-            model.area_id == ctx.area, model.financial_year == year, model.funding_stream_id == stream, visible_to(model, ctx.audience)
+        query = select(col(model.id)).where(
+            col(model.area_id) == ctx.area,
+            col(model.financial_year) == year,
+            col(model.funding_stream_id) == stream,
+            visible_to(model, ctx.audience),
         )
-        found += [Record(table, i, f"{table} {i}") for i in ctx.session.execute(query.order_by(model.id)).scalars()]
+        found += [Record(table, i, f"{table} {i}") for i in ctx.session.execute(query.order_by(col(model.id))).scalars()]
     return found
 
 
 def spend_published(ctx: Context, year: int) -> set[str]:
     """Funding streams with any spend row published for the area and year (the audience may see)."""
-    query = select(Spend.funding_stream_id).where(
-        Spend.area_id == ctx.area, Spend.financial_year == year, Spend.funding_stream_id.is_not(None), visible_to(Spend, ctx.audience)
+    query = select(col(Spend.funding_stream_id)).where(
+        col(Spend.area_id) == ctx.area,
+        col(Spend.financial_year) == year,
+        col(Spend.funding_stream_id).is_not(None),
+        visible_to(Spend, ctx.audience),
     )
     return set(ctx.session.execute(query.distinct()).scalars())
 
@@ -768,17 +777,17 @@ def shares(ctx: Context) -> list[Finding]:
         )
     priority_shares = (
         select(
-            Agreement.id,
-            Agreement.title,
-            func.sum(AgreementPriority.share_percent).label("total"),
-            func.aggregate_strings(AgreementPriority.priority_id, CITATION_SEP).label("priorities"),
+            col(Agreement.id),
+            col(Agreement.title),
+            func.sum(col(AgreementPriority.share_percent)).label("total"),
+            func.aggregate_strings(col(AgreementPriority.priority_id), CITATION_SEP).label("priorities"),
             func.aggregate_strings(_citation(AgreementPriority), CITATION_SEP).label("citations"),
         )
-        .join(AgreementPriority, AgreementPriority.agreement_id == Agreement.id)
-        .where(Agreement.area_id == ctx.area, visible_to(Agreement, ctx.audience))
-        .group_by(Agreement.id, Agreement.title)
-        .having(func.sum(AgreementPriority.share_percent) != 100)
-        .order_by(Agreement.id)
+        .join(AgreementPriority, col(AgreementPriority.agreement_id) == col(Agreement.id))
+        .where(col(Agreement.area_id) == ctx.area, visible_to(Agreement, ctx.audience))
+        .group_by(col(Agreement.id), col(Agreement.title))
+        .having(func.sum(col(AgreementPriority.share_percent)) != 100)
+        .order_by(col(Agreement.id))
     )
     for r in _rows(ctx, priority_shares):
         found.append(
@@ -821,7 +830,9 @@ def annual_and_quarters(ctx: Context) -> list[Finding]:
             return ctx.count_text(value, people=people, published=published)
 
         for stated in annual.to_dict("records"):
-            problems, used, alternatives = [], [stated], {}
+            problems: list[str] = []
+            used: list[dict[str, Any]] = [stated]
+            alternatives: dict[float, str] = {}
             for avg in average.to_dict("records"):
                 if stated["value"] != 4 * avg["value"]:
                     # 4 × a shown figure: the product is written from the figure as shown, so the sentence adds up.
@@ -962,8 +973,8 @@ def below_target(ctx: Context) -> list[Finding]:
 
 def no_measures(ctx: Context) -> list[Finding]:
     """Services running on the as-at date with no performance figure of any kind recorded."""
-    measured = select(Observation.agreement_id).where(
-        Observation.area_id == ctx.area, Observation.agreement_id.is_not(None), visible_to(Observation, ctx.audience)
+    measured = select(col(Observation.agreement_id)).where(
+        col(Observation.area_id) == ctx.area, col(Observation.agreement_id).is_not(None), visible_to(Observation, ctx.audience)
     )
     ids = set(ctx.session.execute(measured.distinct()).scalars())
     rows = ctx.renewals[ctx.renewals["warning"].isin(LIVE_WARNINGS) & ~ctx.renewals["id"].isin(ids)]
@@ -1014,18 +1025,18 @@ def award_route(ctx: Context) -> list[Finding]:
     """Direct or limited awards, or a single bidder: live or planned agreements are the stronger finding."""
     query = (
         select(
-            Agreement.id,
-            Agreement.title,
-            Agreement.procurement_route,
-            Agreement.number_of_tenderers,
+            col(Agreement.id),
+            col(Agreement.title),
+            col(Agreement.procurement_route),
+            col(Agreement.number_of_tenderers),
             _citation(Agreement).label("citations"),
         )
         .where(
-            Agreement.area_id == ctx.area,
+            col(Agreement.area_id) == ctx.area,
             visible_to(Agreement, ctx.audience),
-            or_(Agreement.procurement_route.in_(["direct", "limited"]), Agreement.number_of_tenderers == 1),
+            or_(col(Agreement.procurement_route).in_(["direct", "limited"]), col(Agreement.number_of_tenderers) == 1),
         )
-        .order_by(Agreement.title)
+        .order_by(col(Agreement.title))
     )
     current = dict(zip(ctx.renewals["id"], ctx.renewals["warning"], strict=True))
     found = []
@@ -1055,24 +1066,24 @@ def award_route(ctx: Context) -> list[Finding]:
 def end_before_start(ctx: Context) -> list[Finding]:
     """Agreements whose original, current or latest possible end is before their start; amendments that end an
     agreement before it began."""
-    start = Agreement.start_date
+    start = col(Agreement.start_date)
     query = (
         select(
-            Agreement.id,
-            Agreement.title,
+            col(Agreement.id),
+            col(Agreement.title),
             start,
-            Agreement.original_end_date,
-            Agreement.current_end_date,
-            Agreement.latest_end_date,
+            col(Agreement.original_end_date),
+            col(Agreement.current_end_date),
+            col(Agreement.latest_end_date),
             _citation(Agreement).label("citations"),
         )
         .where(
-            Agreement.area_id == ctx.area,
+            col(Agreement.area_id) == ctx.area,
             visible_to(Agreement, ctx.audience),
             start.is_not(None),
-            or_(Agreement.original_end_date < start, Agreement.current_end_date < start, Agreement.latest_end_date < start),
+            or_(col(Agreement.original_end_date) < start, col(Agreement.current_end_date) < start, col(Agreement.latest_end_date) < start),
         )
-        .order_by(Agreement.id)
+        .order_by(col(Agreement.id))
     )
     found = []
     for r in _rows(ctx, query):
@@ -1095,24 +1106,24 @@ def end_before_start(ctx: Context) -> list[Finding]:
                 _link("renewals", area=ctx.area),
             )
         )
-    amendments = (
+    amendments: Query = (
         select(
-            Amendment.id,
-            Amendment.kind,
-            Amendment.new_end_date,
-            Agreement.id.label("agreement_id"),
-            Agreement.title,
+            col(Amendment.id),
+            col(Amendment.kind),
+            col(Amendment.new_end_date),
+            col(Agreement.id).label("agreement_id"),
+            col(Agreement.title),
             start,
             _citation(Amendment).label("citations"),
         )
-        .join(Agreement, Amendment.agreement_id == Agreement.id)
+        .join(Agreement, col(Amendment.agreement_id) == col(Agreement.id))
         .where(
-            Agreement.area_id == ctx.area,
+            col(Agreement.area_id) == ctx.area,
             visible_to(Amendment, ctx.audience),
             visible_to(Agreement, ctx.audience),
-            Amendment.new_end_date < start,
+            col(Amendment.new_end_date) < start,
         )
-        .order_by(Amendment.id)
+        .order_by(col(Amendment.id))
     )
     for r in _rows(ctx, amendments):
         found.append(
@@ -1135,30 +1146,30 @@ def end_before_start(ctx: Context) -> list[Finding]:
 
 def spend_after_end(ctx: Context) -> list[Finding]:
     """Spend for a financial year (or quarter) that starts after the agreement's current end."""
-    end = Agreement.current_end_date
+    end = col(Agreement.current_end_date)
     end_year = extract("year", end) - case((extract("month", end) < 4, 1), else_=0)  # the financial year the end falls in
-    query = (
+    query: Query = (
         select(
-            Spend.id,
-            Spend.financial_year,
-            Spend.quarter,
-            Spend.amount_pence,
-            Spend.basis,
-            Agreement.id.label("agreement_id"),
-            Agreement.title,
+            col(Spend.id),
+            col(Spend.financial_year),
+            col(Spend.quarter),
+            col(Spend.amount_pence),
+            col(Spend.basis),
+            col(Agreement.id).label("agreement_id"),
+            col(Agreement.title),
             end,
-            Agreement.end_precision,
+            col(Agreement.end_precision),
             _citation(Spend).label("citations"),
         )
-        .join(Agreement, Spend.agreement_id == Agreement.id)
+        .join(Agreement, col(Spend.agreement_id) == col(Agreement.id))
         .where(
-            Spend.area_id == ctx.area,
+            col(Spend.area_id) == ctx.area,
             visible_to(Spend, ctx.audience),
             visible_to(Agreement, ctx.audience),
             end.is_not(None),
-            Spend.financial_year >= end_year,
+            col(Spend.financial_year) >= end_year,
         )
-        .order_by(Spend.id)
+        .order_by(col(Spend.id))
     )
     found = []
     for r in _rows(ctx, query):
@@ -1187,16 +1198,22 @@ def spend_after_end(ctx: Context) -> list[Finding]:
 def provider_names(ctx: Context) -> list[Finding]:
     """Providers of this area's agreements whose names, normalised, match another provider's, or who share a
     charity or company number. Only providers the audience can see through an agreement are compared."""
-    used_visibly = select(Agreement.provider_id).where(Agreement.provider_id.is_not(None), visible_to(Agreement, ctx.audience))
-    used_at_all = select(Agreement.provider_id).where(Agreement.provider_id.is_not(None))
-    in_area = select(Agreement.provider_id).where(
-        Agreement.area_id == ctx.area, Agreement.provider_id.is_not(None), visible_to(Agreement, ctx.audience)
+    used_visibly = select(col(Agreement.provider_id)).where(col(Agreement.provider_id).is_not(None), visible_to(Agreement, ctx.audience))
+    used_at_all = select(col(Agreement.provider_id)).where(col(Agreement.provider_id).is_not(None))
+    in_area = select(col(Agreement.provider_id)).where(
+        col(Agreement.area_id) == ctx.area, col(Agreement.provider_id).is_not(None), visible_to(Agreement, ctx.audience)
     )
     query = (
-        select(Provider.id, Provider.name, Provider.charity_number, Provider.company_number, _citation(Provider).label("citations"))
+        select(
+            col(Provider.id),
+            col(Provider.name),
+            col(Provider.charity_number),
+            col(Provider.company_number),
+            _citation(Provider).label("citations"),
+        )
         # A provider used only by agreements this audience may not see stays hidden: its name is theirs too.
-        .where(or_(Provider.id.in_(used_visibly), ~Provider.id.in_(used_at_all)))
-        .order_by(Provider.id)
+        .where(or_(col(Provider.id).in_(used_visibly), ~col(Provider.id).in_(used_at_all)))
+        .order_by(col(Provider.id))
     )
     providers = _rows(ctx, query)
     ours = set(ctx.session.execute(in_area.distinct()).scalars())
@@ -1256,58 +1273,62 @@ def _source_date(published: date, precision: str) -> date:
 def future_dates(ctx: Context) -> list[Finding]:
     """Agreements said to be running or ended that start after the date of their source; amendments agreed, and
     figures for periods that begin, after it."""
-    source = (Source.title.label("source"), Source.published, Source.published_precision)
+    source: tuple[Any, ...] = (col(Source.title).label("source"), col(Source.published), col(Source.published_precision))
     candidates: list[tuple[str, Any]] = [
         (
             "agreement",
             select(
-                Agreement.id,
-                Agreement.title.label("what"),
-                Agreement.start_date.label("day"),
-                Agreement.status.label("note"),
+                col(Agreement.id),
+                col(Agreement.title).label("what"),
+                col(Agreement.start_date).label("day"),
+                col(Agreement.status).label("note"),
                 _citation(Agreement).label("citations"),
                 *source,
             )
-            .join(Source, Agreement.source_id == Source.id)
+            .join(Source, col(Agreement.source_id) == col(Source.id))
             .where(
-                Agreement.area_id == ctx.area,
+                col(Agreement.area_id) == ctx.area,
                 visible_to(Agreement, ctx.audience),
-                Agreement.status != "planned",
-                Agreement.start_date > Source.published,
+                col(Agreement.status) != "planned",
+                col(Agreement.start_date) > col(Source.published),
             ),
         ),
         (
             "amendment",
             select(
-                Amendment.id,
-                Agreement.title.label("what"),
-                Amendment.agreed_on.label("day"),
-                Amendment.kind.label("note"),
+                col(Amendment.id),
+                col(Agreement.title).label("what"),
+                col(Amendment.agreed_on).label("day"),
+                col(Amendment.kind).label("note"),
                 _citation(Amendment).label("citations"),
                 *source,
             )
-            .join(Agreement, Amendment.agreement_id == Agreement.id)
-            .join(Source, Amendment.source_id == Source.id)
+            .join(Agreement, col(Amendment.agreement_id) == col(Agreement.id))
+            .join(Source, col(Amendment.source_id) == col(Source.id))
             .where(
-                Agreement.area_id == ctx.area,
+                col(Agreement.area_id) == ctx.area,
                 visible_to(Amendment, ctx.audience),
                 visible_to(Agreement, ctx.audience),
-                Amendment.agreed_on > Source.published,
+                col(Amendment.agreed_on) > col(Source.published),
             ),
         ),
         (
             "observation",
             select(
-                Observation.id,
-                Measure.name.label("what"),
-                Observation.period_start.label("day"),
-                Observation.period_end.label("note"),
+                col(Observation.id),
+                col(Measure.name).label("what"),
+                col(Observation.period_start).label("day"),
+                col(Observation.period_end).label("note"),
                 _citation(Observation).label("citations"),
                 *source,
             )
-            .join(Measure, Observation.measure_id == Measure.id)
-            .join(Source, Observation.source_id == Source.id)
-            .where(Observation.area_id == ctx.area, visible_to(Observation, ctx.audience), Observation.period_start > Source.published),
+            .join(Measure, col(Observation.measure_id) == col(Measure.id))
+            .join(Source, col(Observation.source_id) == col(Source.id))
+            .where(
+                col(Observation.area_id) == ctx.area,
+                visible_to(Observation, ctx.audience),
+                col(Observation.period_start) > col(Source.published),
+            ),
         ),
     ]
     found = []
@@ -1536,7 +1557,7 @@ def store_findings(*, session: Session, as_at: date, audience: Audience, area: s
     """
     if rule is not None and rule not in RULES:
         raise ValueError(f"'{rule}' is not a data-quality check; the checks are: {', '.join(RULES)}")
-    names = dict(session.execute(select(Area.id, Area.name).order_by(Area.name)).all())
+    names = dict(session.execute(select(col(Area.id), col(Area.name)).order_by(col(Area.name))).all())
     found: list[Finding] = []
     seen: set[tuple[str, tuple[Record, ...]]] = set()
     for area_id in [area] if area else list(names):
@@ -1587,4 +1608,5 @@ def findings_csv(frame: pd.DataFrame) -> bytes:
     out = frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
     for column in ("records", "record ids", "sources"):
         out[column] = out[column].str.replace("\n", "; ", regex=False)
-    return out.map(escape_formula).to_csv(index=False).encode("utf-8-sig")
+    text: str = out.map(escape_formula).to_csv(index=False)
+    return text.encode("utf-8-sig")
