@@ -7,9 +7,8 @@ import streamlit as st
 from data_access.audit import AUDIT_LIMIT, audit_changes
 from data_access.models import Audience
 from data_access.text import url_value
-from ui import render
+from ui import cache, render
 from ui.audience import require
-from ui.cache import cached
 
 audience = require(Audience.STAFF)
 
@@ -19,8 +18,8 @@ st.caption(
     "its values before and after, and the file it came from (by its SHA-256)."
 )
 
-choices = cached("audit_choices", audience=audience)
-imports = cached("import_records", audience=audience)
+choices = cache.audit_choices(audience=audience)
+imports = cache.import_records(audience=audience)
 
 if choices["first"] is None:
     st.info("No changes have been recorded yet: the audit trail is empty. Each import of a file adds the changes it made here.")
@@ -41,9 +40,7 @@ else:
         st.warning(f"“{url_value(sha)}” is not a SHA-256: use the characters 0-9 and a-f only. Showing changes from every file.")
         sha = ""
     first_day, last_day = ((*tuple(days), None, None))[:2] if isinstance(days, tuple | list) else (days, days)
-    entries = cached(
-        "audit_entries", audience=audience, first_day=first_day, last_day=last_day, who=who, table=table, file_sha256=sha or None
-    )
+    entries = cache.audit_entries(audience=audience, first_day=first_day, last_day=last_day, who=who, table=table, file_sha256=sha or None)
     render.kpi_row(
         [
             ("Changes shown", f"{len(entries)}", f"At most {AUDIT_LIMIT:,}, newest first." if len(entries) >= AUDIT_LIMIT else None),

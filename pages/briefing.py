@@ -10,9 +10,8 @@ from data_access.models import Audience
 from data_access.periods import fy_label
 from data_access.public import plain_text
 from data_access.settings import get_settings
-from ui import filters, render
+from ui import cache, filters, render
 from ui.audience import require
-from ui.cache import cached
 
 audience = require(Audience.PANEL, Audience.STAFF)
 f, settings = filters.current(), get_settings()
@@ -21,8 +20,7 @@ f, settings = filters.current(), get_settings()
 st.title(f"Briefing pack: {f.area_name}")
 st.caption(f"{filters.as_at_caption(f)} Financial year {fy_label(f.year)}.")
 st.warning(NOT_FOR_PUBLICATION, icon=":material/lock:")
-pack = cached(
-    "briefing_summary",
+pack = cache.briefing_summary(
     area=f.area,
     as_at=f.as_at,
     audience=audience,

@@ -7,9 +7,8 @@ import streamlit as st
 from data_access.findings import RULES, Scope, Severity, findings_csv
 from data_access.models import Audience
 from data_access.periods import format_date
-from ui import render
+from ui import cache, render
 from ui.audience import require
-from ui.cache import cached
 
 audience = require(Audience.PANEL, Audience.STAFF)
 CHECKS = {rule.id: rule.heading for rule in RULES.values() if Scope.QUALITY in rule.scopes}
@@ -22,15 +21,15 @@ st.caption(
     "For panel members and OPCC staff: findings may describe exempt or restricted records, and are not for publication."
 )
 
-areas = cached("areas")
+areas = cache.areas()
 area_names = dict(zip(areas["id"], areas["name"], strict=True))
 left, middle, right = st.columns(3)
 check = left.selectbox("Check", [None, *CHECKS], format_func=lambda c: "All checks" if c is None else CHECKS[c], key="quality_check")
 area = middle.selectbox("Area", [None, *area_names], format_func=lambda a: "All areas" if a is None else area_names[a], key="quality_area")
 as_at = right.date_input("Figures known by", value=date.today(), format="DD/MM/YYYY", key="quality_as_at")
 
-summary = cached("quality_summary", as_at=as_at, audience=audience)
-findings = cached("store_findings", as_at=as_at, audience=audience, rule=check, area=area)
+summary = cache.quality_summary(as_at=as_at, audience=audience)
+findings = cache.store_findings(as_at=as_at, audience=audience, rule=check, area=area)
 
 render.kpi_row(
     [(f"Findings (all checks, all areas, known by {format_date(as_at)})", f"{int(summary['findings'].sum())}", None)]

@@ -13,14 +13,14 @@ import streamlit as st
 from data_access.models import Audience
 from data_access.periods import add_months, format_date, fy_label
 from data_access.text import safe_text, url_value
+from ui import cache
 from ui import meeting as meeting_mode
-from ui.cache import cached
 from ui.entry import through_entry_point
 
 through_entry_point()
 
 TOPICS = {key: name for key, (name, _) in meeting_mode.TOPICS.items()}
-areas = cached("areas")
+areas = cache.areas()
 names = dict(zip(areas["id"], areas["name"], strict=True))
 
 
@@ -56,12 +56,12 @@ seed("meeting_since", "since", date.fromisoformat, "a date written like 2018-03-
 st.session_state.setdefault("meeting_area", st.session_state.get("filter_area", next(iter(names))))  # the area chosen elsewhere
 st.sidebar.header("Meeting")
 area = st.sidebar.selectbox("Policing area", list(names), format_func=names.get, key="meeting_area", on_change=reset_dates)
-default_meeting, why = cached("default_as_at", area=area, today=date.today(), audience=Audience.PUBLIC)
+default_meeting, why = cache.default_as_at(area=area, today=date.today(), audience=Audience.PUBLIC)
 st.session_state.setdefault("meeting_date", default_meeting)
 meeting = st.sidebar.date_input("Meeting date", key="meeting_date", format="DD/MM/YYYY")
 st.session_state.setdefault("meeting_since", add_months(meeting, -3))
 since = st.sidebar.date_input("Last meeting", key="meeting_since", format="DD/MM/YYYY", help="Defaults to three months before the meeting.")
-year = cached("default_financial_year", area=area, audience=Audience.PUBLIC, as_at=meeting)
+year = cache.default_financial_year(area=area, audience=Audience.PUBLIC, as_at=meeting)
 
 st.title(f"{names[area]}: Police and Crime Panel, {format_date(meeting)}")
 st.caption(

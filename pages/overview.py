@@ -9,9 +9,8 @@ from data_access.money import format_money
 from data_access.periods import fy_label
 from data_access.queries import NOT_LINKED
 from data_access.settings import get_settings
-from ui import filters, render
+from ui import cache, filters, render
 from ui.audience import current_audience
-from ui.cache import cached
 
 f, audience, settings = filters.current(), current_audience(), get_settings()
 red, amber = settings.expiry_red_months, settings.expiry_amber_months
@@ -19,7 +18,7 @@ FIRST_FINDINGS = 6
 st.title(f"Commissioning overview: {f.area_name}")
 st.caption(filters.as_at_caption(f))
 
-totals = cached("agreement_totals", area=f.area, as_at=f.as_at, audience=audience, red_months=red, amber_months=amber).iloc[0]
+totals = cache.agreement_totals(area=f.area, as_at=f.as_at, audience=audience, red_months=red, amber_months=amber).iloc[0]
 unpublished = int(totals["value_not_published"])
 live = int(totals["live"])
 no_value_published = live > 0 and unpublished == live
@@ -41,8 +40,8 @@ if unpublished:
     st.caption(f"{unpublished} live agreement(s) have no published value, so the total above leaves them out.")
 
 st.header("Look at these first")
-found = cached(
-    "findings_frame", area=f.area, year=f.year, as_at=f.as_at, audience=audience, scope=Scope.SCRUTINY, red_months=red, amber_months=amber
+found = cache.findings_frame(
+    area=f.area, year=f.year, as_at=f.as_at, audience=audience, scope=Scope.SCRUTINY, red_months=red, amber_months=amber
 )
 if found.empty:
     st.success("Nothing stands out in the figures for this area, year and date.")
@@ -53,7 +52,7 @@ else:
     render.sources_footer(found["citations"], illustrative=bool(found.head(FIRST_FINDINGS)["illustrative"].any()))
 
 st.header(f"Spend by Plan priority, {fy_label(f.year)}")
-by_priority = cached("budget_and_spend_by_priority", area=f.area, year=f.year, audience=audience)
+by_priority = cache.budget_and_spend_by_priority(area=f.area, year=f.year, audience=audience)
 render.chart(
     budget_and_spend_figure(by_priority, category="priority", title=f"Budget and spend by priority, {f.area_name}, {fy_label(f.year)}"),
     alt=f"Bar chart of budget and spend by Police and Crime Plan priority for {f.area_name}, {fy_label(f.year)}.",

@@ -9,9 +9,8 @@ from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import fy_label
 from data_access.public import figure_text
-from ui import filters, render
+from ui import cache, filters, render
 from ui.audience import current_audience
-from ui.cache import cached
 
 f, audience = filters.current(), current_audience()
 st.title(f"Provider performance: {f.area_name}")
@@ -19,10 +18,10 @@ st.title(f"Provider performance: {f.area_name}")
 public = audience is Audience.PUBLIC
 if public:
     # Only published figures, with counts of people under the disclosure rule (as published from a public document).
-    observations = cached("published_performance", area=f.area, audience=audience).rename(columns={"shown_value": "value"})
+    observations = cache.published_performance(area=f.area, audience=audience).rename(columns={"shown_value": "value"})
     st.info(rule_in_words(), icon=":material/shield_person:")
 else:
-    observations = cached("observations", area=f.area, audience=audience)
+    observations = cache.observations(area=f.area, audience=audience)
     st.warning("Exact figures, including small counts of people: not for publication.", icon=":material/lock:")
 if observations.empty:
     st.info(f"No performance figures are published for {f.area_name}. Ask which measures the Commissioner receives for each service.")
@@ -81,7 +80,7 @@ for (measure, dimension, period), parts in breakdowns.groupby(["measure", "dimen
     )
 
 st.header("Cost per unit")
-costs = cached("published_cost_per_unit" if public else "cost_per_unit", area=f.area, audience=audience)
+costs = (cache.published_cost_per_unit if public else cache.cost_per_unit)(area=f.area, audience=audience)
 if costs.empty:
     st.info("Cost per referral needs a service's spend and its referrals for the same year; no service here has both.")
 else:

@@ -6,9 +6,8 @@ import streamlit as st
 from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway, money_flow_figure, money_flow_takeaway
 from data_access.periods import fy_label
 from data_access.queries import NOT_LINKED
-from ui import filters, render
+from ui import cache, filters, render
 from ui.audience import current_audience
-from ui.cache import cached
 
 f, audience = filters.current(), current_audience()
 year = fy_label(f.year)
@@ -19,7 +18,7 @@ if f.priority_name:
 BASIS = {True: "illustrative", False: ""}
 
 st.header("By Plan priority")
-by_priority = cached("budget_and_spend_by_priority", area=f.area, year=f.year, audience=audience, priority=f.priority)
+by_priority = cache.budget_and_spend_by_priority(area=f.area, year=f.year, audience=audience, priority=f.priority)
 render.chart(
     budget_and_spend_figure(by_priority, category="priority", title=f"Budget and spend by priority, {year}"),
     alt=f"Bar chart of budget and spend by Police and Crime Plan priority for {f.area_name}, {year}.",
@@ -36,7 +35,7 @@ st.caption(
 )
 
 st.header("By funding stream")
-by_stream = cached("budget_and_spend_by_funding_stream", area=f.area, year=f.year, audience=audience)
+by_stream = cache.budget_and_spend_by_funding_stream(area=f.area, year=f.year, audience=audience)
 render.chart(
     budget_and_spend_figure(by_stream, category="funding_stream", title=f"Budget and spend by funding stream, {year}"),
     alt=f"Bar chart of budget and spend by funding stream for {f.area_name}, {year}.",
@@ -49,7 +48,7 @@ render.chart(
 )
 
 st.header("Where the money goes")
-flows = cached("money_flow", area=f.area, year=f.year, audience=audience)
+flows = cache.money_flow(area=f.area, year=f.year, audience=audience)
 if flows.empty:
     st.info(f"No spend is recorded for {f.area_name} in {year}, so there is no money to follow.")
 else:

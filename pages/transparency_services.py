@@ -7,8 +7,7 @@ import streamlit as st
 
 from data_access import disclosure, exporting, public
 from data_access.models import Audience
-from ui import filters, render
-from ui.cache import cached
+from ui import cache, filters, render
 
 PUBLIC = Audience.PUBLIC  # never the viewer's own audience: panel and staff see what a resident sees
 f = filters.current()
@@ -20,7 +19,7 @@ st.markdown(
 )
 st.info(f"**How we protect the people behind these figures.** {disclosure.rule_in_words()}", icon=":material/shield_person:")
 
-figures = cached("published_performance", area=f.area, audience=PUBLIC)
+figures = cache.published_performance(area=f.area, audience=PUBLIC)
 if figures.empty:
     st.info(f"No performance figures are published for {f.area_name}.")
     st.stop()

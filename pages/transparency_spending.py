@@ -10,8 +10,7 @@ from charts.spend import budget_and_spend_figure
 from data_access import exporting, public
 from data_access.models import Audience
 from data_access.periods import fy_label
-from ui import filters, render
-from ui.cache import cached
+from ui import cache, filters, render
 
 PUBLIC = Audience.PUBLIC  # never the viewer's own audience: panel and staff see what a resident sees
 f = filters.current()
@@ -24,11 +23,11 @@ st.markdown(
 )
 st.markdown(public.TERMS)
 
-by_stream = cached("published_money_by_funding_stream", area=f.area, year=f.year, audience=PUBLIC)
-by_priority = cached("published_money_by_priority", area=f.area, year=f.year, audience=PUBLIC)
-left_out = cached("illustrative_left_out", area=f.area, year=f.year, audience=PUBLIC)
-agreements = cached("published_agreements", area=f.area, audience=PUBLIC)
-amendments = cached("published_amendments", area=f.area, audience=PUBLIC)
+by_stream = cache.published_money_by_funding_stream(area=f.area, year=f.year, audience=PUBLIC)
+by_priority = cache.published_money_by_priority(area=f.area, year=f.year, audience=PUBLIC)
+left_out = cache.illustrative_left_out(area=f.area, year=f.year, audience=PUBLIC)
+agreements = cache.published_agreements(area=f.area, audience=PUBLIC)
+amendments = cache.published_amendments(area=f.area, audience=PUBLIC)
 grants, contracts = agreements[agreements["kind"] == "grant"], agreements[agreements["kind"] != "grant"]
 listed, not_in_360 = contracts[contracts["over_threshold"]], exporting.grants_left_out(agreements)
 

@@ -170,3 +170,27 @@ def test_vocabularies_keep_their_stored_words() -> None:
     assert models.values_of(models.MeasureUnit) == ("count", "percent", "share")
     assert models.values_of(models.AuditAction) == ("insert", "update", "delete")
     assert exporting.PROCUREMENT_METHODS == ("open", "selective", "limited", "direct")
+
+
+# --- cached queries: called as typed functions, never by a string name -----------------------------------
+
+QUERY_BY_NAME = re.compile(r"""\bcached\(\s*["']|_run\(\s*["']""")
+
+
+def test_pages_call_cached_queries_as_functions() -> None:
+    """`ui.cache.renewals(area=..., ...)`, not `cached("renewals", ...)`: a misspelt query is then an error at import,
+    and a misspelt argument an error at the call (the wrapper binds it to the query's signature)."""
+    assert QUERY_BY_NAME.search('frame = cached("renewals", area=area)')
+    assert not QUERY_BY_NAME.search("frame = cache.renewals(area=area)")
+    assert _breaches(QUERY_BY_NAME, home=ROOT / "ui" / "cache.py") == []
+
+
+def test_a_misspelt_argument_to_a_cached_query_fails_at_the_call() -> None:
+    import pytest
+
+    from ui import cache  # no store is opened: the arguments are checked before the cache is asked
+
+    with pytest.raises(TypeError, match="areaa"):
+        cache.areas(areaa="norfolk")
+    with pytest.raises(TypeError, match="missing a required argument: 'as_at'"):
+        cache.renewals(area="norfolk", audience="public")

@@ -3,7 +3,10 @@ arguments, and every query takes the audience, so one audience's results never s
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -14,50 +17,7 @@ from data_access import audit, briefing, changes, findings, public, queries, sto
 from data_access.db import open_store
 
 QUERY_TTL_SECONDS = 300
-
-# Only these may be called through `cached`; the name is part of the cache key.
-_QUERIES = {
-    name: getattr(module, name)
-    for module, names in (
-        (
-            queries,
-            [
-                "areas",
-                "sources",
-                "default_as_at",
-                "financial_years",
-                "default_financial_year",
-                "priorities",
-                "agreement_totals",
-                "budget_and_spend_by_priority",
-                "budget_and_spend_by_funding_stream",
-                "money_flow",
-                "renewals",
-                "amendments",
-                "milestones",
-                "observations",
-                "cost_per_unit",
-            ],
-        ),
-        (findings, ["findings_frame", "store_findings", "quality_summary"]),
-        (changes, ["changes_between"]),
-        (briefing, ["briefing_summary"]),
-        (audit, ["audit_choices", "audit_entries", "import_records"]),
-        (
-            public,
-            [
-                "published_money_by_funding_stream",
-                "published_money_by_priority",
-                "illustrative_left_out",
-                "published_agreements",
-                "published_amendments",
-                "published_performance",
-                "published_cost_per_unit",
-            ],
-        ),
-    )
-    for name in names
-}
+R = TypeVar("R")
 
 
 @st.cache_resource(show_spinner="Opening the store…")
@@ -90,14 +50,60 @@ def _run(name: str, arguments: tuple[tuple[str, Any], ...]) -> Any:
         return _QUERIES[name](session=session, **dict(arguments))
 
 
-def cached(name: str, **arguments: Any) -> Any:
-    """Run query `name` with keyword `arguments` (including `audience` where it takes one), cached."""
-    try:
-        result = _run(name, tuple(sorted(arguments.items())))
-    except store_faults.STORE_ERRORS as error:
-        store_fault(error)
-    # Callers may add columns for display; never let that touch the cached object.
-    return result.copy() if isinstance(result, pd.DataFrame) else result
+def _cached(query: Callable[..., R]) -> Callable[..., R]:
+    """`query` through the cache: called with the query's own keyword arguments, less the session.
+
+    The query's name is part of the cache key, and every query takes the audience where it has one, so one
+    audience's results never serve another. Pages call these functions, never a query by a string name."""
+    name = f"{query.__module__}.{query.__name__}"
+    _QUERIES[name] = query
+    signature = inspect.signature(query)
+
+    @functools.wraps(query)
+    def run(**arguments: Any) -> R:
+        signature.bind(session=None, **arguments)  # a misspelt argument fails here, not as a silent cache miss
+        try:
+            result = _run(name, tuple(sorted(arguments.items())))
+        except store_faults.STORE_ERRORS as error:
+            store_fault(error)
+        # Callers may add columns for display; never let that touch the cached object.
+        return result.copy() if isinstance(result, pd.DataFrame) else result  # type: ignore[no-any-return]
+
+    return run
+
+
+_QUERIES: dict[str, Callable[..., Any]] = {}
+
+areas = _cached(queries.areas)
+sources = _cached(queries.sources)
+default_as_at = _cached(queries.default_as_at)
+financial_years = _cached(queries.financial_years)
+default_financial_year = _cached(queries.default_financial_year)
+priorities = _cached(queries.priorities)
+agreement_totals = _cached(queries.agreement_totals)
+budget_and_spend_by_priority = _cached(queries.budget_and_spend_by_priority)
+budget_and_spend_by_funding_stream = _cached(queries.budget_and_spend_by_funding_stream)
+money_flow = _cached(queries.money_flow)
+renewals = _cached(queries.renewals)
+amendments = _cached(queries.amendments)
+milestones = _cached(queries.milestones)
+observations = _cached(queries.observations)
+cost_per_unit = _cached(queries.cost_per_unit)
+findings_frame = _cached(findings.findings_frame)
+store_findings = _cached(findings.store_findings)
+quality_summary = _cached(findings.quality_summary)
+changes_between = _cached(changes.changes_between)
+briefing_summary = _cached(briefing.briefing_summary)
+audit_choices = _cached(audit.audit_choices)
+audit_entries = _cached(audit.audit_entries)
+import_records = _cached(audit.import_records)
+published_money_by_funding_stream = _cached(public.published_money_by_funding_stream)
+published_money_by_priority = _cached(public.published_money_by_priority)
+illustrative_left_out = _cached(public.illustrative_left_out)
+published_agreements = _cached(public.published_agreements)
+published_amendments = _cached(public.published_amendments)
+published_performance = _cached(public.published_performance)
+published_cost_per_unit = _cached(public.published_cost_per_unit)
 
 
 def clear_queries() -> None:

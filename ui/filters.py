@@ -15,8 +15,8 @@ import streamlit as st
 
 from data_access.periods import format_date, fy_label, parse_fy
 from data_access.text import safe_text, url_value
+from ui import cache
 from ui.audience import current_audience
-from ui.cache import cached
 from ui.entry import through_entry_point
 
 _STATE_KEY = "_current_filters"
@@ -63,7 +63,7 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
     """Draw the filters the current page uses in the sidebar, sync them with the URL, and remember them for `current()`."""
     audience = current_audience()
     problems: list[str] = []
-    areas = cached("areas")
+    areas = cache.areas()
     names = dict(zip(areas["id"], areas["name"], strict=True))
 
     def parse_area(raw: str) -> str:
@@ -76,7 +76,7 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
         "Policing area", list(names), format_func=names.get, key="filter_area", on_change=_reset_dependent, persist_state="session"
     )
 
-    default_as_at, reason = cached("default_as_at", area=area, today=date.today(), audience=audience)
+    default_as_at, reason = cache.default_as_at(area=area, today=date.today(), audience=audience)
     as_at = default_as_at
     if with_as_at:
         _seed_from_url("filter_as_at", "as_at", date.fromisoformat, problems, "a date written like 2018-09-14")
@@ -91,8 +91,8 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
         if as_at != default_as_at:
             reason = "the date chosen"
 
-    years = cached("financial_years", area=area, audience=audience)
-    default_year = cached("default_financial_year", area=area, audience=audience, as_at=as_at)
+    years = cache.financial_years(area=area, audience=audience)
+    default_year = cache.default_financial_year(area=area, audience=audience, as_at=as_at)
     year = default_year
     if with_year:
         options = sorted(set(years) | {default_year})
@@ -112,7 +112,7 @@ def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters
 
     priority = priority_name = None
     if with_priority:
-        plan_priorities = cached("priorities", area=area)
+        plan_priorities = cache.priorities(area=area)
         labels = {None: "All priorities", **{r.id: f"{r.name} ({r.plan})" for r in plan_priorities.itertuples()}}
 
         def parse_priority(raw: str) -> str:

@@ -23,8 +23,7 @@ from data_access.money import format_money
 from data_access.periods import format_date, fy_label
 from data_access.queries import NOT_LINKED
 from data_access.settings import get_settings
-from ui import render
-from ui.cache import cached
+from ui import cache, render
 
 PUBLIC = Audience.PUBLIC  # never the viewer's own audience: the screen is seen by everyone in the room
 SEVERITY_COLOUR = {"high": "red", "medium": "orange", "low": "gray"}  # with the word itself: never colour alone
@@ -44,7 +43,7 @@ class Meeting:
 
 def _findings(m: Meeting) -> pd.DataFrame:
     """The scrutiny findings at the meeting date, as the public may see them (the same engine as every other view)."""
-    return cached("findings_frame", area=m.area, as_at=m.on, audience=PUBLIC, year=m.year, scope=Scope.SCRUTINY)
+    return cache.findings_frame(area=m.area, as_at=m.on, audience=PUBLIC, year=m.year, scope=Scope.SCRUTINY)
 
 
 def red_flags(m: Meeting) -> None:
@@ -65,7 +64,7 @@ def red_flags(m: Meeting) -> None:
 
 
 def spend(m: Meeting) -> None:
-    by_priority = cached("budget_and_spend_by_priority", area=m.area, year=m.year, audience=PUBLIC)
+    by_priority = cache.budget_and_spend_by_priority(area=m.area, year=m.year, audience=PUBLIC)
     shown = by_priority[(by_priority["budget_pence"] > 0) | (by_priority["spend_pence"] > 0)]
     budget = format_money(int(shown["budget_pence"].sum()), short=True) if shown["budget_pence"].any() else "not published"
     unlinked = int(shown.loc[shown["priority"] == NOT_LINKED, "spend_pence"].sum())
@@ -91,7 +90,7 @@ def spend(m: Meeting) -> None:
 def renewals(m: Meeting) -> None:
     settings = get_settings()
     red, amber = settings.expiry_red_months, settings.expiry_amber_months
-    agreements = cached("renewals", area=m.area, as_at=m.on, audience=PUBLIC, red_months=red, amber_months=amber)
+    agreements = cache.renewals(area=m.area, as_at=m.on, audience=PUBLIC, red_months=red, amber_months=amber)
     counts = agreements["warning"].value_counts()
     render.kpi_row(
         [
@@ -105,8 +104,8 @@ def renewals(m: Meeting) -> None:
     render.chart(
         renewal_timeline_figure(
             agreements,
-            cached("amendments", area=m.area, audience=PUBLIC),
-            cached("milestones", area=m.area, audience=PUBLIC),
+            cache.amendments(area=m.area, audience=PUBLIC),
+            cache.milestones(area=m.area, audience=PUBLIC),
             as_at=m.on,
             red_months=red,
             amber_months=amber,
@@ -127,7 +126,7 @@ def renewals(m: Meeting) -> None:
 
 
 def performance(m: Meeting) -> None:
-    figures = cached("published_performance", area=m.area, audience=PUBLIC)
+    figures = cache.published_performance(area=m.area, audience=PUBLIC)
     figures = figures[figures["period_end"].map(lambda end: end <= m.on).astype(bool)]  # what was known at the meeting
     below = _findings(m)
     below = below[below["rule"] == "below_target"]
@@ -149,7 +148,7 @@ def since_last_meeting(m: Meeting) -> None:
     if m.last > m.on:
         st.error(f"The last meeting ({format_date(m.last)}) is after this meeting ({format_date(m.on)}): set it in the sidebar.")
         return
-    changes = cached("changes_between", area=m.area, since=m.last, until=m.on, audience=PUBLIC)
+    changes = cache.changes_between(area=m.area, since=m.last, until=m.on, audience=PUBLIC)
     st.subheader(f"Since {format_date(m.last)}: {len(changes)} dated change{'s' if len(changes) != 1 else ''}", anchor=False)
     if changes.empty:
         st.info("Nothing in the published records is dated between the two meetings.")

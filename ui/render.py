@@ -15,7 +15,7 @@ from data_access.money import format_money
 from data_access.public import plain_text
 from data_access.queries import source_lines
 from data_access.text import safe_text
-from ui.cache import cached
+from ui import cache
 
 ILLUSTRATIVE_NOTE = (
     "Figures marked *illustrative* are not in any published source: they were made up so this view can show "
@@ -100,7 +100,7 @@ def finding_list(found: pd.DataFrame) -> None:
 
 def sources_footer(citations: Iterable[str], *, illustrative: bool = False) -> None:
     """'Sources:' with each document's title, publisher and date, and the sections cited."""
-    lines = [f"- {safe_text(line)}" for line in source_lines(citations, cached("sources"))]
+    lines = [f"- {safe_text(line)}" for line in source_lines(citations, cache.sources())]
     if not lines:
         return
     st.caption("**Sources**\n" + "\n".join(lines))
