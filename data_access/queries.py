@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, and_, case, cast, func, literal, or_, select, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -110,9 +110,10 @@ def default_as_at(*, session: Session, area: str, today: date) -> tuple[date, st
 
     Today, unless the area's figures stop earlier: then the date its latest source describes.
     """
+    documents = _area_documents()
     latest = session.execute(
         select(Source.figures_as_at, Source.title, Source.as_at_note)
-        .where(Source.id.in_(_area_source_ids(area)))
+        .where(Source.id.in_(select(documents.c.source_id).where(documents.c.area_id == area)))
         .order_by(Source.figures_as_at.desc())
         .limit(1)
     ).first()
@@ -149,16 +150,11 @@ def priorities(*, session: Session, area: str) -> pd.DataFrame:
     return _frame(session, query)
 
 
-def _area_source_ids(area: str | ColumnElement[str]) -> Select[tuple[str]]:
-    """The ids of the documents cited by any record of the area (a name, or a column to correlate with)."""
-    agreement = aliased(Agreement)
-    cited = [
-        select(agreement.source_id).where(agreement.area_id == area),
-        select(Budget.source_id).where(Budget.area_id == area),
-        select(Observation.source_id).where(Observation.area_id == area),
-        select(Plan.source_id).where(Plan.area_id == area),
-    ]
-    return cited[0].union(*cited[1:]).subquery().select()
+def _area_documents() -> Subquery:
+    """Which documents describe which area: (area_id, source_id) for each document cited by any record of the area."""
+    return union(
+        *(select(model.area_id.label("area_id"), model.source_id.label("source_id")) for model in (Agreement, Budget, Observation, Plan))
+    ).subquery("area_documents")
 
 
 # An agreement's standing on the as-at date, as `_standing` works it out.
@@ -178,9 +174,17 @@ def _standing(as_at: date) -> ColumnElement[str]:
     about now, so its status is not published. A document whose figures describe a date after the as-at date was
     not known then, so its undated agreements are not running at that date either.
     """
-    source, later = aliased(Source), aliased(Source)  # aliases: the outer query may join Source itself
+    source, known = aliased(Source), aliased(Source)  # aliases: the outer query may join Source itself
     own = select(source.figures_as_at).where(source.id == Agreement.source_id).scalar_subquery()
-    superseded = exists().where(later.id.in_(_area_source_ids(Agreement.area_id)), later.figures_as_at > own, later.figures_as_at <= as_at)
+    documents = _area_documents()
+    latest_known = (  # the latest figures of any document of the agreement's area out by the as-at date
+        select(func.max(known.figures_as_at))
+        .select_from(documents)
+        .join(known, known.id == documents.c.source_id)
+        .where(documents.c.area_id == Agreement.area_id, known.figures_as_at <= as_at)
+        .scalar_subquery()
+    )
+    superseded = latest_known > own
     undated = Agreement.current_end_date.is_(None)
     return case(
         (and_(undated, Agreement.status == "ended"), ENDED),
