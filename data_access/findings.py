@@ -1021,6 +1021,30 @@ def undated(ctx: Context) -> list[Finding]:
     ]
 
 
+def status_not_published(ctx: Context) -> list[Finding]:
+    """Agreements known only from an earlier document, with no dates: whether they still run is not published."""
+    rows = ctx.renewals[(ctx.renewals["warning"] == "unknown") & (ctx.renewals["last_listed"] != "")]
+    found = []
+    for note, group in rows.groupby("last_listed", sort=True):
+        one = len(group) == 1
+        found.append(
+            Finding(
+                "status_not_published",
+                Outcome.CANNOT_CHECK,
+                Severity.LOW,
+                ctx.area,
+                f"{_plural(len(group), 'agreement')} ({_names(list(group['title']))}): {str(note)[:1].lower()}{str(note)[1:]}",
+                f"{'Is this service' if one else 'Are these services'} still commissioned on {format_date(ctx.as_at)}, "
+                "and where is that published?",
+                tuple(_agreement(r) for r in group.itertuples()),
+                (Figure("current status", None, "text", NOT_PUBLISHED),),
+                _cites(group["citations"]),
+                _link("renewals", area=ctx.area),
+            )
+        )
+    return found
+
+
 def award_route(ctx: Context) -> list[Finding]:
     """Direct or limited awards, or a single bidder: live or planned agreements are the stronger finding."""
     query = (
@@ -1435,6 +1459,7 @@ RULES: dict[str, Rule] = {
         Rule("below_target", "Below target", "Target cannot be checked", SCRUTINY, below_target),
         Rule("no_measures", "No performance measures", "Performance cannot be checked", SCRUTINY, no_measures),
         Rule("award_route", "Direct or limited award", "Award route not published", SCRUTINY, award_route),
+        Rule("status_not_published", "Status", "Current status not published", SCRUTINY, status_not_published),
         Rule("no_priority", "Agreement linked to no Plan priority", "Priority cannot be checked", QUALITY, no_priority),
         Rule("end_before_start", "Ends before it starts", "Dates cannot be checked", QUALITY, end_before_start),
         Rule("spend_after_end", "Spend after the agreement ended", "Spend after the end cannot be checked", QUALITY, spend_after_end),

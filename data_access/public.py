@@ -17,6 +17,7 @@ and returns a small DataFrame; SQL does the aggregation.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Select, and_, exists, func, literal, or_, select
@@ -222,9 +223,12 @@ def _illustrative_names(text: str) -> set[str]:
     return {name for name in re.split(r"[;,\s]+", text or "") if name}
 
 
-def published_agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+def published_agreements(*, session: Session, area: str, audience: Audience, as_at: date | None = None) -> pd.DataFrame:
     """Every contract and grant in the area, with provider, funder, dates, values, the office that awarded it and the
-    source's date; illustrative fields blanked (None), and agreements that are illustrative as a whole left out."""
+    source's date; illustrative fields blanked (None), and agreements that are illustrative as a whole left out.
+
+    With an as-at date, `standing` is each agreement's standing on that date (`queries._standing`, the same judgement
+    as the scrutiny pages) and `status_note` what is known where its status then is not published."""
     query = (
         select(
             Agreement.id,
@@ -267,6 +271,8 @@ def published_agreements(*, session: Session, area: str, audience: Audience) -> 
         .order_by(Agreement.kind, Agreement.title)
     )
     frame = _frame(session, query).astype("object")
+    if as_at is not None:
+        frame = frame.merge(queries.standings(session=session, area=area, as_at=as_at, audience=audience), on="id", how="left")
     for index, names in frame["illustrative_fields"].map(_illustrative_names).items():
         for name in names:
             for column in _ILLUSTRATIVE_COLUMNS.get(name, []):
@@ -417,6 +423,14 @@ def _runs_text(row) -> str:
     return text
 
 
+def _status_text(row) -> str:
+    """The status as the source gives it, except where `published_agreements` was given a date on which the status
+    is not published (`queries._standing`): then "Last listed in <document>; current status not published"."""
+    if row.get("standing") in queries.STATUS_NOT_PUBLISHED:
+        return str(row["status_note"])
+    return STATUSES.get(row["status"] or "", NOT_PUBLISHED)
+
+
 def contracts_table(agreements: pd.DataFrame, amendments: pd.DataFrame) -> pd.DataFrame:
     """Contracts in words, one a row: what, who, how much, when, how it was bought, and changes since."""
     rows = agreements.to_dict("records")
@@ -428,7 +442,7 @@ def contracts_table(agreements: pd.DataFrame, amendments: pd.DataFrame) -> pd.Da
             "Value": [_value_text(r) for r in rows],
             "Runs": [_runs_text(r) for r in rows],
             "How it was bought": [ROUTES.get(r["procurement_route"] or "", NOT_PUBLISHED) for r in rows],
-            "Status": [STATUSES.get(r["status"] or "", NOT_PUBLISHED) for r in rows],
+            "Status": [_status_text(r) for r in rows],
             "Changes": [_changes_text(amendments, r["id"]) for r in rows],
         }
     )

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import BigInteger, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, and_, case, cast, func, literal, or_, select, true, union
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from data_access.models import (
@@ -107,15 +108,10 @@ def default_as_at(*, session: Session, area: str, today: date, audience: Audienc
     Today, unless the area's figures stop earlier: then the date its latest source describes. Only sources cited by
     records the audience may see count: a restricted document's title and note must not reach the public this way.
     """
-    cited = [
-        select(Agreement.source_id).where(Agreement.area_id == area, visible_to(Agreement, audience)),
-        select(Budget.source_id).where(Budget.area_id == area, visible_to(Budget, audience)),
-        select(Observation.source_id).where(Observation.area_id == area, visible_to(Observation, audience)),
-        select(Plan.source_id).where(Plan.area_id == area),
-    ]
+    documents = _area_documents(audience)
     latest = session.execute(
         select(Source.figures_as_at, Source.title, Source.as_at_note)
-        .where(Source.id.in_(cited[0].union(*cited[1:]).subquery().select()))
+        .where(Source.id.in_(select(documents.c.source_id).where(documents.c.area_id == area)))
         .order_by(Source.figures_as_at.desc())
         .limit(1)
     ).first()
@@ -152,19 +148,103 @@ def priorities(*, session: Session, area: str) -> pd.DataFrame:
     return _frame(session, query)
 
 
-def _live(as_at: date):
-    """Agreements running on the as-at date; an agreement with no published dates counts as running."""
-    return and_(
-        Agreement.status != "planned",
-        or_(Agreement.start_date.is_(None), Agreement.start_date <= as_at),
-        or_(Agreement.current_end_date.is_(None), Agreement.current_end_date >= as_at),
+def _area_documents(audience: Audience | None = None) -> Subquery:
+    """Which documents describe which area: (area_id, source_id) for each document cited by any record of the area,
+    or, given an audience, by any record of the area that audience may see (plans are public)."""
+    return union(
+        *(
+            select(model.area_id.label("area_id"), model.source_id.label("source_id")).where(
+                visible_to(model, audience) if audience is not None and model is not Plan else true()
+            )
+            for model in (Agreement, Budget, Observation, Plan)
+        )
+    ).subquery("area_documents")
+
+
+# An agreement's standing on the as-at date, as `_standing` works it out.
+RUNNING, UNDATED, PLANNED, ENDED = "running", "undated", "planned", "ended"
+SUPERSEDED = "superseded"  # undated, and a later document of its area has come out by the as-at date: status not published
+NOT_YET_LISTED = "not yet listed"  # undated, from a document that describes a later date than the as-at date
+LIVE_STANDINGS = (RUNNING, UNDATED)
+STATUS_NOT_PUBLISHED = (SUPERSEDED, NOT_YET_LISTED)
+
+
+def _standing(as_at: date) -> ColumnElement[str]:
+    """The one definition of whether an agreement is running on the as-at date (see STANDINGS above).
+
+    An agreement with published dates is judged by them. One with no published current end date (and not
+    ended) counts as running only while the document it comes from is the latest word on its area: once a later
+    document of the same area (one with later figures, out by the as-at date) exists, the old listing says nothing
+    about now, so its status is not published. A document whose figures describe a date after the as-at date was
+    not known then, so its undated agreements are not running at that date either.
+    """
+    source, known = aliased(Source), aliased(Source)  # aliases: the outer query may join Source itself
+    own = select(source.figures_as_at).where(source.id == Agreement.source_id).scalar_subquery()
+    documents = _area_documents()
+    latest_known = (  # the latest figures of any document of the agreement's area out by the as-at date
+        select(func.max(known.figures_as_at))
+        .select_from(documents)
+        .join(known, known.id == documents.c.source_id)
+        .where(documents.c.area_id == Agreement.area_id, known.figures_as_at <= as_at)
+        .scalar_subquery()
     )
+    superseded = latest_known > own
+    undated = Agreement.current_end_date.is_(None)
+    return case(
+        (and_(undated, Agreement.status == "ended"), ENDED),
+        (and_(undated, own > as_at), NOT_YET_LISTED),
+        (and_(undated, superseded), SUPERSEDED),
+        (Agreement.status == "planned", PLANNED),
+        (Agreement.current_end_date < as_at, ENDED),
+        (Agreement.start_date > as_at, PLANNED),
+        (undated, UNDATED),
+        else_=RUNNING,
+    )
+
+
+def _live(as_at: date) -> ColumnElement[bool]:
+    """Agreements running on the as-at date (`_standing`): dated ones by their dates, undated ones while current."""
+    return _standing(as_at).in_(LIVE_STANDINGS)
+
+
+def last_listed_text(title: str, published: date, precision: str) -> str:
+    """What is known of an agreement whose status is not published: the document that last listed it."""
+    when = format_date(published, precision)
+    return f"Last listed in {title}{'' if when in title else ', ' + when}; current status not published"
+
+
+def not_yet_listed_text(title: str, published: date, precision: str) -> str:
+    """What is known on the as-at date of an agreement first listed in a document describing a later date."""
+    when = format_date(published, precision)
+    return f"Not yet listed on this date: first listed in {title}{'' if when in title else ', ' + when}"
+
+
+def standings(*, session: Session, area: str, as_at: date, audience: Audience) -> pd.DataFrame:
+    """Each of the area's agreements with its standing on the as-at date and, where its status is not published
+    then, what is known (`status_note`): the document that last listed it, or that it was not yet listed."""
+    query = select(
+        Agreement.id,
+        _standing(as_at).label("standing"),
+        Source.title.label("source_title"),
+        Source.published.label("source_published"),
+        Source.published_precision.label("source_published_precision"),
+    ).join(Source, Agreement.source_id == Source.id)
+    frame = _frame(session, query.where(Agreement.area_id == area, visible_to(Agreement, audience)))
+    texts = {SUPERSEDED: last_listed_text, NOT_YET_LISTED: not_yet_listed_text}
+    frame["status_note"] = [
+        texts[s](t, p, pr) if s in texts else ""
+        for s, t, p, pr in zip(
+            frame["standing"], frame["source_title"], frame["source_published"], frame["source_published_precision"], strict=True
+        )
+    ]
+    return frame[["id", "standing", "status_note"]]
 
 
 def agreement_totals(
     *, session: Session, area: str, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12
 ) -> pd.DataFrame:
-    """One row: live agreements, their published annual value, how many have no published value, how many end soon."""
+    """One row: live agreements, their published annual value, how many have no published value, how many end soon,
+    and how many agreements are not counted because their status on the as-at date is not published."""
     ends = Agreement.current_end_date
 
     def ending_within(months: int):
@@ -179,7 +259,12 @@ def agreement_totals(
         func.sum(case((Agreement.illustrative_fields.like("%value%"), 1), else_=0)).label("illustrative_values"),
         _citations(Agreement).label("citations"),
     ).where(Agreement.area_id == area, visible_to(Agreement, audience), _live(as_at))
-    return _frame(session, query).fillna({"live": 0, "value_not_published": 0, "ending_within_red": 0, "ending_within_amber": 0})
+    frame = _frame(session, query).fillna({"live": 0, "value_not_published": 0, "ending_within_red": 0, "ending_within_amber": 0})
+    not_published = select(func.count()).where(
+        Agreement.area_id == area, visible_to(Agreement, audience), _standing(as_at).in_(STATUS_NOT_PUBLISHED)
+    )
+    frame["status_not_published"] = int(session.execute(not_published).scalar_one())
+    return frame
 
 
 def _spend_apportioned():
@@ -559,18 +644,21 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
 
 def renewals(*, session: Session, area: str, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12) -> pd.DataFrame:
     """The area's agreements with, relative to the as-at date: a warning (red, amber, ok, ended, planned,
-    undated), months to the current end, extension options left, and the decision that falls due."""
+    undated, unknown), months to the current end, extension options left, and the decision that falls due.
+
+    The warning follows `_standing`: "undated" is an agreement with no published dates that is still current,
+    "unknown" one whose status on the as-at date is not published (`last_listed` says which document last
+    listed it, where one did)."""
     frame = agreements(session=session, area=area, audience=audience)
+    frame = frame.merge(standings(session=session, area=area, as_at=as_at, audience=audience), on="id", how="left")
     red_by, amber_by = add_months(as_at, red_months), add_months(as_at, amber_months)
 
     def warning(row) -> str:
+        if row.standing in STATUS_NOT_PUBLISHED:
+            return "unknown"
+        if row.standing != RUNNING:
+            return str(row.standing)
         end = row.current_end_date
-        if row.status == "planned":
-            return "planned"
-        if end is None or pd.isna(end):
-            return "ended" if row.status == "ended" else "undated"
-        if end < as_at or (row.start_date is not None and not pd.isna(row.start_date) and row.start_date > as_at):
-            return "ended" if end < as_at else "planned"
         return "red" if end < red_by else "amber" if end < amber_by else "ok"
 
     def remaining(row) -> int | None:
@@ -587,6 +675,8 @@ def renewals(*, session: Session, area: str, as_at: date, audience: Audience, re
             )
         if row.warning == "ended":
             return "Ended"
+        if row.warning == "unknown":
+            return str(row.status_note)
         if row.warning == "undated":
             return "No dates published: ask when it ends and what follows"
         left = row.options_remaining
@@ -605,6 +695,7 @@ def renewals(*, session: Session, area: str, as_at: date, audience: Audience, re
     frame["months_to_end"] = [months_between(as_at, e) if pd.notna(e) else None for e in frame["current_end_date"]]
     frame["options_remaining"] = pd.Series([remaining(r) for r in frame.itertuples()], index=frame.index, dtype="object")
     frame["next_step"] = [next_step(r) for r in frame.itertuples()]
+    frame["last_listed"] = [n if s == SUPERSEDED else "" for s, n in zip(frame["standing"], frame["status_note"], strict=True)]
 
     def date_text(field: str, precision: str | None = None) -> list[str]:
         return [
@@ -628,8 +719,9 @@ def renewals(*, session: Session, area: str, as_at: date, audience: Audience, re
             "ended": "Ended",
             "planned": "Planned",
             "undated": "Dates not published",
+            "unknown": "Current status not published",
         }[w].format(r=red_months, a=amber_months)
         for w in frame["warning"]
     ]
     frame["label"] = [f"{t} ({p})" if p != NO_PROVIDER else t for t, p in zip(frame["title"], frame["provider"], strict=True)]
-    return frame
+    return frame.drop(columns=["standing", "status_note"])

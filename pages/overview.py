@@ -31,13 +31,23 @@ render.kpi_row(
             if unpublished
             else "Sum of published annual values.",
         ),
-        ("Live agreements", f"{live}", "Contracts and grants running on the as-at date (undated ones count as running)."),
+        (
+            "Live agreements",
+            f"{live}",
+            "Contracts and grants running on the as-at date (undated ones count as running while the document that lists "
+            "them is the latest for this area).",
+        ),
         (f"Ending within {red} months", f"{int(totals['ending_within_red'])}", None),
         (f"Ending within {amber} months", f"{int(totals['ending_within_amber'])}", None),
     ]
 )
 if unpublished:
     st.caption(f"{unpublished} live agreement(s) have no published value, so the total above leaves them out.")
+if not_known := int(totals["status_not_published"]):
+    st.caption(
+        f"{not_known} agreement(s) with no published dates are not counted as live: a later document for this area no longer "
+        "lists them (or none listed them yet on this date), so their current status is not published. See Contract renewals."
+    )
 
 st.header("Look at these first")
 found = cache.findings_frame(

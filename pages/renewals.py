@@ -3,6 +3,7 @@
 import streamlit as st
 
 from charts.renewals import renewal_takeaway, renewal_timeline_figure
+from data_access.periods import format_date
 from data_access.settings import get_settings
 from ui import cache, filters, render
 from ui.audience import current_audience
@@ -17,19 +18,34 @@ amendments = cache.amendments(area=f.area, audience=audience)
 milestones = cache.milestones(area=f.area, audience=audience)
 
 counts = renewals["warning"].value_counts()
+# Agreements whose status on the as-at date is not published (a later document of the area no longer lists them):
+# listed on their own, not charted as running.
+unknown = renewals[renewals["warning"] == "unknown"]
+charted = renewals[renewals["warning"] != "unknown"]
+unknown_sentence = (
+    f" {len(unknown)} agreement{'s are' if len(unknown) != 1 else ' is'} not shown as running: "
+    f"current status not published on {format_date(f.as_at)}."
+    if len(unknown)
+    else ""
+)
 render.kpi_row(
     [
         (f"Ending within {red} months (red)", f"{counts.get('red', 0)}", None),
         (f"Ending within {amber} months (amber)", f"{counts.get('amber', 0)}", None),
         ("Planned", f"{counts.get('planned', 0)}", "Agreements the source says are being commissioned."),
         ("No dates published", f"{counts.get('undated', 0)}", None),
+        (
+            "Current status not published",
+            f"{counts.get('unknown', 0)}",
+            "Listed only in an earlier document than the latest for this area, or not yet listed on the as-at date.",
+        ),
     ]
 )
 
 st.header("Timeline")
 render.chart(
     renewal_timeline_figure(
-        renewals,
+        charted,
         amendments,
         milestones,
         as_at=f.as_at,
@@ -39,7 +55,7 @@ render.chart(
     ),
     alt=f"Timeline of {f.area_name}'s contracts and grants: bars from start to current end, dotted to the latest possible end, "
     "diamonds for amendments, triangles for re-procurement steps, and a dashed line at the as-at date.",
-    takeaway=renewal_takeaway(renewals, as_at=f.as_at, red_months=red, amber_months=amber),
+    takeaway=renewal_takeaway(charted, as_at=f.as_at, red_months=red, amber_months=amber) + unknown_sentence,
     data=renewals,
     columns={
         "title": "Agreement",
@@ -72,6 +88,14 @@ render.table(
     },
     key="renewals_due",
 )
+
+if len(unknown):
+    st.header("Current status not published")
+    st.caption(
+        "Agreements with no published dates whose document a later one for this area has replaced: "
+        "what happened to them is not published, so they are not counted as running."
+    )
+    render.table(unknown, {"title": "Agreement", "provider": "Provider", "next_step": "What is known"}, key="renewals_unknown")
 
 st.header("Amendments")
 if amendments.empty:

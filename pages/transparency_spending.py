@@ -9,7 +9,7 @@ import streamlit as st
 from charts.spend import budget_and_spend_figure
 from data_access import exporting, public
 from data_access.models import Audience
-from data_access.periods import fy_label
+from data_access.periods import format_date, fy_label
 from ui import cache, filters, render
 
 PUBLIC = Audience.PUBLIC  # never the viewer's own audience: panel and staff see what a resident sees
@@ -26,7 +26,7 @@ st.markdown(public.TERMS)
 by_stream = cache.published_money_by_funding_stream(area=f.area, year=f.year, audience=PUBLIC)
 by_priority = cache.published_money_by_priority(area=f.area, year=f.year, audience=PUBLIC)
 left_out = cache.illustrative_left_out(area=f.area, year=f.year, audience=PUBLIC)
-agreements = cache.published_agreements(area=f.area, audience=PUBLIC)
+agreements = cache.published_agreements(area=f.area, audience=PUBLIC, as_at=f.as_at)
 amendments = cache.published_amendments(area=f.area, audience=PUBLIC)
 grants, contracts = agreements[agreements["kind"] == "grant"], agreements[agreements["kind"] != "grant"]
 listed, not_in_360 = contracts[contracts["over_threshold"]], exporting.grants_left_out(agreements)
@@ -73,7 +73,7 @@ st.header("Contracts over £10,000")
 smaller = len(contracts) - len(listed)
 st.caption(
     "All years. The law asks the Commissioner to publish every contract over £10,000; contracts whose value is not published "
-    "are listed too, as they may be over it."
+    f"are listed too, as they may be over it. Status is as at {format_date(f.as_at)}, {f.as_at_reason.rstrip('.')}."
     + (f" {smaller} contract(s) of £10,000 or less are in the contracts download." if smaller else "")
 )
 if len(listed):

@@ -284,8 +284,19 @@ def test_red_flags_live_services_with_no_measures(session: Session) -> None:
     # Restorative Justice runs from April 2018 with no figure; the ISVA and Core Referral Service have figures.
     assert ids(west_yorkshire) == {"wy-rj"}
     assert west_yorkshire.iloc[0]["statement"] == "1 live service has no performance measures recorded: Restorative Justice"
-    derbyshire = of_kind(red(session, "derbyshire", date(2025, 11, 1)), "no_measures")
+    # Derbyshire's nine services, listed with no dates in the November 2021 strategy, were running then; by the
+    # November 2025 strategy, which does not list them, their status is not published: no longer "live".
+    derbyshire = of_kind(red(session, "derbyshire", date(2022, 6, 1)), "no_measures")
     assert len(ids(derbyshire)) == 9 and "dby21-willow" in ids(derbyshire)
+    later = red(session, "derbyshire", date(2025, 11, 1))
+    assert of_kind(later, "no_measures").empty
+    status = of_kind(later, "status_not_published")
+    assert len(status) == 1 and len(ids(status)) == 9 and "dby21-willow" in ids(status)
+    assert (status.iloc[0]["heading"], status.iloc[0]["outcome"]) == ("Current status not published", "cannot check")
+    assert status.iloc[0]["statement"].endswith(
+        "last listed in Commissioning Strategy (External Policy), Police and Crime Commissioner for Derbyshire, November 2021; "
+        "current status not published"
+    )
 
 
 def test_red_flags_direct_awards(session: Session) -> None:

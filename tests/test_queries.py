@@ -418,11 +418,116 @@ def test_renewals_with_partial_and_missing_dates(session: Session) -> None:
     norfolk = queries.renewals(session=session, area="norfolk", as_at=NORFOLK_AS_AT, audience=PUBLIC)
     yot = only(norfolk, id="nfk-yot")
     assert (yot["end_text"], yot["latest_text"], yot["start_text"]) == ("2018", "not published", "not published")
-    derbyshire = queries.renewals(session=session, area="derbyshire", as_at=DERBYSHIRE_AS_AT, audience=PUBLIC)
+    # While the November 2021 strategy is Derbyshire's latest document, the services it names with no dates are running.
+    derbyshire = queries.renewals(session=session, area="derbyshire", as_at=DERBYSHIRE_2022, audience=PUBLIC)
     assert (derbyshire["warning"] == "undated").sum() == 9  # the services the 2021 strategy names, with no dates
     willow = only(derbyshire, id="dby21-willow")
     assert (willow["warning"], willow["timing"]) == ("undated", "Dates not published")
     assert willow["next_step"] == "No dates published: ask when it ends and what follows"
+    assert willow["last_listed"] == ""
+
+
+# --- status honest to the as-at date ------------------------------------------------------------
+
+DERBYSHIRE_2022 = date(2022, 6, 1)  # after the November 2021 strategy, before the November 2025 one
+# The nine services only the November 2021 strategy lists, with no dates (Priorities & Delivery Plan).
+DERBYSHIRE_2021_SERVICES = {
+    "1625 Substance Misuse service",
+    "City Medium risk Domestic Abuse Service",
+    "High Risk Domestic Abuse IDVA service in Derby City",
+    "High risk offenders accommodation and support project",
+    "Restorative Justice Service",
+    "Rural Domestic Abuse Outreach service (Willow project)",
+    "The Adult Independent Sexual Violence Advocacy service",
+    "The Children's Independent Sexual Violence Advocacy service",
+    "Young Victims of Crime Service",
+}
+LAST_LISTED_2021 = (
+    "Last listed in Commissioning Strategy (External Policy), Police and Crime Commissioner for Derbyshire, November 2021; "
+    "current status not published"
+)
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_derbyshire_2021_only_services_are_not_live_once_the_2025_strategy_is_out(session: Session, audience: Audience) -> None:
+    totals = queries.agreement_totals(session=session, area="derbyshire", as_at=DERBYSHIRE_AS_AT, audience=audience).iloc[0]
+    # The November 2025 strategy does not list the nine services of the 2021 one, and no other agreement is recorded.
+    assert totals["live"] == 0
+    assert totals["value_not_published"] == 0
+    assert totals["status_not_published"] == 9
+    frame = queries.renewals(session=session, area="derbyshire", as_at=DERBYSHIRE_AS_AT, audience=audience)
+    assert set(frame["title"]) == DERBYSHIRE_2021_SERVICES
+    assert set(frame["warning"]) == {"unknown"}
+    assert set(frame["timing"]) == {"Current status not published"}
+    assert set(frame["next_step"]) == {LAST_LISTED_2021}
+    assert set(frame["last_listed"]) == {LAST_LISTED_2021}
+    live = frame[frame["warning"].isin(["red", "amber", "ok", "undated"])]
+    assert list(live["title"]) == []
+
+
+def test_derbyshire_2021_services_are_live_while_the_2021_strategy_is_the_latest(session: Session) -> None:
+    totals = queries.agreement_totals(session=session, area="derbyshire", as_at=DERBYSHIRE_2022, audience=PUBLIC).iloc[0]
+    assert totals["live"] == 9
+    assert totals["value_not_published"] == 9  # the strategy gives no values
+    assert totals["status_not_published"] == 0
+    frame = queries.renewals(session=session, area="derbyshire", as_at=DERBYSHIRE_2022, audience=PUBLIC)
+    assert set(frame["title"]) == DERBYSHIRE_2021_SERVICES
+    assert set(frame["warning"]) == {"undated"}
+    assert set(frame["last_listed"]) == {""}
+    # On the day the 2025 strategy describes, not before: the day before, the 2021 services still count.
+    day_before = queries.agreement_totals(session=session, area="derbyshire", as_at=date(2025, 10, 31), audience=PUBLIC).iloc[0]
+    assert (day_before["live"], day_before["status_not_published"]) == (9, 0)
+
+
+def test_derbyshire_services_are_not_live_before_the_2021_strategy_listed_them(session: Session) -> None:
+    totals = queries.agreement_totals(session=session, area="derbyshire", as_at=date(2021, 1, 1), audience=PUBLIC).iloc[0]
+    assert (totals["live"], totals["status_not_published"]) == (0, 9)
+    willow = only(queries.renewals(session=session, area="derbyshire", as_at=date(2021, 1, 1), audience=PUBLIC), id="dby21-willow")
+    assert willow["warning"] == "unknown"
+    assert willow["next_step"] == (
+        "Not yet listed on this date: first listed in Commissioning Strategy (External Policy), "
+        "Police and Crime Commissioner for Derbyshire, November 2021"
+    )
+    assert willow["last_listed"] == ""  # it was never last listed before this date
+
+
+def test_one_source_areas_are_unchanged_at_their_default_dates(session: Session) -> None:
+    """West Yorkshire and Norfolk have one document each: nothing replaces it, so nothing becomes unknown."""
+    wy = queries.renewals(session=session, area="west-yorkshire", as_at=WY_AS_AT, audience=PUBLIC)
+    assert set(wy["warning"]) == {"ended", "amber", "ok", "planned"}
+    assert only(wy, id="wy-isva")["warning"] == "amber"
+    assert set(wy["last_listed"]) == {""}
+    norfolk = queries.renewals(session=session, area="norfolk", as_at=NORFOLK_AS_AT, audience=PUBLIC)
+    assert set(norfolk["warning"]) == {"ok", "planned"}
+    assert only(norfolk, id="nfk-rj")["next_step"] == "Planned; no start date published"
+    for area, as_at, live in (("west-yorkshire", WY_AS_AT, 3), ("norfolk", NORFOLK_AS_AT, 4)):
+        totals = queries.agreement_totals(session=session, area=area, as_at=as_at, audience=PUBLIC).iloc[0]
+        assert (totals["live"], totals["status_not_published"]) == (live, 0)
+
+
+def test_a_later_document_of_another_area_replaces_nothing(session: Session) -> None:
+    """Derbyshire's 2021 and 2025 strategies are later than West Yorkshire's and Norfolk's documents, but say nothing of them."""
+    wy = queries.renewals(session=session, area="west-yorkshire", as_at=DERBYSHIRE_AS_AT, audience=PUBLIC)
+    assert only(wy, id="wy-da-specialist")["warning"] == "planned"  # undated, and West Yorkshire's report is still its latest
+    assert "unknown" not in set(wy["warning"])
+    norfolk = queries.renewals(session=session, area="norfolk", as_at=DERBYSHIRE_AS_AT, audience=PUBLIC)
+    assert only(norfolk, id="nfk-rj")["warning"] == "planned"
+    assert "unknown" not in set(norfolk["warning"])
+
+
+def test_live_count_and_renewals_agree(session: Session) -> None:
+    """The overview's live count and the renewals warnings come from the one judgement (`queries._standing`)."""
+    for area, as_at in (
+        ("derbyshire", DERBYSHIRE_AS_AT),
+        ("derbyshire", DERBYSHIRE_2022),
+        ("west-yorkshire", WY_AS_AT),
+        ("west-yorkshire", date(2019, 4, 1)),
+        ("norfolk", NORFOLK_AS_AT),
+    ):
+        totals = queries.agreement_totals(session=session, area=area, as_at=as_at, audience=STAFF).iloc[0]
+        frame = queries.renewals(session=session, area=area, as_at=as_at, audience=STAFF)
+        assert totals["live"] == frame["warning"].isin(["red", "amber", "ok", "undated"]).sum(), (area, as_at)
+        assert totals["status_not_published"] == (frame["warning"] == "unknown").sum(), (area, as_at)
 
 
 def test_amendments(session: Session) -> None:

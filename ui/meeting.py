@@ -101,9 +101,18 @@ def renewals(m: Meeting) -> None:
     for r in agreements[agreements["warning"].isin(["red", "amber"])].itertuples():
         st.subheader(f"{public.plain_text(r.title)}: ends {public.plain_text(r.end_text)}", anchor=False)
         st.markdown(f"#### {public.plain_text(r.next_step)}")
+    # Agreements whose status on the meeting date is not published are listed, not charted as running.
+    unknown = agreements[agreements["warning"] == "unknown"]
+    charted = agreements[agreements["warning"] != "unknown"]
+    unknown_sentence = (
+        f" {len(unknown)} agreement{'s are' if len(unknown) != 1 else ' is'} not shown as running: "
+        f"current status not published on {format_date(m.on)}."
+        if len(unknown)
+        else ""
+    )
     render.chart(
         renewal_timeline_figure(
-            agreements,
+            charted,
             cache.amendments(area=m.area, audience=PUBLIC),
             cache.milestones(area=m.area, audience=PUBLIC),
             as_at=m.on,
@@ -112,7 +121,7 @@ def renewals(m: Meeting) -> None:
             title=f"Agreements in {m.area_name} by start and end",
         ),
         alt=f"Timeline of {m.area_name}'s contracts and grants, with a dashed line at the meeting date.",
-        takeaway=renewal_takeaway(agreements, as_at=m.on, red_months=red, amber_months=amber),
+        takeaway=renewal_takeaway(charted, as_at=m.on, red_months=red, amber_months=amber) + unknown_sentence,
         data=agreements,
         columns={
             "title": "Agreement",
@@ -120,7 +129,8 @@ def renewals(m: Meeting) -> None:
             "end_text": "Current end",
             "latest_text": "Latest possible end",
             "timing": "Status",
-        },
+        }
+        | ({"last_listed": "Last listed"} if len(unknown) else {}),
         key="meeting_renewals",
     )
 

@@ -140,6 +140,21 @@ def test_meeting_spend_renewals_and_performance(monkeypatch: pytest.MonkeyPatch)
     ]
 
 
+def test_meeting_renewals_derbyshire_lists_the_2021_services_as_status_not_published(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Meeting on Derbyshire's default date (1 November 2025): the nine services only the November 2021 strategy lists
+    are not running; the topic says their current status is not published and which document last listed them."""
+    at = open_page(monkeypatch, "meeting.py", area="derbyshire", topic="renewals")
+    text = words(at)
+    assert "9 agreements are not shown as running: current status not published on 1 November 2025." in text
+    timeline = next(d.value for d in at.dataframe if "Last listed" in d.value.columns)
+    assert set(timeline["Status"]) == {"Current status not published"}
+    assert set(timeline["Last listed"]) == {
+        "Last listed in Commissioning Strategy (External Policy), Police and Crime Commissioner for Derbyshire, November 2021; "
+        "current status not published"
+    }
+    assert "Dates not published" not in text
+
+
 def test_meeting_since_the_last_meeting(monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="since", since="2018-03-01")
     text = words(at)

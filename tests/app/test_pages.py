@@ -171,6 +171,57 @@ def test_renewals_deep_link_as_at_turns_isva_red(open_app: OpenApp) -> None:
     assert at.query_params["as_at"] == "2019-02-01"
 
 
+DERBYSHIRE_2021_SERVICES = {
+    "1625 Substance Misuse service",
+    "City Medium risk Domestic Abuse Service",
+    "High Risk Domestic Abuse IDVA service in Derby City",
+    "High risk offenders accommodation and support project",
+    "Restorative Justice Service",
+    "Rural Domestic Abuse Outreach service (Willow project)",
+    "The Adult Independent Sexual Violence Advocacy service",
+    "The Children's Independent Sexual Violence Advocacy service",
+    "Young Victims of Crime Service",
+}
+LAST_LISTED_2021 = (
+    "Last listed in Commissioning Strategy (External Policy), Police and Crime Commissioner for Derbyshire, November 2021; "
+    "current status not published"
+)
+
+
+def test_renewals_derbyshire_default_date_does_not_call_the_2021_services_running(open_app: OpenApp) -> None:
+    """At 1 November 2025 (the November 2025 strategy, which does not list them) the nine services of the November 2021
+    strategy are not running, nor undated-and-running: their current status is not published."""
+    at = open_app("renewals", area="derbyshire")
+    assert_ran_cleanly(at)
+    assert at.date_input(key="filter_as_at").value.isoformat() == "2025-11-01"
+    assert metric(at, "Current status not published") == "9"
+    assert metric(at, "No dates published") == "0"
+    unknown = find_table(at, ["Agreement", "What is known"])
+    assert set(unknown["Agreement"]) == DERBYSHIRE_2021_SERVICES
+    assert set(unknown["What is known"]) == {LAST_LISTED_2021}
+    assert decisions_due(at).empty
+    timeline = find_table(at, ["Agreement", "Status"])
+    assert set(timeline["Status"]) == {"Current status not published"}
+    assert "9 agreements are not shown as running: current status not published on 1 November 2025." in page_text(at)
+
+
+def test_renewals_derbyshire_in_2022_the_2021_services_are_undated(open_app: OpenApp) -> None:
+    at = open_app("renewals", area="derbyshire", as_at="2022-06-01")
+    assert_ran_cleanly(at)
+    assert metric(at, "No dates published") == "9"
+    assert metric(at, "Current status not published") == "0"
+    assert set(decisions_due(at)["Agreement"]) == DERBYSHIRE_2021_SERVICES
+
+
+def test_overview_derbyshire_default_date_counts_no_live_agreements(open_app: OpenApp) -> None:
+    at = open_app(area="derbyshire")
+    assert_ran_cleanly(at)
+    assert metric(at, "Live agreements") == "0"
+    text = page_text(at)
+    assert "9 agreement(s) with no published dates are not counted as live" in text
+    assert "9 live services have no performance measures" not in text
+
+
 # --- Performance -----------------------------------------------------------------------------
 
 

@@ -222,6 +222,34 @@ def test_spending_norfolk_2016_17() -> None:
     assert CANARY not in text and "£777,777" not in text and "£44,444" not in text
 
 
+DERBYSHIRE_2021_SERVICES = 9  # the services only the November 2021 strategy lists, with no dates
+LAST_LISTED_2021 = (
+    "Last listed in Commissioning Strategy (External Policy), Police and Crime Commissioner for Derbyshire, November 2021; "
+    "current status not published"
+)
+
+
+def test_spending_derbyshire_says_the_2021_services_status_is_not_published() -> None:
+    """The page's date is Derbyshire's latest figures (the November 2025 strategy), which no longer lists the nine
+    services of the November 2021 one: their status then is not published, not "Running"."""
+    at = open_page(SPENDING, area="derbyshire")
+    assert_ran_cleanly(at)
+    contracts = find_table(at, "Service", "Status")
+    assert len(contracts) == DERBYSHIRE_2021_SERVICES
+    assert set(contracts["Status"]) == {LAST_LISTED_2021}
+    text = page_text(at)
+    assert "Status is as at 1 November 2025" in text
+    assert "Running" not in text
+
+
+def test_spending_west_yorkshire_status_is_unchanged() -> None:
+    at = open_page(SPENDING, area="west-yorkshire", year="2018-19")
+    assert_ran_cleanly(at)
+    contracts = find_table(at, "Service", "Status")
+    assert contracts[contracts["Service"] == "Independent Sexual Advisor Contract (ISVA)"].iloc[0]["Status"] == "Running"
+    assert "current status not published" not in page_text(at)
+
+
 def test_spending_downloads_exist_for_every_table_and_standard() -> None:
     at = open_page(SPENDING, area="west-yorkshire", year="2017-18")
     assert_ran_cleanly(at)
