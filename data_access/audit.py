@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data_access.models import Audience, AuditEntry, ImportRecord
 from data_access.money import format_money
@@ -29,8 +29,8 @@ def audit_choices(*, session: Session, audience: Audience) -> dict[str, Any]:
     """What the audit trail can be filtered by: the people and tables it names, and its first and last days (UK time)."""
     if Audience(audience) is not Audience.STAFF:
         return {"who": [], "tables": [], "first": None, "last": None}
-    who = list(session.execute(select(AuditEntry.who).distinct().order_by(AuditEntry.who)).scalars())
-    tables = list(session.execute(select(AuditEntry.table_name).distinct().order_by(AuditEntry.table_name)).scalars())
+    who = list(session.execute(select(col(AuditEntry.who)).distinct().order_by(col(AuditEntry.who))).scalars())
+    tables = list(session.execute(select(col(AuditEntry.table_name)).distinct().order_by(col(AuditEntry.table_name))).scalars())
     first, last = session.execute(select(func.min(AuditEntry.at), func.max(AuditEntry.at))).one()
     return {
         "who": who,
@@ -55,20 +55,22 @@ def audit_entries(
     its first characters). Empty for anyone but OPCC staff: the values before and after may be restricted."""
     if Audience(audience) is not Audience.STAFF:
         return pd.DataFrame(columns=AUDIT_COLUMNS)
-    query = select(*(getattr(AuditEntry, c) for c in AUDIT_COLUMNS)).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    query = (
+        select(*(getattr(AuditEntry, c) for c in AUDIT_COLUMNS)).order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
+    )
     if first_day:
-        query = query.where(AuditEntry.at >= _uk_midnight_utc(first_day))
+        query = query.where(col(AuditEntry.at) >= _uk_midnight_utc(first_day))
     if last_day:
-        query = query.where(AuditEntry.at < _uk_midnight_utc(last_day + timedelta(days=1)))
+        query = query.where(col(AuditEntry.at) < _uk_midnight_utc(last_day + timedelta(days=1)))
     if who:
-        query = query.where(AuditEntry.who == who)
+        query = query.where(col(AuditEntry.who) == who)
     if table:
-        query = query.where(AuditEntry.table_name == table)
+        query = query.where(col(AuditEntry.table_name) == table)
     if file_sha256:
         prefix = file_sha256.strip().lower()
         if not re.fullmatch(r"[0-9a-f]{1,64}", prefix):
             raise ValueError(f"'{file_sha256}' is not a SHA-256 (up to 64 characters 0-9 and a-f)")
-        query = query.where(AuditEntry.file_sha256.like(prefix + "%"))
+        query = query.where(col(AuditEntry.file_sha256).like(prefix + "%"))
     result = session.execute(query)
     frame = pd.DataFrame(result.all(), columns=list(result.keys()))
     frame["at"] = [at.astimezone(UK_TIME) for at in frame["at"]]
@@ -118,13 +120,13 @@ def import_records(*, session: Session, audience: Audience) -> pd.DataFrame:
     """Files imported, newest first, with how many changes the audit trail holds for each. Empty for anyone but OPCC staff."""
     if Audience(audience) is not Audience.STAFF:
         return pd.DataFrame(columns=IMPORT_COLUMNS)
-    changes = select(AuditEntry.file_sha256, func.count().label("changes_recorded")).group_by(AuditEntry.file_sha256).subquery()
+    changes = select(col(AuditEntry.file_sha256), func.count().label("changes_recorded")).group_by(AuditEntry.file_sha256).subquery()
     query = (
         select(
             *(getattr(ImportRecord, c) for c in IMPORT_COLUMNS[:-1]), func.coalesce(changes.c.changes_recorded, 0).label("changes_recorded")
         )
-        .outerjoin(changes, changes.c.file_sha256 == ImportRecord.sha256)
-        .order_by(ImportRecord.imported_at.desc())
+        .outerjoin(changes, changes.c.file_sha256 == col(ImportRecord.sha256))
+        .order_by(col(ImportRecord.imported_at).desc())
     )
     result = session.execute(query)
     frame = pd.DataFrame(result.all(), columns=list(result.keys()))

@@ -37,7 +37,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlmodel import SQLModel
 
 from data_access.loading import FILES, ImportFailed, load_folder, read_folder
-from data_access.models import Agreement, AuditEntry, DatePrecision, ImportRecord, Source
+from data_access.models import Agreement, AuditEntry, DatePrecision, ImportRecord, Source, table_name, table_of
 from data_access.periods import fy_label, quarter_label
 
 MANIFEST = "manifest.json"
@@ -174,9 +174,12 @@ def partial_date_text(day: date | None, precision: str) -> str:
     """A date written to its precision: '2018-03-31', '2018-03' or '2018'."""
     if day is None:
         return ""
-    return {DatePrecision.DAY: day.isoformat(), DatePrecision.MONTH: day.strftime("%Y-%m"), DatePrecision.YEAR: f"{day.year:04d}"}[
-        precision
-    ]
+    texts: dict[str, str] = {
+        DatePrecision.DAY: day.isoformat(),
+        DatePrecision.MONTH: day.strftime("%Y-%m"),
+        DatePrecision.YEAR: f"{day.year:04d}",
+    }
+    return texts[precision]
 
 
 def period_text(row: dict[str, Any]) -> str:
@@ -224,7 +227,7 @@ def _csv_row(file_name: str, model: type[SQLModel], row: dict[str, Any]) -> list
 
 
 def _ordered_rows(connection: Connection, model: type[SQLModel]) -> list[dict[str, Any]]:
-    table = model.__table__
+    table = table_of(model)
     result = connection.execute(select(table).order_by(*table.primary_key.columns))
     return [dict(r._mapping) for r in result]
 
@@ -265,12 +268,12 @@ def export_store(engine: Engine, folder: Path) -> dict[str, int]:
         # One transaction: every file describes the same moment, even while someone imports.
         for file_name, model in FILES:
             rows = _ordered_rows(connection, model)
-            store[model.__tablename__] = rows
+            store[table_name(model)] = rows
             counts[file_name] = _write(folder / file_name, HEADERS[file_name], (_csv_row(file_name, model, r) for r in rows))
         for file_name, model in EXTRA_FILES:
-            columns = list(model.__table__.columns.keys())
+            columns = list(table_of(model).columns.keys())
             rows = _ordered_rows(connection, model)
-            store[model.__tablename__] = rows
+            store[table_name(model)] = rows
             counts[file_name] = _write(folder / file_name, columns, ([_extra_text(r[c]) for c in columns] for r in rows))
     _check_export(folder, store)
     manifest = {
@@ -293,10 +296,10 @@ def _check_export(folder: Path, store: dict[str, list[dict[str, Any]]]) -> None:
         )
     read_back: dict[str, list[dict[str, Any]]] = {}
     for record in records:
-        table = type(record).__table__
+        table = table_of(type(record))
         read_back.setdefault(table.name, []).append({c: getattr(record, c) for c in table.columns.keys()})  # noqa: SIM118 (a Column collection iterates columns, not names)
     for file_name, model in FILES:
-        table = model.__table__
+        table = table_of(model)
         key_columns = [c.name for c in table.primary_key.columns]
         written = {tuple(r[k] for k in key_columns): r for r in read_back.get(table.name, [])}
         for row in store[table.name]:
@@ -313,8 +316,8 @@ def _check_export(folder: Path, store: dict[str, list[dict[str, Any]]]) -> None:
         if written:
             raise BackupError(f"{file_name}: rows not in the store were written: {sorted(written)}")
     for file_name, model in EXTRA_FILES:
-        again = _read_extra(folder / file_name, model)
-        if again != store[model.__tablename__]:
+        extra = _read_extra(folder / file_name, model)
+        if extra != store[table_name(model)]:
             raise BackupError(f"{file_name} does not read back as written")
 
 
@@ -331,7 +334,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
 
 def _read_extra(path: Path, model: type[SQLModel]) -> list[dict[str, Any]]:
     """Rows of `import_records.csv` or `audit_entries.csv`, typed as the table holds them."""
-    table = model.__table__
+    table = table_of(model)
     columns = list(table.columns.keys())
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
@@ -378,7 +381,7 @@ def load_backup(engine: Engine, folder: Path) -> dict[str, int]:
     """Load a backup folder into an empty store, all in one transaction; returns rows loaded per table."""
     folder = Path(folder)
     _check_manifest(folder)
-    extras = {model.__tablename__: _read_extra(folder / file_name, model) for file_name, model in EXTRA_FILES}
+    extras = {table_name(model): _read_extra(folder / file_name, model) for file_name, model in EXTRA_FILES}
     with engine.begin() as connection:
         if not is_store_empty(connection):
             raise BackupError("the store is not empty: a backup loads only into an empty store (a new database)")
@@ -389,9 +392,9 @@ def load_backup(engine: Engine, folder: Path) -> dict[str, int]:
             raise BackupError(f"the backup does not load: {first.file} row {first.row}, column {first.column}: {first.rule}") from None
         # The backup's own trail replaces anything the loader recorded about this restore, so the content is the original's.
         for _, model in reversed(EXTRA_FILES):
-            connection.execute(model.__table__.delete())
-            if extras[model.__tablename__]:
-                connection.execute(insert(model.__table__), extras[model.__tablename__])
+            connection.execute(table_of(model).delete())
+            if extras[table_name(model)]:
+                connection.execute(insert(table_of(model)), extras[table_name(model)])
         if engine.dialect.name == "postgresql":
             # Rows were given their ids: move the id sequence past them, or the next import would collide.
             connection.execute(

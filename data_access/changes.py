@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import case, func, literal, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data_access import queries
 from data_access.models import (
@@ -43,7 +44,7 @@ COLUMNS = ["on", "precision", "kind", "what", "record_id", "citations", "illustr
 UK_TIME = ZoneInfo("Europe/London")
 # Audited tables whose records carry their area, or reach it through their agreement: audit entries on them are placed in
 # an area. Entries on other tables (sources, providers, measures) belong to no one area and are not listed.
-_AREA_TABLES = {
+_AREA_TABLES: dict[str, type[Agreement | Budget | Spend | Observation | FundingStream | Plan]] = {
     "agreement": Agreement,
     "budget": Budget,
     "spend": Spend,
@@ -51,10 +52,12 @@ _AREA_TABLES = {
     "funding_stream": FundingStream,
     "plan": Plan,
 }
-_AGREEMENT_TABLES = {"amendment": Amendment, "milestone": Milestone}
+_AGREEMENT_TABLES: dict[str, type[Amendment | Milestone]] = {"amendment": Amendment, "milestone": Milestone}
 
 
-def _row(on: date, kind: str, what: str, record_id: str, citations: str, *, precision: str = "day", illustrative: bool = False) -> dict:
+def _row(
+    on: date, kind: str, what: str, record_id: str, citations: str, *, precision: str = "day", illustrative: bool = False
+) -> dict[str, Any]:
     return {
         "on": on,
         "precision": precision,
@@ -66,11 +69,11 @@ def _row(on: date, kind: str, what: str, record_id: str, citations: str, *, prec
     }
 
 
-def _within(day, since: date, until: date) -> bool:
+def _within(day: Any, since: date, until: date) -> bool:
     return day is not None and not pd.isna(day) and since <= day <= until
 
 
-def _agreement_rows(agreements: pd.DataFrame, since: date, until: date) -> list[dict]:
+def _agreement_rows(agreements: pd.DataFrame, since: date, until: date) -> list[dict[str, Any]]:
     rows = []
     for a in agreements.itertuples():
         if _within(a.start_date, since, until) and a.status != "planned":
@@ -100,7 +103,7 @@ def _agreement_rows(agreements: pd.DataFrame, since: date, until: date) -> list[
     return rows
 
 
-def _amendment_rows(amendments: pd.DataFrame, since: date, until: date) -> list[dict]:
+def _amendment_rows(amendments: pd.DataFrame, since: date, until: date) -> list[dict[str, Any]]:
     rows = []
     for m in amendments.itertuples():
         illustrative = m.basis == Basis.ILLUSTRATIVE
@@ -128,7 +131,7 @@ def _amendment_rows(amendments: pd.DataFrame, since: date, until: date) -> list[
     return rows
 
 
-def _milestone_rows(milestones: pd.DataFrame, since: date, until: date) -> list[dict]:
+def _milestone_rows(milestones: pd.DataFrame, since: date, until: date) -> list[dict[str, Any]]:
     kinds = {"reprocurement": "Re-procurement step", "decision": "Decision", "delivery": "Delivery"}
     return [
         _row(
@@ -144,7 +147,7 @@ def _milestone_rows(milestones: pd.DataFrame, since: date, until: date) -> list[
     ]
 
 
-def _observation_rows(session: Session, area: str, since: date, until: date, audience: Audience) -> list[dict]:
+def _observation_rows(session: Session, area: str, since: date, until: date, audience: Audience) -> list[dict[str, Any]]:
     """One row per measure, service and period whose period ended in the window (a breakdown counts once)."""
     observations = queries.observations(session=session, area=area, audience=audience)
     observations = observations.loc[
@@ -167,19 +170,21 @@ def _observation_rows(session: Session, area: str, since: date, until: date, aud
     return rows
 
 
-def _spend_rows(session: Session, area: str, since: date, until: date, audience: Audience) -> list[dict]:
+def _spend_rows(session: Session, area: str, since: date, until: date, audience: Audience) -> list[dict[str, Any]]:
     """Spend totals whose financial year or quarter ended in the window, one row per period."""
     query = (
         select(
-            Spend.financial_year,
-            Spend.quarter,
+            col(Spend.financial_year),
+            col(Spend.quarter),
             func.count().label("payments"),
-            func.max(case((Spend.basis == Basis.ILLUSTRATIVE, 1), else_=0)).label("any_illustrative"),
-            func.aggregate_strings(Spend.source_id + literal("|") + Spend.source_section, queries.CITATION_SEP).label("citations"),
+            func.max(case((col(Spend.basis) == Basis.ILLUSTRATIVE, 1), else_=0)).label("any_illustrative"),
+            func.aggregate_strings(col(Spend.source_id) + literal("|") + col(Spend.source_section), queries.CITATION_SEP).label(
+                "citations"
+            ),
         )
-        .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
-        .where(Spend.area_id == area, visible_to(Spend, audience), (Agreement.id.is_(None)) | visible_to(Agreement, audience))
-        .group_by(Spend.financial_year, Spend.quarter)
+        .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
+        .where(col(Spend.area_id) == area, visible_to(Spend, audience), (col(Agreement.id).is_(None)) | visible_to(Agreement, audience))
+        .group_by(col(Spend.financial_year), col(Spend.quarter))
     )
     rows = []
     for r in session.execute(query):
@@ -200,19 +205,23 @@ def _spend_rows(session: Session, area: str, since: date, until: date, audience:
     return rows
 
 
-def _source_rows(session: Session, area: str, since: date, until: date, audience: Audience) -> list[dict]:
+def _source_rows(session: Session, area: str, since: date, until: date, audience: Audience) -> list[dict[str, Any]]:
     """Source documents published in the window that the area's records cite."""
     cited = [
-        select(Agreement.source_id).where(Agreement.area_id == area, visible_to(Agreement, audience)),
-        select(Budget.source_id).where(Budget.area_id == area, visible_to(Budget, audience)),
-        select(Spend.source_id).where(Spend.area_id == area, visible_to(Spend, audience)),
-        select(Observation.source_id).where(Observation.area_id == area, visible_to(Observation, audience)),
-        select(Plan.source_id).where(Plan.area_id == area),
+        select(col(Agreement.source_id)).where(col(Agreement.area_id) == area, visible_to(Agreement, audience)),
+        select(col(Budget.source_id)).where(col(Budget.area_id) == area, visible_to(Budget, audience)),
+        select(col(Spend.source_id)).where(col(Spend.area_id) == area, visible_to(Spend, audience)),
+        select(col(Observation.source_id)).where(col(Observation.area_id) == area, visible_to(Observation, audience)),
+        select(col(Plan.source_id)).where(col(Plan.area_id) == area),
     ]
     query = (
-        select(Source.id, Source.title, Source.publisher, Source.published, Source.published_precision)
-        .where(Source.id.in_(cited[0].union(*cited[1:]).subquery().select()), Source.published >= since, Source.published <= until)
-        .order_by(Source.published)
+        select(col(Source.id), col(Source.title), col(Source.publisher), col(Source.published), col(Source.published_precision))
+        .where(
+            col(Source.id).in_(cited[0].union(*cited[1:]).subquery().select()),
+            col(Source.published) >= since,
+            col(Source.published) <= until,
+        )
+        .order_by(col(Source.published))
     )
     return [
         _row(
@@ -234,7 +243,7 @@ def _uk_day_start(day: date) -> datetime:
 
 def _area_of_audited(session: Session, table: str, key: str, before: str, after: str) -> str | None:
     """The area an audited record belongs to: from its values (a deleted record still has them), else from the store."""
-    values: dict = {}
+    values: dict[str, Any] = {}
     for text in (before, after):
         try:
             loaded = json.loads(text) if (text or "").strip() else {}
@@ -246,24 +255,24 @@ def _area_of_audited(session: Session, table: str, key: str, before: str, after:
         return str(values["area_id"])
     if table in _AREA_TABLES:
         model = _AREA_TABLES[table]
-        return session.execute(select(model.area_id).where(model.id == key)).scalar_one_or_none()
+        return session.execute(select(col(model.area_id)).where(col(model.id) == key)).scalar_one_or_none()
     agreement_id = values.get("agreement_id")
     if not agreement_id and table in _AGREEMENT_TABLES:
-        model = _AGREEMENT_TABLES[table]
-        agreement_id = session.execute(select(model.agreement_id).where(model.id == key)).scalar_one_or_none()
+        child = _AGREEMENT_TABLES[table]
+        agreement_id = session.execute(select(col(child.agreement_id)).where(col(child.id) == key)).scalar_one_or_none()
     if agreement_id:
-        return session.execute(select(Agreement.area_id).where(Agreement.id == str(agreement_id))).scalar_one_or_none()
+        return session.execute(select(col(Agreement.area_id)).where(col(Agreement.id) == str(agreement_id))).scalar_one_or_none()
     return None
 
 
-def _audit_rows(session: Session, area: str, since: date, until: date, audience: Audience) -> list[dict]:
+def _audit_rows(session: Session, area: str, since: date, until: date, audience: Audience) -> list[dict[str, Any]]:
     """Imports' changes to the area's records in the window (UK days). OPCC staff only."""
     if Audience(audience) is not Audience.STAFF:
         return []
     query = (
         select(AuditEntry)
-        .where(AuditEntry.at >= _uk_day_start(since), AuditEntry.at < _uk_day_start(until + timedelta(days=1)))
-        .order_by(AuditEntry.at, AuditEntry.id)
+        .where(col(AuditEntry.at) >= _uk_day_start(since), col(AuditEntry.at) < _uk_day_start(until + timedelta(days=1)))
+        .order_by(col(AuditEntry.at), col(AuditEntry.id))
     )
     rows = []
     for entry in session.execute(query).scalars():

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, or_, select
-from sqlmodel import SQLModel
+from sqlalchemy.orm import Mapped
+from sqlmodel import SQLModel, col
 
 from data_access.loading import Problem
 from data_access.models import (
@@ -37,6 +38,8 @@ from data_access.models import (
     Plan,
     Priority,
     Spend,
+    table_name,
+    table_of,
 )
 from data_access.money import format_money
 from data_access.periods import fy_label, quarter_label
@@ -52,6 +55,8 @@ _REFERENCES: dict[type[SQLModel], dict[str, tuple[str, type[SQLModel]]]] = {
     },
     Observation: {"agreement_id": ("agreement", Agreement)},
 }
+# Records that refer to a plan, funding stream, agreement or priority, each with its referring column.
+_Referrers = list[tuple[type[Agreement | Budget | Spend | Observation], Mapped[Any]]]
 # Records whose area is given by their own column, or (priorities) through their plan.
 _AREA_OWNERS: tuple[type[SQLModel], ...] = (Plan, FundingStream, Agreement, Budget, Spend, Observation)
 
@@ -74,7 +79,7 @@ def period_text(year: int, quarter: int | None) -> str:
 
 
 def _area_names(connection: Connection) -> dict[str, str]:
-    return {str(area_id): str(name) for area_id, name in connection.execute(select(Area.id, Area.name)).all()}
+    return {str(area_id): str(name) for area_id, name in connection.execute(select(col(Area.id), col(Area.name))).all()}
 
 
 def _areas_of(connection: Connection, model: type[SQLModel], ids: set[str]) -> dict[str, str]:
@@ -86,9 +91,13 @@ def _areas_of(connection: Connection, model: type[SQLModel], ids: set[str]) -> d
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         if model is Priority:
-            query = select(Priority.id, Plan.area_id).join(Plan, Priority.plan_id == Plan.id).where(Priority.id.in_(chunk))
+            query = (
+                select(col(Priority.id), col(Plan.area_id))
+                .join(Plan, col(Priority.plan_id) == col(Plan.id))
+                .where(col(Priority.id).in_(chunk))
+            )
         else:
-            table = model.__table__
+            table = table_of(model)
             query = select(table.c.id, table.c.area_id).where(table.c.id.in_(chunk))
         found.update((record_id, area_id) for record_id, area_id in connection.execute(query))
     return found
@@ -153,25 +162,33 @@ def _moved_area_problems(
         new_plans = {r.id: r.plan_id for r in records}  # type: ignore[attr-defined]
         plan_areas = _areas_of(connection, Plan, set(new_plans.values()))
         new_area = {pid: plan_areas.get(plan) for pid, plan in new_plans.items()}
-        referrers = [(Budget, Budget.priority_id), (Spend, Spend.priority_id)]
+        referrers: _Referrers = [
+            (Budget, col(Budget.priority_id)),
+            (Spend, col(Spend.priority_id)),
+        ]
         noun = "priority"
     else:
         new_area = {r.id: r.area_id for r in records}  # type: ignore[attr-defined]
         noun = {Plan: "plan", FundingStream: "funding stream", Agreement: "agreement"}[model]
-        referrers = {
+        referrers_of: dict[type[SQLModel], _Referrers] = {
             Plan: [],
-            FundingStream: [(Agreement, Agreement.funding_stream_id), (Budget, Budget.funding_stream_id), (Spend, Spend.funding_stream_id)],
-            Agreement: [(Spend, Spend.agreement_id), (Observation, Observation.agreement_id)],
-        }[model]
+            FundingStream: [
+                (Agreement, col(Agreement.funding_stream_id)),
+                (Budget, col(Budget.funding_stream_id)),
+                (Spend, col(Spend.funding_stream_id)),
+            ],
+            Agreement: [(Spend, col(Spend.agreement_id)), (Observation, col(Observation.agreement_id))],
+        }
+        referrers = referrers_of[model]
     row_of = {r.id: row for r, row in zip(records, rows, strict=True)}  # type: ignore[attr-defined]
     ids = sorted(new_area)
     for referrer, column in referrers:
         for start in range(0, len(ids), 500):
-            query = select(referrer.id, referrer.area_id, column).where(column.in_(ids[start : start + 500]))  # type: ignore[attr-defined]
+            query = select(col(referrer.id), col(referrer.area_id), column).where(column.in_(ids[start : start + 500]))
             for ref_id, ref_area, target in connection.execute(query):
                 if new_area.get(target) and new_area[target] != ref_area:
                     rule = (
-                        f"this row puts {noun} {target} in {area(new_area[target])}, but {referrer.__tablename__} {ref_id} "
+                        f"this row puts {noun} {target} in {area(new_area[target])}, but {table_name(referrer)} {ref_id} "
                         f"of {area(ref_area)} refers to it: keep its area as {area(ref_area)}, or move that record first"
                     )
                     problems.append(
@@ -180,17 +197,17 @@ def _moved_area_problems(
     if model is Plan:
         # A plan's priorities are linked to agreements, budgets and spend of the plan's area.
         for start in range(0, len(ids), 500):
-            query = (
-                select(Priority.plan_id, Spend.id, Spend.area_id)
-                .join(Spend, Spend.priority_id == Priority.id)
-                .where(Priority.plan_id.in_(ids[start : start + 500]))
+            linked = (
+                select(col(Priority.plan_id), col(Spend.id), col(Spend.area_id))
+                .join(Spend, col(Spend.priority_id) == col(Priority.id))
+                .where(col(Priority.plan_id).in_(ids[start : start + 500]))
                 .union_all(
-                    select(Priority.plan_id, Budget.id, Budget.area_id)
-                    .join(Budget, Budget.priority_id == Priority.id)
-                    .where(Priority.plan_id.in_(ids[start : start + 500]))
+                    select(col(Priority.plan_id), col(Budget.id), col(Budget.area_id))
+                    .join(Budget, col(Budget.priority_id) == col(Priority.id))
+                    .where(col(Priority.plan_id).in_(ids[start : start + 500]))
                 )
             )
-            for plan_id, ref_id, ref_area in connection.execute(query):
+            for plan_id, ref_id, ref_area in connection.execute(linked):
                 if new_area[plan_id] != ref_area:
                     rule = (
                         f"this row puts plan {plan_id} in {area(new_area[plan_id])}, but {ref_id} of {area(ref_area)} "
@@ -273,7 +290,7 @@ def overlapping_records(connection: Connection, model: type[SQLModel], records: 
     """
     if model not in (Spend, Budget) or not records:
         return []
-    table = model.__table__
+    table = table_of(model)
     fields = [c.name for c in table.columns]
     incoming = [_dated(model, {n: getattr(r, n) for n in fields}) for r in records]
     row_of = {d.id: row for d, row in zip(incoming, rows, strict=True)}

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic.config import Config
 from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from alembic import command
@@ -25,7 +27,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -58,7 +60,7 @@ def migrate(engine: Engine) -> None:
 def is_empty(engine: Engine) -> bool:
     """True when the store holds no sources, and so no figures."""
     with Session(engine) as session:
-        return session.exec(select(func.count()).select_from(Source)).one()[0] == 0
+        return session.scalar(select(func.count()).select_from(Source)) == 0
 
 
 def open_store(url: str | None = None, *, load_sample_data: bool | None = None) -> Engine:

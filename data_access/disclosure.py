@@ -187,7 +187,8 @@ def control(
         if whole is None or public.get(group.of, False):
             continue
         for label in group.parts:
-            if not public[label] and raw[label] is not None and raw[label] / 100 * whole < threshold:
+            part = raw[label]
+            if not public[label] and part is not None and part / 100 * whole < threshold:
                 hidden[label] = small_note(threshold)
 
     def hide_smallest(candidates: list[Hashable]) -> bool:
@@ -209,11 +210,11 @@ def control(
                         changed = True
             if sum(label in hidden for label in group.parts) == 1:
                 changed |= hide_smallest(list(group.parts))
-        for group in breakdowns:
-            if group.total is None or raw.get(group.total) is None:
+        for breakdown in breakdowns:
+            if breakdown.total is None or raw.get(breakdown.total) is None:
                 continue  # with no published total, the parts do not give each other away
-            if sum(label in hidden for label in (*group.parts, group.total)) == 1:
-                changed |= hide_smallest(list(group.parts)) or hide_smallest([group.total])
+            if sum(label in hidden for label in (*breakdown.parts, breakdown.total)) == 1:
+                changed |= hide_smallest(list(breakdown.parts)) or hide_smallest([breakdown.total])
 
     in_shares = {label for group in shares for label in group.parts}
     shown_values: list[float | int | None] = []

@@ -277,8 +277,8 @@ def _partial_dates_text(row: Mapping[str, Any]) -> str:
 
 def _sentence(text: Any) -> str:
     """Text ending with a full stop, so notes can follow it; empty when there is none."""
-    text = str(text).strip() if _present(text) else ""
-    return text if not text or text.endswith((".", "!", "?")) else text + "."
+    shown = str(text).strip() if _present(text) else ""
+    return shown if not shown or shown.endswith((".", "!", "?")) else shown + "."
 
 
 def _value_text(row: Mapping[str, Any]) -> str:
@@ -463,7 +463,7 @@ def grants_left_out(agreements: pd.DataFrame) -> pd.DataFrame:
 
 def _planned_date(row: Mapping[str, Any], column: str, precision_column: str) -> str | None:
     """360Giving allows a partial planned date: 2018-03 or 2018 where the day or month is not published."""
-    value = row.get(column)
+    value: Any = row.get(column)  # a date, or a missing value that _present catches
     if not _present(value):
         return None
     precision = row.get(precision_column, DatePrecision.DAY)
@@ -478,7 +478,7 @@ def grant_360(row: Mapping[str, Any]) -> dict[str, Any]:
     """One 360Giving grant from a row of `public.published_agreements` that `grants_left_out` does not list."""
     start = _day(row, "start_date", "start_precision")
     assert start is not None, "grants_left_out lists grants with no start date"
-    total = row.get("total_value_pence")
+    total: Any = row.get("total_value_pence")  # whole pence, or a missing value
     amount = total if _present(total) else row["annual_value_pence"]
     notes = [
         f"Award date not published: the grant's start date ({format_date(start)}) is given as its award date.",

@@ -64,7 +64,7 @@ from data_access.loading import (
 from data_access.loading import (
     sheet_names as sheet_names,  # re-exported for the import page
 )
-from data_access.models import AgreementPriority, AuditEntry, DatePrecision, ImportRecord, Observation
+from data_access.models import AgreementPriority, AuditEntry, DatePrecision, ImportRecord, Observation, table_name, table_of
 from data_access.money import format_money
 from data_access.periods import Period, fy_label, quarter_label
 from data_access.settings import SAMPLE_DATA_DIR
@@ -216,16 +216,16 @@ def _key_text(key: Iterable[Any]) -> str:
     return " / ".join(str(v) for v in key)
 
 
-def _known_ids(connection: Connection) -> dict[str, set]:
+def _known_ids(connection: Connection) -> dict[str, set[Any]]:
     return {
-        model.__tablename__: set(connection.execute(select(model.__table__.c.id)).scalars())
+        table_name(model): set(connection.execute(select(table_of(model).c.id)).scalars())
         for model in KINDS.values()
-        if "id" in model.__table__.c
+        if "id" in table_of(model).c
     }
 
 
 def _stored_shares(connection: Connection) -> dict[str, dict[str, int]]:
-    table = AgreementPriority.__table__
+    table = table_of(AgreementPriority)
     shares: dict[str, dict[str, int]] = {}
     for agreement_id, priority_id, share in connection.execute(select(table.c.agreement_id, table.c.priority_id, table.c.share_percent)):
         shares.setdefault(agreement_id, {})[priority_id] = share
@@ -233,15 +233,16 @@ def _stored_shares(connection: Connection) -> dict[str, dict[str, int]]:
 
 
 def _previous_import(connection: Connection, sha256: str) -> dict[str, Any] | None:
-    row = connection.execute(select(ImportRecord.__table__).where(ImportRecord.__table__.c.sha256 == sha256)).mappings().first()
+    records = table_of(ImportRecord)
+    row = connection.execute(select(records).where(records.c.sha256 == sha256)).mappings().first()
     return dict(row) if row else None
 
 
-def _stored_rows(connection: Connection, model: type[SQLModel], keys: list[tuple]) -> dict[tuple, dict[str, Any]]:
+def _stored_rows(connection: Connection, model: type[SQLModel], keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], dict[str, Any]]:
     """The store's rows for these primary keys."""
-    table = model.__table__
+    table = table_of(model)
     pk = list(table.primary_key.columns)
-    rows: dict[tuple, dict[str, Any]] = {}
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     if len(pk) == 1:
         ids = sorted({k[0] for k in keys})
         for start in range(0, len(ids), 500):
@@ -257,7 +258,7 @@ def _stored_rows(connection: Connection, model: type[SQLModel], keys: list[tuple
 
 
 def _compare(connection: Connection, model: type[SQLModel], records: list[SQLModel], rows: list[int]) -> list[Change]:
-    table = model.__table__
+    table = table_of(model)
     pk = [c.name for c in table.primary_key.columns]
     fields = [c.name for c in table.columns]
     new_values = [{name: getattr(record, name) for name in fields} for record in records]
@@ -279,13 +280,13 @@ def _unique_problems(
     connection: Connection, model: type[SQLModel], records: list[SQLModel], rows: list[int], file_name: str, sheet: str
 ) -> list[Problem]:
     """Rows that would break a UNIQUE rule (a plan's priority positions), in the file or against the store."""
-    table = model.__table__
+    table = table_of(model)
     pk = [c.name for c in table.primary_key.columns]
     problems = []
     for constraint in (c for c in table.constraints if isinstance(c, UniqueConstraint)):
         names = [c.name for c in constraint.columns]
         file_keys = {tuple(getattr(r, n) for n in pk) for r in records}
-        holder: dict[tuple, str] = {}
+        holder: dict[tuple[Any, ...], str] = {}
         for row in connection.execute(select(*[table.c[n] for n in [*names, *pk]])).all():
             key = tuple(row[len(names) :])
             if key not in file_keys:
@@ -377,7 +378,7 @@ def apply_file(
     inserts, updates, deletes = report.of("insert"), report.of("update"), report.of("delete")
     if not inserts and not updates and not deletes and report.previous_import:
         return report  # the same file again, and the store still matches it
-    table = KINDS[kind].__table__
+    table = table_of(KINDS[kind])
     pk = list(table.primary_key.columns)
     now, who = datetime.now(UTC), (who or "unknown").strip()
     audit = [
@@ -409,8 +410,8 @@ def apply_file(
         for change in updates:
             connection.execute(update(table).where(and_(*[c == change.values[c.name] for c in pk])).values(**change.after))
         if audit:
-            connection.execute(insert(AuditEntry.__table__), audit)
-        records = ImportRecord.__table__
+            connection.execute(insert(table_of(AuditEntry)), audit)
+        records = table_of(ImportRecord)
         if report.previous_import:
             connection.execute(update(records).where(records.c.sha256 == report.sha256).values(**record))
         else:

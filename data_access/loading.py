@@ -62,9 +62,11 @@ from data_access.models import (
     Provider,
     Source,
     Spend,
+    table_name,
+    table_of,
 )
 from data_access.money import parse_money
-from data_access.periods import parse_fy, parse_period
+from data_access.periods import Period, parse_fy, parse_period
 
 # Files in the order they load: each refers only to files above it.
 FILES: list[tuple[str, type[SQLModel]]] = [
@@ -725,7 +727,7 @@ def _parse_bool(text: str) -> bool:
     raise ValueError(f"'{text}' is not yes or no")
 
 
-def _parse_period(text: str):
+def _parse_period(text: str) -> Period:
     """parse_period, also taking the quarter after the year ('2018/19 Q1')."""
     match = re.fullmatch(r"\s*(\S+)\s+(Q[1-4])\s*", text or "", re.IGNORECASE)
     return parse_period(f"{match[2]} {match[1]}" if match else text)
@@ -734,8 +736,10 @@ def _parse_period(text: str):
 def _base_type(annotation: Any) -> type:
     """`int | None` -> int."""
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        return next(a for a in typing.get_args(annotation) if a is not type(None))
-    return annotation
+        base: type = next(a for a in typing.get_args(annotation) if a is not type(None))
+        return base
+    plain: type = annotation
+    return plain
 
 
 _CONVERTERS: dict[type, Callable[[str], Any]] = {int: _parse_int, float: _parse_number, bool: _parse_bool, str: str}
@@ -850,8 +854,8 @@ def _columns(model: type[SQLModel]) -> set[str]:
     return set(columns_of(model))
 
 
-def _key(model: type[SQLModel], values: dict[str, Any]) -> tuple:
-    return tuple(values.get(c.name) for c in model.__table__.primary_key.columns)
+def _key(model: type[SQLModel], values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(values.get(c.name) for c in table_of(model).primary_key.columns)
 
 
 def _heading(text: str) -> str:
@@ -866,7 +870,7 @@ def check_table(
     table: Table,
     model: type[SQLModel],
     *,
-    known: dict[str, set],
+    known: dict[str, set[Any]],
     existing_shares: dict[str, dict[str, int]] | None = None,
 ) -> CheckedTable:
     """Check every row of `table` as `model` records; never stops at the first problem.
@@ -880,7 +884,7 @@ def check_table(
         return result
     name, sheet = table.file, table.sheet
 
-    def problem(row: int, column: str, value: str, rule: str, index: int | None = None, into: list | None = None) -> None:
+    def problem(row: int, column: str, value: str, rule: str, index: int | None = None, into: list[Problem] | None = None) -> None:
         cell = f"{column_letter(index)}{row}" if index is not None and row else ""
         (result.problems if into is None else into).append(Problem(name, row, column, value, rule, sheet, cell))
 
@@ -917,7 +921,7 @@ def check_table(
             problem(table.header_row, column, "", "missing column")
 
     last_filled = max((n for n, cells in table.rows if not _is_blank(cells)), default=0)
-    seen: set[tuple] = set()
+    seen: set[tuple[Any, ...]] = set()
     shares: dict[str, list[int]] = {}  # agreement id -> [first row, sum of the file's shares]
     file_links: dict[str, set[str]] = {}
     for number, cells in table.rows:
@@ -927,7 +931,7 @@ def check_table(
             continue
         row_problems: list[Problem] = []
 
-        def fail(column: str, value: str, rule: str, _number: int = number, _into: list = row_problems) -> None:
+        def fail(column: str, value: str, rule: str, _number: int = number, _into: list[Problem] = row_problems) -> None:
             problem(_number, column, value, rule, positions.get(column), into=_into)
 
         for index in unnamed + list(range(len(table.header), len(cells))):
@@ -948,21 +952,25 @@ def check_table(
         for column_name, holds, rule in ROW_RULES.get(model, []):
             if not row_problems and not holds(values):
                 fail(column_name, (raw.get(column_name) or "").strip(), rule)
-        for column in model.__table__.columns:
-            for fk in column.foreign_keys:
-                value = values.get(column.name)
+        for table_column in table_of(model).columns:
+            for fk in table_column.foreign_keys:
+                value = values.get(table_column.name)
                 target = fk.column.table.name
                 if value is not None and value not in known.get(target, set()):
-                    fail(column.name, str(value), f"refers to an unknown {target} id: check the spelling, or import that {target} first")
+                    fail(
+                        table_column.name,
+                        str(value),
+                        f"refers to an unknown {target} id: check the spelling, or import that {target} first",
+                    )
         key = _key(model, values)
         if None not in key and key in seen:
-            key_columns = [c.name for c in model.__table__.primary_key.columns]
+            key_columns = [c.name for c in table_of(model).primary_key.columns]
             fail(", ".join(key_columns), ", ".join(map(str, key)), "appears more than once in this file")
         seen.add(key)
         result.problems.extend(row_problems)
         if len(key) == 1 and key[0] is not None:
             # Known even when the row has a mistake, so rows referring to it are not told a false "unknown id".
-            known.setdefault(model.__tablename__, set()).add(key[0])
+            known.setdefault(table_name(model), set()).add(key[0])
         if not row_problems:
             result.records.append(model(**values))
             result.rows.append(number)
@@ -987,12 +995,12 @@ def check_table(
 # --- a folder of CSV files (the sample data) ----------------------------------------------------
 
 
-def read_folder(folder: Path, *, known_ids: dict[str, set] | None = None) -> tuple[list[SQLModel], list[Problem]]:
+def read_folder(folder: Path, *, known_ids: dict[str, set[Any]] | None = None) -> tuple[list[SQLModel], list[Problem]]:
     """Read and check every file in `folder`; returns the records and every problem found.
 
     `known_ids` maps table name -> ids already in the store, which rows may refer to.
     """
-    known: dict[str, set] = {table: set(ids) for table, ids in (known_ids or {}).items()}
+    known: dict[str, set[Any]] = {table: set(ids) for table, ids in (known_ids or {}).items()}
     records: list[SQLModel] = []
     problems: list[Problem] = []
     for file_name, model in FILES:
@@ -1012,9 +1020,9 @@ def load_folder(folder: Path, *, connection: Connection) -> int:
     Returns the number of rows written or updated.
     """
     known_ids = {
-        model.__tablename__: set(connection.execute(select(model.__table__.c.id)).scalars())
+        table_name(model): set(connection.execute(select(table_of(model).c.id)).scalars())
         for _, model in FILES
-        if "id" in model.__table__.c
+        if "id" in table_of(model).c
     }
     records, problems = read_folder(folder, known_ids=known_ids)
     if problems:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ColumnElement, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, ColumnElement, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -46,7 +46,7 @@ class Audience(StrEnum):
     STAFF = "staff"
 
 
-VISIBLE_TO: dict[Audience, tuple[str, ...]] = {
+VISIBLE_TO: dict[Audience, tuple[Visibility, ...]] = {
     Audience.PUBLIC: (Visibility.PUBLIC,),
     Audience.PANEL: (Visibility.PUBLIC, Visibility.PANEL),
     Audience.STAFF: (Visibility.PUBLIC, Visibility.PANEL, Visibility.RESTRICTED),
@@ -57,7 +57,8 @@ def visible_to(model: Any, audience: Audience | str) -> ColumnElement[bool]:
     """The one visibility rule: a record is shown to an audience when its visibility is one the audience may see.
 
     Every query filters with this; a test fails if the rule is written anywhere else."""
-    return model.visibility.in_([v.value for v in VISIBLE_TO[Audience(audience)]])  # type: ignore[no-any-return]
+    rule: ColumnElement[bool] = model.visibility.in_([v.value for v in VISIBLE_TO[Audience(audience)]])
+    return rule
 
 
 class AgreementKind(StrEnum):
@@ -143,7 +144,7 @@ MEASURE_UNITS = values_of(MeasureUnit)
 AUDIT_ACTIONS = values_of(AuditAction)
 
 
-def _money(nullable: bool = True) -> Column:
+def _money(nullable: bool = True) -> Column[int]:
     return Column(BigInteger, nullable=nullable)
 
 
@@ -444,10 +445,23 @@ class AuditEntry(SQLModel, table=True):
     __table_args__ = (_in("action", AUDIT_ACTIONS, "audit_entry_action"),)
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's `Table` (its `__table__`)."""
+    # SQLModel sets __table__ on every table=True class when it is created, but its stubs do not declare it.
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def table_name(model: type[SQLModel]) -> str:
+    """A table model's table name (its `__tablename__`, which SQLModel's stubs type as str or a callable)."""
+    return table_of(model).name
+
+
 # Every cited row's basis and every restricted row's visibility is one of the known words, enforced by
 # the database as well as the importer (tables that declared theirs above keep them).
 for _model in (Plan, Priority, Provider, FundingStream, Agreement, Amendment, Milestone, AgreementPriority, Budget, Spend, Observation):
+    _table = table_of(_model)
     for _column, _values in (("basis", BASES), ("visibility", VISIBILITIES)):
-        _name = f"{_model.__tablename__}_{_column}"
-        if _column in _model.__table__.c and _name not in {c.name for c in _model.__table__.constraints}:
-            _model.__table__.append_constraint(_in(_column, _values, _name))
+        _name = f"{_table.name}_{_column}"
+        if _column in _table.c and _name not in {c.name for c in _table.constraints}:
+            _table.append_constraint(_in(_column, _values, _name))

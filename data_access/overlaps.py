@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data_access.consistency import period_text
 from data_access.models import Agreement, Audience, Budget, Spend, visible_to
@@ -50,60 +50,60 @@ def _spend_overlaps(session: Session, audience: Audience, area: str | None) -> l
     a, b = aliased(Spend), aliased(Spend)
     agreement = aliased(Agreement)
     same_line = or_(
-        and_(a.agreement_id.is_not(None), a.agreement_id == b.agreement_id),
+        and_(col(a.agreement_id).is_not(None), col(a.agreement_id) == col(b.agreement_id)),
         and_(
-            a.agreement_id.is_(None),
-            b.agreement_id.is_(None),
-            a.funding_stream_id.is_not(None),
-            a.area_id == b.area_id,
-            a.funding_stream_id == b.funding_stream_id,
-            func.coalesce(a.priority_id, "") == func.coalesce(b.priority_id, ""),
+            col(a.agreement_id).is_(None),
+            col(b.agreement_id).is_(None),
+            col(a.funding_stream_id).is_not(None),
+            col(a.area_id) == col(b.area_id),
+            col(a.funding_stream_id) == col(b.funding_stream_id),
+            func.coalesce(col(a.priority_id), "") == func.coalesce(col(b.priority_id), ""),
         ),
     )
     query = (
         select(
-            a.area_id,
-            a.id,
-            b.id,
-            a.agreement_id,
-            agreement.title,
-            a.funding_stream_id,
-            a.priority_id,
-            a.financial_year,
-            a.quarter,
-            b.financial_year,
-            b.quarter,
-            a.amount_pence,
-            b.amount_pence,
+            col(a.area_id),
+            col(a.id),
+            col(b.id),
+            col(a.agreement_id),
+            col(agreement.title),
+            col(a.funding_stream_id),
+            col(a.priority_id),
+            col(a.financial_year),
+            col(a.quarter),
+            col(b.financial_year),
+            col(b.quarter),
+            col(a.amount_pence),
+            col(b.amount_pence),
             _citation(a),
             _citation(b),
-            a.basis,
-            b.basis,
+            col(a.basis),
+            col(b.basis),
         )
         .join(
             b,
             and_(
-                a.id < b.id,
+                col(a.id) < col(b.id),
                 same_line,
                 _periods_overlap(a, b),
                 # A quarter inside a year, or the same period twice under one description (consistency.figures_clash).
                 or_(
-                    and_(a.quarter.is_(None), b.quarter.is_not(None)),
-                    and_(a.quarter.is_not(None), b.quarter.is_(None)),
-                    func.lower(func.trim(a.description)) == func.lower(func.trim(b.description)),
+                    and_(col(a.quarter).is_(None), col(b.quarter).is_not(None)),
+                    and_(col(a.quarter).is_not(None), col(b.quarter).is_(None)),
+                    func.lower(func.trim(col(a.description))) == func.lower(func.trim(col(b.description))),
                 ),
             ),
         )
-        .outerjoin(agreement, a.agreement_id == agreement.id)
+        .outerjoin(agreement, col(a.agreement_id) == col(agreement.id))
         .where(
             visible_to(a, audience),
             visible_to(b, audience),
-            or_(agreement.id.is_(None), visible_to(agreement, audience)),
+            or_(col(agreement.id).is_(None), visible_to(agreement, audience)),
         )
-        .order_by(a.area_id, a.id, b.id)
+        .order_by(col(a.area_id), col(a.id), col(b.id))
     )
     if area is not None:
-        query = query.where(a.area_id == area)
+        query = query.where(col(a.area_id) == area)
     found = []
     for r in session.execute(query).all():
         stream = f"funding stream {r[5]}" + (f", priority {r[6]}" if r[6] else "")
@@ -127,34 +127,34 @@ def _budget_overlaps(session: Session, audience: Audience, area: str | None) -> 
     a, b = aliased(Budget), aliased(Budget)
     query = (
         select(
-            a.area_id,
-            a.id,
-            b.id,
-            a.funding_stream_id,
-            a.priority_id,
-            a.financial_year,
-            a.amount_pence,
-            b.amount_pence,
+            col(a.area_id),
+            col(a.id),
+            col(b.id),
+            col(a.funding_stream_id),
+            col(a.priority_id),
+            col(a.financial_year),
+            col(a.amount_pence),
+            col(b.amount_pence),
             _citation(a),
             _citation(b),
-            a.basis,
-            b.basis,
+            col(a.basis),
+            col(b.basis),
         )
         .join(
             b,
             and_(
-                a.id < b.id,
-                a.area_id == b.area_id,
-                a.funding_stream_id == b.funding_stream_id,
-                func.coalesce(a.priority_id, "") == func.coalesce(b.priority_id, ""),
-                a.financial_year == b.financial_year,
+                col(a.id) < col(b.id),
+                col(a.area_id) == col(b.area_id),
+                col(a.funding_stream_id) == col(b.funding_stream_id),
+                func.coalesce(col(a.priority_id), "") == func.coalesce(col(b.priority_id), ""),
+                col(a.financial_year) == col(b.financial_year),
             ),
         )
         .where(visible_to(a, audience), visible_to(b, audience))
-        .order_by(a.area_id, a.id, b.id)
+        .order_by(col(a.area_id), col(a.id), col(b.id))
     )
     if area is not None:
-        query = query.where(a.area_id == area)
+        query = query.where(col(a.area_id) == area)
     return [
         Overlap(
             area_id=str(r[0]),
