@@ -306,9 +306,10 @@ def test_renewal_takeaway_norfolk(session: Session) -> None:
 
 
 def test_renewal_takeaway_counts_undated_agreements(session: Session) -> None:
-    renewals = queries.renewals(session=session, area="derbyshire", as_at=date(2025, 11, 1), audience=PUBLIC)
-    assert renewal_takeaway(renewals, as_at=date(2025, 11, 1), red_months=6, amber_months=12) == (
-        "No agreement with published dates is running on 1 November 2025. 9 agreements have no published dates."
+    # In June 2022 the November 2021 strategy was the latest word on Derbyshire's nine undated services.
+    renewals = queries.renewals(session=session, area="derbyshire", as_at=date(2022, 6, 1), audience=PUBLIC)
+    assert renewal_takeaway(renewals, as_at=date(2022, 6, 1), red_months=6, amber_months=12) == (
+        "No agreement with published dates is running on 1 June 2022. 9 agreements have no published dates."
     )
 
 
