@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, extract, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
 from sqlmodel import Session, col
 
 from data_access import disclosure, overlaps, queries
@@ -50,7 +50,7 @@ from data_access.models import (
 )
 from data_access.money import format_money
 from data_access.periods import Period, format_date, fy_end, fy_label, fy_start, parse_partial_date, quarter_start
-from data_access.queries import CITATION_SEP
+from data_access.queries import CITATION_SEP, citation
 
 NOT_PUBLISHED = "not published"
 Query = Select[*tuple[Any, ...]]  # a SELECT of several columns
@@ -266,10 +266,6 @@ def _visible_both(model: Any, audience: Audience) -> ColumnElement[bool]:
     return and_(
         visible_to(model, audience), or_(model.agreement_id.is_(None), col(Agreement.id).is_(None), visible_to(Agreement, audience))
     )
-
-
-def _citation(model: Any) -> ColumnElement[str]:
-    return model.source_id + literal("|") + model.source_section  # type: ignore[no-any-return]
 
 
 def _rows(ctx: Context, query: Any) -> list[Any]:
@@ -505,8 +501,8 @@ def over_cap(ctx: Context) -> list[Finding]:
             col(FundingStream.name).label("stream"),
             col(FundingStream.cap_per_award_pence),
             col(Agreement.illustrative_fields),
-            _citation(Agreement).label("citations"),
-            _citation(FundingStream).label("stream_citation"),
+            citation(Agreement).label("citations"),
+            citation(FundingStream).label("stream_citation"),
         )
         .join(FundingStream, col(Agreement.funding_stream_id) == col(FundingStream.id))
         .outerjoin(Provider, col(Agreement.provider_id) == col(Provider.id))
@@ -555,7 +551,7 @@ def over_cap(ctx: Context) -> list[Finding]:
         )
     )
     streams = select(
-        col(FundingStream.id), col(FundingStream.name), col(FundingStream.cap_per_award_pence), _citation(FundingStream).label("citations")
+        col(FundingStream.id), col(FundingStream.name), col(FundingStream.cap_per_award_pence), citation(FundingStream).label("citations")
     ).where(
         col(FundingStream.area_id) == ctx.area,
         col(FundingStream.cap_per_award_pence).is_not(None),
@@ -593,7 +589,7 @@ def unlinked_spend(ctx: Context) -> list[Finding]:
                 func.coalesce(col(Agreement.title), "").label("agreement"),
                 col(Spend.amount_pence),
                 col(Spend.basis),
-                _citation(Spend).label("citations"),
+                citation(Spend).label("citations"),
             )
             .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
             .where(
@@ -631,7 +627,7 @@ def unlinked_spend(ctx: Context) -> list[Finding]:
 def no_priority(ctx: Context) -> list[Finding]:
     """Agreements that serve no Plan priority, so their money cannot be followed to the plan."""
     query = (
-        select(col(Agreement.id), col(Agreement.title), col(Agreement.status), _citation(Agreement).label("citations"))
+        select(col(Agreement.id), col(Agreement.title), col(Agreement.status), citation(Agreement).label("citations"))
         .outerjoin(AgreementPriority, col(AgreementPriority.agreement_id) == col(Agreement.id))
         .where(col(Agreement.area_id) == ctx.area, visible_to(Agreement, ctx.audience), col(AgreementPriority.agreement_id).is_(None))
         .order_by(col(Agreement.title))
@@ -781,7 +777,7 @@ def shares(ctx: Context) -> list[Finding]:
             col(Agreement.title),
             func.sum(col(AgreementPriority.share_percent)).label("total"),
             func.aggregate_strings(col(AgreementPriority.priority_id), CITATION_SEP).label("priorities"),
-            func.aggregate_strings(_citation(AgreementPriority), CITATION_SEP).label("citations"),
+            func.aggregate_strings(citation(AgreementPriority), CITATION_SEP).label("citations"),
         )
         .join(AgreementPriority, col(AgreementPriority.agreement_id) == col(Agreement.id))
         .where(col(Agreement.area_id) == ctx.area, visible_to(Agreement, ctx.audience))
@@ -1053,7 +1049,7 @@ def award_route(ctx: Context) -> list[Finding]:
             col(Agreement.title),
             col(Agreement.procurement_route),
             col(Agreement.number_of_tenderers),
-            _citation(Agreement).label("citations"),
+            citation(Agreement).label("citations"),
         )
         .where(
             col(Agreement.area_id) == ctx.area,
@@ -1099,7 +1095,7 @@ def end_before_start(ctx: Context) -> list[Finding]:
             col(Agreement.original_end_date),
             col(Agreement.current_end_date),
             col(Agreement.latest_end_date),
-            _citation(Agreement).label("citations"),
+            citation(Agreement).label("citations"),
         )
         .where(
             col(Agreement.area_id) == ctx.area,
@@ -1138,7 +1134,7 @@ def end_before_start(ctx: Context) -> list[Finding]:
             col(Agreement.id).label("agreement_id"),
             col(Agreement.title),
             start,
-            _citation(Amendment).label("citations"),
+            citation(Amendment).label("citations"),
         )
         .join(Agreement, col(Amendment.agreement_id) == col(Agreement.id))
         .where(
@@ -1183,7 +1179,7 @@ def spend_after_end(ctx: Context) -> list[Finding]:
             col(Agreement.title),
             end,
             col(Agreement.end_precision),
-            _citation(Spend).label("citations"),
+            citation(Spend).label("citations"),
         )
         .join(Agreement, col(Spend.agreement_id) == col(Agreement.id))
         .where(
@@ -1233,7 +1229,7 @@ def provider_names(ctx: Context) -> list[Finding]:
             col(Provider.name),
             col(Provider.charity_number),
             col(Provider.company_number),
-            _citation(Provider).label("citations"),
+            citation(Provider).label("citations"),
         )
         # A provider used only by agreements this audience may not see stays hidden: its name is theirs too.
         .where(or_(col(Provider.id).in_(used_visibly), ~col(Provider.id).in_(used_at_all)))
@@ -1306,7 +1302,7 @@ def future_dates(ctx: Context) -> list[Finding]:
                 col(Agreement.title).label("what"),
                 col(Agreement.start_date).label("day"),
                 col(Agreement.status).label("note"),
-                _citation(Agreement).label("citations"),
+                citation(Agreement).label("citations"),
                 *source,
             )
             .join(Source, col(Agreement.source_id) == col(Source.id))
@@ -1324,7 +1320,7 @@ def future_dates(ctx: Context) -> list[Finding]:
                 col(Agreement.title).label("what"),
                 col(Amendment.agreed_on).label("day"),
                 col(Amendment.kind).label("note"),
-                _citation(Amendment).label("citations"),
+                citation(Amendment).label("citations"),
                 *source,
             )
             .join(Agreement, col(Amendment.agreement_id) == col(Agreement.id))
@@ -1343,7 +1339,7 @@ def future_dates(ctx: Context) -> list[Finding]:
                 col(Measure.name).label("what"),
                 col(Observation.period_start).label("day"),
                 col(Observation.period_end).label("note"),
-                _citation(Observation).label("citations"),
+                citation(Observation).label("citations"),
                 *source,
             )
             .join(Measure, col(Observation.measure_id) == col(Measure.id))

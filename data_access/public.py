@@ -5,7 +5,7 @@ what a resident must not be shown or must not take as fact:
 
 - records whose visibility the audience may not see (the pages always ask as `Audience.PUBLIC`);
 - figures whose basis is *illustrative* (made up for the demonstration data): money and measures with
-  that basis are left out, and an agreement's illustrative fields (see `Agreement.illustrative_fields`)
+  that basis are left out, and an agreement's illustrative fields (see `col(Agreement.illustrative_fields)`)
   are blanked, so the screen says "not published" as it would for any figure the documents do not give;
 - exact counts of people from internal returns: performance figures go through `data_access.disclosure` first,
   which shows a count from a published document as published, and hides or rounds one from an internal return.
@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data_access import disclosure, queries
 from data_access.models import (
@@ -67,18 +68,17 @@ _ILLUSTRATIVE_COLUMNS = {
 CONTRACT_THRESHOLD_PENCE = 10_000_00  # The Specified Information Order asks for each contract over £10,000.
 
 
-def _published(model):
-    return model.basis != Basis.ILLUSTRATIVE
+def _published(model: Any) -> ColumnElement[bool]:
+    return col(model.basis) != Basis.ILLUSTRATIVE
 
 
 # The same SQL pieces as the scrutiny queries, so citations and money sums behave identically.
-_citation, _citations, _sum_pence = queries._citation, queries._citations, queries._sum_pence
+_citations, _sum_pence = queries._citations, queries._sum_pence
+citation = queries.citation
 _whole_division = queries._whole_division
 
 
-def _frame(session: Session, query: Select) -> pd.DataFrame:
-    result = session.execute(query)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+_frame = queries._frame
 
 
 def _not_published_to_none(frame: pd.DataFrame, columns: list[str]) -> None:
@@ -90,52 +90,52 @@ def _not_published_to_none(frame: pd.DataFrame, columns: list[str]) -> None:
 def illustrative_left_out(*, session: Session, area: str, year: int, audience: Audience) -> int:
     """How many budget and spend rows for the year are illustrative, and so not shown on the public pages."""
     budgets = select(func.count()).where(
-        Budget.area_id == area, Budget.financial_year == year, visible_to(Budget, audience), ~_published(Budget)
+        col(Budget.area_id) == area, col(Budget.financial_year) == year, visible_to(Budget, audience), ~_published(Budget)
     )
     spends = select(func.count()).where(
-        Spend.area_id == area, Spend.financial_year == year, visible_to(Spend, audience), ~_published(Spend)
+        col(Spend.area_id) == area, col(Spend.financial_year) == year, visible_to(Spend, audience), ~_published(Spend)
     )
     return int(session.execute(budgets).scalar_one()) + int(session.execute(spends).scalar_one())
 
 
 def published_money_by_funding_stream(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
     """Published budget and spend for a financial year by funding stream; None where a figure is not published."""
-    stream_id = func.coalesce(Spend.funding_stream_id, Agreement.funding_stream_id)
+    stream_id = func.coalesce(col(Spend.funding_stream_id), col(Agreement.funding_stream_id))
     spend_by = _frame(
         session,
         select(
             stream_id.label("funding_stream_id"),
-            _sum_pence(Spend.amount_pence).label("spend_pence"),
+            _sum_pence(col(Spend.amount_pence)).label("spend_pence"),
             _citations(Spend).label("spend_citations"),
         )
-        .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
+        .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
         .where(
-            Spend.area_id == area,
-            Spend.financial_year == year,
+            col(Spend.area_id) == area,
+            col(Spend.financial_year) == year,
             visible_to(Spend, audience),
             _published(Spend),
-            or_(Agreement.id.is_(None), visible_to(Agreement, audience)),
+            or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
         )
         .group_by(stream_id),
     )
     budget_by = _frame(
         session,
         select(
-            Budget.funding_stream_id,
-            _sum_pence(Budget.amount_pence).label("budget_pence"),
+            col(Budget.funding_stream_id),
+            _sum_pence(col(Budget.amount_pence)).label("budget_pence"),
             _citations(Budget).label("budget_citations"),
         )
-        .where(Budget.area_id == area, Budget.financial_year == year, visible_to(Budget, audience), _published(Budget))
-        .group_by(Budget.funding_stream_id),
+        .where(col(Budget.area_id) == area, col(Budget.financial_year) == year, visible_to(Budget, audience), _published(Budget))
+        .group_by(col(Budget.funding_stream_id)),
     )
     streams = _frame(
         session,
         select(
-            FundingStream.id.label("funding_stream_id"),
-            FundingStream.name.label("funding_stream"),
-            FundingStream.funder,
-            _citation(FundingStream).label("stream_citation"),
-        ).where(FundingStream.area_id == area),
+            col(FundingStream.id).label("funding_stream_id"),
+            col(FundingStream.name).label("funding_stream"),
+            col(FundingStream.funder),
+            citation(FundingStream).label("stream_citation"),
+        ).where(col(FundingStream.area_id) == area),
     )
     frame = budget_by.merge(spend_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
     frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
@@ -151,28 +151,28 @@ def published_money_by_priority(*, session: Session, area: str, year: int, audie
     rather than apportioned on an illustrative split.
     """
     illustrative_share = aliased(AgreementPriority)
-    shares_published = ~exists().where(illustrative_share.agreement_id == Spend.agreement_id, ~_published(illustrative_share))
+    shares_published = ~exists().where(col(illustrative_share.agreement_id) == col(Spend.agreement_id), ~_published(illustrative_share))
     # Each part is floor(amount x cumulative share / 100) less the same for the shares before it, so the parts
     # of one payment add up to exactly the payment (as in data_access.queries).
-    share = func.coalesce(AgreementPriority.share_percent, 100)
-    running = func.sum(share).over(partition_by=Spend.id, order_by=AgreementPriority.priority_id)
+    share = func.coalesce(col(AgreementPriority.share_percent), 100)
+    running = func.sum(share).over(partition_by=col(Spend.id), order_by=col(AgreementPriority.priority_id))
     apportioned = (
         select(
-            Spend.source_id,
-            Spend.source_section,
-            func.coalesce(AgreementPriority.priority_id, Spend.priority_id).label("priority_id"),
-            (_whole_division(Spend.amount_pence * running, 100) - _whole_division(Spend.amount_pence * (running - share), 100)).label(
-                "pence"
-            ),
+            col(Spend.source_id),
+            col(Spend.source_section),
+            func.coalesce(col(AgreementPriority.priority_id), col(Spend.priority_id)).label("priority_id"),
+            (
+                _whole_division(col(Spend.amount_pence) * running, 100) - _whole_division(col(Spend.amount_pence) * (running - share), 100)
+            ).label("pence"),
         )
-        .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
-        .outerjoin(AgreementPriority, and_(AgreementPriority.agreement_id == Spend.agreement_id, shares_published))
+        .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
+        .outerjoin(AgreementPriority, and_(col(AgreementPriority.agreement_id) == col(Spend.agreement_id), shares_published))
         .where(
-            Spend.area_id == area,
-            Spend.financial_year == year,
+            col(Spend.area_id) == area,
+            col(Spend.financial_year) == year,
             visible_to(Spend, audience),
             _published(Spend),
-            or_(Agreement.id.is_(None), visible_to(Agreement, audience)),
+            or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
         )
         .subquery()
     )
@@ -189,9 +189,13 @@ def published_money_by_priority(*, session: Session, area: str, year: int, audie
     spend_by["priority_id"] = spend_by["priority_id"].fillna(NOT_LINKED)
     budget_by = _frame(
         session,
-        select(Budget.priority_id, _sum_pence(Budget.amount_pence).label("budget_pence"), _citations(Budget).label("budget_citations"))
-        .where(Budget.area_id == area, Budget.financial_year == year, visible_to(Budget, audience), _published(Budget))
-        .group_by(Budget.priority_id),
+        select(
+            col(Budget.priority_id),
+            _sum_pence(col(Budget.amount_pence)).label("budget_pence"),
+            _citations(Budget).label("budget_citations"),
+        )
+        .where(col(Budget.area_id) == area, col(Budget.financial_year) == year, visible_to(Budget, audience), _published(Budget))
+        .group_by(col(Budget.priority_id)),
     )
     budget_by["priority_id"] = budget_by["priority_id"].fillna(NOT_ASSIGNED)
     names = queries.priorities(session=session, area=area)[["id", "name", "position"]].rename(
@@ -229,46 +233,46 @@ def published_agreements(*, session: Session, area: str, audience: Audience, as_
 
     With an as-at date, `standing` is each agreement's standing on that date (`queries._standing`, the same judgement
     as the scrutiny pages) and `status_note` what is known where its status then is not published."""
-    query = (
+    query: queries.Query = (
         select(
-            Agreement.id,
-            Agreement.area_id,
-            Area.name.label("area"),
-            Area.office,
-            Agreement.title,
-            Agreement.kind,
-            Agreement.provider_id,
-            Provider.name.label("provider"),
-            Provider.charity_number,
-            Provider.company_number,
-            FundingStream.name.label("funding_stream"),
-            FundingStream.funder,
-            Agreement.procurement_route,
-            Agreement.number_of_tenderers,
-            Agreement.start_date,
-            Agreement.start_precision,
-            Agreement.original_end_date,
-            Agreement.current_end_date,
-            Agreement.end_precision,
-            Agreement.latest_end_date,
-            Agreement.extension_options_available,
-            Agreement.extension_options_used,
-            Agreement.annual_value_pence,
-            Agreement.total_value_pence,
-            Agreement.status,
-            Agreement.purpose,
-            Agreement.basis,
-            Agreement.illustrative_fields,
-            Source.published.label("source_published"),
-            Source.published_precision.label("source_published_precision"),
-            _citation(Agreement).label("citations"),
+            col(Agreement.id),
+            col(Agreement.area_id),
+            col(Area.name).label("area"),
+            col(Area.office),
+            col(Agreement.title),
+            col(Agreement.kind),
+            col(Agreement.provider_id),
+            col(Provider.name).label("provider"),
+            col(Provider.charity_number),
+            col(Provider.company_number),
+            col(FundingStream.name).label("funding_stream"),
+            col(FundingStream.funder),
+            col(Agreement.procurement_route),
+            col(Agreement.number_of_tenderers),
+            col(Agreement.start_date),
+            col(Agreement.start_precision),
+            col(Agreement.original_end_date),
+            col(Agreement.current_end_date),
+            col(Agreement.end_precision),
+            col(Agreement.latest_end_date),
+            col(Agreement.extension_options_available),
+            col(Agreement.extension_options_used),
+            col(Agreement.annual_value_pence),
+            col(Agreement.total_value_pence),
+            col(Agreement.status),
+            col(Agreement.purpose),
+            col(Agreement.basis),
+            col(Agreement.illustrative_fields),
+            col(Source.published).label("source_published"),
+            col(Source.published_precision).label("source_published_precision"),
+            citation(Agreement).label("citations"),
         )
-        .join(Area, Agreement.area_id == Area.id)
-        .join(Source, Agreement.source_id == Source.id)
-        .outerjoin(Provider, Agreement.provider_id == Provider.id)
-        .outerjoin(FundingStream, Agreement.funding_stream_id == FundingStream.id)
-        .where(Agreement.area_id == area, visible_to(Agreement, audience), _published(Agreement))
-        .order_by(Agreement.kind, Agreement.title)
+        .join(Area, col(Agreement.area_id) == col(Area.id))
+        .join(Source, col(Agreement.source_id) == col(Source.id))
+        .outerjoin(Provider, col(Agreement.provider_id) == col(Provider.id))
+        .outerjoin(FundingStream, col(Agreement.funding_stream_id) == col(FundingStream.id))
+        .where(col(Agreement.area_id) == area, visible_to(Agreement, audience), _published(Agreement))
+        .order_by(col(Agreement.kind), col(Agreement.title))
     )
     frame = _frame(session, query).astype("object")
     if as_at is not None:
@@ -373,11 +377,11 @@ def plain_text(value: object) -> str:
     return safe_text(value)
 
 
-def _date_text(day, precision: str | None = "day") -> str:
+def _date_text(day: Any, precision: str | None = "day") -> str:
     return NOT_PUBLISHED if day is None or pd.isna(day) else format_date(day, precision or "day")
 
 
-def _money_text(pence) -> str:
+def _money_text(pence: Any) -> str:
     return NOT_PUBLISHED if pence is None or pd.isna(pence) else format_money(int(pence))
 
 
@@ -391,7 +395,7 @@ def money_table(frame: pd.DataFrame, *, name: str, heading: str) -> pd.DataFrame
     return shown
 
 
-def _value_text(row) -> str:
+def _value_text(row: Any) -> str:
     if row["total_value_pence"] is not None:
         return f"{format_money(int(row['total_value_pence']))} in total"
     if row["annual_value_pence"] is not None:
@@ -412,7 +416,7 @@ def _changes_text(amendments: pd.DataFrame, agreement_id: str) -> str:
     return "; ".join(texts) or "none recorded"
 
 
-def _runs_text(row) -> str:
+def _runs_text(row: Any) -> str:
     """When an agreement runs, in words: '1 April 2018 to 31 March 2021; can be extended to 31 March 2023'."""
     start = None if row["start_date"] is None else _date_text(row["start_date"], row["start_precision"])
     end = None if row["current_end_date"] is None else _date_text(row["current_end_date"], row["end_precision"])
@@ -423,12 +427,12 @@ def _runs_text(row) -> str:
     return text
 
 
-def _status_text(row) -> str:
+def _status_text(row: Any) -> str:
     """The status as the source gives it, except where `published_agreements` was given a date on which the status
     is not published (`queries._standing`): then "Last listed in <document>; current status not published"."""
     if row.get("standing") in queries.STATUS_NOT_PUBLISHED:
         return str(row["status_note"])
-    return STATUSES.get(row["status"] or "", NOT_PUBLISHED)
+    return STATUSES.get(AgreementStatus(row["status"]), NOT_PUBLISHED) if row["status"] else NOT_PUBLISHED
 
 
 def contracts_table(agreements: pd.DataFrame, amendments: pd.DataFrame) -> pd.DataFrame:
@@ -441,7 +445,10 @@ def contracts_table(agreements: pd.DataFrame, amendments: pd.DataFrame) -> pd.Da
             "Provider": [r["provider"] or NOT_PUBLISHED for r in rows],
             "Value": [_value_text(r) for r in rows],
             "Runs": [_runs_text(r) for r in rows],
-            "How it was bought": [ROUTES.get(r["procurement_route"] or "", NOT_PUBLISHED) for r in rows],
+            "How it was bought": [
+                ROUTES.get(ProcurementRoute(r["procurement_route"]), NOT_PUBLISHED) if r["procurement_route"] else NOT_PUBLISHED
+                for r in rows
+            ],
             "Status": [_status_text(r) for r in rows],
             "Changes": [_changes_text(amendments, r["id"]) for r in rows],
         }

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, and_, case, cast, func, literal, or_, select, true, union
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data_access.models import (
     Agreement,
@@ -35,6 +36,7 @@ from data_access.models import (
     Source,
     SourceKind,
     Spend,
+    table_of,
     visible_to,
 )
 from data_access.periods import Period, add_months, financial_year_of, format_date, months_between
@@ -59,47 +61,51 @@ def source_lines(citations: Iterable[str | None], documents: pd.DataFrame) -> li
                 listed += [s for s in dict.fromkeys(re.split(r";\s+(?![^()]*\))", cited)) if s not in listed]
     by_id = documents.set_index("id")
     lines = []
-    for source_id, cited in sections.items():
+    for source_id, sections_cited in sections.items():
         if source_id not in by_id.index:
             continue
         doc = by_id.loc[source_id]
         name = [doc["title"]]
         name += [part for part in (doc["publisher"], format_date(doc["published"], doc["published_precision"])) if part not in doc["title"]]
-        lines.append(f"{', '.join(name)}: {'; '.join(cited)}")
+        lines.append(f"{', '.join(name)}: {'; '.join(sections_cited)}")
     return lines
 
 
-def _citation(model):
-    return model.source_id + literal("|") + model.source_section
+Query = Select[*tuple[Any, ...]]  # a SELECT of several columns
 
 
-def _citations(model):
+def citation(model: Any) -> ColumnElement[str]:
+    """A record's 'source_id|section', as every `citations` column holds it."""
+    return col(model.source_id) + literal("|") + col(model.source_section)
+
+
+def _citations(model: Any) -> ColumnElement[str]:
     # Not DISTINCT: SQLite's group_concat takes no separator with DISTINCT. The sources footer removes repeats.
-    return func.aggregate_strings(_citation(model), CITATION_SEP)
+    return func.aggregate_strings(citation(model), CITATION_SEP)
 
 
-def _sum_pence(column):
+def _sum_pence(column: Any) -> ColumnElement[int]:
     # PostgreSQL sums BIGINT as NUMERIC (Decimal in Python); cast back so money stays whole pence (int) on every database.
     return cast(func.sum(column), BigInteger)
 
 
-def _is_illustrative(*models):
-    return func.max(case((or_(*(m.basis == Basis.ILLUSTRATIVE for m in models)), 1), else_=0))
+def _is_illustrative(*models: Any) -> ColumnElement[int]:
+    return func.max(case((or_(*(col(m.basis) == Basis.ILLUSTRATIVE for m in models)), 1), else_=0))
 
 
-def _frame(session: Session, query: Select) -> pd.DataFrame:
+def _frame(session: Session, query: Query) -> pd.DataFrame:
     result = session.execute(query)
     return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
 def areas(*, session: Session) -> pd.DataFrame:
     """Every policing area in the store."""
-    return _frame(session, select(Area.id, Area.name, Area.office).order_by(Area.name))
+    return _frame(session, select(col(Area.id), col(Area.name), col(Area.office)).order_by(col(Area.name)))
 
 
 def sources(*, session: Session) -> pd.DataFrame:
     """Every source document."""
-    return _frame(session, select(*Source.__table__.columns).order_by(Source.published))
+    return _frame(session, select(*table_of(Source).columns).order_by(col(Source.published)))
 
 
 def default_as_at(*, session: Session, area: str, today: date, audience: Audience) -> tuple[date, str]:
@@ -110,9 +116,9 @@ def default_as_at(*, session: Session, area: str, today: date, audience: Audienc
     """
     documents = _area_documents(audience)
     latest = session.execute(
-        select(Source.figures_as_at, Source.title, Source.as_at_note)
-        .where(Source.id.in_(select(documents.c.source_id).where(documents.c.area_id == area)))
-        .order_by(Source.figures_as_at.desc())
+        select(col(Source.figures_as_at), col(Source.title), col(Source.as_at_note))
+        .where(col(Source.id).in_(select(documents.c.source_id).where(documents.c.area_id == area)))
+        .order_by(col(Source.figures_as_at).desc())
         .limit(1)
     ).first()
     if latest is None or latest.figures_as_at >= today:
@@ -124,9 +130,9 @@ def default_as_at(*, session: Session, area: str, today: date, audience: Audienc
 def financial_years(*, session: Session, area: str, audience: Audience) -> list[int]:
     """Financial years with budget or spend figures for the area, oldest first."""
     years = (
-        select(Budget.financial_year)
-        .where(Budget.area_id == area, visible_to(Budget, audience))
-        .union(select(Spend.financial_year).where(Spend.area_id == area, visible_to(Spend, audience)))
+        select(col(Budget.financial_year))
+        .where(col(Budget.area_id) == area, visible_to(Budget, audience))
+        .union(select(col(Spend.financial_year)).where(col(Spend.area_id) == area, visible_to(Spend, audience)))
     )
     return sorted(session.execute(years).scalars())
 
@@ -139,11 +145,18 @@ def default_financial_year(*, session: Session, area: str, audience: Audience, a
 
 def priorities(*, session: Session, area: str) -> pd.DataFrame:
     """The area's plan priorities, newest plan first, each plan in its own order."""
-    query = (
-        select(Priority.id, Priority.name, Priority.position, Plan.title.label("plan"), Plan.first_year, Plan.last_year)
-        .join(Plan, Priority.plan_id == Plan.id)
-        .where(Plan.area_id == area)
-        .order_by(Plan.first_year.desc(), Priority.position)
+    query: Query = (
+        select(
+            col(Priority.id),
+            col(Priority.name),
+            col(Priority.position),
+            col(Plan.title).label("plan"),
+            col(Plan.first_year),
+            col(Plan.last_year),
+        )
+        .join(Plan, col(Priority.plan_id) == col(Plan.id))
+        .where(col(Plan.area_id) == area)
+        .order_by(col(Plan.first_year).desc(), col(Priority.position))
     )
     return _frame(session, query)
 
@@ -153,7 +166,7 @@ def _area_documents(audience: Audience | None = None) -> Subquery:
     or, given an audience, by any record of the area that audience may see (plans are public)."""
     return union(
         *(
-            select(model.area_id.label("area_id"), model.source_id.label("source_id")).where(
+            select(col(model.area_id).label("area_id"), col(model.source_id).label("source_id")).where(
                 visible_to(model, audience) if audience is not None and model is not Plan else true()
             )
             for model in (Agreement, Budget, Observation, Plan)
@@ -179,24 +192,24 @@ def _standing(as_at: date) -> ColumnElement[str]:
     not known then, so its undated agreements are not running at that date either.
     """
     source, known = aliased(Source), aliased(Source)  # aliases: the outer query may join Source itself
-    own = select(source.figures_as_at).where(source.id == Agreement.source_id).scalar_subquery()
+    own = select(col(source.figures_as_at)).where(col(source.id) == col(Agreement.source_id)).scalar_subquery()
     documents = _area_documents()
     latest_known = (  # the latest figures of any document of the agreement's area out by the as-at date
-        select(func.max(known.figures_as_at))
+        select(func.max(col(known.figures_as_at)))
         .select_from(documents)
-        .join(known, known.id == documents.c.source_id)
-        .where(documents.c.area_id == Agreement.area_id, known.figures_as_at <= as_at)
+        .join(known, col(known.id) == documents.c.source_id)
+        .where(documents.c.area_id == col(Agreement.area_id), col(known.figures_as_at) <= as_at)
         .scalar_subquery()
     )
     superseded = latest_known > own
-    undated = Agreement.current_end_date.is_(None)
+    undated = col(Agreement.current_end_date).is_(None)
     return case(
-        (and_(undated, Agreement.status == "ended"), ENDED),
+        (and_(undated, col(Agreement.status) == "ended"), ENDED),
         (and_(undated, own > as_at), NOT_YET_LISTED),
         (and_(undated, superseded), SUPERSEDED),
-        (Agreement.status == "planned", PLANNED),
-        (Agreement.current_end_date < as_at, ENDED),
-        (Agreement.start_date > as_at, PLANNED),
+        (col(Agreement.status) == "planned", PLANNED),
+        (col(Agreement.current_end_date) < as_at, ENDED),
+        (col(Agreement.start_date) > as_at, PLANNED),
         (undated, UNDATED),
         else_=RUNNING,
     )
@@ -222,14 +235,14 @@ def not_yet_listed_text(title: str, published: date, precision: str) -> str:
 def standings(*, session: Session, area: str, as_at: date, audience: Audience) -> pd.DataFrame:
     """Each of the area's agreements with its standing on the as-at date and, where its status is not published
     then, what is known (`status_note`): the document that last listed it, or that it was not yet listed."""
-    query = select(
-        Agreement.id,
+    query: Query = select(
+        col(Agreement.id),
         _standing(as_at).label("standing"),
-        Source.title.label("source_title"),
-        Source.published.label("source_published"),
-        Source.published_precision.label("source_published_precision"),
-    ).join(Source, Agreement.source_id == Source.id)
-    frame = _frame(session, query.where(Agreement.area_id == area, visible_to(Agreement, audience)))
+        col(Source.title).label("source_title"),
+        col(Source.published).label("source_published"),
+        col(Source.published_precision).label("source_published_precision"),
+    ).join(Source, col(Agreement.source_id) == col(Source.id))
+    frame = _frame(session, query.where(col(Agreement.area_id) == area, visible_to(Agreement, audience)))
     texts = {SUPERSEDED: last_listed_text, NOT_YET_LISTED: not_yet_listed_text}
     frame["status_note"] = [
         texts[s](t, p, pr) if s in texts else ""
@@ -245,75 +258,75 @@ def agreement_totals(
 ) -> pd.DataFrame:
     """One row: live agreements, their published annual value, how many have no published value, how many end soon,
     and how many agreements are not counted because their status on the as-at date is not published."""
-    ends = Agreement.current_end_date
+    ends = col(Agreement.current_end_date)
 
-    def ending_within(months: int):
+    def ending_within(months: int) -> ColumnElement[int]:
         return func.sum(case((and_(ends.is_not(None), ends < add_months(as_at, months)), 1), else_=0))
 
-    query = select(
+    query: Query = select(
         func.count().label("live"),
-        func.coalesce(_sum_pence(Agreement.annual_value_pence), 0).label("annual_value_pence"),
-        func.sum(case((Agreement.annual_value_pence.is_(None), 1), else_=0)).label("value_not_published"),
+        func.coalesce(_sum_pence(col(Agreement.annual_value_pence)), 0).label("annual_value_pence"),
+        func.sum(case((col(Agreement.annual_value_pence).is_(None), 1), else_=0)).label("value_not_published"),
         ending_within(red_months).label("ending_within_red"),
         ending_within(amber_months).label("ending_within_amber"),
-        func.sum(case((Agreement.illustrative_fields.like("%value%"), 1), else_=0)).label("illustrative_values"),
+        func.sum(case((col(Agreement.illustrative_fields).like("%value%"), 1), else_=0)).label("illustrative_values"),
         _citations(Agreement).label("citations"),
-    ).where(Agreement.area_id == area, visible_to(Agreement, audience), _live(as_at))
+    ).where(col(Agreement.area_id) == area, visible_to(Agreement, audience), _live(as_at))
     frame = _frame(session, query).fillna({"live": 0, "value_not_published": 0, "ending_within_red": 0, "ending_within_amber": 0})
     not_published = select(func.count()).where(
-        Agreement.area_id == area, visible_to(Agreement, audience), _standing(as_at).in_(STATUS_NOT_PUBLISHED)
+        col(Agreement.area_id) == area, visible_to(Agreement, audience), _standing(as_at).in_(STATUS_NOT_PUBLISHED)
     )
     frame["status_not_published"] = int(session.execute(not_published).scalar_one())
     return frame
 
 
-def _spend_apportioned():
+def _spend_apportioned() -> Query:
     """Spend joined to the priority it serves, via its agreement's shares or directly, as `apportioned_pence`.
 
     Each part is floor(amount x cumulative share / 100) less the same for the shares before it, so
     the parts of one payment always add up to exactly the payment: no penny made or lost in rounding.
     """
-    share = func.coalesce(AgreementPriority.share_percent, 100)
-    running = func.sum(share).over(partition_by=Spend.id, order_by=AgreementPriority.priority_id)
+    share = func.coalesce(col(AgreementPriority.share_percent), 100)
+    running = func.sum(share).over(partition_by=col(Spend.id), order_by=col(AgreementPriority.priority_id))
     return (
         select(
             Spend,
-            func.coalesce(AgreementPriority.priority_id, Spend.priority_id).label("served_priority_id"),
-            (_whole_division(Spend.amount_pence * running, 100) - _whole_division(Spend.amount_pence * (running - share), 100)).label(
-                "apportioned_pence"
-            ),
-            AgreementPriority.basis.label("share_basis"),
+            func.coalesce(col(AgreementPriority.priority_id), col(Spend.priority_id)).label("served_priority_id"),
+            (
+                _whole_division(col(Spend.amount_pence) * running, 100) - _whole_division(col(Spend.amount_pence) * (running - share), 100)
+            ).label("apportioned_pence"),
+            col(AgreementPriority.basis).label("share_basis"),
         )
-        .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
-        .outerjoin(AgreementPriority, AgreementPriority.agreement_id == Spend.agreement_id)
+        .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
+        .outerjoin(AgreementPriority, col(AgreementPriority.agreement_id) == col(Spend.agreement_id))
     )
 
 
-def _whole_division(numerator, denominator: int):
+def _whole_division(numerator: Any, denominator: int) -> ColumnElement[int]:
     # Integer division on both SQLite and PostgreSQL (both truncate); the telescoping sum stays exact either way.
     return cast(numerator, BigInteger).op("/")(denominator)
 
 
-def _spend_in_year(area: str, year: int, audience: Audience) -> tuple:
+def _spend_in_year(area: str, year: int, audience: Audience) -> tuple[ColumnElement[bool], ...]:
     """Conditions for an area's spend in a financial year that the audience may see (its agreement too)."""
     return (
-        Spend.area_id == area,
-        Spend.financial_year == year,
+        col(Spend.area_id) == area,
+        col(Spend.financial_year) == year,
         visible_to(Spend, audience),
-        or_(Agreement.id.is_(None), visible_to(Agreement, audience)),
+        or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
     )
 
 
-def _budget_by(session: Session, key, *, area: str, year: int, audience: Audience) -> pd.DataFrame:
+def _budget_by(session: Session, key: Any, *, area: str, year: int, audience: Audience) -> pd.DataFrame:
     """The area's budget for a financial year, summed by `key` (priority or funding stream)."""
-    query = (
+    query: Query = (
         select(
             key,
-            _sum_pence(Budget.amount_pence).label("budget_pence"),
+            _sum_pence(col(Budget.amount_pence)).label("budget_pence"),
             _is_illustrative(Budget).label("budget_illustrative"),
             _citations(Budget).label("budget_citations"),
         )
-        .where(Budget.area_id == area, Budget.financial_year == year, visible_to(Budget, audience))
+        .where(col(Budget.area_id) == area, col(Budget.financial_year) == year, visible_to(Budget, audience))
         .group_by(key)
     )
     return _frame(session, query)
@@ -349,7 +362,7 @@ def budget_and_spend_by_priority(
             func.aggregate_strings(spend.c.source_id + literal("|") + spend.c.source_section, CITATION_SEP).label("spend_citations"),
         ).group_by(spend.c.served_priority_id),
     )
-    budget_by = _budget_by(session, Budget.priority_id, area=area, year=year, audience=audience)
+    budget_by = _budget_by(session, col(Budget.priority_id), area=area, year=year, audience=audience)
     # Spend with no priority and budget with no priority are different findings: keep them on separate rows.
     spend_by["priority_id"] = spend_by["priority_id"].fillna(NOT_LINKED)
     budget_by["priority_id"] = budget_by["priority_id"].fillna(NOT_ASSIGNED)
@@ -371,25 +384,25 @@ def budget_and_spend_by_priority(
 
 def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
     """Budget and spend for a financial year by funding stream; spend whose stream is not stated as its own row."""
-    stream_id = func.coalesce(Spend.funding_stream_id, Agreement.funding_stream_id)
+    stream_id = func.coalesce(col(Spend.funding_stream_id), col(Agreement.funding_stream_id))
     spend_by = _frame(
         session,
         select(
             stream_id.label("funding_stream_id"),
-            _sum_pence(Spend.amount_pence).label("spend_pence"),
+            _sum_pence(col(Spend.amount_pence)).label("spend_pence"),
             _is_illustrative(Spend).label("spend_illustrative"),
             _citations(Spend).label("spend_citations"),
         )
-        .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
+        .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
         .where(*_spend_in_year(area, year, audience))
         .group_by(stream_id),
     )
-    budget_by = _budget_by(session, Budget.funding_stream_id, area=area, year=year, audience=audience)
+    budget_by = _budget_by(session, col(Budget.funding_stream_id), area=area, year=year, audience=audience)
     streams = _frame(
         session,
-        select(FundingStream.id.label("funding_stream_id"), FundingStream.name.label("funding_stream"), FundingStream.funder).where(
-            FundingStream.area_id == area
-        ),
+        select(
+            col(FundingStream.id).label("funding_stream_id"), col(FundingStream.name).label("funding_stream"), col(FundingStream.funder)
+        ).where(col(FundingStream.area_id) == area),
     )
     frame = spend_by.merge(budget_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
     frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
@@ -406,17 +419,17 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
         _spend_apportioned()
         .where(*_spend_in_year(area, year, audience))
         .add_columns(
-            func.coalesce(Spend.funding_stream_id, Agreement.funding_stream_id).label("stream_id"),
-            Agreement.provider_id.label("provider_id"),
-            Agreement.title.label("agreement"),
+            func.coalesce(col(Spend.funding_stream_id), col(Agreement.funding_stream_id)).label("stream_id"),
+            col(Agreement.provider_id).label("provider_id"),
+            col(Agreement.title).label("agreement"),
         )
         .subquery()
     )
-    query = (
+    query: Query = (
         select(
-            func.coalesce(FundingStream.name, NO_STREAM).label("funding_stream"),
-            func.coalesce(Priority.name, NOT_LINKED).label("priority"),
-            func.coalesce(Provider.name, case((spend.c.agreement.is_(None), "Grants and other payments"), else_=NO_PROVIDER)).label(
+            func.coalesce(col(FundingStream.name), NO_STREAM).label("funding_stream"),
+            func.coalesce(col(Priority.name), NOT_LINKED).label("priority"),
+            func.coalesce(col(Provider.name), case((spend.c.agreement.is_(None), "Grants and other payments"), else_=NO_PROVIDER)).label(
                 "provider"
             ),
             _sum_pence(spend.c.apportioned_pence).label("amount_pence"),
@@ -425,9 +438,9 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
             ),
         )
         .select_from(spend)
-        .outerjoin(FundingStream, FundingStream.id == spend.c.stream_id)
-        .outerjoin(Priority, Priority.id == spend.c.served_priority_id)
-        .outerjoin(Provider, Provider.id == spend.c.provider_id)
+        .outerjoin(FundingStream, col(FundingStream.id) == spend.c.stream_id)
+        .outerjoin(Priority, col(Priority.id) == spend.c.served_priority_id)
+        .outerjoin(Provider, col(Provider.id) == spend.c.provider_id)
         .group_by("funding_stream", "priority", "provider")
     )
     frame = _frame(session, query)
@@ -439,84 +452,86 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
 def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
     """Every agreement in the area with its provider, funding stream, dates, options and values."""
     reprocurement = (
-        select(func.min(Milestone.on))
-        .where(Milestone.agreement_id == Agreement.id, Milestone.kind == "reprocurement", visible_to(Milestone, audience))
+        select(func.min(col(Milestone.on)))
+        .where(col(Milestone.agreement_id) == col(Agreement.id), col(Milestone.kind) == "reprocurement", visible_to(Milestone, audience))
         .scalar_subquery()
     )
-    amendments = select(func.count()).where(Amendment.agreement_id == Agreement.id, visible_to(Amendment, audience)).scalar_subquery()
-    query = (
+    amendments = (
+        select(func.count()).where(col(Amendment.agreement_id) == col(Agreement.id), visible_to(Amendment, audience)).scalar_subquery()
+    )
+    query: Query = (
         select(
-            Agreement.id,
-            Agreement.title,
-            Agreement.kind,
-            func.coalesce(Provider.name, NO_PROVIDER).label("provider"),
-            func.coalesce(FundingStream.name, NO_STREAM).label("funding_stream"),
-            Agreement.procurement_route,
-            Agreement.start_date,
-            Agreement.start_precision,
-            Agreement.original_end_date,
-            Agreement.current_end_date,
-            Agreement.end_precision,
-            Agreement.latest_end_date,
-            Agreement.extension_options_available,
-            Agreement.extension_options_used,
-            Agreement.annual_value_pence,
-            Agreement.total_value_pence,
-            Agreement.status,
-            Agreement.basis,
-            Agreement.basis_note,
-            Agreement.illustrative_fields,
+            col(Agreement.id),
+            col(Agreement.title),
+            col(Agreement.kind),
+            func.coalesce(col(Provider.name), NO_PROVIDER).label("provider"),
+            func.coalesce(col(FundingStream.name), NO_STREAM).label("funding_stream"),
+            col(Agreement.procurement_route),
+            col(Agreement.start_date),
+            col(Agreement.start_precision),
+            col(Agreement.original_end_date),
+            col(Agreement.current_end_date),
+            col(Agreement.end_precision),
+            col(Agreement.latest_end_date),
+            col(Agreement.extension_options_available),
+            col(Agreement.extension_options_used),
+            col(Agreement.annual_value_pence),
+            col(Agreement.total_value_pence),
+            col(Agreement.status),
+            col(Agreement.basis),
+            col(Agreement.basis_note),
+            col(Agreement.illustrative_fields),
             reprocurement.label("reprocurement_recorded_on"),
             amendments.label("amendments"),
-            _citation(Agreement).label("citations"),
+            citation(Agreement).label("citations"),
         )
-        .outerjoin(Provider, Agreement.provider_id == Provider.id)
-        .outerjoin(FundingStream, Agreement.funding_stream_id == FundingStream.id)
-        .where(Agreement.area_id == area, visible_to(Agreement, audience))
-        .order_by(Agreement.current_end_date.is_(None), Agreement.current_end_date, Agreement.title)
+        .outerjoin(Provider, col(Agreement.provider_id) == col(Provider.id))
+        .outerjoin(FundingStream, col(Agreement.funding_stream_id) == col(FundingStream.id))
+        .where(col(Agreement.area_id) == area, visible_to(Agreement, audience))
+        .order_by(col(Agreement.current_end_date).is_(None), col(Agreement.current_end_date), col(Agreement.title))
     )
     return _frame(session, query)
 
 
 def amendments(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
     """Extensions, variations and terminations of the area's agreements."""
-    query = (
+    query: Query = (
         select(
-            Amendment.id,
-            Amendment.agreement_id,
-            Agreement.title.label("agreement"),
-            Amendment.kind,
-            Amendment.agreed_on,
-            Amendment.previous_end_date,
-            Amendment.new_end_date,
-            Amendment.value_change_pence,
-            Amendment.rationale,
-            Amendment.basis,
-            _citation(Amendment).label("citations"),
+            col(Amendment.id),
+            col(Amendment.agreement_id),
+            col(Agreement.title).label("agreement"),
+            col(Amendment.kind),
+            col(Amendment.agreed_on),
+            col(Amendment.previous_end_date),
+            col(Amendment.new_end_date),
+            col(Amendment.value_change_pence),
+            col(Amendment.rationale),
+            col(Amendment.basis),
+            citation(Amendment).label("citations"),
         )
-        .join(Agreement, Amendment.agreement_id == Agreement.id)
-        .where(Agreement.area_id == area, visible_to(Amendment, audience), visible_to(Agreement, audience))
-        .order_by(func.coalesce(Amendment.agreed_on, Amendment.previous_end_date))
+        .join(Agreement, col(Amendment.agreement_id) == col(Agreement.id))
+        .where(col(Agreement.area_id) == area, visible_to(Amendment, audience), visible_to(Agreement, audience))
+        .order_by(func.coalesce(col(Amendment.agreed_on), col(Amendment.previous_end_date)))
     )
     return _frame(session, query)
 
 
 def milestones(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
     """Dated steps, such as re-procurement, of the area's agreements."""
-    query = (
+    query: Query = (
         select(
-            Milestone.id,
-            Milestone.agreement_id,
-            Agreement.title.label("agreement"),
-            Milestone.on,
-            Milestone.kind,
-            Milestone.title,
-            Milestone.basis,
-            _citation(Milestone).label("citations"),
+            col(Milestone.id),
+            col(Milestone.agreement_id),
+            col(Agreement.title).label("agreement"),
+            col(Milestone.on),
+            col(Milestone.kind),
+            col(Milestone.title),
+            col(Milestone.basis),
+            citation(Milestone).label("citations"),
         )
-        .join(Agreement, Milestone.agreement_id == Agreement.id)
-        .where(Agreement.area_id == area, visible_to(Milestone, audience), visible_to(Agreement, audience))
-        .order_by(Milestone.on)
+        .join(Agreement, col(Milestone.agreement_id) == col(Agreement.id))
+        .where(col(Agreement.area_id) == area, visible_to(Milestone, audience), visible_to(Agreement, audience))
+        .order_by(col(Milestone.on))
     )
     return _frame(session, query)
 
@@ -524,40 +539,44 @@ def milestones(*, session: Session, area: str, audience: Audience) -> pd.DataFra
 def observations(*, session: Session, area: str, audience: Audience, measure: str | None = None) -> pd.DataFrame:
     """Measure values in the area, oldest period first, with targets and breakdowns, and the kind of source each
     came from (`source_kind`: published document or internal return, which decides its disclosure on public pages)."""
-    query = (
+    query: Query = (
         select(
-            Observation.id,
-            Observation.measure_id,
-            Measure.name.label("measure"),
-            Measure.unit,
-            Measure.higher_is_better,
-            Measure.counts_people,
-            func.coalesce(Agreement.title, "Whole area").label("agreement"),
-            func.coalesce(Provider.name, NO_PROVIDER).label("provider"),
-            Observation.period_start,
-            Observation.period_end,
-            Observation.financial_year,
-            Observation.quarter,
-            Observation.value,
-            Observation.value_statement,
-            Observation.target,
-            Observation.target_basis,
-            Observation.dimension,
-            Observation.dimension_value,
-            Observation.basis,
-            Observation.basis_note,
-            Source.kind.label("source_kind"),
-            _citation(Observation).label("citations"),
+            col(Observation.id),
+            col(Observation.measure_id),
+            col(Measure.name).label("measure"),
+            col(Measure.unit),
+            col(Measure.higher_is_better),
+            col(Measure.counts_people),
+            func.coalesce(col(Agreement.title), "Whole area").label("agreement"),
+            func.coalesce(col(Provider.name), NO_PROVIDER).label("provider"),
+            col(Observation.period_start),
+            col(Observation.period_end),
+            col(Observation.financial_year),
+            col(Observation.quarter),
+            col(Observation.value),
+            col(Observation.value_statement),
+            col(Observation.target),
+            col(Observation.target_basis),
+            col(Observation.dimension),
+            col(Observation.dimension_value),
+            col(Observation.basis),
+            col(Observation.basis_note),
+            col(Source.kind).label("source_kind"),
+            citation(Observation).label("citations"),
         )
-        .join(Measure, Observation.measure_id == Measure.id)
-        .join(Source, Observation.source_id == Source.id)
-        .outerjoin(Agreement, Observation.agreement_id == Agreement.id)
-        .outerjoin(Provider, Agreement.provider_id == Provider.id)
-        .where(Observation.area_id == area, visible_to(Observation, audience), or_(Agreement.id.is_(None), visible_to(Agreement, audience)))
-        .order_by(Measure.name, Observation.period_start, Observation.period_end.desc(), Observation.dimension_value)
+        .join(Measure, col(Observation.measure_id) == col(Measure.id))
+        .join(Source, col(Observation.source_id) == col(Source.id))
+        .outerjoin(Agreement, col(Observation.agreement_id) == col(Agreement.id))
+        .outerjoin(Provider, col(Agreement.provider_id) == col(Provider.id))
+        .where(
+            col(Observation.area_id) == area,
+            visible_to(Observation, audience),
+            or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
+        )
+        .order_by(col(Measure.name), col(Observation.period_start), col(Observation.period_end).desc(), col(Observation.dimension_value))
     )
     if measure:
-        query = query.where(Observation.measure_id == measure)
+        query = query.where(col(Observation.measure_id) == measure)
     frame = _frame(session, query)
     frame["period"] = [
         Period(start, end, None if pd.isna(year) else int(year), None if pd.isna(quarter) else int(quarter)).label
@@ -576,42 +595,47 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
     """
     spend = (
         select(
-            Spend.agreement_id,
-            Spend.financial_year,
-            _sum_pence(Spend.amount_pence).label("spend_pence"),
+            col(Spend.agreement_id),
+            col(Spend.financial_year),
+            _sum_pence(col(Spend.amount_pence)).label("spend_pence"),
             _is_illustrative(Spend).label("spend_illustrative"),
             _citations(Spend).label("spend_citations"),
         )
-        .where(Spend.area_id == area, Spend.agreement_id.is_not(None), visible_to(Spend, audience))
-        .group_by(Spend.agreement_id, Spend.financial_year)
+        .where(col(Spend.area_id) == area, col(Spend.agreement_id).is_not(None), visible_to(Spend, audience))
+        .group_by(col(Spend.agreement_id), col(Spend.financial_year))
         .subquery()
     )
-    full_year = and_(Observation.quarter.is_(None), Observation.financial_year.is_not(None), ~Observation.value_statement.like("average%"))
+    full_year = and_(
+        col(Observation.quarter).is_(None), col(Observation.financial_year).is_not(None), ~col(Observation.value_statement).like("average%")
+    )
     counted = and_(
-        Measure.unit == "count", Observation.dimension == "", Observation.agreement_id.is_not(None), visible_to(Observation, audience)
+        col(Measure.unit) == "count",
+        col(Observation.dimension) == "",
+        col(Observation.agreement_id).is_not(None),
+        visible_to(Observation, audience),
     )
     annual = (
         select(
-            Observation.agreement_id,
-            Observation.measure_id,
-            Observation.financial_year,
-            func.sum(Observation.value).label("units"),
+            col(Observation.agreement_id),
+            col(Observation.measure_id),
+            col(Observation.financial_year),
+            func.sum(col(Observation.value)).label("units"),
             func.count().label("periods"),
             func.max(case((full_year, 1), else_=0)).label("stated_annually"),
             _is_illustrative(Observation).label("units_illustrative"),
-            func.min(case((Source.kind == SourceKind.PUBLISHED, 1), else_=0)).label("units_published"),
+            func.min(case((col(Source.kind) == SourceKind.PUBLISHED, 1), else_=0)).label("units_published"),
             _citations(Observation).label("units_citations"),
         )
-        .join(Measure, Observation.measure_id == Measure.id)
-        .join(Source, Observation.source_id == Source.id)
-        .where(counted, or_(full_year, Observation.quarter.is_not(None)))
-        .group_by(Observation.agreement_id, Observation.measure_id, Observation.financial_year, full_year)
+        .join(Measure, col(Observation.measure_id) == col(Measure.id))
+        .join(Source, col(Observation.source_id) == col(Source.id))
+        .where(counted, or_(full_year, col(Observation.quarter).is_not(None)))
+        .group_by(col(Observation.agreement_id), col(Observation.measure_id), col(Observation.financial_year), full_year)
         .subquery()
     )
-    query = (
+    query: Query = (
         select(
-            Agreement.title.label("agreement"),
-            Measure.name.label("measure"),
+            col(Agreement.title).label("agreement"),
+            col(Measure.name).label("measure"),
             annual.c.financial_year,
             spend.c.spend_pence,
             annual.c.units,
@@ -624,10 +648,10 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
             annual.c.units_citations,
         )
         .join(spend, and_(spend.c.agreement_id == annual.c.agreement_id, spend.c.financial_year == annual.c.financial_year))
-        .join(Agreement, Agreement.id == annual.c.agreement_id)
-        .join(Measure, Measure.id == annual.c.measure_id)
-        .where(Agreement.area_id == area, visible_to(Agreement, audience), or_(annual.c.stated_annually == 1, annual.c.periods == 4))
-        .order_by(Agreement.title, Measure.name, annual.c.financial_year, annual.c.stated_annually.desc())
+        .join(Agreement, col(Agreement.id) == annual.c.agreement_id)
+        .join(Measure, col(Measure.id) == annual.c.measure_id)
+        .where(col(Agreement.area_id) == area, visible_to(Agreement, audience), or_(annual.c.stated_annually == 1, annual.c.periods == 4))
+        .order_by(col(Agreement.title), col(Measure.name), annual.c.financial_year, annual.c.stated_annually.desc())
     )
     frame = _frame(session, query)
     # Prefer the stated annual count over a sum of quarters for the same year.
@@ -653,7 +677,7 @@ def renewals(*, session: Session, area: str, as_at: date, audience: Audience, re
     frame = frame.merge(standings(session=session, area=area, as_at=as_at, audience=audience), on="id", how="left")
     red_by, amber_by = add_months(as_at, red_months), add_months(as_at, amber_months)
 
-    def warning(row) -> str:
+    def warning(row: Any) -> str:
         if row.standing in STATUS_NOT_PUBLISHED:
             return "unknown"
         if row.standing != RUNNING:
@@ -661,12 +685,12 @@ def renewals(*, session: Session, area: str, as_at: date, audience: Audience, re
         end = row.current_end_date
         return "red" if end < red_by else "amber" if end < amber_by else "ok"
 
-    def remaining(row) -> int | None:
+    def remaining(row: Any) -> int | None:
         if pd.isna(row.extension_options_available):
             return None
         return max(int(row.extension_options_available) - int(row.extension_options_used), 0)
 
-    def next_step(row) -> str:
+    def next_step(row: Any) -> str:
         if row.warning == "planned":
             return (
                 f"Planned to start {format_date(row.start_date, row.start_precision)}"
