@@ -54,7 +54,7 @@ URL_PARAMS = ("area", "year", "as_at", "priority", "topic", "meeting", "since", 
 
 # Whatever the page shows that the data made into markup: links, images, colour, formulas, emphasis, plotly tags.
 _LEAKS_JS = r"""
-(markers) => {
+([markers, RAW_TAGS]) => {
   const found = [];
   const fromData = (t) => markers.some(m => t.includes(m)) && !t.includes('[continue](');  // a fragment, not the whole text
   const place = (el) => {
@@ -84,7 +84,7 @@ _LEAKS_JS = r"""
   // Plotly reads a subset of HTML in every text property (labels, titles, hover text): none may hold a raw tag.
   const walk = (value, path, chart) => {
     if (typeof value === 'string') {
-      const tag = /<(a|img|b)[\s>]/i.test(value) && markers.some(m => value.includes(m));
+      const tag = RAW_TAGS.some(t => value.includes(t));  // the payload's own tags, not written as entities
       if (tag) found.push(`chart ${chart} ${path}: ${value.slice(0, 60)}`);
     } else if (Array.isArray(value)) {
       value.slice(0, 500).forEach((v, i) => walk(v, `${path}[${i}]`, chart));
@@ -104,6 +104,7 @@ _LEAKS_JS = r"""
   return found;
 }
 """
+RAW_TAGS = ['<a href="https://evil.example"', '<img src="http://example.invalid', "<b>bold</b>"]
 MARKERS = ["Security notice", "evil.example", "example.invalid", "bold", "continue", "isolated", "frac"]
 
 
@@ -209,7 +210,7 @@ def test_payload_columns_cover_the_stores_free_text() -> None:
 
 
 def _check(page: Page, where: str, problems: list[str]) -> None:
-    problems.extend(f"{where}: {p}" for p in page.evaluate(_LEAKS_JS, MARKERS))
+    problems.extend(f"{where}: {p}" for p in page.evaluate(_LEAKS_JS, [MARKERS, RAW_TAGS]))
     problems.extend(f"{where}: exception shown: {e[:200]}" for e in shown_exceptions(page))
 
 
