@@ -59,7 +59,7 @@ def download_row(title: str, table: pd.DataFrame, file_stem: str) -> None:
 def kpi_row(items: list[tuple[str, str, str | None]]) -> None:
     """Headline figures side by side: (label, value, help)."""
     for column, (label, value, help_text) in zip(st.columns(len(items)), items, strict=True):
-        column.metric(safe_text(label), value, help=None if help_text is None else safe_text(help_text))
+        column.metric(label, value, help=help_text)
 
 
 def money_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
