@@ -8,6 +8,8 @@ Streamlit renders Markdown in titles, captions, alerts, `st.markdown` and table 
   (CommonMark), so no link, image, HTML tag, colour directive, icon, emphasis or formula can form; bidi override
   characters are removed (they can make a harmless-looking line read backwards), control characters become spaces,
   and with `limit` the text is cut to that many characters with an ellipsis.
+- `cell_text` for a cell of an interactive table (st.dataframe), which draws text as text: bidi controls removed and
+  control characters made spaces, as above; values that are not text are left as they are.
 - `plotly_text` for anything that reaches a plotly figure as a label, title or hover text: `&`, `<` and `>` are
   written as entities, which plotly shows as the characters themselves.
 
@@ -51,6 +53,11 @@ def safe_text(value: object, *, limit: int | None = None) -> str:
 def url_value(value: object) -> str:
     """A value from the page's link, echoed in a message: safe_text cut to URL_VALUE_LIMIT characters."""
     return safe_text(value, limit=URL_VALUE_LIMIT)
+
+
+def cell_text(value: object) -> object:
+    """A cell for st.dataframe: text without bidi or control characters (the grid shows no Markdown); other values unchanged."""
+    return _plain(value, None) if isinstance(value, str) else value
 
 
 def plotly_text(value: object) -> str:

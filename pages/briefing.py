@@ -10,6 +10,7 @@ from data_access.models import Audience
 from data_access.periods import fy_label
 from data_access.public import plain_text
 from data_access.settings import get_settings
+from data_access.text import safe_text
 from ui import cache, filters, render
 from ui.audience import require
 
@@ -17,7 +18,7 @@ audience = require(Audience.PANEL, Audience.STAFF)
 f, settings = filters.current(), get_settings()
 
 
-st.title(f"Briefing pack: {f.area_name}")
+st.title(f"Briefing pack: {safe_text(f.area_name)}")
 st.caption(f"{filters.as_at_caption(f)} Financial year {fy_label(f.year)}.")
 st.warning(NOT_FOR_PUBLICATION, icon=":material/lock:")
 pack = cache.briefing_summary(

@@ -7,6 +7,7 @@ import streamlit as st
 from data_access.findings import RULES, Scope, Severity, findings_csv
 from data_access.models import Audience
 from data_access.periods import format_date
+from data_access.text import safe_text
 from ui import cache, render
 from ui.audience import require
 
@@ -50,13 +51,13 @@ render.kpi_row(
 st.header("Findings by check")
 render.table(summary, {"check": "Check", "high": "High", "medium": "Medium", "low": "Low", "findings": "Total"}, key="quality_summary")
 
-st.header("Findings" + (f": {CHECKS[check]}" if check else "") + (f" in {area_names[area]}" if area else ""))
+st.header("Findings" + (f": {CHECKS[check]}" if check else "") + (f" in {safe_text(area_names[area])}" if area else ""))
 if findings.empty:
     st.success("No findings for this choice: every check that applies found the figures consistent.")
 else:
     st.caption("“Open” goes to the page that shows the records. Scroll the table sideways for the records' ids.")
     st.dataframe(
-        findings[["severity", "heading", "area", "statement", "link", "record_ids"]],
+        render.plain_cells(findings[["severity", "heading", "area", "statement", "link", "record_ids"]]),
         hide_index=True,
         width="stretch",
         row_height=96,  # tall enough for a description to wrap onto four lines

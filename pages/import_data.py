@@ -16,7 +16,7 @@ def show(frame, key: str) -> None:
     """A table with the importer's own headings; a File or Sheet column that says the same on every row is left to the heading above."""
     shown = [c for c in frame.columns if c not in ("File", "Sheet") or frame[c].nunique() > 1]
     narrow = {c: st.column_config.Column(c, width="small") for c in ("Row", "Cell")}
-    st.dataframe(frame[shown], hide_index=True, width="stretch", key=key, column_config=narrow)
+    st.dataframe(render.plain_cells(frame[shown]), hide_index=True, width="stretch", key=key, column_config=narrow)
 
 
 who = str(st.user.get("email") or "signed-in user") if sign_in_configured() and st.user.is_logged_in else "local demo"

@@ -63,9 +63,9 @@ st.session_state.setdefault("meeting_since", add_months(meeting, -3))
 since = st.sidebar.date_input("Last meeting", key="meeting_since", format="DD/MM/YYYY", help="Defaults to three months before the meeting.")
 year = cache.default_financial_year(area=area, audience=Audience.PUBLIC, as_at=meeting)
 
-st.title(f"{names[area]}: Police and Crime Panel, {format_date(meeting)}")
+st.title(f"{safe_text(names[area])}: Police and Crime Panel, {format_date(meeting)}")
 st.caption(
-    f"Figures as at the meeting date{'' if meeting != default_meeting else f': {why}'}. Financial year {fy_label(year)}. "
+    f"Figures as at the meeting date{'' if meeting != default_meeting else f': {safe_text(why)}'}. Financial year {fy_label(year)}. "
     "This screen shows what the public may see, whoever is signed in."
 )
 st.session_state.setdefault("meeting_topic", "flags")

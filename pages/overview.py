@@ -9,13 +9,14 @@ from data_access.money import format_money
 from data_access.periods import fy_label
 from data_access.queries import NOT_LINKED
 from data_access.settings import get_settings
+from data_access.text import safe_text
 from ui import cache, filters, render
 from ui.audience import current_audience
 
 f, audience, settings = filters.current(), current_audience(), get_settings()
 red, amber = settings.expiry_red_months, settings.expiry_amber_months
 FIRST_FINDINGS = 6
-st.title(f"Commissioning overview: {f.area_name}")
+st.title(f"Commissioning overview: {safe_text(f.area_name)}")
 st.caption(filters.as_at_caption(f))
 
 totals = cache.agreement_totals(area=f.area, as_at=f.as_at, audience=audience, red_months=red, amber_months=amber).iloc[0]

@@ -9,11 +9,12 @@ from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import fy_label
 from data_access.public import figure_text
+from data_access.text import safe_text
 from ui import cache, filters, render
 from ui.audience import current_audience
 
 f, audience = filters.current(), current_audience()
-st.title(f"Provider performance: {f.area_name}")
+st.title(f"Provider performance: {safe_text(f.area_name)}")
 
 public = audience is Audience.PUBLIC
 if public:
@@ -24,7 +25,9 @@ else:
     observations = cache.observations(area=f.area, audience=audience)
     st.warning("Exact figures, including small counts of people: not for publication.", icon=":material/lock:")
 if observations.empty:
-    st.info(f"No performance figures are published for {f.area_name}. Ask which measures the Commissioner receives for each service.")
+    st.info(
+        f"No performance figures are published for {safe_text(f.area_name)}. Ask which measures the Commissioner receives for each service."
+    )
     st.stop()
 
 plain = observations[observations["dimension"] == ""]

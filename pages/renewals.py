@@ -5,12 +5,13 @@ import streamlit as st
 from charts.renewals import renewal_takeaway, renewal_timeline_figure
 from data_access.periods import format_date
 from data_access.settings import get_settings
+from data_access.text import safe_text
 from ui import cache, filters, render
 from ui.audience import current_audience
 
 f, audience, settings = filters.current(), current_audience(), get_settings()
 red, amber = settings.expiry_red_months, settings.expiry_amber_months
-st.title(f"Contract renewals: {f.area_name}")
+st.title(f"Contract renewals: {safe_text(f.area_name)}")
 st.caption(filters.as_at_caption(f))
 
 renewals = cache.renewals(area=f.area, as_at=f.as_at, audience=audience, red_months=red, amber_months=amber)

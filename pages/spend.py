@@ -6,14 +6,15 @@ import streamlit as st
 from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway, money_flow_figure, money_flow_takeaway
 from data_access.periods import fy_label
 from data_access.queries import NOT_LINKED
+from data_access.text import safe_text
 from ui import cache, filters, render
 from ui.audience import current_audience
 
 f, audience = filters.current(), current_audience()
 year = fy_label(f.year)
-st.title(f"Spend against priorities: {f.area_name}, {year}")
+st.title(f"Spend against priorities: {safe_text(f.area_name)}, {year}")
 if f.priority_name:
-    st.caption(f"Showing one priority: {f.priority_name}.")
+    st.caption(f"Showing one priority: {safe_text(f.priority_name)}.")
 
 BASIS = {True: "illustrative", False: ""}
 
@@ -50,7 +51,7 @@ render.chart(
 st.header("Where the money goes")
 flows = cache.money_flow(area=f.area, year=f.year, audience=audience)
 if flows.empty:
-    st.info(f"No spend is recorded for {f.area_name} in {year}, so there is no money to follow.")
+    st.info(f"No spend is recorded for {safe_text(f.area_name)} in {year}, so there is no money to follow.")
 else:
     render.chart(
         money_flow_figure(flows, title=f"From funding stream to priority to provider, {year}"),

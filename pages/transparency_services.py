@@ -7,13 +7,14 @@ import streamlit as st
 
 from data_access import disclosure, exporting, public
 from data_access.models import Audience
+from data_access.text import safe_text
 from ui import cache, filters, render
 
 PUBLIC = Audience.PUBLIC  # never the viewer's own audience: panel and staff see what a resident sees
 f = filters.current()
-st.title(f"How services perform: {f.area_name}")
+st.title(f"How services perform: {safe_text(f.area_name)}")
 st.markdown(
-    f"The Police and Crime Commissioner for {f.area_name} pays for services such as support for victims of sexual "
+    f"The Police and Crime Commissioner for {safe_text(f.area_name)} pays for services such as support for victims of sexual "
     "violence and programmes that work with offenders. Below are the figures the Commissioner's office has published "
     "about how those services are doing: how many people they worked with, and how well."
 )
@@ -21,7 +22,7 @@ st.info(f"**How we protect the people behind these figures.** {disclosure.rule_i
 
 figures = cache.published_performance(area=f.area, audience=PUBLIC)
 if figures.empty:
-    st.info(f"No performance figures are published for {f.area_name}.")
+    st.info(f"No performance figures are published for {safe_text(f.area_name)}.")
     st.stop()
 
 table = public.performance_table(figures)

@@ -10,14 +10,15 @@ from charts.spend import budget_and_spend_figure
 from data_access import exporting, public
 from data_access.models import Audience
 from data_access.periods import format_date, fy_label
+from data_access.text import safe_text
 from ui import cache, filters, render
 
 PUBLIC = Audience.PUBLIC  # never the viewer's own audience: panel and staff see what a resident sees
 f = filters.current()
 year = fy_label(f.year)
-st.title(f"What the Commissioner spends: {f.area_name}")
+st.title(f"What the Commissioner spends: {safe_text(f.area_name)}")
 st.markdown(
-    f"The Police and Crime Commissioner for {f.area_name} pays charities, companies and public bodies to support "
+    f"The Police and Crime Commissioner for {safe_text(f.area_name)} pays charities, companies and public bodies to support "
     f"victims of crime and to reduce crime. This page shows the money for the financial year {year} (1 April to "
     "31 March) and every contract and grant we have a record of, from documents the Commissioner's office published."
 )
@@ -50,9 +51,9 @@ def show(table, alt: str) -> None:
 
 st.header(f"Where the money comes from, {year}")
 if by_stream.empty:
-    st.info(f"No budget or spend figures for {year} are published for {f.area_name}.")
+    st.info(f"No budget or spend figures for {year} are published for {safe_text(f.area_name)}.")
 else:
-    st.markdown(f"**{public.money_takeaway(by_stream, name='funding_stream')}**")
+    st.markdown(f"**{safe_text(public.money_takeaway(by_stream, name='funding_stream'))}**")
     st.plotly_chart(
         budget_and_spend_figure(by_stream.fillna(0), category="funding_stream", title=f"Budget and spend by funding stream, {year}"),
         alt=f"Bar chart of published budget and spend by funding stream for {f.area_name}, {year}. The table below has the same figures.",
@@ -63,7 +64,7 @@ else:
 
 st.header(f"What the money is for, {year}")
 if by_priority.empty:
-    st.info(f"No budget or spend figures for {year} are published for {f.area_name}.")
+    st.info(f"No budget or spend figures for {year} are published for {safe_text(f.area_name)}.")
 else:
     show(
         public.money_table(by_priority, name="priority", heading="Police and Crime Plan priority"), f"Budget and spend by priority, {year}"
@@ -79,14 +80,14 @@ st.caption(
 if len(listed):
     show(public.contracts_table(listed, amendments), "Contracts over £10,000")
 else:
-    st.info(f"No contracts over £10,000, or of unpublished value, are recorded for {f.area_name}.")
+    st.info(f"No contracts over £10,000, or of unpublished value, are recorded for {safe_text(f.area_name)}.")
 
 st.header("Grants")
 st.caption("All years. The law also asks for each grant's conditions and the reasons for it; the documents used here do not publish them.")
 if len(grants):
     show(public.grants_table(grants, not_in_360), "Grants")
 else:
-    st.info(f"No grants are recorded for {f.area_name}.")
+    st.info(f"No grants are recorded for {safe_text(f.area_name)}.")
 
 st.header("Download this data")
 st.caption("Free to reuse under the Open Government Licence. Blank cells mean not published.")
@@ -125,7 +126,7 @@ for column, package, label, file_name in (
 if len(not_in_360):
     grants_column.caption(
         "The 360Giving standard needs each grant's recipient, amount and award date. Left out, because the documents do not "
-        "publish them: " + "; ".join(f"{r.title} ({r.reason.lower()})" for r in not_in_360.itertuples()) + "."
+        "publish them: " + "; ".join(safe_text(f"{r.title} ({r.reason.lower()})") for r in not_in_360.itertuples()) + "."
     )
 
 render.sources_footer([*by_stream["citations"], *by_priority["citations"], *agreements["citations"], *amendments["citations"]])

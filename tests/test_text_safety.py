@@ -13,7 +13,7 @@ import re
 import pytest
 
 from data_access import public
-from data_access.text import ELLIPSIS, URL_VALUE_LIMIT, WORD_JOINER, plotly_text, safe_text, url_value
+from data_access.text import ELLIPSIS, URL_VALUE_LIMIT, WORD_JOINER, cell_text, plotly_text, safe_text, url_value
 
 ATTACK = (
     "x ![t](http://example.invalid/p.png) **The OPCC has moved this dashboard: "
@@ -121,3 +121,13 @@ def test_sankey_and_bar_labels_are_escaped() -> None:
     spend["budget_illustrative"] = spend["spend_illustrative"] = spend["illustrative"] = False
     bars = budget_and_spend_figure(spend, category="priority", title="t")
     assert all("<a" not in str(y) for trace in bars.data for y in trace.y)
+
+
+def test_table_cells_lose_bidi_and_control_characters_only() -> None:
+    from ui.render import plain_cells
+
+    frame = plain_cells(pd_frame := __import__("pandas").DataFrame({"name": [f"a{BIDI}b\nc"], "n": [3]}))
+    assert frame["name"].tolist() == ["ab c"] and frame["n"].tolist() == [3]
+    assert pd_frame["name"].iloc[0] != "ab c"  # a copy: the frame given is left as it was
+    assert cell_text("[x](https://evil.example/)") == "[x](https://evil.example/)"  # the grid shows text as text
+    assert cell_text(1.5) == 1.5

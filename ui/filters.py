@@ -152,4 +152,4 @@ def current() -> Filters:
 
 def as_at_caption(filters: Filters) -> str:
     """'As at 14 September 2018: the date of the latest figures for this area (…)'."""
-    return f"As at {format_date(filters.as_at)}: {filters.as_at_reason}."
+    return f"As at {format_date(filters.as_at)}: {safe_text(filters.as_at_reason)}."

@@ -147,7 +147,7 @@ def performance(m: Meeting) -> None:
         st.markdown(f"#### {public.plain_text(item.statement)}")
     st.subheader("Published figures", anchor=False)
     if figures.empty:
-        st.info(f"No performance figures are published for {m.area_name} up to {format_date(m.on)}.")
+        st.info(f"No performance figures are published for {public.plain_text(m.area_name)} up to {format_date(m.on)}.")
     else:
         st.table(public.performance_table(figures).map(public.plain_text), hide_index=True)
     st.caption(disclosure.rule_in_words())

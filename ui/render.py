@@ -14,7 +14,7 @@ from data_access import exporting
 from data_access.money import format_money
 from data_access.public import plain_text
 from data_access.queries import source_lines
-from data_access.text import safe_text
+from data_access.text import cell_text, safe_text
 from ui import cache
 
 ILLUSTRATIVE_NOTE = (
@@ -77,7 +77,16 @@ def short_date(day) -> str:
 
 def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> None:
     """A plain table of `columns` (source name -> heading), in that order."""
-    st.dataframe(frame[list(columns)].rename(columns=columns), hide_index=True, width="stretch", key=key)
+    st.dataframe(plain_cells(frame[list(columns)]).rename(columns=columns), hide_index=True, width="stretch", key=key)
+
+
+def plain_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells pass `data_access.text.cell_text` (no bidi or control characters), for st.dataframe."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_object_dtype(shown[column]) or pd.api.types.is_string_dtype(shown[column]):
+            shown[column] = shown[column].map(cell_text)
+    return shown
 
 
 def chart(fig: go.Figure, *, alt: str, takeaway: str, data: pd.DataFrame, columns: dict[str, str], key: str) -> None:

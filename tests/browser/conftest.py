@@ -130,6 +130,13 @@ def app_server(browser_prerequisites: None, tmp_path_factory: pytest.TempPathFac
     """`streamlit run dashboard.py` on a free port with a fresh SQLite store; stopped afterwards."""
     work = tmp_path_factory.mktemp("streamlit-server")
     database_url = f"sqlite:///{(work / 'commissioning.sqlite3').resolve()}"  # sqlite:////abs/path
+    with serve(work, database_url) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve(work: Path, database_url: str) -> Iterator[StreamlitServer]:
+    """`streamlit run dashboard.py` on a free port over the store at `database_url` (LOCAL_DEMO=yes), logging into `work`."""
     log_path = work / "server.log"
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
