@@ -17,6 +17,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
@@ -65,32 +66,40 @@ def provider() -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="module")
-def signin_server(browser_prerequisites: None, provider: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
-    """The app, with LOCAL_DEMO=yes and sign-in through `provider`."""
-    work = tmp_path_factory.mktemp("signin-server")
-    port = _free_port()
-    secrets = work / "secrets.toml"
-    secrets.write_text(
-        f"""
-[auth]
-redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
-cookie_secret = "a-cookie-secret-for-the-sign-in-tests-only-0123456789"
-client_id = "scrutiny-dashboard"
-client_secret = "any-secret-the-mock-accepts"
-server_metadata_url = "{provider}/.well-known/openid-configuration"
-
+ACCESS = f"""
 [access]
 staff_emails = ["{STAFF_EMAIL}"]
 panel_emails = ["{PANEL_EMAIL}"]
 claim = "groups"
 staff_claim_values = ["opcc-staff"]
 panel_claim_values = ["police-crime-panel"]
-""",
-        encoding="utf-8",
-    )
+"""
+
+
+@contextlib.contextmanager
+def app_with_sign_in(work: Path, provider: str, *, named: str | None = None) -> Iterator[StreamlitServer]:
+    """The app, with LOCAL_DEMO=yes and sign-in through `provider`: Streamlit's flat [auth] layout, or the
+    provider in an [auth.<named>] table of its own."""
+    port = _free_port()
+    shared = f"""
+[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "a-cookie-secret-for-the-sign-in-tests-only-0123456789"
+"""
+    client = f"""client_id = "scrutiny-dashboard"
+client_secret = "any-secret-the-mock-accepts"
+server_metadata_url = "{provider}/.well-known/openid-configuration"
+"""
+    secrets = work / "secrets.toml"
+    secrets.write_text(shared + (f"\n[auth.{named}]\n" if named else "") + client + ACCESS, encoding="utf-8")
     env = {"LOCAL_DEMO": "yes", "NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1"}
     with run_streamlit(work, port=port, env=env, args=("--secrets.files", str(secrets))) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def signin_server(browser_prerequisites: None, provider: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+    with app_with_sign_in(tmp_path_factory.mktemp("signin-server"), provider) as server:
         yield server
 
 
@@ -196,3 +205,26 @@ def test_sign_in_and_out(sub: str, audience: Audience, note: str | None, visitor
     assert not opens_import_data(page, signin_server)
     assert not shown_exceptions(page)
     assert all(urlparse(u).hostname not in {"127.0.0.1", "localhost"} for u in refused)  # only outside addresses refused
+
+
+def test_staff_sign_in_through_a_named_provider(
+    chromium: Browser, provider: str, tmp_path_factory: pytest.TempPathFactory, browser_prerequisites: None
+) -> None:
+    """Streamlit's layout for named providers ([auth] plus [auth.opcc]): the button calls st.login("opcc"),
+    and staff get in (the first version took this layout for 'no sign-in' and showed the demo switch)."""
+    with app_with_sign_in(tmp_path_factory.mktemp("named-signin-server"), provider, named="opcc") as server:
+        context = chromium.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
+        context.set_default_timeout(30_000)
+        context.route(
+            "**/*",
+            lambda route, request: route.continue_() if urlparse(request.url).hostname in {"127.0.0.1", "localhost"} else route.abort(),
+        )
+        try:
+            page = context.new_page()
+            sign_in_as(page, server, "staff")
+            assert sidebar(page).get_by_text("Signed in as officer@opcc.example.gov.uk: viewing as OPCC staff.").count() == 1
+            assert menu(page) == titles(Audience.STAFF)
+            assert opens_import_data(page, server)
+            sign_out(page, server)
+        finally:
+            context.close()
