@@ -4,6 +4,11 @@ The rules come from the `[access]` table of `.streamlit/secrets.toml` (see `secr
 lists of email addresses, and/or an ID-token claim whose values name the audience. Staff wins over
 panel when a person matches both. A signed-in person who matches neither is nobody we know: they get
 the public audience and are told so.
+
+An email address counts only when the ID token says it is verified: `email_verified` is the boolean
+true, or the string "true" in any case (AWS Cognito, for one, sends the claim as a string). Missing,
+false, "false" or anything else is unverified, and an unverified address matches no email list.
+Claim values (`roles`, `groups`) are matched whatever `email_verified` says: the provider asserts them.
 """
 
 from __future__ import annotations
@@ -54,10 +59,18 @@ def _claim_values(value: Any) -> set[str]:
     return {str(value)}
 
 
+def email_verified(claims: Mapping[str, Any]) -> bool:
+    """True only when the ID token says the email address is verified: true, or "true" in any case."""
+    value = claims.get("email_verified")
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.strip().lower() == "true"
+
+
 def audience_for(claims: Mapping[str, Any], rules: AccessRules) -> Audience | None:
     """The audience of a signed-in person from their ID-token claims; None when the rules do not know them."""
     email = str(claims.get("email") or "").strip().lower()
-    verified = claims.get("email_verified", True) is not False  # an unverified address proves nothing
+    verified = email_verified(claims)  # an unverified address proves nothing
     held = _claim_values(claims.get(rules.claim)) if rules.claim else set()
     if (verified and email in rules.staff_emails) or held & rules.staff_claim_values:
         return Audience.STAFF

@@ -6,7 +6,7 @@ from data_access import importing
 from data_access.loading import MAX_FILE_BYTES
 from data_access.models import Audience
 from ui import navigation, render
-from ui.audience import require, sign_in_configured
+from ui.audience import require, signed_in_claims
 from ui.cache import clear_queries, engine
 
 require(Audience.STAFF)
@@ -19,7 +19,8 @@ def show(frame, key: str) -> None:
     st.dataframe(render.plain_cells(frame[shown]), hide_index=True, width="stretch", key=key, column_config=narrow)
 
 
-who = str(st.user.get("email") or "signed-in user") if sign_in_configured() and st.user.is_logged_in else "local demo"
+claims = signed_in_claims()
+who = str(claims.get("email") or "signed-in user") if claims else "local demo"
 
 st.title("Import data")
 st.caption(

@@ -125,10 +125,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def app_server(browser_prerequisites: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
-    """`streamlit run dashboard.py` on a free port with a fresh SQLite store; stopped afterwards."""
-    work = tmp_path_factory.mktemp("streamlit-server")
+@contextlib.contextmanager
+def run_streamlit(
+    work: Path, *, port: int | None = None, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[StreamlitServer]:
+    """`streamlit run dashboard.py` on a free loopback port with a fresh SQLite store in `work`; stopped afterwards.
+
+    `port` when the caller must know it first (a redirect URI); `env` adds to (or overrides) the environment;
+    `args` are further `streamlit run` options (e.g. `--secrets.files`).
+    """
     database_url = f"sqlite:///{(work / 'commissioning.sqlite3').resolve()}"  # sqlite:////abs/path
     with serve(work, database_url) as server:
         yield server
@@ -138,9 +143,9 @@ def app_server(browser_prerequisites: None, tmp_path_factory: pytest.TempPathFac
 def serve(work: Path, database_url: str) -> Iterator[StreamlitServer]:
     """`streamlit run dashboard.py` on a free port over the store at `database_url` (LOCAL_DEMO=yes), logging into `work`."""
     log_path = work / "server.log"
-    port = _free_port()
+    port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "LOCAL_DEMO": "yes"}
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", **(env or {})}
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard.py",
         "--server.port", str(port),
@@ -148,6 +153,7 @@ def serve(work: Path, database_url: str) -> Iterator[StreamlitServer]:
         "--server.address", "127.0.0.1",
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
+        *args,
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -180,6 +186,13 @@ def serve(work: Path, database_url: str) -> Iterator[StreamlitServer]:
         yield server
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def app_server(browser_prerequisites: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+    """`streamlit run dashboard.py` on a free port with a fresh SQLite store and LOCAL_DEMO=yes; stopped afterwards."""
+    with run_streamlit(tmp_path_factory.mktemp("streamlit-server"), env={"LOCAL_DEMO": "yes"}) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
