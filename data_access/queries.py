@@ -228,6 +228,7 @@ def _budget_by(session: Session, key, *, area: str, year: int, audience: Audienc
             key,
             _sum_pence(Budget.amount_pence).label("budget_pence"),
             _is_illustrative(Budget).label("budget_illustrative"),
+            _sum_pence(case((Budget.basis == Basis.ILLUSTRATIVE, Budget.amount_pence), else_=0)).label("budget_illustrative_pence"),
             _citations(Budget).label("budget_citations"),
         )
         .where(Budget.area_id == area, Budget.financial_year == year, _visible(Budget, audience))
@@ -236,7 +237,28 @@ def _budget_by(session: Session, key, *, area: str, year: int, audience: Audienc
     return _frame(session, query)
 
 
-MONEY_FRAME_COLUMNS = ["budget_pence", "spend_pence", "budget_illustrative", "spend_illustrative", "illustrative", "citations"]
+MONEY_FRAME_COLUMNS = [
+    "budget_pence",
+    "spend_pence",
+    "budget_illustrative",
+    "spend_illustrative",
+    "illustrative",
+    "citations",
+    # How much of each sum is illustrative (pence), and whether any figure is published at all: a sum of nothing is
+    # "not published", never £0 (charts.spend and ui.render read these).
+    "budget_illustrative_pence",
+    "spend_illustrative_pence",
+    "budget_published",
+    "spend_published",
+]
+
+
+def _fill_money(frame: pd.DataFrame) -> None:
+    """Whole pence with 0 where a side has no figure, and `<side>_published` saying which rows have one."""
+    for side in ("budget", "spend"):
+        frame[f"{side}_published"] = frame[f"{side}_pence"].notna()
+        frame[f"{side}_pence"] = frame[f"{side}_pence"].fillna(0).astype("int64")
+        frame[f"{side}_illustrative_pence"] = frame[f"{side}_illustrative_pence"].fillna(0).astype("int64")
 
 
 def _combine_bases_and_citations(frame: pd.DataFrame) -> None:
@@ -263,6 +285,9 @@ def budget_and_spend_by_priority(
             func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label(
                 "spend_illustrative"
             ),
+            _sum_pence(
+                case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), spend.c.apportioned_pence), else_=0)
+            ).label("spend_illustrative_pence"),
             func.aggregate_strings(spend.c.source_id + literal("|") + spend.c.source_section, CITATION_SEP).label("spend_citations"),
         ).group_by(spend.c.served_priority_id),
     )
@@ -276,8 +301,7 @@ def budget_and_spend_by_priority(
     frame = spend_by.merge(budget_by, on="priority_id", how="outer").merge(names, on="priority_id", how="left")
     if priority:
         frame = frame[frame["priority_id"] == priority]
-    frame["spend_pence"] = frame["spend_pence"].fillna(0).astype("int64")
-    frame["budget_pence"] = frame["budget_pence"].fillna(0).astype("int64")
+    _fill_money(frame)
     unlinked = frame["priority_id"].isin([NOT_LINKED, NOT_ASSIGNED])
     frame.loc[unlinked, "priority"] = frame.loc[unlinked, "priority_id"]
     frame.loc[unlinked, "priority_id"] = None
@@ -295,6 +319,7 @@ def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int
             stream_id.label("funding_stream_id"),
             _sum_pence(Spend.amount_pence).label("spend_pence"),
             _is_illustrative(Spend).label("spend_illustrative"),
+            _sum_pence(case((Spend.basis == Basis.ILLUSTRATIVE, Spend.amount_pence), else_=0)).label("spend_illustrative_pence"),
             _citations(Spend).label("spend_citations"),
         )
         .outerjoin(Agreement, Spend.agreement_id == Agreement.id)
@@ -310,8 +335,7 @@ def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int
     )
     frame = spend_by.merge(budget_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
     frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
-    frame["budget_pence"] = frame["budget_pence"].fillna(0).astype("int64")
-    frame["spend_pence"] = frame["spend_pence"].fillna(0).astype("int64")
+    _fill_money(frame)
     _combine_bases_and_citations(frame)
     frame = frame.sort_values("budget_pence", ascending=False)
     return frame[["funding_stream_id", "funding_stream", "funder", *MONEY_FRAME_COLUMNS]].reset_index(drop=True)
@@ -340,6 +364,9 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
             func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label(
                 "illustrative"
             ),
+            _sum_pence(
+                case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), spend.c.apportioned_pence), else_=0)
+            ).label("illustrative_pence"),
         )
         .select_from(spend)
         .outerjoin(FundingStream, FundingStream.id == spend.c.stream_id)
@@ -350,6 +377,7 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
     frame = _frame(session, query)
     frame["amount_pence"] = frame["amount_pence"].astype("int64")
     frame["illustrative"] = frame["illustrative"].astype(bool)
+    frame["illustrative_pence"] = frame["illustrative_pence"].fillna(0).astype("int64")
     return frame.sort_values("amount_pence", ascending=False).reset_index(drop=True)
 
 

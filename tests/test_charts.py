@@ -136,7 +136,10 @@ def test_budget_and_spend_figure_norfolk_streams(norfolk_streams: pd.DataFrame) 
 
 def test_budget_and_spend_figure_labels_rows_whose_budget_and_spend_are_both_illustrative(norfolk_streams: pd.DataFrame) -> None:
     frame = norfolk_streams.copy()
+    # A budget as illustrative as the spend beside it (the sample data has none): the row is marked once, as a whole.
     frame["budget_illustrative"] = frame["spend_illustrative"]
+    frame["budget_pence"] = frame["spend_pence"].where(frame["spend_illustrative"], frame["budget_pence"])
+    frame["budget_illustrative_pence"] = frame["spend_illustrative_pence"]
     fig = budget_and_spend_figure(frame, category="funding_stream", title="t")
     assert fig.data[0].y[0] == "Funding stream not stated (illustrative)"
     assert fig.data[0].y[1] == "Main police grant"
@@ -154,15 +157,15 @@ def test_budget_and_spend_figure_priorities_keep_unlinked_and_unassigned_apart(d
 
 def test_budget_and_spend_takeaway_by_stream(norfolk_streams: pd.DataFrame) -> None:
     assert budget_and_spend_takeaway(norfolk_streams, category="funding_stream") == (
-        "Ministry of Justice (MOJ) grant for victim's services had the largest spend, £795,000 (87% of £909,000). "
-        "Some figures are illustrative."
+        "Ministry of Justice (MOJ) grant for victim's services had the largest spend, £795,000 (illustrative): "
+        "87% of £909,000 (illustrative)."
     )
 
 
 def test_budget_and_spend_takeaway_names_spend_linked_to_no_priority(derbyshire_priorities: pd.DataFrame) -> None:
     assert budget_and_spend_takeaway(derbyshire_priorities, category="priority", unlinked=NOT_LINKED) == (
-        "Anti-Social Behaviour (ASB) and Community Safety had the largest spend, £120,000 (62% of £195,000). "
-        "£15,000 of spend is linked to no Plan priority. Some figures are illustrative."
+        "Anti-Social Behaviour (ASB) and Community Safety had the largest spend, £120,000 (illustrative): "
+        "62% of £195,000 (illustrative). £15,000 (illustrative) of spend is linked to no Plan priority."
     )
 
 
@@ -210,13 +213,13 @@ def test_money_flow_takeaway(session: Session) -> None:
         return money_flow_takeaway(queries.money_flow(session=session, area=area, year=year, audience=PUBLIC))
 
     assert takeaway("west-yorkshire", 2018) == (
-        "Ministry of Justice (MOJ) victims grant pays for 100% of the £1,860,000 followed; "
-        "the largest recipient is Provider not named (£1,250,000)."
+        "Ministry of Justice (MOJ) victims grant pays for 100% of the £1,860,000 (illustrative) followed; "
+        "the largest recipient is Provider not named, with £1,250,000 (illustrative)."
     )
     # £795,000 of £909,000 through the MoJ grant; VARSS and IDVA (£360k each) name no provider.
     assert takeaway("norfolk", 2016) == (
-        "Ministry of Justice (MOJ) grant for victim's services pays for 87% of the £909,000 followed; "
-        "the largest recipient is Provider not named (£720,000)."
+        "Ministry of Justice (MOJ) grant for victim's services pays for 87% of the £909,000 (illustrative) followed; "
+        "the largest recipient is Provider not named, with £720,000 (illustrative)."
     )
     assert takeaway("norfolk", 2017) == "No spend is recorded for this selection, so there is no money to follow."
 
