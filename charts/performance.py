@@ -17,6 +17,13 @@ def value_text(value: float, unit: str) -> str:
     return f"{value:,.0f}%" if unit in PERCENT_UNITS else f"{value:,.0f}"
 
 
+def measure_trend_empty(series: pd.DataFrame, *, name: str) -> str | None:
+    """Why there is no trend chart to draw for measure `name` (no value in any period), or None when there is one."""
+    if series.empty or not series["value"].notna().any():
+        return f"No figures for {name} are published, so there is nothing to chart."
+    return None
+
+
 def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
     """Bars for one measure's values per period; illustrative bars hatched and labelled; targets as black dashes."""
     unit = series["unit"].iloc[0] if len(series) else "count"
@@ -71,6 +78,13 @@ def measure_takeaway(series: pd.DataFrame) -> str:
     if (series["basis"] == "illustrative").any():
         text += " Some figures are illustrative."
     return text
+
+
+def breakdown_empty(parts: pd.DataFrame, *, name: str) -> str | None:
+    """Why there is no breakdown chart to draw for `name` (no part with a value), or None when there is one."""
+    if parts.empty or not parts["value"].notna().any():
+        return f"No breakdown of {name} is published, so there is nothing to chart."
+    return None
 
 
 def breakdown_figure(parts: pd.DataFrame, *, title: str) -> go.Figure:

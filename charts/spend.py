@@ -6,23 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.palette import BLUE, ILLUSTRATIVE_PATTERN, ORANGE, SEQUENCE, base_layout, outline
-from data_access.basis import basis_word, marked
+from data_access.basis import basis_word, illustrative_pence, marked, side_word
 from data_access.money import format_money
-
-
-def _illustrative_pence(frame: pd.DataFrame, side: str) -> pd.Series:
-    """Pence of each row's `side` ('budget', 'spend' or '' for a flow's amount) that are illustrative.
-
-    Read from the query's `<side>_illustrative_pence` where it has one; otherwise a row flagged illustrative counts whole.
-    """
-    amount, flag, part = (
-        (f"{side}_pence", f"{side}_illustrative", f"{side}_illustrative_pence")
-        if side
-        else ("amount_pence", "illustrative", "illustrative_pence")
-    )
-    if part in frame:
-        return frame[part].fillna(0).astype("int64")
-    return frame[amount].fillna(0).astype("int64").where(frame[flag].fillna(False).astype(bool), 0)
 
 
 def _published(frame: pd.DataFrame, side: str) -> pd.Series:
@@ -32,14 +17,8 @@ def _published(frame: pd.DataFrame, side: str) -> pd.Series:
     return frame[f"{side}_pence"].fillna(0) != 0
 
 
-def side_word(frame: pd.DataFrame, side: str) -> str:
-    """'illustrative', 'partly illustrative' or '' for the total of one side ('budget', 'spend', or '' for flows) of a frame."""
-    amount = "amount_pence" if not side else f"{side}_pence"
-    return basis_word(int(frame[amount].fillna(0).sum()), int(_illustrative_pence(frame, side).sum()))
-
-
 def _row_words(rows: pd.DataFrame, side: str) -> list[str]:
-    return [basis_word(int(t), int(i)) for t, i in zip(rows[f"{side}_pence"].fillna(0), _illustrative_pence(rows, side), strict=True)]
+    return [basis_word(int(t), int(i)) for t, i in zip(rows[f"{side}_pence"].fillna(0), illustrative_pence(rows, side), strict=True)]
 
 
 def _label(name: str, budget_word: str, spend_word: str) -> str:
@@ -101,7 +80,7 @@ def budget_and_spend_takeaway(frame: pd.DataFrame, *, category: str, unlinked: s
         return "No budget or spend is recorded for this selection."
     if spent == 0:
         return f"Budget of {marked(format_money(budget), side_word(frame, 'budget'))} is recorded, but no spend."
-    ordered = frame.assign(_illustrative=_illustrative_pence(frame, "spend")).sort_values("spend_pence", ascending=False)
+    ordered = frame.assign(_illustrative=illustrative_pence(frame, "spend")).sort_values("spend_pence", ascending=False)
     top = ordered.iloc[0]
     share = top["spend_pence"] / spent
     top_money = marked(format_money(int(top["spend_pence"])), basis_word(int(top["spend_pence"]), int(top["_illustrative"])))
@@ -130,7 +109,7 @@ def money_flow_figure(flows: pd.DataFrame, *, title: str) -> go.Figure:
     providers = list(dict.fromkeys(flows["provider"]))
     nodes = [f"{s} " for s in streams] + [f"{p}  " for p in priorities] + [f"{p}   " for p in providers]
     index = {name: i for i, name in enumerate(nodes)}  # trailing spaces keep a name used at two stages apart
-    flows = flows.assign(illustrative_pence=_illustrative_pence(flows, ""))
+    flows = flows.assign(illustrative_pence=illustrative_pence(flows, ""))
     first = flows.groupby(["funding_stream", "priority"], as_index=False, sort=False)[["amount_pence", "illustrative_pence"]].sum()
     second = flows.groupby(["priority", "provider"], as_index=False, sort=False)[["amount_pence", "illustrative_pence"]].sum()
     sources = [index[f"{s} "] for s in first["funding_stream"]] + [index[f"{p}  "] for p in second["priority"]]
@@ -170,7 +149,7 @@ def money_flow_takeaway(flows: pd.DataFrame) -> str:
     """One sentence: which stream funds most, and where most of it goes."""
     if flows.empty:
         return "No spend is recorded for this selection, so there is no money to follow."
-    flows = flows.assign(illustrative_pence=_illustrative_pence(flows, ""))
+    flows = flows.assign(illustrative_pence=illustrative_pence(flows, ""))
     by_stream = flows.groupby("funding_stream")[["amount_pence", "illustrative_pence"]].sum().sort_values("amount_pence", ascending=False)
     by_provider = flows.groupby("provider")[["amount_pence", "illustrative_pence"]].sum().sort_values("amount_pence", ascending=False)
     total = int(flows["amount_pence"].sum())

@@ -6,6 +6,8 @@ Tiles, chart labels, takeaways, narratives and the briefing all word a figure's 
 
 from __future__ import annotations
 
+import pandas as pd
+
 ILLUSTRATIVE = "illustrative"
 PARTLY_ILLUSTRATIVE = "partly illustrative"
 
@@ -20,3 +22,24 @@ def basis_word(total_pence: int, illustrative_pence: int) -> str:
 def marked(text: str, word: str) -> str:
     """`text (illustrative)` or `text (partly illustrative)`; `text` unchanged when the word is empty."""
     return f"{text} ({word})" if word else text
+
+
+def illustrative_pence(frame: pd.DataFrame, side: str) -> pd.Series:
+    """Pence of each row's `side` ('budget', 'spend' or '' for a flow's amount) that are illustrative.
+
+    Read from the query's `<side>_illustrative_pence` where it has one; otherwise a row flagged illustrative counts whole.
+    """
+    amount, flag, part = (
+        (f"{side}_pence", f"{side}_illustrative", f"{side}_illustrative_pence")
+        if side
+        else ("amount_pence", "illustrative", "illustrative_pence")
+    )
+    if part in frame:
+        return frame[part].fillna(0).astype("int64")
+    return frame[amount].fillna(0).astype("int64").where(frame[flag].fillna(False).astype(bool), 0)
+
+
+def side_word(frame: pd.DataFrame, side: str) -> str:
+    """'illustrative', 'partly illustrative' or '' for the total of one side ('budget', 'spend', or '' for flows) of a frame."""
+    amount = "amount_pence" if not side else f"{side}_pence"
+    return basis_word(int(frame[amount].fillna(0).sum()), int(illustrative_pence(frame, side).sum()))

@@ -286,7 +286,10 @@ def budget_and_spend_by_priority(
                 "spend_illustrative"
             ),
             _sum_pence(
-                case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), spend.c.apportioned_pence), else_=0)
+                case(
+                    (or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), spend.c.apportioned_pence),
+                    else_=0,
+                )
             ).label("spend_illustrative_pence"),
             func.aggregate_strings(spend.c.source_id + literal("|") + spend.c.source_section, CITATION_SEP).label("spend_citations"),
         ).group_by(spend.c.served_priority_id),
@@ -365,7 +368,10 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
                 "illustrative"
             ),
             _sum_pence(
-                case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), spend.c.apportioned_pence), else_=0)
+                case(
+                    (or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), spend.c.apportioned_pence),
+                    else_=0,
+                )
             ).label("illustrative_pence"),
         )
         .select_from(spend)

@@ -3,7 +3,7 @@ and the few things a panel member should look at first."""
 
 import streamlit as st
 
-from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway
+from charts.spend import budget_and_spend_empty, budget_and_spend_figure, budget_and_spend_takeaway
 from data_access.money import format_money
 from data_access.periods import fy_label
 from data_access.queries import NOT_LINKED
@@ -58,4 +58,5 @@ render.chart(
     ),
     columns={"priority": "Priority", "plan": "Plan", "Budget": "Budget", "Spend": "Spend", "Illustrative": "Basis"},
     key="overview_priority_chart",
+    empty=budget_and_spend_empty(by_priority, subject=f.area_name, year_label=fy_label(f.year)),
 )

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from charts.renewals import renewal_takeaway, renewal_timeline_figure
+from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
 from data_access.settings import get_settings
 from ui import filters, render
 from ui.audience import current_audience
@@ -52,6 +52,7 @@ render.chart(
         "timing": "Status",
     },
     key="renewals_timeline",
+    empty=renewal_timeline_empty(renewals, area_name=f.area_name),
 )
 
 st.header("Decisions due")

@@ -20,7 +20,7 @@ from data_access.queries import NOT_ASSIGNED, NOT_LINKED
 
 PUBLIC = Audience.PUBLIC
 WY_AS_AT = date(2018, 9, 14)
-ISVA_LABEL = "Independent Sexual Advisor Contract (ISVA) (Victim Support)"
+ISVA_LABEL = "Independent Sexual Advisor Contract (ISVA) (Victim Support) (illustrative start)"  # its start date is made up
 
 # Okabe, M. and Ito, K. (2008), Color Universal Design: the eight colours, as published.
 OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
