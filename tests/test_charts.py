@@ -329,7 +329,8 @@ def test_measure_trend_figure_isva_referrals(wy_observations: pd.DataFrame) -> N
     assert list(bars.text) == ["212", "229", "218", "237", "231"]
     assert set(bars.marker.color) == {palette.SKY_BLUE}  # illustrative
     assert set(bars.marker.pattern.shape) == {palette.ILLUSTRATIVE_PATTERN}
-    assert (targets.name, list(targets.y)) == ("Target", [225] * 5)
+    assert (targets.name, list(targets.y)) == ("Target (illustrative)", [225] * 5)  # target_basis blank: the values' basis
+    assert list(targets.hovertext) == ["Target: 225 (illustrative)"] * 5
     assert fig.layout.yaxis.title.text == "Number"
     assert_palette_colours(fig)
 
@@ -350,11 +351,12 @@ def test_measure_takeaway(wy_observations: pd.DataFrame) -> None:
     quarters = wy_observations[(wy_observations["measure_id"] == "isva-referrals") & wy_observations["quarter"].notna()]
     # 231 against 237: down 2.5%, shown as 3%; 231 >= 225.
     assert measure_takeaway(quarters) == (
-        "ISVA referrals: 231 in Q1 2018/19, down 3% on Q4 2017/18; meets its target of 225. Some figures are illustrative."
+        "ISVA referrals: 231 (illustrative) in Q1 2018/19, down 3% (illustrative) on Q4 2017/18; meets its target of 225 (illustrative)."
     )
     contact = wy_observations[wy_observations["measure_id"] == "enhanced-contact-48h"]
     assert measure_takeaway(contact) == (
-        "Enhanced victims contacted within 48 hours: 93% in Q1 2018/19; below its target of 100%. Some figures are illustrative."
+        # The 93% is illustrative; the 100% target is the stated standard (target_basis reported).
+        "Enhanced victims contacted within 48 hours: 93% (illustrative) in Q1 2018/19; below its target of 100%."
     )
     referrals = wy_observations[wy_observations["id"] == "wy-perpetrator-referrals"]
     assert measure_takeaway(referrals) == "Perpetrator programme referrals: 5,023 in 1 April 2016 to 30 November 2017."

@@ -317,7 +317,7 @@ def test_the_store_has_illustrative_figures_to_look_for(illustrative) -> None:
     assert "£5,000" not in illustrative  # the Honour based abuse advice project's £5k is derived from a stated value
 
 
-@pytest.mark.parametrize("case", [c for c in CASES], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_every_illustrative_figure_is_labelled(walked, illustrative, case: Case) -> None:
     elements, errors = walked[case.id]
     assert not errors, errors
