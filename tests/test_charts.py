@@ -11,9 +11,23 @@ import pytest
 from sqlmodel import Session
 
 from charts import palette
-from charts.performance import breakdown_figure, breakdown_takeaway, measure_takeaway, measure_trend_figure
-from charts.renewals import renewal_takeaway, renewal_timeline_figure
-from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway, money_flow_figure, money_flow_takeaway
+from charts.performance import (
+    breakdown_empty,
+    breakdown_figure,
+    breakdown_takeaway,
+    measure_takeaway,
+    measure_trend_empty,
+    measure_trend_figure,
+)
+from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
+from charts.spend import (
+    budget_and_spend_empty,
+    budget_and_spend_figure,
+    budget_and_spend_takeaway,
+    money_flow_empty,
+    money_flow_figure,
+    money_flow_takeaway,
+)
 from data_access import queries
 from data_access.models import Audience
 from data_access.queries import NOT_ASSIGNED, NOT_LINKED
@@ -405,3 +419,74 @@ def test_the_palette_check_catches_a_colour_from_outside_the_palette() -> None:
     with pytest.raises(AssertionError):
         assert_palette_colours(ended)  # grey only where allowed
     assert_palette_colours(ended, grey_for={"Ended"})
+
+
+# --- nothing to draw: each builder's own sentence, decided from the data ---------------------------------------
+
+
+def test_budget_and_spend_empty_for_a_priority_with_no_money_that_year(session: Session) -> None:
+    # Derbyshire's 2025/26 grants serve the 2024-29 plan; Road safety (2021-25 plan) has neither budget nor spend then.
+    frame = queries.budget_and_spend_by_priority(
+        session=session, area="derbyshire", year=2025, audience=PUBLIC, priority="dby21-road-safety"
+    )
+    assert budget_and_spend_empty(frame, subject="Road safety", year_label="2025/26") == (
+        "No budget or spend is published for Road safety in 2025/26."
+    )
+
+
+def test_budget_and_spend_not_empty_where_there_is_money(derbyshire_priorities: pd.DataFrame, norfolk_streams: pd.DataFrame) -> None:
+    assert budget_and_spend_empty(derbyshire_priorities, subject="Derbyshire", year_label="2025/26") is None
+    assert budget_and_spend_empty(norfolk_streams, subject="Norfolk", year_label="2016/17") is None
+    # Spend alone, with no budget, is enough to draw.
+    assert budget_and_spend_empty(derbyshire_priorities.assign(budget_pence=0), subject="Derbyshire", year_label="2025/26") is None
+
+
+def test_money_flow_empty(session: Session) -> None:
+    none = queries.money_flow(session=session, area="derbyshire", year=2024, audience=PUBLIC)
+    assert none.empty
+    assert money_flow_empty(none, subject="Derbyshire", year_label="2024/25") == (
+        "No spend is recorded for Derbyshire in 2024/25, so there is no money to follow."
+    )
+    flows = queries.money_flow(session=session, area="west-yorkshire", year=2018, audience=PUBLIC)
+    assert money_flow_empty(flows, subject="West Yorkshire", year_label="2018/19") is None
+
+
+def test_renewal_timeline_empty_when_no_agreement_has_dates(session: Session) -> None:
+    derbyshire = queries.renewals(session=session, area="derbyshire", as_at=date(2025, 11, 1), audience=PUBLIC)
+    assert len(derbyshire) == 9 and derbyshire["start_date"].isna().all() and derbyshire["current_end_date"].isna().all()
+    assert renewal_timeline_empty(derbyshire, area_name="Derbyshire") == (
+        "None of Derbyshire's 9 agreements has published dates, so there is no timeline to draw."
+    )
+    assert renewal_timeline_empty(derbyshire.iloc[0:0], area_name="Derbyshire") == "No contracts or grants are recorded for Derbyshire."
+    west_yorkshire = queries.renewals(session=session, area="west-yorkshire", as_at=WY_AS_AT, audience=PUBLIC)
+    assert renewal_timeline_empty(west_yorkshire, area_name="West Yorkshire") is None
+
+
+def test_measure_trend_empty(wy_observations: pd.DataFrame) -> None:
+    series = wy_observations[(wy_observations["measure_id"] == "isva-referrals") & wy_observations["quarter"].notna()]
+    assert measure_trend_empty(series, name="ISVA referrals") is None
+    assert (
+        measure_trend_empty(series.iloc[0:0], name="ISVA referrals")
+        == "No figures for ISVA referrals are published, so there is nothing to chart."
+    )
+    withheld = series.assign(value=None)  # every value withheld by disclosure control
+    assert measure_trend_empty(withheld, name="ISVA referrals") is not None
+
+
+def test_breakdown_empty(wy_observations: pd.DataFrame) -> None:
+    parts = wy_observations[wy_observations["dimension"] == "referral source"]
+    assert breakdown_empty(parts, name="referrals by source") is None
+    assert breakdown_empty(parts.iloc[0:0], name="referrals by source") == (
+        "No breakdown of referrals by source is published, so there is nothing to chart."
+    )
+
+
+def test_renewal_timeline_marks_illustrative_start_dates(wy_timeline) -> None:
+    fig, renewals = wy_timeline
+    (isva,) = [t for t in fig.data if t.y and t.y[0] == ISVA_LABEL and t.marker.symbol == "square"]
+    assert ISVA_LABEL.endswith("(illustrative start)")
+    assert "(illustrative start)" in isva.hovertemplate
+    row = renewals[renewals["id"] == "wy-isva"].iloc[0]
+    assert row["start_text"] == "1 April 2015 (illustrative)"  # the table's Start column says so too
+    reported = [t for t in fig.data if t.y and t.y[0] == "Core Referral Service" and t.marker.symbol == "square"]
+    assert reported and "illustrative" not in reported[0].hovertemplate
