@@ -43,3 +43,12 @@ def side_word(frame: pd.DataFrame, side: str) -> str:
     """'illustrative', 'partly illustrative' or '' for the total of one side ('budget', 'spend', or '' for flows) of a frame."""
     amount = "amount_pence" if not side else f"{side}_pence"
     return basis_word(int(frame[amount].fillna(0).sum()), int(illustrative_pence(frame, side).sum()))
+
+
+def agreement_values_word(totals: pd.Series) -> str:
+    """The basis of the live agreements' summed annual value (`queries.agreement_totals`): how many published values are illustrative."""
+    published = int(totals["live"]) - int(totals["value_not_published"])
+    made_up = int(totals.get("illustrative_values", 0) or 0)
+    if not published or not made_up:
+        return ""
+    return ILLUSTRATIVE if made_up >= published else PARTLY_ILLUSTRATIVE

@@ -26,7 +26,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from data_access import flags, queries
-from data_access.basis import ILLUSTRATIVE, PARTLY_ILLUSTRATIVE, basis_word, illustrative_pence, marked, side_word
+from data_access.basis import ILLUSTRATIVE, agreement_values_word, basis_word, illustrative_pence, marked, side_word
 from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import format_date, fy_label
@@ -98,22 +98,13 @@ def _list(items: list[str]) -> str:
     return separator.join(items[:-1]) + " and " + items[-1]
 
 
-def _value_word(totals: pd.Series) -> str:
-    """The basis of the live agreements' summed annual value: how many of the published values are illustrative."""
-    published = int(totals["live"]) - int(totals["value_not_published"])
-    made_up = int(totals.get("illustrative_values", 0) or 0)
-    if not published or not made_up:
-        return ""
-    return ILLUSTRATIVE if made_up >= published else PARTLY_ILLUSTRATIVE
-
-
 def _key_figures(
     totals: pd.Series, spend: pd.DataFrame, year: int, ending: pd.DataFrame, red: int, amber: int, n_flags: int
 ) -> list[KeyFigure]:
     live, unpublished = int(totals["live"]), int(totals["value_not_published"])
     value = "not published" if live and unpublished == live else format_money(int(totals["annual_value_pence"]))
     value_note = f"{_plural(unpublished, 'live agreement')} with no published value left out" if unpublished else "all published"
-    value_word = _value_word(totals) if value != "not published" else ""
+    value_word = agreement_values_word(totals) if value != "not published" else ""
     if value_word:
         value_note += f"; {'every value' if value_word == ILLUSTRATIVE else 'some values'} illustrative"
     budget, spent = int(spend["budget_pence"].sum()), int(spend["spend_pence"].sum())
@@ -147,7 +138,7 @@ def _sentence_agreements(as_at: date, area_name: str, totals: pd.Series) -> str:
     if unpublished == live:
         return text + ", and none of them has a published annual value."
     published = live - unpublished
-    value = marked(format_money(int(totals["annual_value_pence"])), _value_word(totals))
+    value = marked(format_money(int(totals["annual_value_pence"])), agreement_values_word(totals))
     if not unpublished:
         return text + f"; their published annual values come to {value} a year."
     return (

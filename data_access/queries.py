@@ -178,7 +178,19 @@ def agreement_totals(
         func.sum(case((Agreement.annual_value_pence.is_(None), 1), else_=0)).label("value_not_published"),
         ending_within(red_months).label("ending_within_red"),
         ending_within(amber_months).label("ending_within_amber"),
-        func.sum(case((Agreement.illustrative_fields.like("%value%"), 1), else_=0)).label("illustrative_values"),
+        # Live agreements whose published annual value is illustrative: the agreement as a whole, or its value field.
+        func.sum(
+            case(
+                (
+                    and_(
+                        Agreement.annual_value_pence.is_not(None),
+                        or_(Agreement.basis == Basis.ILLUSTRATIVE, Agreement.illustrative_fields.like("%annual_value%")),
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        ).label("illustrative_values"),
         _citations(Agreement).label("citations"),
     ).where(Agreement.area_id == area, _visible(Agreement, audience), _live(as_at))
     return _frame(session, query).fillna({"live": 0, "value_not_published": 0, "ending_within_red": 0, "ending_within_amber": 0})

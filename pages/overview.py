@@ -4,6 +4,7 @@ and the few things a panel member should look at first."""
 import streamlit as st
 
 from charts.spend import budget_and_spend_empty, budget_and_spend_figure, budget_and_spend_takeaway
+from data_access.basis import agreement_values_word, marked
 from data_access.money import format_money
 from data_access.periods import fy_label
 from data_access.queries import NOT_LINKED
@@ -24,7 +25,7 @@ no_value_published = live > 0 and unpublished == live
 render.kpi_row(
     [
         (
-            "Annual value of live agreements",
+            marked("Annual value of live agreements", "" if no_value_published else agreement_values_word(totals)),
             "not published" if no_value_published else format_money(int(totals["annual_value_pence"])),
             f"Sum of published annual values; {unpublished} live agreement(s) have no published value."
             if unpublished

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
+from data_access.basis import marked
 from data_access.settings import get_settings
 from ui import filters, render
 from ui.audience import current_audience
@@ -58,7 +59,9 @@ render.chart(
 st.header("Decisions due")
 st.caption("Sorted by current end date; click a column heading to sort by it. “Months left” counts from the as-at date.")
 due = renewals[renewals["warning"].isin(["red", "amber", "ok", "undated"])]
-due = due.assign(months=due["months_to_end"], value=render.money_columns(due, {"annual_value_pence": "v"})["v"])
+values = render.money_columns(due, {"annual_value_pence": "v"})["v"]
+made_up = due["illustrative_fields"].map(lambda fields: "illustrative" if "annual_value" in str(fields or "") else "")
+due = due.assign(months=due["months_to_end"], value=[marked(v, w) for v, w in zip(values, made_up, strict=True)])
 render.table(
     due,
     {

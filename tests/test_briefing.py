@@ -56,6 +56,20 @@ def test_west_yorkshire_narrative_carries_the_real_numbers(session: Session) -> 
     assert figure(pack, "Red flags") == "7"
 
 
+def test_a_total_that_is_only_partly_illustrative_says_so(session: Session) -> None:
+    # West Yorkshire 2017/18: ISVA £310,000, perpetrator programme £96,000 and Victims Champion £20,000 are illustrative;
+    # the Honour based abuse advice project's £5,000 is derived from the report's stated £5k. £431,000 in all.
+    pack = summary(session, "west-yorkshire", date(2018, 3, 31))
+    assert pack.year == 2017
+    assert figure(pack, "Spend recorded, 2017/18 (partly illustrative)") == "£431,000"
+    assert next(k.note for k in pack.key_figures if k.label.startswith("Spend recorded")) == "spend partly illustrative"
+    assert "£431,000 (partly illustrative) is recorded as spent" in pack.narrative[1]
+    # Every pound of 2018/19 spend is illustrative: the label says "illustrative", not "partly".
+    labels = [k.label for k in summary(session, "west-yorkshire", SEPTEMBER_2018).key_figures]
+    assert "Spend recorded, 2018/19 (illustrative)" in labels
+    assert not [label for label in labels if "partly" in label]
+
+
 def test_staff_see_the_restricted_payment_in_the_total(session: Session) -> None:
     # The £12,500 ISVA contingency payment is restricted (OPCC staff only): £1,860,000 + £12,500.
     pack = summary(session, "west-yorkshire", SEPTEMBER_2018, Audience.STAFF)

@@ -172,8 +172,7 @@ def illustrative_strings(session: Session) -> set[str]:
         for field in ("annual_value_pence", "total_value_pence"):
             value = getattr(agreement, field)
             if value is not None:
-                named = field.removesuffix("_pence").removesuffix("_value")
-                amounts[made_up or named in (agreement.illustrative_fields or "")].add(value)
+                amounts[made_up or field.removesuffix("_pence") in (agreement.illustrative_fields or "")].add(value)
     areas = [a.id for a in session.exec(select(Area))]
     for area in areas:
         for audience in Audience:
@@ -362,3 +361,26 @@ def test_the_walk_splits_sentences_and_chart_points() -> None:
     assert len(found) == 1 and "Victims" in found[0]
     titled = {**figure, "layout": {"title": {"text": "Illustrative spend, 2018/19"}}}
     assert not unlabelled(chart_elements(json.dumps(titled), ""), {"£1.86m"})
+
+
+# --- tiles that sum illustrative and reported money ---------------------------------------------------------------
+
+
+def test_meeting_spend_tiles_say_how_much_is_illustrative() -> None:
+    # Uses the app_environment fixture's store (autouse); a fresh visit to the link, as the public.
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=RUN_TIMEOUT_S)
+    at.query_params.update({"area": "west-yorkshire", "topic": "spend", "meeting": "2018-03-31"})
+    at.switch_page("pages/meeting.py")
+    at.run()
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    # £310,000 + £96,000 + £20,000 illustrative, and the Honour based abuse advice project's derived £5,000.
+    assert tiles["Spend 2017/18 (partly illustrative)"] == "£431k"
+    assert tiles["Budget 2017/18"] == "not published"  # no budget in the report: not £0
+    # The Honour based abuse advice project's £5,000 serves no priority; it is derived from a stated figure: no mark.
+    assert tiles["Spend linked to no priority"] == "£5,000"
+    later = AppTest.from_file(ENTRYPOINT, default_timeout=RUN_TIMEOUT_S)
+    later.query_params.update({"area": "west-yorkshire", "topic": "spend"})
+    later.switch_page("pages/meeting.py")
+    later.run()
+    assert {m.label: m.value for m in later.metric}["Spend 2018/19 (illustrative)"] == "£1.86m"
