@@ -371,11 +371,19 @@ def _table(title: str, columns: dict[str, str], frame: pd.DataFrame, *, widths: 
 
 def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict:
     """The summary as the JSON the template reads."""
-    spend = b.spend.assign(
-        budget=[format_money(int(v)) if v else "none" for v in b.spend["budget_pence"]],
-        spent=[format_money(int(v)) if v else "none" for v in b.spend["spend_pence"]],
-        basis=["illustrative" if i else "" for i in b.spend["illustrative"]],
-    )
+
+    def money(side: str) -> list[str]:  # a side with no figure is "not published", never £0 or "none"
+        published = b.spend[f"{side}_published"] if f"{side}_published" in b.spend else b.spend[f"{side}_pence"] != 0
+        return [format_money(int(v)) if p else "not published" for v, p in zip(b.spend[f"{side}_pence"], published, strict=True)]
+
+    def row_basis(row: pd.Series) -> str:  # each side's own basis: "budget illustrative; spend partly illustrative"
+        frame = row.to_frame().T
+        words = [(side, side_word(frame, side)) for side in ("budget", "spend")]
+        if words[0][1] and words[0][1] == words[1][1]:
+            return words[0][1]
+        return "; ".join(f"{side} {word}" for side, word in words if word)
+
+    spend = b.spend.assign(budget=money("budget"), spent=money("spend"), basis=[row_basis(row) for _, row in b.spend.iterrows()])
     ending = b.ending.assign(
         reprocurement=[format_date(d) if pd.notna(d) else "none recorded" for d in b.ending["reprocurement_recorded_on"]]
     )

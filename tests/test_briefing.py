@@ -64,6 +64,10 @@ def test_a_total_that_is_only_partly_illustrative_says_so(session: Session) -> N
     assert figure(pack, "Spend recorded, 2017/18 (partly illustrative)") == "£431,000"
     assert next(k.note for k in pack.key_figures if k.label.startswith("Spend recorded")) == "spend partly illustrative"
     assert "£431,000 (partly illustrative) is recorded as spent" in pack.narrative[1]
+    # The PDF's table: no budget is "not published" (never "none" or £0), and each row its own basis.
+    (table,) = [t for t in briefing._pack_data(pack, [], "")["tables"] if t.get("title", "").startswith("Budget and spend")]
+    assert ["Linked to no priority", "not published", "£5,000", ""] in table["rows"]
+    assert ["Reducing Re-offending", "not published", "£96,000", "spend illustrative"] in table["rows"]
     # Every pound of 2018/19 spend is illustrative: the label says "illustrative", not "partly".
     labels = [k.label for k in summary(session, "west-yorkshire", SEPTEMBER_2018).key_figures]
     assert "Spend recorded, 2018/19 (illustrative)" in labels
