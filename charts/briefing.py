@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from charts.renewals import renewal_takeaway, renewal_timeline_figure
-from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway
+from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
+from charts.spend import budget_and_spend_empty, budget_and_spend_figure, budget_and_spend_takeaway
 from charts.static import StaticExportUnavailable, png_images
 from data_access.briefing import Briefing, ChartImage
 from data_access.periods import fy_label
@@ -33,7 +33,8 @@ class BriefingFigure:
 def briefing_figures(b: Briefing) -> list[BriefingFigure]:
     """Budget and spend by priority for the year, and the renewal timeline, where there is anything to draw."""
     figures = []
-    if not b.spend.empty:
+    # The builders' own emptiness rules, as on the pages: no chart of nothing.
+    if budget_and_spend_empty(b.spend, subject=b.area_name, year_label=fy_label(b.year)) is None:
         figures.append(
             BriefingFigure(
                 budget_and_spend_figure(b.spend, category="priority", title=f"Budget and spend by priority, {fy_label(b.year)}"),
@@ -43,8 +44,7 @@ def briefing_figures(b: Briefing) -> list[BriefingFigure]:
                 takeaway=budget_and_spend_takeaway(b.spend, category="priority", unlinked=NOT_LINKED),
             )
         )
-    dated = b.renewals[b.renewals["current_end_date"].notna() | b.renewals["start_date"].notna()]
-    if not dated.empty:
+    if renewal_timeline_empty(b.renewals, area_name=b.area_name) is None:
         figures.append(
             BriefingFigure(
                 renewal_timeline_figure(

@@ -18,6 +18,23 @@ def value_text(value: float, unit: str) -> str:
     return f"{value:,.0f}%" if unit in PERCENT_UNITS else f"{value:,.0f}"
 
 
+def _target_illustrative(rows: pd.DataFrame) -> list[bool]:
+    """Whether each row's target is illustrative: its own `target_basis`, or the value's basis when that is blank."""
+    own = rows["target_basis"].fillna("") if "target_basis" in rows else pd.Series("", index=rows.index)
+    return [(t or b) == "illustrative" for t, b in zip(own, rows["basis"], strict=True)]
+
+
+def _mark(text: str, illustrative: bool) -> str:
+    return f"{text} (illustrative)" if illustrative else text
+
+
+def measure_trend_empty(series: pd.DataFrame, *, name: str) -> str | None:
+    """Why there is no trend chart to draw for measure `name` (no value in any period), or None when there is one."""
+    if series.empty or not series["value"].notna().any():
+        return f"No figures for {name} are published, so there is nothing to chart."
+    return None
+
+
 def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
     """Bars for one measure's values per period; illustrative bars hatched and labelled; targets as black dashes."""
     unit = series["unit"].iloc[0] if len(series) else "count"
@@ -43,13 +60,18 @@ def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
         hovertemplate="%{x}: %{y:,}<extra></extra>",
     )
     if series["target"].notna().any():
+        made_up = [i for i, t in zip(_target_illustrative(series), series["target"], strict=True) if pd.notna(t)]
         fig.add_scatter(
             x=labels,
             y=series["target"],
             mode="markers",
-            name="Target",
+            name="Target" + (" (illustrative)" if all(made_up) else " (partly illustrative)" if any(made_up) else ""),
             marker={"symbol": "line-ew", "size": 40, "line": {"width": 4, "color": BLACK}},
-            hovertemplate="Target: %{y:,}<extra></extra>",
+            hovertext=[
+                _mark(f"Target: {value_text(t, unit)}", i) if pd.notna(t) else "No target"
+                for t, i in zip(series["target"], _target_illustrative(series), strict=True)
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
         )
     fig.update_yaxes(
         title_text="Per cent" if unit in PERCENT_UNITS else "Number", rangemode="tozero", ticksuffix="%" if unit in PERCENT_UNITS else ""
@@ -59,23 +81,33 @@ def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
 
 
 def measure_takeaway(series: pd.DataFrame) -> str:
-    """One sentence: the latest value, its change on the period before, and whether it met its target."""
+    """One sentence: the latest value, its change on the period before, and whether it met its target; each figure
+    marked (illustrative) where it, or a figure it is worked out from, is. A withheld value feeds no arithmetic."""
     if series.empty:
         return "No figures are recorded for this measure."
     unit = series["unit"].iloc[0]
     last = series.iloc[-1]
-    text = f"{last['measure']}: {value_text(last['value'], unit)} in {last['period']}"
-    hidden = pd.isna(last["value"])  # withheld by disclosure control: no change or comparison may hint at it
-    if not hidden and len(series) > 1 and pd.notna(series.iloc[-2]["value"]) and series.iloc[-2]["value"]:
-        change = (last["value"] - series.iloc[-2]["value"]) / series.iloc[-2]["value"]
-        text += f", {'up' if change >= 0 else 'down'} {abs(change):.0%} on {series.iloc[-2]['period']}"
-    if not hidden and pd.notna(last["target"]):
+    last_made_up = last["basis"] == "illustrative"
+    text = f"{last['measure']}: {_mark(value_text(last['value'], unit), last_made_up)} in {last['period']}"
+    if pd.isna(last["value"]):
+        return text + "."
+    if len(series) > 1 and pd.notna(before := series.iloc[-2]["value"]) and before:
+        change = (last["value"] - before) / before
+        made_up = last_made_up or series.iloc[-2]["basis"] == "illustrative"
+        direction = "up" if change >= 0 else "down"
+        text += f", {_mark(f'{direction} {abs(change):.0%}', made_up)} on {series.iloc[-2]['period']}"
+    if pd.notna(last["target"]):
         met = last["value"] >= last["target"] if last["higher_is_better"] else last["value"] <= last["target"]
-        text += f"; {'meets' if met else 'below'} its target of {value_text(last['target'], unit)}"
-    text += "."
-    if (series["basis"] == "illustrative").any():
-        text += " Some figures are illustrative."
-    return text
+        target = _mark(value_text(last["target"], unit), _target_illustrative(series.iloc[[-1]])[0])
+        text += f"; {'meets' if met else 'below'} its target of {target}"
+    return text + "."
+
+
+def breakdown_empty(parts: pd.DataFrame, *, name: str) -> str | None:
+    """Why there is no breakdown chart to draw for `name` (no part with a value), or None when there is one."""
+    if parts.empty or not parts["value"].notna().any():
+        return f"No breakdown of {name} is published, so there is nothing to chart."
+    return None
 
 
 def breakdown_figure(parts: pd.DataFrame, *, title: str) -> go.Figure:
@@ -84,11 +116,14 @@ def breakdown_figure(parts: pd.DataFrame, *, title: str) -> go.Figure:
     unit = rows["unit"].iloc[0] if len(rows) else "percent"
     fig = go.Figure(
         go.Bar(
-            y=[plotly_text(v) for v in rows["dimension_value"]],
+            y=[_mark(plotly_text(d), b == "illustrative") for d, b in zip(rows["dimension_value"], rows["basis"], strict=True)],
             x=rows["value"],
             orientation="h",
-            marker={"color": BLUE},
-            text=[value_text(v, unit) for v in rows["value"]],
+            marker={
+                "color": [SKY_BLUE if b == "illustrative" else BLUE for b in rows["basis"]],
+                "pattern": {"shape": [ILLUSTRATIVE_PATTERN if b == "illustrative" else "" for b in rows["basis"]], "fgcolor": "#FFFFFF"},
+            },
+            text=[_mark(value_text(v, unit), b == "illustrative") for v, b in zip(rows["value"], rows["basis"], strict=True)],
             textposition="outside",
             hovertemplate="%{y}: %{x}<extra></extra>",
         )
@@ -96,6 +131,10 @@ def breakdown_figure(parts: pd.DataFrame, *, title: str) -> go.Figure:
     fig.update_xaxes(ticksuffix="%" if unit in PERCENT_UNITS else "", range=[0, float(rows["value"].max()) * 1.15 if len(rows) else 1])
     fig.update_traces(cliponaxis=False)
     return outline(base_layout(fig, title=title, height=max(300, 90 + 55 * len(rows))))
+
+
+def _shown(row: pd.Series, unit: str) -> str:
+    return _mark(value_text(row["value"], unit), row["basis"] == "illustrative")
 
 
 def breakdown_takeaway(parts: pd.DataFrame) -> str:
@@ -108,12 +147,9 @@ def breakdown_takeaway(parts: pd.DataFrame) -> str:
     top, bottom = ordered.iloc[0], ordered.iloc[-1]
     unit = top["unit"]
     if unit == "share":
-        text = f"The largest share is {top['dimension_value']} ({value_text(top['value'], unit)})."
+        text = f"The largest share is {top['dimension_value']} ({_shown(top, unit)})."
     else:
-        text = (
-            f"Highest: {top['dimension_value']} ({value_text(top['value'], unit)}); "
-            f"lowest: {bottom['dimension_value']} ({value_text(bottom['value'], unit)})."
-        )
+        text = f"Highest: {top['dimension_value']} ({_shown(top, unit)}); lowest: {bottom['dimension_value']} ({_shown(bottom, unit)})."
     if parts["value"].isna().any():
         # Hidden by disclosure control: a sum of the parts shown, beside 100% or a total, would give the hidden
         # ones away, so nothing is added up.
@@ -121,5 +157,6 @@ def breakdown_takeaway(parts: pd.DataFrame) -> str:
     if unit == "share":
         total = parts["value"].sum()
         if round(total) != 100:
-            text += f" The stated parts add up to {total:g}%, not 100%: {100 - total:g}% is unaccounted for in the source."
+            made_up = " (illustrative)" if (parts["basis"] == "illustrative").any() else ""
+            text += f" The stated parts{made_up} add up to {total:g}%, not 100%: {100 - total:g}% is unaccounted for in the source."
     return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,6 +23,38 @@ WARNING_STYLE = {
 }
 
 
+# An agreement's dates that the sample data made up, as the bar's label says them (field in `illustrative_fields`).
+ILLUSTRATIVE_DATES = {"start_date": "start", "current_end_date": "end", "latest_end_date": "latest possible end"}
+
+
+def illustrative_dates_note(illustrative_fields: object) -> str:
+    """' (illustrative start)', ' (illustrative start and end)' or '' for an agreement's `illustrative_fields`."""
+    names = set(str(illustrative_fields or "").replace(",", " ").replace(";", " ").split())
+    which = [word for field, word in ILLUSTRATIVE_DATES.items() if field in names]
+    return f" (illustrative {' and '.join(which)})" if which else ""
+
+
+def renewal_timeline_empty(renewals: pd.DataFrame, *, area_name: str) -> str | None:
+    """Why there is no timeline to draw (no agreement with a published start or end), or None when there is one."""
+    if renewals.empty:
+        return f"No contracts or grants are recorded for {area_name}."
+    if (renewals["current_end_date"].notna() | renewals["start_date"].notna()).any():
+        return None
+    n = len(renewals)
+    if n == 1:
+        return f"{area_name}'s one agreement has no published dates, so there is no timeline to draw."
+    return f"None of {area_name}'s {n} agreements has published dates, so there is no timeline to draw."
+
+
+def _amendment_day(r: Any) -> Any:
+    """When an amendment is drawn: the day it was agreed, else the end it moved."""
+    return r.agreed_on if pd.notna(r.agreed_on) else r.previous_end_date
+
+
+def _milestone_day(r: Any) -> Any:
+    return r.on
+
+
 def renewal_timeline_figure(
     renewals: pd.DataFrame,
     amendments: pd.DataFrame,
@@ -36,15 +69,21 @@ def renewal_timeline_figure(
     amendments (diamonds) and re-procurement steps (triangles), and a line at the as-at date."""
     fig = go.Figure()
     dated = renewals[renewals["current_end_date"].notna() | renewals["start_date"].notna()]
+    # Illustrative dates are said in the bar's own label (and so in its hover and the axis), never by colour alone.
+    labels = {
+        row.id: f"{plotly_text(row.label)}{illustrative_dates_note(row.illustrative_fields)}"
+        for row in renewals[["id", "label", "illustrative_fields"]].itertuples()
+    }
     shown: set[str] = set()
     for row in dated.itertuples():
         colour, legend = WARNING_STYLE[row.warning]
         legend = legend.format(red=red_months, amber=amber_months)
         start = row.start_date if pd.notna(row.start_date) else None
         end = row.current_end_date if pd.notna(row.current_end_date) else None
-        label = plotly_text(row.label)
+        label = labels[row.id]
         hover = (
-            f"<b>{plotly_text(row.title)}</b><br>{row.timing}<br>Start: {row.start_text}<br>Current end: {plotly_text(row.end_text)}"
+            f"<b>{plotly_text(row.title)}{illustrative_dates_note(row.illustrative_fields)}</b><br>{row.timing}"
+            f"<br>Start: {row.start_text}<br>Current end: {plotly_text(row.end_text)}"
             f"<br>Latest possible end: {row.latest_text}<br>Options used: {row.options_text}<extra></extra>"
         )
         if start and end:
@@ -91,15 +130,11 @@ def renewal_timeline_figure(
             amendments,
             "diamond",
             "Amendment (extension or variation)",
-            lambda r: r.agreed_on if pd.notna(r.agreed_on) else r.previous_end_date,
+            _amendment_day,
         ),
-        (milestones, "triangle-up", "Re-procurement or decision step", lambda r: r.on),
+        (milestones, "triangle-up", "Re-procurement or decision step", _milestone_day),
     ):
-        points = [
-            (when(r), renewals.loc[renewals["id"] == r.agreement_id, "label"].iloc[0], r)
-            for r in frame.itertuples()
-            if (renewals["id"] == r.agreement_id).any()
-        ]
+        points = [(when(r), labels[r.agreement_id], r) for r in frame.itertuples() if r.agreement_id in labels]
         points = [p for p in points if pd.notna(p[0])]
         if points:
             fig.add_scatter(

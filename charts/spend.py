@@ -6,75 +6,102 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.palette import BLUE, ILLUSTRATIVE_PATTERN, ORANGE, SEQUENCE, base_layout, outline
+from data_access.basis import basis_word, illustrative_pence, marked, side_word
 from data_access.money import format_money
 from data_access.text import plotly_text
 
 
-def _label(name: str, budget_illustrative: bool, spend_illustrative: bool) -> str:
+def _published(frame: pd.DataFrame, side: str) -> pd.Series:
+    """Which rows have a published `side` figure: the query's `<side>_published`, else any non-zero, non-missing amount."""
+    if f"{side}_published" in frame:
+        return frame[f"{side}_published"].astype(bool)
+    return frame[f"{side}_pence"].fillna(0) != 0
+
+
+def _row_words(rows: pd.DataFrame, side: str) -> list[str]:
+    return [basis_word(int(t), int(i)) for t, i in zip(rows[f"{side}_pence"].fillna(0), illustrative_pence(rows, side), strict=True)]
+
+
+def _label(name: str, budget_word: str, spend_word: str) -> str:
     name = plotly_text(name)
-    if budget_illustrative and spend_illustrative:
-        return f"{name} (illustrative)"
-    if budget_illustrative or spend_illustrative:
-        return f"{name} ({'budget' if budget_illustrative else 'spend'} illustrative)"
-    return name
+    if budget_word and budget_word == spend_word:
+        return f"{name} ({budget_word})"
+    parts = [f"{side} {word}" for side, word in (("budget", budget_word), ("spend", spend_word)) if word]
+    return f"{name} ({'; '.join(parts)})" if parts else name
+
+
+def budget_and_spend_empty(frame: pd.DataFrame, *, subject: str, year_label: str) -> str | None:
+    """Why there is no budget-and-spend chart to draw (no non-zero budget or spend in the frame), or None when there is one."""
+    if frame.empty or not (frame["budget_pence"].fillna(0).any() or frame["spend_pence"].fillna(0).any()):
+        return f"No budget or spend is published for {subject} in {year_label}."
+    return None
 
 
 def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -> go.Figure:
     """Horizontal bars of budget and spend per category (priority or funding stream); illustrative bars hatched and labelled."""
     rows = frame.iloc[::-1]  # plotly draws the first category at the bottom
-    labels = [
-        _label(str(n), bool(b), bool(s))
-        for n, b, s in zip(rows[category], rows["budget_illustrative"], rows["spend_illustrative"], strict=True)
-    ]
+    words = {side: _row_words(rows, side) for side in ("budget", "spend")}
+    labels = [_label(str(n), b, s) for n, b, s in zip(rows[category], words["budget"], words["spend"], strict=True)]
     fig = go.Figure()
     for side, name, colour in (("budget", "Budget", BLUE), ("spend", "Spend", ORANGE)):
-        illustrative = rows[f"{side}_illustrative"].astype(bool)
+        published = _published(rows, side)
+        amounts = rows[f"{side}_pence"].fillna(0).astype("int64")
         fig.add_bar(
             y=labels,
-            x=rows[f"{side}_pence"] / 100,
+            x=amounts / 100,
             name=name,
             orientation="h",
             marker={
                 "color": colour,
                 "pattern": {
-                    "shape": [ILLUSTRATIVE_PATTERN if i else "" for i in illustrative],
+                    "shape": [ILLUSTRATIVE_PATTERN if w else "" for w in words[side]],
                     "fgcolor": "#FFFFFF",
                     "fillmode": "overlay",
                 },
             },
-            text=[
-                (format_money(int(v), short=True) + (" (illustrative)" if i else "")) if v else ""
-                for v, i in zip(rows[f"{side}_pence"], illustrative, strict=True)
+            text=[marked(format_money(int(v), short=True), w) if v else "" for v, w in zip(amounts, words[side], strict=True)],
+            customdata=[
+                marked(format_money(int(v)), w) if p else "not published" for v, w, p in zip(amounts, words[side], published, strict=True)
             ],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}<br>" + name + ": £%{x:,.0f}<extra></extra>",
+            hovertemplate="%{y}<br>" + name + ": %{customdata}<extra></extra>",
         )
     fig.update_layout(barmode="group")
-    largest = max(int(rows["budget_pence"].max()), int(rows["spend_pence"].max()), 1) / 100 if len(rows) else 1
+    largest = max(int(rows["budget_pence"].fillna(0).max()), int(rows["spend_pence"].fillna(0).max()), 1) / 100 if len(rows) else 1
     # Room on the right for the value labels.
     fig.update_xaxes(tickprefix="£", separatethousands=True, title_text="Pounds", range=[0, largest * 1.35])
     return outline(base_layout(fig, title=title, height=max(320, 90 + 70 * len(rows))))
 
 
 def budget_and_spend_takeaway(frame: pd.DataFrame, *, category: str, unlinked: str | None = None) -> str:
-    """One sentence: the largest spend, its share, and spend linked to no priority when there is some."""
-    spent = int(frame["spend_pence"].sum())
-    budget = int(frame["budget_pence"].sum())
+    """One sentence: the largest spend, its share, and spend linked to no priority when there is some; each sum marked with its basis."""
+    spent = int(frame["spend_pence"].fillna(0).sum())
+    budget = int(frame["budget_pence"].fillna(0).sum())
     if spent == 0 and budget == 0:
         return "No budget or spend is recorded for this selection."
     if spent == 0:
-        return f"Budget of {format_money(budget)} is recorded, but no spend."
-    top = frame.sort_values("spend_pence", ascending=False).iloc[0]
+        return f"Budget of {marked(format_money(budget), side_word(frame, 'budget'))} is recorded, but no spend."
+    ordered = frame.assign(_illustrative=illustrative_pence(frame, "spend")).sort_values("spend_pence", ascending=False)
+    top = ordered.iloc[0]
     share = top["spend_pence"] / spent
-    sentence = f"{top[category]} had the largest spend, {format_money(int(top['spend_pence']))} ({share:.0%} of {format_money(spent)})."
+    top_money = marked(format_money(int(top["spend_pence"])), basis_word(int(top["spend_pence"]), int(top["_illustrative"])))
+    sentence = (
+        f"{top[category]} had the largest spend, {top_money}: {share:.0%} of {marked(format_money(spent), side_word(frame, 'spend'))}."
+    )
     if unlinked:
-        loose = int(frame.loc[frame[category].astype(str).str.startswith(unlinked), "spend_pence"].sum())
+        loose_rows = frame[frame[category].astype(str).str.startswith(unlinked)]
+        loose = int(loose_rows["spend_pence"].fillna(0).sum())
         if loose:
-            sentence += f" {format_money(loose)} of spend is linked to no Plan priority."
-    if frame["illustrative"].any():
-        sentence += " Some figures are illustrative."
+            sentence += f" {marked(format_money(loose), side_word(loose_rows, 'spend'))} of spend is linked to no Plan priority."
     return sentence
+
+
+def money_flow_empty(flows: pd.DataFrame, *, subject: str, year_label: str) -> str | None:
+    """Why there is no money-flow diagram to draw (no spend), or None when there is one."""
+    if flows.empty or not flows["amount_pence"].any():
+        return f"No spend is recorded for {subject} in {year_label}, so there is no money to follow."
+    return None
 
 
 def money_flow_figure(flows: pd.DataFrame, *, title: str) -> go.Figure:
@@ -84,20 +111,29 @@ def money_flow_figure(flows: pd.DataFrame, *, title: str) -> go.Figure:
     providers = list(dict.fromkeys(flows["provider"]))
     nodes = [f"{s} " for s in streams] + [f"{p}  " for p in priorities] + [f"{p}   " for p in providers]
     index = {name: i for i, name in enumerate(nodes)}  # trailing spaces keep a name used at two stages apart
-    first = flows.groupby(["funding_stream", "priority"], as_index=False, sort=False)[["amount_pence", "illustrative"]].agg(
-        {"amount_pence": "sum", "illustrative": "max"}
-    )
-    second = flows.groupby(["priority", "provider"], as_index=False, sort=False)[["amount_pence", "illustrative"]].agg(
-        {"amount_pence": "sum", "illustrative": "max"}
-    )
+    flows = flows.assign(illustrative_pence=illustrative_pence(flows, ""))
+    first = flows.groupby(["funding_stream", "priority"], as_index=False, sort=False)[["amount_pence", "illustrative_pence"]].sum()
+    second = flows.groupby(["priority", "provider"], as_index=False, sort=False)[["amount_pence", "illustrative_pence"]].sum()
     sources = [index[f"{s} "] for s in first["funding_stream"]] + [index[f"{p}  "] for p in second["priority"]]
     targets = [index[f"{p}  "] for p in first["priority"]] + [index[f"{p}   "] for p in second["provider"]]
     values = list(first["amount_pence"] / 100) + list(second["amount_pence"] / 100)
-    notes = ["illustrative" if i else "" for i in list(first["illustrative"]) + list(second["illustrative"])]
+    links = pd.concat([first, second])
+    notes = [basis_word(int(t), int(i)) for t, i in zip(links["amount_pence"], links["illustrative_pence"], strict=True)]
+    node_notes = []
+    for column, names in (("funding_stream", streams), ("priority", priorities), ("provider", providers)):
+        sums = flows.groupby(column, sort=False)[["amount_pence", "illustrative_pence"]].sum()
+        node_notes += [basis_word(int(sums.loc[n, "amount_pence"]), int(sums.loc[n, "illustrative_pence"])) for n in names]
     colours = [SEQUENCE[i % len(SEQUENCE)] for i in range(len(nodes))]
     fig = go.Figure(
         go.Sankey(
-            node={"label": [plotly_text(n.strip()) for n in nodes], "color": colours, "pad": 18, "thickness": 18},
+            node={
+                "label": [plotly_text(n.strip()) for n in nodes],
+                "color": colours,
+                "pad": 18,
+                "thickness": 18,
+                "customdata": node_notes,
+                "hovertemplate": "%{label}: £%{value:,.0f} %{customdata}<extra></extra>",
+            },
             link={
                 "source": sources,
                 "target": targets,
@@ -115,10 +151,16 @@ def money_flow_takeaway(flows: pd.DataFrame) -> str:
     """One sentence: which stream funds most, and where most of it goes."""
     if flows.empty:
         return "No spend is recorded for this selection, so there is no money to follow."
-    by_stream = flows.groupby("funding_stream")["amount_pence"].sum().sort_values(ascending=False)
-    by_provider = flows.groupby("provider")["amount_pence"].sum().sort_values(ascending=False)
+    flows = flows.assign(illustrative_pence=illustrative_pence(flows, ""))
+    by_stream = flows.groupby("funding_stream")[["amount_pence", "illustrative_pence"]].sum().sort_values("amount_pence", ascending=False)
+    by_provider = flows.groupby("provider")[["amount_pence", "illustrative_pence"]].sum().sort_values("amount_pence", ascending=False)
     total = int(flows["amount_pence"].sum())
+    largest = by_provider.iloc[0]
+    total_money = marked(format_money(total), basis_word(total, int(flows["illustrative_pence"].sum())))
+    largest_money = marked(
+        format_money(int(largest["amount_pence"])), basis_word(int(largest["amount_pence"]), int(largest["illustrative_pence"]))
+    )
     return (
-        f"{by_stream.index[0]} pays for {by_stream.iloc[0] / total:.0%} of the {format_money(total)} followed; "
-        f"the largest recipient is {by_provider.index[0]} ({format_money(int(by_provider.iloc[0]))})."
+        f"{by_stream.index[0]} pays for {by_stream['amount_pence'].iloc[0] / total:.0%} of the {total_money} followed; "
+        f"the largest recipient is {by_provider.index[0]}, with {largest_money}."
     )

@@ -21,11 +21,13 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlmodel import Session
 
 from data_access import findings, queries
+from data_access.basis import ILLUSTRATIVE, agreement_values_word, basis_word, illustrative_pence, marked, side_word
 from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import format_date, fy_label
@@ -103,31 +105,26 @@ def _key_figures(
     live, unpublished = int(totals["live"]), int(totals["value_not_published"])
     value = "not published" if live and unpublished == live else format_money(int(totals["annual_value_pence"]))
     value_note = f"{_plural(unpublished, 'live agreement')} with no published value left out" if unpublished else "all published"
-    if live and int(totals.get("illustrative_values", 0) or 0):
-        value_note += "; some values illustrative"
+    value_word = agreement_values_word(totals) if value != "not published" else ""
+    if value_word:
+        value_note += f"; {'every value' if value_word == ILLUSTRATIVE else 'some values'} illustrative"
     budget, spent = int(spend["budget_pence"].sum()), int(spend["spend_pence"].sum())
-    bases = []
-    if spend["budget_illustrative"].any():
-        bases.append("budget partly illustrative")
-    if spend["spend_illustrative"].any():
-        bases.append("spend partly illustrative")
+    # Each total says in its label whether all of it is illustrative or only part: a tooltip is lost on a projector and in print.
+    budget_word = side_word(spend, "budget") if budget else ""
+    spend_word = side_word(spend, "spend") if spent else ""
     red_count = int((ending["warning"] == "red").sum())
-
-    def marked(label: str, illustrative: bool) -> str:  # in the label itself: a tooltip is lost on a projector and in print
-        return f"{label} (partly illustrative)" if illustrative else label
-
     return [
         KeyFigure("Live agreements", f"{live}", "contracts and grants running on the as-at date; undated ones count as running"),
-        KeyFigure(marked("Annual value of live agreements", value_note.endswith("illustrative")), value, value_note),
+        KeyFigure(marked("Annual value of live agreements", value_word), value, value_note),
         KeyFigure(
-            marked(f"Budget, {fy_label(year)}", bool(budget) and bool(spend["budget_illustrative"].any())),
+            marked(f"Budget, {fy_label(year)}", budget_word),
             format_money(budget) if budget else "not published",
-            "; ".join(b for b in bases if "budget" in b),
+            f"budget {budget_word}" if budget_word else "",
         ),
         KeyFigure(
-            marked(f"Spend recorded, {fy_label(year)}", bool(spent) and bool(spend["spend_illustrative"].any())),
+            marked(f"Spend recorded, {fy_label(year)}", spend_word),
             format_money(spent) if spent else "none recorded",
-            "; ".join(b for b in bases if "spend" in b),
+            f"spend {spend_word}" if spend_word else "",
         ),
         KeyFigure(f"Ending within {amber} months", f"{len(ending)}", f"{red_count} within {red} months"),
         KeyFigure("Red flags", f"{n_flags}", "each with a question for the Commissioner"),
@@ -142,7 +139,7 @@ def _sentence_agreements(as_at: date, area_name: str, totals: pd.Series) -> str:
     if unpublished == live:
         return text + ", and none of them has a published annual value."
     published = live - unpublished
-    value = format_money(int(totals["annual_value_pence"]))
+    value = marked(format_money(int(totals["annual_value_pence"])), agreement_values_word(totals))
     if not unpublished:
         return text + f"; their published annual values come to {value} a year."
     return (
@@ -154,15 +151,17 @@ def _sentence_agreements(as_at: date, area_name: str, totals: pd.Series) -> str:
 def _sentence_money(spend: pd.DataFrame, year: int) -> list[str]:
     budget, spent = int(spend["budget_pence"].sum()), int(spend["spend_pence"].sum())
     label = fy_label(year)
-    some_illustrative = " (some of these figures are illustrative)" if spend["illustrative"].any() else ""
+    # Each sum carries its own basis, in the sentence that states it.
+    budgeted = marked(format_money(budget), side_word(spend, "budget"))
+    recorded = marked(format_money(spent), side_word(spend, "spend"))
     if not budget and not spent:
         return [f"No budget or spend is recorded for {label}."]
     if budget and spent:
-        first = f"In {label}, {format_money(budget)} is budgeted and {format_money(spent)} is recorded as spent{some_illustrative}."
+        first = f"In {label}, {budgeted} is budgeted and {recorded} is recorded as spent."
     elif spent:
-        first = f"In {label}, {format_money(spent)} is recorded as spent and no budget is published{some_illustrative}."
+        first = f"In {label}, {recorded} is recorded as spent and no budget is published."
     else:
-        first = f"In {label}, {format_money(budget)} is budgeted and no spend is recorded against it yet{some_illustrative}."
+        first = f"In {label}, {budgeted} is budgeted and no spend is recorded against it yet."
     sentences = [first]
     linked = spend[~spend["priority"].isin([NOT_LINKED, NOT_ASSIGNED]) & (spend["spend_pence"] > 0)]
     if spent and not linked.empty:
@@ -170,7 +169,7 @@ def _sentence_money(spend: pd.DataFrame, year: int) -> list[str]:
         share = (int(top["spend_pence"]) * 200 + spent) // (2 * spent)  # whole percent, halves up (as the chart's takeaway)
         sentences.append(
             f"The largest share of that spend, {format_money(int(top['spend_pence']))} ({share}%), serves the priority “{top['priority']}”"
-            + (" (illustrative)" if top["spend_illustrative"] else "")
+            + (f" ({word})" if (word := basis_word(int(top["spend_pence"]), int(illustrative_pence(linked, "spend")[top.name]))) else "")
             + "."
         )
     return sentences
@@ -369,7 +368,7 @@ _TEMPLATE = r"""
 """
 
 
-def _table(title: str, columns: dict[str, str], frame: pd.DataFrame, *, widths: list[int], empty: str) -> dict:
+def _table(title: str, columns: dict[str, str], frame: pd.DataFrame, *, widths: list[int], empty: str) -> dict[str, Any]:
     """A table for the template: `columns` maps the frame's column to its heading; widths are fractions (0 = as wide as needed)."""
     rows = [
         [str(v) if v is not None and not (isinstance(v, float) and pd.isna(v)) else "" for v in row]
@@ -378,13 +377,21 @@ def _table(title: str, columns: dict[str, str], frame: pd.DataFrame, *, widths: 
     return {"title": title, "columns": list(columns.values()), "rows": rows, "widths": widths, "empty": empty}
 
 
-def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict:
+def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict[str, Any]:
     """The summary as the JSON the template reads."""
-    spend = b.spend.assign(
-        budget=[format_money(int(v)) if v else "none" for v in b.spend["budget_pence"]],
-        spent=[format_money(int(v)) if v else "none" for v in b.spend["spend_pence"]],
-        basis=["illustrative" if i else "" for i in b.spend["illustrative"]],
-    )
+
+    def money(side: str) -> list[str]:  # a side with no figure is "not published", never £0 or "none"
+        published = b.spend[f"{side}_published"] if f"{side}_published" in b.spend else b.spend[f"{side}_pence"] != 0
+        return [format_money(int(v)) if p else "not published" for v, p in zip(b.spend[f"{side}_pence"], published, strict=True)]
+
+    def row_basis(row: pd.Series) -> str:  # each side's own basis: "budget illustrative; spend partly illustrative"
+        frame = row.to_frame().T
+        words = [(side, side_word(frame, side)) for side in ("budget", "spend")]
+        if words[0][1] and words[0][1] == words[1][1]:
+            return words[0][1]
+        return "; ".join(f"{side} {word}" for side, word in words if word)
+
+    spend = b.spend.assign(budget=money("budget"), spent=money("spend"), basis=[row_basis(row) for _, row in b.spend.iterrows()])
     ending = b.ending.assign(
         reprocurement=[format_date(d) if pd.notna(d) else "none recorded" for d in b.ending["reprocurement_recorded_on"]]
     )

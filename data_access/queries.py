@@ -269,7 +269,19 @@ def agreement_totals(
         func.sum(case((col(Agreement.annual_value_pence).is_(None), 1), else_=0)).label("value_not_published"),
         ending_within(red_months).label("ending_within_red"),
         ending_within(amber_months).label("ending_within_amber"),
-        func.sum(case((col(Agreement.illustrative_fields).like("%value%"), 1), else_=0)).label("illustrative_values"),
+        # Live agreements whose published annual value is illustrative: the agreement as a whole, or its value field.
+        func.sum(
+            case(
+                (
+                    and_(
+                        col(Agreement.annual_value_pence).is_not(None),
+                        or_(col(Agreement.basis) == Basis.ILLUSTRATIVE, col(Agreement.illustrative_fields).like("%annual_value%")),
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        ).label("illustrative_values"),
         _citations(Agreement).label("citations"),
     ).where(col(Agreement.area_id) == area, visible_to(Agreement, audience), _live(as_at))
     frame = _frame(session, query).fillna({"live": 0, "value_not_published": 0, "ending_within_red": 0, "ending_within_amber": 0})
@@ -324,6 +336,9 @@ def _budget_by(session: Session, key: Any, *, area: str, year: int, audience: Au
             key,
             _sum_pence(col(Budget.amount_pence)).label("budget_pence"),
             _is_illustrative(Budget).label("budget_illustrative"),
+            _sum_pence(case((col(Budget.basis) == Basis.ILLUSTRATIVE, col(Budget.amount_pence)), else_=0)).label(
+                "budget_illustrative_pence"
+            ),
             _citations(Budget).label("budget_citations"),
         )
         .where(col(Budget.area_id) == area, col(Budget.financial_year) == year, visible_to(Budget, audience))
@@ -332,7 +347,28 @@ def _budget_by(session: Session, key: Any, *, area: str, year: int, audience: Au
     return _frame(session, query)
 
 
-MONEY_FRAME_COLUMNS = ["budget_pence", "spend_pence", "budget_illustrative", "spend_illustrative", "illustrative", "citations"]
+MONEY_FRAME_COLUMNS = [
+    "budget_pence",
+    "spend_pence",
+    "budget_illustrative",
+    "spend_illustrative",
+    "illustrative",
+    "citations",
+    # How much of each sum is illustrative (pence), and whether any figure is published at all: a sum of nothing is
+    # "not published", never £0 (charts.spend and ui.render read these).
+    "budget_illustrative_pence",
+    "spend_illustrative_pence",
+    "budget_published",
+    "spend_published",
+]
+
+
+def _fill_money(frame: pd.DataFrame) -> None:
+    """Whole pence with 0 where a side has no figure, and `<side>_published` saying which rows have one."""
+    for side in ("budget", "spend"):
+        frame[f"{side}_published"] = frame[f"{side}_pence"].notna()
+        frame[f"{side}_pence"] = frame[f"{side}_pence"].fillna(0).astype("int64")
+        frame[f"{side}_illustrative_pence"] = frame[f"{side}_illustrative_pence"].fillna(0).astype("int64")
 
 
 def _combine_bases_and_citations(frame: pd.DataFrame) -> None:
@@ -359,6 +395,12 @@ def budget_and_spend_by_priority(
             func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label(
                 "spend_illustrative"
             ),
+            _sum_pence(
+                case(
+                    (or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), spend.c.apportioned_pence),
+                    else_=0,
+                )
+            ).label("spend_illustrative_pence"),
             func.aggregate_strings(spend.c.source_id + literal("|") + spend.c.source_section, CITATION_SEP).label("spend_citations"),
         ).group_by(spend.c.served_priority_id),
     )
@@ -372,8 +414,7 @@ def budget_and_spend_by_priority(
     frame = spend_by.merge(budget_by, on="priority_id", how="outer").merge(names, on="priority_id", how="left")
     if priority:
         frame = frame[frame["priority_id"] == priority]
-    frame["spend_pence"] = frame["spend_pence"].fillna(0).astype("int64")
-    frame["budget_pence"] = frame["budget_pence"].fillna(0).astype("int64")
+    _fill_money(frame)
     unlinked = frame["priority_id"].isin([NOT_LINKED, NOT_ASSIGNED])
     frame.loc[unlinked, "priority"] = frame.loc[unlinked, "priority_id"]
     frame.loc[unlinked, "priority_id"] = None
@@ -391,6 +432,7 @@ def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int
             stream_id.label("funding_stream_id"),
             _sum_pence(col(Spend.amount_pence)).label("spend_pence"),
             _is_illustrative(Spend).label("spend_illustrative"),
+            _sum_pence(case((col(Spend.basis) == Basis.ILLUSTRATIVE, col(Spend.amount_pence)), else_=0)).label("spend_illustrative_pence"),
             _citations(Spend).label("spend_citations"),
         )
         .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
@@ -406,8 +448,7 @@ def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int
     )
     frame = spend_by.merge(budget_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
     frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
-    frame["budget_pence"] = frame["budget_pence"].fillna(0).astype("int64")
-    frame["spend_pence"] = frame["spend_pence"].fillna(0).astype("int64")
+    _fill_money(frame)
     _combine_bases_and_citations(frame)
     frame = frame.sort_values("budget_pence", ascending=False)
     return frame[["funding_stream_id", "funding_stream", "funder", *MONEY_FRAME_COLUMNS]].reset_index(drop=True)
@@ -436,6 +477,12 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
             func.max(case((or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), 1), else_=0)).label(
                 "illustrative"
             ),
+            _sum_pence(
+                case(
+                    (or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE), spend.c.apportioned_pence),
+                    else_=0,
+                )
+            ).label("illustrative_pence"),
         )
         .select_from(spend)
         .outerjoin(FundingStream, col(FundingStream.id) == spend.c.stream_id)
@@ -446,6 +493,7 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
     frame = _frame(session, query)
     frame["amount_pence"] = frame["amount_pence"].astype("int64")
     frame["illustrative"] = frame["illustrative"].astype(bool)
+    frame["illustrative_pence"] = frame["illustrative_pence"].fillna(0).astype("int64")
     return frame.sort_values("amount_pence", ascending=False).reset_index(drop=True)
 
 

@@ -3,7 +3,8 @@ and the few things a panel member should look at first."""
 
 import streamlit as st
 
-from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway
+from charts.spend import budget_and_spend_empty, budget_and_spend_figure, budget_and_spend_takeaway
+from data_access.basis import agreement_values_word, marked
 from data_access.findings import Scope
 from data_access.money import format_money
 from data_access.periods import fy_label
@@ -26,7 +27,7 @@ no_value_published = live > 0 and unpublished == live
 render.kpi_row(
     [
         (
-            "Annual value of live agreements",
+            marked("Annual value of live agreements", "" if no_value_published else agreement_values_word(totals)),
             "not published" if no_value_published else format_money(int(totals["annual_value_pence"])),
             f"Sum of published annual values; {unpublished} live agreement(s) have no published value."
             if unpublished
@@ -73,4 +74,5 @@ render.chart(
     ),
     columns={"priority": "Priority", "plan": "Plan", "Budget": "Budget", "Spend": "Spend", "Illustrative": "Basis"},
     key="overview_priority_chart",
+    empty=budget_and_spend_empty(by_priority, subject=f.area_name, year_label=fy_label(f.year)),
 )

@@ -3,7 +3,15 @@ breakdowns such as referrals by source, and cost per referral where spend and re
 
 import streamlit as st
 
-from charts.performance import breakdown_figure, breakdown_takeaway, measure_takeaway, measure_trend_figure, value_text
+from charts.performance import (
+    breakdown_empty,
+    breakdown_figure,
+    breakdown_takeaway,
+    measure_takeaway,
+    measure_trend_empty,
+    measure_trend_figure,
+    value_text,
+)
 from data_access.disclosure import rule_in_words
 from data_access.models import Audience
 from data_access.money import format_money
@@ -67,6 +75,7 @@ for (measure, agreement), series in series_list:
         data=series.assign(target_shown=series["target"].map(lambda t: f"{t:g}" if t == t else "none set")),
         columns={"period": "Quarter", "value": "Value", "target_shown": "Target", "basis": "Basis", "basis_note": "Note"},
         key=f"performance_{series['measure_id'].iloc[0]}_{agreement}",
+        empty=measure_trend_empty(series, name=f"{measure} ({agreement})"),
     )
 
 breakdowns = observations[observations["dimension"] != ""]
@@ -80,6 +89,7 @@ for (measure, dimension, period), parts in breakdowns.groupby(["measure", "dimen
         data=parts,
         columns={"dimension_value": dimension.capitalize(), "value": "Value", "agreement": "Service", "basis": "Basis"},
         key=f"performance_breakdown_{parts['measure_id'].iloc[0]}_{dimension}",
+        empty=breakdown_empty(parts, name=f"{measure.lower()} by {dimension}, {period}"),
     )
 
 st.header("Cost per unit")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from charts.renewals import renewal_takeaway, renewal_timeline_figure
+from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
+from data_access.basis import marked
 from data_access.periods import format_date
 from data_access.settings import get_settings
 from data_access.text import safe_text
@@ -68,12 +69,15 @@ render.chart(
         "timing": "Status",
     },
     key="renewals_timeline",
+    empty=(nothing + unknown_sentence) if (nothing := renewal_timeline_empty(renewals, area_name=f.area_name)) else None,
 )
 
 st.header("Decisions due")
 st.caption("Sorted by current end date; click a column heading to sort by it. “Months left” counts from the as-at date.")
 due = renewals[renewals["warning"].isin(["red", "amber", "ok", "undated"])]
-due = due.assign(months=due["months_to_end"], value=render.money_columns(due, {"annual_value_pence": "v"})["v"])
+values = render.money_columns(due, {"annual_value_pence": "v"})["v"]
+made_up = due["illustrative_fields"].map(lambda fields: "illustrative" if "annual_value" in str(fields or "") else "")
+due = due.assign(months=due["months_to_end"], value=[marked(v, w) for v, w in zip(values, made_up, strict=True)])
 render.table(
     due,
     {

@@ -3,7 +3,14 @@ Budget and spend by plan priority and by funding stream, spend linked to no prio
 
 import streamlit as st
 
-from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway, money_flow_figure, money_flow_takeaway
+from charts.spend import (
+    budget_and_spend_empty,
+    budget_and_spend_figure,
+    budget_and_spend_takeaway,
+    money_flow_empty,
+    money_flow_figure,
+    money_flow_takeaway,
+)
 from data_access.periods import fy_label
 from data_access.queries import NOT_LINKED
 from data_access.text import safe_text
@@ -29,6 +36,7 @@ render.chart(
     ),
     columns={"priority": "Priority", "plan": "Plan", "Budget": "Budget", "Spend": "Spend", "Basis": "Basis"},
     key="spend_priority_chart",
+    empty=budget_and_spend_empty(by_priority, subject=f.priority_name or f.area_name, year_label=year),
 )
 st.caption(
     "Spend reaches a priority through the shares of the agreement it pays for; spend with no such link is shown as "
@@ -46,19 +54,19 @@ render.chart(
     ),
     columns={"funding_stream": "Funding stream", "funder": "Funder", "Budget": "Budget", "Spend": "Spend", "Basis": "Basis"},
     key="spend_stream_chart",
+    empty=budget_and_spend_empty(by_stream, subject=f.area_name, year_label=year),
 )
 
 st.header("Where the money goes")
 flows = cache.money_flow(area=f.area, year=f.year, audience=audience)
-if flows.empty:
-    st.info(f"No spend is recorded for {safe_text(f.area_name)} in {year}, so there is no money to follow.")
-else:
-    render.chart(
-        money_flow_figure(flows, title=f"From funding stream to priority to provider, {year}"),
-        alt=f"Flow diagram of {year} spend in {f.area_name} from funding stream, through Plan priority, to provider.",
-        takeaway=money_flow_takeaway(flows),
-        data=render.money_columns(flows, {"amount_pence": "Amount"}).assign(Basis=flows["illustrative"].map(BASIS), citations=""),
-        columns={"funding_stream": "Funding stream", "priority": "Priority", "provider": "Provider", "Amount": "Amount", "Basis": "Basis"},
-        key="spend_flow_chart",
-    )
+render.chart(
+    money_flow_figure(flows, title=f"From funding stream to priority to provider, {year}"),
+    alt=f"Flow diagram of {year} spend in {f.area_name} from funding stream, through Plan priority, to provider.",
+    takeaway=money_flow_takeaway(flows),
+    data=render.money_columns(flows, {"amount_pence": "Amount"}).assign(Basis=flows["illustrative"].map(BASIS), citations=""),
+    columns={"funding_stream": "Funding stream", "priority": "Priority", "provider": "Provider", "Amount": "Amount", "Basis": "Basis"},
+    key="spend_flow_chart",
+    empty=money_flow_empty(flows, subject=f.area_name, year_label=year),
+)
+if not flows.empty:
     render.sources_footer(by_priority["citations"])

@@ -43,7 +43,7 @@ def test_west_yorkshire_narrative_carries_the_real_numbers(session: Session) -> 
         "and none of them has a published annual value."
     )
     # ISVA £310,000 + Core Referral £1,250,000 + Restorative Justice £300,000 (all illustrative) in 2018/19.
-    assert money == "In 2018/19, £1,860,000 is recorded as spent and no budget is published (some of these figures are illustrative)."
+    assert money == "In 2018/19, £1,860,000 (illustrative) is recorded as spent and no budget is published."  # every pound illustrative
     assert largest.startswith("The largest share of that spend, £1,710,000 (92%), serves the priority")
     assert ending == (
         "1 agreement ends within 12 months: Independent Sexual Advisor Contract (ISVA) on 31 March 2019 "
@@ -51,16 +51,34 @@ def test_west_yorkshire_narrative_carries_the_real_numbers(session: Session) -> 
     )
     assert "93% against a target of 100% in Q1 2018/19" in targets
     assert red_flags.startswith("10 red flags are raised (5 medium and 5 low); the most serious: ")
-    assert figure(pack, "Spend recorded, 2018/19 (partly illustrative)") == "£1,860,000"
+    assert figure(pack, "Spend recorded, 2018/19 (illustrative)") == "£1,860,000"
     assert figure(pack, "Annual value of live agreements") == "not published"
     assert figure(pack, "Red flags") == "10"
+
+
+def test_a_total_that_is_only_partly_illustrative_says_so(session: Session) -> None:
+    # West Yorkshire 2017/18: ISVA £310,000, perpetrator programme £96,000 and Victims Champion £20,000 are illustrative;
+    # the Honour based abuse advice project's £5,000 is derived from the report's stated £5k. £431,000 in all.
+    pack = summary(session, "west-yorkshire", date(2018, 3, 31))
+    assert pack.year == 2017
+    assert figure(pack, "Spend recorded, 2017/18 (partly illustrative)") == "£431,000"
+    assert next(k.note for k in pack.key_figures if k.label.startswith("Spend recorded")) == "spend partly illustrative"
+    assert "£431,000 (partly illustrative) is recorded as spent" in pack.narrative[1]
+    # The PDF's table: no budget is "not published" (never "none" or £0), and each row its own basis.
+    (table,) = [t for t in briefing._pack_data(pack, [], "")["tables"] if t.get("title", "").startswith("Budget and spend")]
+    assert ["Linked to no priority", "not published", "£5,000", ""] in table["rows"]
+    assert ["Reducing Re-offending", "not published", "£96,000", "spend illustrative"] in table["rows"]
+    # Every pound of 2018/19 spend is illustrative: the label says "illustrative", not "partly".
+    labels = [k.label for k in summary(session, "west-yorkshire", SEPTEMBER_2018).key_figures]
+    assert "Spend recorded, 2018/19 (illustrative)" in labels
+    assert not [label for label in labels if "partly" in label]
 
 
 def test_staff_see_the_restricted_payment_in_the_total(session: Session) -> None:
     # The £12,500 ISVA contingency payment is restricted (OPCC staff only): £1,860,000 + £12,500.
     pack = summary(session, "west-yorkshire", SEPTEMBER_2018, Audience.STAFF)
-    assert figure(pack, "Spend recorded, 2018/19 (partly illustrative)") == "£1,872,500"
-    assert "£1,872,500 is recorded as spent" in pack.narrative[1]
+    assert figure(pack, "Spend recorded, 2018/19 (illustrative)") == "£1,872,500"
+    assert "£1,872,500 (illustrative) is recorded as spent" in pack.narrative[1]
 
 
 def test_norfolk_narrative_six_months_before_the_agreements_end(session: Session) -> None:
@@ -68,18 +86,18 @@ def test_norfolk_narrative_six_months_before_the_agreements_end(session: Session
     text = " ".join(pack.narrative)
     # £360k + £360k + £114k + £75k a year; budgets £1.018m (main police grant) + £1,037,415 (MoJ) for 2016/17.
     assert "4 live agreements" in text and "their published annual values come to £909,000 a year" in text
-    assert "In 2016/17, £2,055,415 is budgeted and £909,000 is recorded as spent" in text
+    assert "In 2016/17, £2,055,415 is budgeted and £909,000 (illustrative) is recorded as spent" in text
     assert "3 agreements end within 12 months (3 of them within 6 months)" in text
     assert text.count("on 31 March 2018 (no re-procurement is recorded)") == 3
     assert "No performance measure has a target recorded" in text
     assert figure(pack, "Budget, 2016/17") == "£2,055,415"  # both budgets are in the paper: no mark
-    assert figure(pack, "Spend recorded, 2016/17 (partly illustrative)") == "£909,000"  # the paper gives no spend
+    assert figure(pack, "Spend recorded, 2016/17 (illustrative)") == "£909,000"  # the paper gives no spend
 
 
 def test_derbyshire_narrative_with_nothing_ending(session: Session) -> None:
     pack = summary(session, "derbyshire", date(2025, 11, 1))
     text = " ".join(pack.narrative)
-    assert "In 2025/26, £275,000 is budgeted and £195,000 is recorded as spent" in text
+    assert "In 2025/26, £275,000 is budgeted and £195,000 (illustrative) is recorded as spent" in text
     assert "No live agreement ends within 12 months of 1 November 2025." in text
     assert pack.ending.empty
 

@@ -11,16 +11,30 @@ import pytest
 from sqlmodel import Session
 
 from charts import palette
-from charts.performance import breakdown_figure, breakdown_takeaway, measure_takeaway, measure_trend_figure
-from charts.renewals import renewal_takeaway, renewal_timeline_figure
-from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway, money_flow_figure, money_flow_takeaway
+from charts.performance import (
+    breakdown_empty,
+    breakdown_figure,
+    breakdown_takeaway,
+    measure_takeaway,
+    measure_trend_empty,
+    measure_trend_figure,
+)
+from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
+from charts.spend import (
+    budget_and_spend_empty,
+    budget_and_spend_figure,
+    budget_and_spend_takeaway,
+    money_flow_empty,
+    money_flow_figure,
+    money_flow_takeaway,
+)
 from data_access import queries
 from data_access.models import Audience
 from data_access.queries import NOT_ASSIGNED, NOT_LINKED
 
 PUBLIC = Audience.PUBLIC
 WY_AS_AT = date(2018, 9, 14)
-ISVA_LABEL = "Independent Sexual Advisor Contract (ISVA) (Victim Support)"
+ISVA_LABEL = "Independent Sexual Advisor Contract (ISVA) (Victim Support) (illustrative start)"  # its start date is made up
 
 # Okabe, M. and Ito, K. (2008), Color Universal Design: the eight colours, as published.
 OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
@@ -136,7 +150,10 @@ def test_budget_and_spend_figure_norfolk_streams(norfolk_streams: pd.DataFrame) 
 
 def test_budget_and_spend_figure_labels_rows_whose_budget_and_spend_are_both_illustrative(norfolk_streams: pd.DataFrame) -> None:
     frame = norfolk_streams.copy()
+    # A budget as illustrative as the spend beside it (the sample data has none): the row is marked once, as a whole.
     frame["budget_illustrative"] = frame["spend_illustrative"]
+    frame["budget_pence"] = frame["spend_pence"].where(frame["spend_illustrative"], frame["budget_pence"])
+    frame["budget_illustrative_pence"] = frame["spend_illustrative_pence"]
     fig = budget_and_spend_figure(frame, category="funding_stream", title="t")
     assert fig.data[0].y[0] == "Funding stream not stated (illustrative)"
     assert fig.data[0].y[1] == "Main police grant"
@@ -154,15 +171,15 @@ def test_budget_and_spend_figure_priorities_keep_unlinked_and_unassigned_apart(d
 
 def test_budget_and_spend_takeaway_by_stream(norfolk_streams: pd.DataFrame) -> None:
     assert budget_and_spend_takeaway(norfolk_streams, category="funding_stream") == (
-        "Ministry of Justice (MOJ) grant for victim's services had the largest spend, £795,000 (87% of £909,000). "
-        "Some figures are illustrative."
+        "Ministry of Justice (MOJ) grant for victim's services had the largest spend, £795,000 (illustrative): "
+        "87% of £909,000 (illustrative)."
     )
 
 
 def test_budget_and_spend_takeaway_names_spend_linked_to_no_priority(derbyshire_priorities: pd.DataFrame) -> None:
     assert budget_and_spend_takeaway(derbyshire_priorities, category="priority", unlinked=NOT_LINKED) == (
-        "Anti-Social Behaviour (ASB) and Community Safety had the largest spend, £120,000 (62% of £195,000). "
-        "£15,000 of spend is linked to no Plan priority. Some figures are illustrative."
+        "Anti-Social Behaviour (ASB) and Community Safety had the largest spend, £120,000 (illustrative): "
+        "62% of £195,000 (illustrative). £15,000 (illustrative) of spend is linked to no Plan priority."
     )
 
 
@@ -210,13 +227,13 @@ def test_money_flow_takeaway(session: Session) -> None:
         return money_flow_takeaway(queries.money_flow(session=session, area=area, year=year, audience=PUBLIC))
 
     assert takeaway("west-yorkshire", 2018) == (
-        "Ministry of Justice (MOJ) victims grant pays for 100% of the £1,860,000 followed; "
-        "the largest recipient is Provider not named (£1,250,000)."
+        "Ministry of Justice (MOJ) victims grant pays for 100% of the £1,860,000 (illustrative) followed; "
+        "the largest recipient is Provider not named, with £1,250,000 (illustrative)."
     )
     # £795,000 of £909,000 through the MoJ grant; VARSS and IDVA (£360k each) name no provider.
     assert takeaway("norfolk", 2016) == (
-        "Ministry of Justice (MOJ) grant for victim's services pays for 87% of the £909,000 followed; "
-        "the largest recipient is Provider not named (£720,000)."
+        "Ministry of Justice (MOJ) grant for victim's services pays for 87% of the £909,000 (illustrative) followed; "
+        "the largest recipient is Provider not named, with £720,000 (illustrative)."
     )
     assert takeaway("norfolk", 2017) == "No spend is recorded for this selection, so there is no money to follow."
 
@@ -327,7 +344,8 @@ def test_measure_trend_figure_isva_referrals(wy_observations: pd.DataFrame) -> N
     assert list(bars.text) == ["212", "229", "218", "237", "231"]
     assert set(bars.marker.color) == {palette.SKY_BLUE}  # illustrative
     assert set(bars.marker.pattern.shape) == {palette.ILLUSTRATIVE_PATTERN}
-    assert (targets.name, list(targets.y)) == ("Target", [225] * 5)
+    assert (targets.name, list(targets.y)) == ("Target (illustrative)", [225] * 5)  # target_basis blank: the values' basis
+    assert list(targets.hovertext) == ["Target: 225 (illustrative)"] * 5
     assert fig.layout.yaxis.title.text == "Number"
     assert_palette_colours(fig)
 
@@ -348,11 +366,12 @@ def test_measure_takeaway(wy_observations: pd.DataFrame) -> None:
     quarters = wy_observations[(wy_observations["measure_id"] == "isva-referrals") & wy_observations["quarter"].notna()]
     # 231 against 237: down 2.5%, shown as 3%; 231 >= 225.
     assert measure_takeaway(quarters) == (
-        "ISVA referrals: 231 in Q1 2018/19, down 3% on Q4 2017/18; meets its target of 225. Some figures are illustrative."
+        "ISVA referrals: 231 (illustrative) in Q1 2018/19, down 3% (illustrative) on Q4 2017/18; meets its target of 225 (illustrative)."
     )
     contact = wy_observations[wy_observations["measure_id"] == "enhanced-contact-48h"]
     assert measure_takeaway(contact) == (
-        "Enhanced victims contacted within 48 hours: 93% in Q1 2018/19; below its target of 100%. Some figures are illustrative."
+        # The 93% is illustrative; the 100% target is the stated standard (target_basis reported).
+        "Enhanced victims contacted within 48 hours: 93% (illustrative) in Q1 2018/19; below its target of 100%."
     )
     referrals = wy_observations[wy_observations["id"] == "wy-perpetrator-referrals"]
     assert measure_takeaway(referrals) == "Perpetrator programme referrals: 5,023 in 1 April 2016 to 30 November 2017."
@@ -418,3 +437,74 @@ def test_measure_takeaway_when_the_latest_figure_is_suppressed() -> None:
         }
     )
     assert measure_takeaway(series) == "ISVA referrals: hidden in Q2 2019/20."
+
+
+# --- nothing to draw: each builder's own sentence, decided from the data ---------------------------------------
+
+
+def test_budget_and_spend_empty_for_a_priority_with_no_money_that_year(session: Session) -> None:
+    # Derbyshire's 2025/26 grants serve the 2024-29 plan; Road safety (2021-25 plan) has neither budget nor spend then.
+    frame = queries.budget_and_spend_by_priority(
+        session=session, area="derbyshire", year=2025, audience=PUBLIC, priority="dby21-road-safety"
+    )
+    assert budget_and_spend_empty(frame, subject="Road safety", year_label="2025/26") == (
+        "No budget or spend is published for Road safety in 2025/26."
+    )
+
+
+def test_budget_and_spend_not_empty_where_there_is_money(derbyshire_priorities: pd.DataFrame, norfolk_streams: pd.DataFrame) -> None:
+    assert budget_and_spend_empty(derbyshire_priorities, subject="Derbyshire", year_label="2025/26") is None
+    assert budget_and_spend_empty(norfolk_streams, subject="Norfolk", year_label="2016/17") is None
+    # Spend alone, with no budget, is enough to draw.
+    assert budget_and_spend_empty(derbyshire_priorities.assign(budget_pence=0), subject="Derbyshire", year_label="2025/26") is None
+
+
+def test_money_flow_empty(session: Session) -> None:
+    none = queries.money_flow(session=session, area="derbyshire", year=2024, audience=PUBLIC)
+    assert none.empty
+    assert money_flow_empty(none, subject="Derbyshire", year_label="2024/25") == (
+        "No spend is recorded for Derbyshire in 2024/25, so there is no money to follow."
+    )
+    flows = queries.money_flow(session=session, area="west-yorkshire", year=2018, audience=PUBLIC)
+    assert money_flow_empty(flows, subject="West Yorkshire", year_label="2018/19") is None
+
+
+def test_renewal_timeline_empty_when_no_agreement_has_dates(session: Session) -> None:
+    derbyshire = queries.renewals(session=session, area="derbyshire", as_at=date(2025, 11, 1), audience=PUBLIC)
+    assert len(derbyshire) == 9 and derbyshire["start_date"].isna().all() and derbyshire["current_end_date"].isna().all()
+    assert renewal_timeline_empty(derbyshire, area_name="Derbyshire") == (
+        "None of Derbyshire's 9 agreements has published dates, so there is no timeline to draw."
+    )
+    assert renewal_timeline_empty(derbyshire.iloc[0:0], area_name="Derbyshire") == "No contracts or grants are recorded for Derbyshire."
+    west_yorkshire = queries.renewals(session=session, area="west-yorkshire", as_at=WY_AS_AT, audience=PUBLIC)
+    assert renewal_timeline_empty(west_yorkshire, area_name="West Yorkshire") is None
+
+
+def test_measure_trend_empty(wy_observations: pd.DataFrame) -> None:
+    series = wy_observations[(wy_observations["measure_id"] == "isva-referrals") & wy_observations["quarter"].notna()]
+    assert measure_trend_empty(series, name="ISVA referrals") is None
+    assert (
+        measure_trend_empty(series.iloc[0:0], name="ISVA referrals")
+        == "No figures for ISVA referrals are published, so there is nothing to chart."
+    )
+    withheld = series.assign(value=None)  # every value withheld by disclosure control
+    assert measure_trend_empty(withheld, name="ISVA referrals") is not None
+
+
+def test_breakdown_empty(wy_observations: pd.DataFrame) -> None:
+    parts = wy_observations[wy_observations["dimension"] == "referral source"]
+    assert breakdown_empty(parts, name="referrals by source") is None
+    assert breakdown_empty(parts.iloc[0:0], name="referrals by source") == (
+        "No breakdown of referrals by source is published, so there is nothing to chart."
+    )
+
+
+def test_renewal_timeline_marks_illustrative_start_dates(wy_timeline) -> None:
+    fig, renewals = wy_timeline
+    (isva,) = [t for t in fig.data if t.y and t.y[0] == ISVA_LABEL and t.marker.symbol == "square"]
+    assert ISVA_LABEL.endswith("(illustrative start)")
+    assert "(illustrative start)" in isva.hovertemplate
+    row = renewals[renewals["id"] == "wy-isva"].iloc[0]
+    assert row["start_text"] == "1 April 2015 (illustrative)"  # the table's Start column says so too
+    reported = [t for t in fig.data if t.y and t.y[0] == "Core Referral Service" and t.marker.symbol == "square"]
+    assert reported and "illustrative" not in reported[0].hovertemplate

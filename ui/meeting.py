@@ -14,9 +14,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from charts.renewals import renewal_takeaway, renewal_timeline_figure
-from charts.spend import budget_and_spend_figure, budget_and_spend_takeaway
+from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
+from charts.spend import budget_and_spend_empty, budget_and_spend_figure, budget_and_spend_takeaway, side_word
 from data_access import disclosure, public
+from data_access.basis import marked
 from data_access.findings import Scope
 from data_access.models import Audience
 from data_access.money import format_money
@@ -66,13 +67,19 @@ def red_flags(m: Meeting) -> None:
 def spend(m: Meeting) -> None:
     by_priority = cache.budget_and_spend_by_priority(area=m.area, year=m.year, audience=PUBLIC)
     shown = by_priority[(by_priority["budget_pence"] > 0) | (by_priority["spend_pence"] > 0)]
-    budget = format_money(int(shown["budget_pence"].sum()), short=True) if shown["budget_pence"].any() else "not published"
-    unlinked = int(shown.loc[shown["priority"] == NOT_LINKED, "spend_pence"].sum())
+    unlinked = shown[shown["priority"] == NOT_LINKED]
+
+    def tile(label: str, rows, side: str) -> tuple[str, str, None]:
+        # The basis in the tile's own label: a tooltip is lost on a projector. Nothing published is "not published", not £0.
+        if not shown[f"{side}_pence"].any():
+            return label, "not published", None
+        return marked(label, side_word(rows, side)), format_money(int(rows[f"{side}_pence"].sum()), short=True), None
+
     render.kpi_row(
         [
-            (f"Budget {fy_label(m.year)}", budget, None),
-            (f"Spend {fy_label(m.year)}", format_money(int(shown["spend_pence"].sum()), short=True), None),
-            ("Spend linked to no priority", format_money(unlinked, short=True), None),
+            tile(f"Budget {fy_label(m.year)}", shown, "budget"),
+            tile(f"Spend {fy_label(m.year)}", shown, "spend"),
+            tile("Spend linked to no priority", unlinked, "spend"),
         ]
     )
     render.chart(
@@ -84,6 +91,7 @@ def spend(m: Meeting) -> None:
         ),
         columns={"priority": "Priority", "Budget": "Budget", "Spend": "Spend", "Basis": "Basis"},
         key="meeting_spend",
+        empty=budget_and_spend_empty(shown, subject=m.area_name, year_label=fy_label(m.year)),
     )
 
 
@@ -132,6 +140,7 @@ def renewals(m: Meeting) -> None:
         }
         | ({"last_listed": "Last listed"} if len(unknown) else {}),
         key="meeting_renewals",
+        empty=(nothing + unknown_sentence) if (nothing := renewal_timeline_empty(agreements, area_name=m.area_name)) else None,
     )
 
 

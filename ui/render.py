@@ -63,10 +63,18 @@ def kpi_row(items: list[tuple[str, str, str | None]]) -> None:
 
 
 def money_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """A copy with pence columns written as money (£1,037,415) under readable names; blank means not published."""
+    """A copy with pence columns written as money (£1,037,415) under readable names.
+
+    Blank means not published, and so does False in the query's `<side>_published` beside `<side>_pence`: a sum of
+    nothing is "not published", never £0.
+    """
     shown = frame.copy()
     for column, title in columns.items():
-        shown[title] = [format_money(int(v)) if pd.notna(v) else "not published" for v in shown[column]]
+        flag = column.removesuffix("_pence") + "_published"
+        published = shown[flag].astype(bool) if flag in shown else pd.Series(True, index=shown.index)
+        shown[title] = [
+            format_money(int(v)) if pd.notna(v) and p else "not published" for v, p in zip(shown[column], published, strict=True)
+        ]
     return shown
 
 
@@ -89,12 +97,25 @@ def plain_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def chart(fig: go.Figure, *, alt: str, takeaway: str, data: pd.DataFrame, columns: dict[str, str], key: str) -> None:
-    """The takeaway in words, the chart with its alt text, the same numbers as a table, and their sources."""
-    st.markdown(f"**{safe_text(takeaway)}**")
-    st.plotly_chart(fig, alt=f"{alt} {takeaway}", key=key, config={"displaylogo": False, "responsive": True})
-    with st.expander("The numbers in this chart"):
+def chart(fig: go.Figure, *, alt: str, takeaway: str, data: pd.DataFrame, columns: dict[str, str], key: str, empty: str | None) -> None:
+    """The takeaway in words, the chart with its alt text, the same numbers as a table, and their sources.
+
+    `empty` is the chart builder's own reason there is nothing to draw (`charts.*._empty`, decided from the data), or
+    None. Every caller must pass it: when it is a sentence, that sentence is shown instead of the chart, so a chart
+    never draws an axis of invented dates or values. The records behind it are still listed when there are any
+    (agreements with no dates, say), since they are what a reader then needs.
+    """
+    if empty:
+        st.info(safe_text(empty), icon=":material/info:")
+        if data.empty:
+            return
+        st.caption("The records, though none can be drawn:")
         table(data, columns, key=f"{key}_table")
+    else:
+        st.markdown(f"**{safe_text(takeaway)}**")
+        st.plotly_chart(fig, alt=f"{alt} {takeaway}", key=key, config={"displaylogo": False, "responsive": True})
+        with st.expander("The numbers in this chart"):
+            table(data, columns, key=f"{key}_table")
     sources_footer(data.get("citations", []), illustrative="illustrative" in data and bool(data["illustrative"].any()))
 
 

@@ -119,7 +119,7 @@ def test_meeting_mode_shows_the_public_view_to_a_panel_member(monkeypatch: pytes
 
 def test_meeting_spend_renewals_and_performance(monkeypatch: pytest.MonkeyPatch) -> None:
     spend = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="spend")
-    assert metric(spend, "Spend 2018/19") == "£1.86m"
+    assert metric(spend, "Spend 2018/19 (illustrative)") == "£1.86m"
     assert metric(spend, "Budget 2018/19") == "not published"
     renewals = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="renewals")
     assert "Independent Sexual Advisor Contract (ISVA): ends 31 March 2019" in words(renewals)
@@ -187,7 +187,7 @@ def test_briefing_for_the_panel(monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(monkeypatch, "briefing.py", Audience.PANEL, area="west-yorkshire")
     assert at.title[0].value == "Briefing pack: West Yorkshire"
     text = words(at)
-    assert "In 2018/19, £1,860,000 is recorded as spent and no budget is published" in text
+    assert "In 2018/19, £1,860,000 (illustrative) is recorded as spent and no budget is published" in text
     assert "1 agreement ends within 12 months: Independent Sexual Advisor Contract (ISVA) on 31 March 2019" in text
     assert "the stated annual figure of 996 does not match 4 × the stated quarterly average of 224 (896)" in text  # exact for the panel
     assert metric(at, "Red flags") == "10"
@@ -206,7 +206,7 @@ def test_briefing_shows_panel_records_to_the_panel(monkeypatch: pytest.MonkeyPat
 
 def test_briefing_for_staff_includes_restricted_spend(monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(monkeypatch, "briefing.py", Audience.STAFF, area="west-yorkshire")
-    assert "In 2018/19, £1,872,500 is recorded as spent" in words(at)  # with the restricted £12,500 contingency payment
+    assert "In 2018/19, £1,872,500 (illustrative) is recorded as spent" in words(at)  # with the restricted £12,500 contingency payment
 
 
 def test_briefing_is_refused_to_the_public(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -135,13 +135,15 @@ def run_streamlit(
     `args` are further `streamlit run` options (e.g. `--secrets.files`).
     """
     database_url = f"sqlite:///{(work / 'commissioning.sqlite3').resolve()}"  # sqlite:////abs/path
-    with serve(work, database_url) as server:
+    with serve(work, database_url, port=port, env=env, args=args) as server:
         yield server
 
 
 @contextlib.contextmanager
-def serve(work: Path, database_url: str) -> Iterator[StreamlitServer]:
-    """`streamlit run dashboard.py` on a free port over the store at `database_url` (LOCAL_DEMO=yes), logging into `work`."""
+def serve(
+    work: Path, database_url: str, *, port: int | None = None, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[StreamlitServer]:
+    """`streamlit run dashboard.py` on a free port over the store at `database_url`, logging into `work` (see run_streamlit)."""
     log_path = work / "server.log"
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"

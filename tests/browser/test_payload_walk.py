@@ -173,7 +173,7 @@ def payload_server(browser_prerequisites: None, tmp_path_factory: pytest.TempPat
     work = tmp_path_factory.mktemp("payload-store")
     database_url = f"sqlite:///{(work / 'payload.sqlite3').resolve()}"
     seed_payload(database_url)
-    with serve(work, database_url) as server:
+    with serve(work, database_url, env={"LOCAL_DEMO": "yes"}) as server:
         yield server
 
 
