@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.palette import BLACK, BLUE, ILLUSTRATIVE_PATTERN, SKY_BLUE, base_layout, outline
+from data_access.findings import shares_gap
 from data_access.text import plotly_text
 
 PERCENT_UNITS = ("percent", "share")
@@ -154,9 +155,7 @@ def breakdown_takeaway(parts: pd.DataFrame) -> str:
         # Hidden by disclosure control: a sum of the parts shown, beside 100% or a total, would give the hidden
         # ones away, so nothing is added up.
         return text + " Some figures are hidden to protect the people they count."
-    if unit == "share":
-        total = parts["value"].sum()
-        if round(total) != 100:
-            made_up = " (illustrative)" if (parts["basis"] == "illustrative").any() else ""
-            text += f" The stated parts{made_up} add up to {total:g}%, not 100%: {100 - total:g}% is unaccounted for in the source."
+    if unit == "share" and (gap := shares_gap(parts["value"])) is not None:
+        made_up = " (illustrative)" if (parts["basis"] == "illustrative").any() else ""
+        text += f" The stated parts{made_up} add up to {100 - gap:g}%, not 100%: {gap:g}% is unaccounted for in the source."
     return text

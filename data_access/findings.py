@@ -191,6 +191,14 @@ def _basis(illustrative: object) -> str:
     return Basis.ILLUSTRATIVE if bool(illustrative) else Basis.REPORTED
 
 
+def shares_gap(values: Iterable[float]) -> float | None:
+    """How far shares of one whole fall short of 100% (negative when over), or None when the gap is within rounding:
+    shares rounded to whole percent may each miss by half a point. The one rule every view uses for shares."""
+    parts = [float(v) for v in values]
+    total = sum(parts)
+    return None if abs(total - 100) <= SHARE_TOLERANCE_PER_PART * len(parts) else 100 - total
+
+
 def normalised_name(name: str) -> str:
     """A provider's name without case, punctuation, bracketed abbreviations, 'The' or 'Ltd/Limited'."""
     text = re.sub(r"\([^)]*\)", " ", name.lower()).replace("&", " and ")
@@ -750,7 +758,7 @@ def shares(ctx: Context) -> list[Finding]:
     parts = ctx.observations[(ctx.observations["dimension"] != "") & (ctx.observations["unit"] == "share")]
     for (measure, agreement, dimension, period), group in parts.groupby(["measure", "agreement", "dimension", "period"], sort=False):
         total = float(group["value"].sum())
-        if abs(total - 100) <= SHARE_TOLERANCE_PER_PART * len(group):
+        if shares_gap(group["value"]) is None:
             continue
         basis = _basis((group["basis"] == Basis.ILLUSTRATIVE).any())
         # Shares of people from a return that is not published would give hidden counts away: the public sees the sum only.

@@ -508,3 +508,18 @@ def test_renewal_timeline_marks_illustrative_start_dates(wy_timeline) -> None:
     assert row["start_text"] == "1 April 2015 (illustrative)"  # the table's Start column says so too
     reported = [t for t in fig.data if t.y and t.y[0] == "Core Referral Service" and t.marker.symbol == "square"]
     assert reported and "illustrative" not in reported[0].hovertemplate
+
+
+def test_breakdown_takeaway_uses_the_findings_share_rule() -> None:
+    """33% + 33% + 33% is within rounding here as in the findings; 40% + 40% + 10% is not (one rule, one tolerance)."""
+    from charts.performance import breakdown_takeaway
+
+    def parts(values: tuple[int, ...]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"dimension_value": [f"s{i}" for i in range(len(values))], "value": values, "unit": "share", "basis": "reported"}
+        )
+
+    assert breakdown_takeaway(parts((33, 33, 33))) == "The largest share is s0 (33%)."
+    assert breakdown_takeaway(parts((40, 40, 10))).endswith(
+        "The stated parts add up to 90%, not 100%: 10% is unaccounted for in the source."
+    )
