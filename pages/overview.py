@@ -28,8 +28,11 @@ render.kpi_row(
     [
         (
             marked("Annual value of live agreements", "" if no_value_published else agreement_values_word(totals)),
-            "not published" if no_value_published else format_money(int(totals["annual_value_pence"])),
-            f"Sum of published annual values; {unpublished} live agreement(s) have no published value."
+            # With no agreement known to be running, there is nothing to add up: a sum of nothing is not £0 of services.
+            "none known" if live == 0 else "not published" if no_value_published else format_money(int(totals["annual_value_pence"])),
+            "No agreement is known to be running on this date."
+            if live == 0
+            else f"Sum of published annual values; {unpublished} live agreement(s) have no published value."
             if unpublished
             else "Sum of published annual values.",
         ),
