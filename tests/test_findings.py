@@ -470,3 +470,27 @@ def test_counts_from_an_internal_return_pass_the_disclosure_step_in_findings(ses
     assert not public["statement"].str.contains(r"\b7\b").any()
     assert f"{isva} was 7 against a target of 25 in Q1 2018/19" in set(panel["statement"])
     session.rollback()
+
+
+def test_shares_of_a_return_that_is_not_published_are_not_listed_to_the_public(session: Session) -> None:
+    """Meeting mode once listed hidden shares ('60% + 33% + 5%'): from an internal return the public sees only that they
+    do not add up; the panel sees the parts."""
+    from data_access.models import Observation, Source
+
+    session.add(Source(id="t-return-shares", title="Provider return", publisher="Provider", published=date(2018, 9, 1),
+                       figures_as_at=date(2018, 9, 1), kind="internal"))  # fmt: skip
+    session.flush()
+    for i, value in enumerate((60, 33, 5)):
+        session.add(
+            Observation(id=f"t-share-{i}", measure_id="perpetrator-referral-share", area_id="west-yorkshire",
+                        agreement_id="wy-core-referral", period_start=date(2018, 4, 1), period_end=date(2018, 6, 30),
+                        financial_year=2018, quarter=1, value=value, dimension="source", dimension_value=f"s{i}",
+                        source_id="t-return-shares", source_section="Q1", basis="reported")
+        )  # fmt: skip
+    session.flush()
+    public = of_kind(red(session, "west-yorkshire", date(2018, 9, 14), Audience.PUBLIC), "shares")
+    panel = of_kind(red(session, "west-yorkshire", date(2018, 9, 14), Audience.PANEL), "shares")
+    core = "Share of perpetrator referrals by source for Core Referral Service, Q1 2018/19: the 3 shares by source add up to 98%, not 100%"
+    assert core in set(public["statement"])
+    assert f"{core} (60% + 33% + 5%)" in set(panel["statement"])
+    session.rollback()

@@ -327,6 +327,8 @@ def build_cases(engine: Engine) -> None:
         session.flush()
         # hh1 is the first of its group to hold an agreement in Testshire, which gives the finding its link.
         session.get(Agreement, "ok").provider_id = "hh1"
+        # hh2 is named only by a restricted agreement: its name is as restricted as the agreement.
+        session.get(Agreement, "restricted-no-link").provider_id = "hh2"
         for a in agreements:
             if a.id not in unlinked:
                 session.add(
@@ -485,6 +487,14 @@ def test_fresh_provider_names(fresh: Session) -> None:
     assert "“The Helping Hand Ltd”, “Helping Hand Limited”, “helping-hand”" in helping["statement"]
     assert helping["link"] == "renewals?area=testshire"
     assert one(names, "provider:alpha")["statement"].endswith("(the same company number (01234567))")
+
+
+def test_fresh_provider_names_never_show_a_name_only_restricted_records_use(fresh: Session) -> None:
+    """Panel members once saw a provider name that only restricted agreements used, in this check."""
+    panel = findings(fresh, "provider_names", PANEL)
+    assert records(panel) == {frozenset({"provider:hh1", "provider:hh3"}), frozenset({"provider:alpha", "provider:beta"})}
+    assert not panel["statement"].str.contains("Helping Hand Limited").any()
+    assert "Helping Hand Limited" in one(findings(fresh, "provider_names", STAFF), "provider:hh2")["statement"]
 
 
 def test_fresh_awards_over_the_cap(fresh: Session) -> None:
