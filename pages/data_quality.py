@@ -32,8 +32,9 @@ as_at = right.date_input("Figures known by", value=date.today(), format="DD/MM/Y
 summary = cache.quality_summary(as_at=as_at, audience=audience)
 findings = cache.store_findings(as_at=as_at, audience=audience, rule=check, area=area)
 
+st.caption(f"Every check, in every area, over the figures known by {format_date(as_at)}.")
 render.kpi_row(
-    [(f"Findings (all checks, all areas, known by {format_date(as_at)})", f"{int(summary['findings'].sum())}", None)]
+    [("All findings", f"{int(summary['findings'].sum())}", None)]
     + [
         (f"{severity.capitalize()} severity", f"{int(summary[severity].sum())}", help_text)
         for severity, help_text in zip(
