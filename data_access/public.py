@@ -21,14 +21,12 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, literal, or_, select
 from sqlmodel import Session, col
 
 from data_access import disclosure, queries
 from data_access.models import (
     Agreement,
-    AgreementPriority,
     AgreementStatus,
     Area,
     Audience,
@@ -68,14 +66,12 @@ _ILLUSTRATIVE_COLUMNS = {
 CONTRACT_THRESHOLD_PENCE = 10_000_00  # The Specified Information Order asks for each contract over £10,000.
 
 
-def _published(model: Any) -> ColumnElement[bool]:
-    return col(model.basis) != Basis.ILLUSTRATIVE
+_published = queries._published
 
 
 # The same SQL pieces as the scrutiny queries, so citations and money sums behave identically.
 _citations, _sum_pence = queries._citations, queries._sum_pence
 citation = queries.citation
-_whole_division = queries._whole_division
 
 
 _frame = queries._frame
@@ -150,41 +146,14 @@ def published_money_by_priority(*, session: Session, area: str, year: int, audie
     published; otherwise (and where there is no agreement or no share) it is "linked to no priority",
     rather than apportioned on an illustrative split.
     """
-    illustrative_share = aliased(AgreementPriority)
-    shares_published = ~exists().where(col(illustrative_share.agreement_id) == col(Spend.agreement_id), ~_published(illustrative_share))
-    # Each part is floor(amount x cumulative share / 100) less the same for the shares before it, so the parts
-    # of one payment add up to exactly the payment (as in data_access.queries).
-    share = func.coalesce(col(AgreementPriority.share_percent), 100)
-    running = func.sum(share).over(partition_by=col(Spend.id), order_by=col(AgreementPriority.priority_id))
-    apportioned = (
-        select(
-            col(Spend.source_id),
-            col(Spend.source_section),
-            func.coalesce(col(AgreementPriority.priority_id), col(Spend.priority_id)).label("priority_id"),
-            (
-                _whole_division(col(Spend.amount_pence) * running, 100) - _whole_division(col(Spend.amount_pence) * (running - share), 100)
-            ).label("pence"),
-        )
-        .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
-        .outerjoin(AgreementPriority, and_(col(AgreementPriority.agreement_id) == col(Spend.agreement_id), shares_published))
-        .where(
-            col(Spend.area_id) == area,
-            col(Spend.financial_year) == year,
-            visible_to(Spend, audience),
-            _published(Spend),
-            or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
-        )
-        .subquery()
-    )
+    spend = queries._spend_apportioned(published_only=True).where(*queries._spend_in_year(area, year, audience)).subquery()
     spend_by = _frame(
         session,
         select(
-            apportioned.c.priority_id,
-            _sum_pence(apportioned.c.pence).label("spend_pence"),
-            func.aggregate_strings(apportioned.c.source_id + literal("|") + apportioned.c.source_section, CITATION_SEP).label(
-                "spend_citations"
-            ),
-        ).group_by(apportioned.c.priority_id),
+            spend.c.served_priority_id.label("priority_id"),
+            _sum_pence(spend.c.apportioned_pence).label("spend_pence"),
+            func.aggregate_strings(spend.c.source_id + literal("|") + spend.c.source_section, CITATION_SEP).label("spend_citations"),
+        ).group_by(spend.c.served_priority_id),
     )
     spend_by["priority_id"] = spend_by["priority_id"].fillna(NOT_LINKED)
     budget_by = _frame(

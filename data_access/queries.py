@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, and_, case, cast, func, literal, or_, select, true, union
+from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, and_, case, cast, exists, func, literal, or_, select, true, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -292,15 +292,29 @@ def agreement_totals(
     return frame
 
 
-def _spend_apportioned() -> Query:
+def _published(model: Any) -> ColumnElement[bool]:
+    """Rows whose basis is not illustrative: what the public pages may show as fact."""
+    return col(model.basis) != Basis.ILLUSTRATIVE
+
+
+def _spend_apportioned(*, published_only: bool = False) -> Query:
     """Spend joined to the priority it serves, via its agreement's shares or directly, as `apportioned_pence`.
 
     Each part is floor(amount x cumulative share / 100) less the same for the shares before it, so
     the parts of one payment always add up to exactly the payment: no penny made or lost in rounding.
+
+    `published_only` leaves out illustrative spend, and apportions a payment through its agreement's shares only
+    when every share of that agreement is published; otherwise it serves the spend's own priority (if any), rather
+    than being split on an illustrative apportionment.
     """
     share = func.coalesce(col(AgreementPriority.share_percent), 100)
     running = func.sum(share).over(partition_by=col(Spend.id), order_by=col(AgreementPriority.priority_id))
-    return (
+    shares_join = col(AgreementPriority.agreement_id) == col(Spend.agreement_id)
+    if published_only:
+        illustrative_share = aliased(AgreementPriority)
+        shares_published = ~exists().where(col(illustrative_share.agreement_id) == col(Spend.agreement_id), ~_published(illustrative_share))
+        shares_join = and_(shares_join, shares_published)
+    query: Query = (
         select(
             Spend,
             func.coalesce(col(AgreementPriority.priority_id), col(Spend.priority_id)).label("served_priority_id"),
@@ -310,8 +324,9 @@ def _spend_apportioned() -> Query:
             col(AgreementPriority.basis).label("share_basis"),
         )
         .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
-        .outerjoin(AgreementPriority, col(AgreementPriority.agreement_id) == col(Spend.agreement_id))
+        .outerjoin(AgreementPriority, shares_join)
     )
+    return query.where(_published(Spend)) if published_only else query
 
 
 def _whole_division(numerator: Any, denominator: int) -> ColumnElement[int]:
