@@ -30,7 +30,6 @@ from data_access.models import (
     AgreementStatus,
     Area,
     Audience,
-    Basis,
     Budget,
     FundingStream,
     ProcurementRoute,
@@ -260,12 +259,6 @@ def published_agreements(*, session: Session, area: str, audience: Audience, as_
     return frame.drop(columns=["illustrative_fields"]).reset_index(drop=True)
 
 
-def published_amendments(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
-    """Extensions, variations and terminations of the area's agreements, except illustrative ones."""
-    frame = queries.amendments(session=session, area=area, audience=audience)
-    return frame[frame["basis"] != Basis.ILLUSTRATIVE].reset_index(drop=True)
-
-
 def _performance_links(frame: pd.DataFrame) -> tuple[list[disclosure.Breakdown], list[disclosure.Shares]]:
     """Which published figures can be worked out from which, so a hidden one stays hidden.
 
@@ -313,9 +306,7 @@ def published_performance(*, session: Session, area: str, audience: Audience) ->
     The exact value is dropped from the result, so nothing downstream (a page, a download) can show it.
     Illustrative figures are left out, and so are illustrative targets.
     """
-    frame = queries.observations(session=session, area=area, audience=audience)
-    frame = frame[frame["basis"] != Basis.ILLUSTRATIVE].reset_index(drop=True)
-    frame.loc[frame["target_basis"] == Basis.ILLUSTRATIVE, "target"] = None
+    frame = queries.observations(session=session, area=area, audience=audience, published_only=True)
     frame[disclosure.PUBLISHED] = frame["source_kind"] == SourceKind.PUBLISHED
     breakdowns, shares = _performance_links(frame)
     controlled = disclosure.control(
@@ -514,8 +505,7 @@ def published_cost_per_unit(*, session: Session, area: str, audience: Audience) 
     cost computed from the exact count would give the hidden count back. Where the count is hidden, so is the
     cost (`cost_per_unit_pence` None).
     """
-    frame = queries.cost_per_unit(session=session, area=area, audience=audience)
-    frame = frame[~frame["illustrative"]].copy()
+    frame = queries.cost_per_unit(session=session, area=area, audience=audience, published_only=True)
     counts = [disclosure.public_count(u, published=bool(p)) for u, p in zip(frame["units"], frame["units_published"], strict=True)]
     frame["units"] = pd.Series([c.shown for c in counts], index=frame.index, dtype="object")
     frame["units_text"] = [c.text for c in counts]

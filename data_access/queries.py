@@ -556,8 +556,8 @@ def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFra
     return _frame(session, query)
 
 
-def amendments(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
-    """Extensions, variations and terminations of the area's agreements."""
+def amendments(*, session: Session, area: str, audience: Audience, published_only: bool = False) -> pd.DataFrame:
+    """Extensions, variations and terminations of the area's agreements; `published_only` leaves out illustrative ones."""
     query: Query = (
         select(
             col(Amendment.id),
@@ -576,6 +576,8 @@ def amendments(*, session: Session, area: str, audience: Audience) -> pd.DataFra
         .where(col(Agreement.area_id) == area, visible_to(Amendment, audience), visible_to(Agreement, audience))
         .order_by(func.coalesce(col(Amendment.agreed_on), col(Amendment.previous_end_date)))
     )
+    if published_only:
+        query = query.where(_published(Amendment))
     return _frame(session, query)
 
 
@@ -599,9 +601,14 @@ def milestones(*, session: Session, area: str, audience: Audience) -> pd.DataFra
     return _frame(session, query)
 
 
-def observations(*, session: Session, area: str, audience: Audience, measure: str | None = None) -> pd.DataFrame:
+def observations(
+    *, session: Session, area: str, audience: Audience, measure: str | None = None, published_only: bool = False
+) -> pd.DataFrame:
     """Measure values in the area, oldest period first, with targets and breakdowns, and the kind of source each
-    came from (`source_kind`: published document or internal return, which decides its disclosure on public pages)."""
+    came from (`source_kind`: published document or internal return, which decides its disclosure on public pages).
+
+    `published_only` leaves out illustrative values and blanks (None) illustrative targets. The values are still
+    exact: the public pages put them through `public.published_performance` (disclosure control) first."""
     query: Query = (
         select(
             col(Observation.id),
@@ -640,7 +647,11 @@ def observations(*, session: Session, area: str, audience: Audience, measure: st
     )
     if measure:
         query = query.where(col(Observation.measure_id) == measure)
+    if published_only:
+        query = query.where(_published(Observation))
     frame = _frame(session, query)
+    if published_only:
+        frame.loc[frame["target_basis"] == Basis.ILLUSTRATIVE, "target"] = None
     frame["period"] = [
         Period(start, end, None if pd.isna(year) else int(year), None if pd.isna(quarter) else int(quarter)).label
         for start, end, year, quarter in zip(
@@ -650,9 +661,11 @@ def observations(*, session: Session, area: str, audience: Audience, measure: st
     return frame
 
 
-def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+def cost_per_unit(*, session: Session, area: str, audience: Audience, published_only: bool = False) -> pd.DataFrame:
     """Spend per unit of each counted measure, where an agreement's spend and a full year's count are both known;
-    `units_published` says whether every count in it came from a published document.
+    `units_published` says whether every count in it came from a published document. `published_only` leaves out
+    every row with an illustrative spend or count (the cost is still from the exact count: see
+    `public.published_cost_per_unit` for the public's).
 
     A full year's count is a stated annual figure (not an average), else the sum of four quarters.
     """
@@ -724,6 +737,8 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
     # Every count summed came from a published document (else the count is an internal return's, for disclosure).
     frame["units_published"] = frame["units_published"].astype(bool)
     frame["citations"] = frame["spend_citations"] + CITATION_SEP + frame["units_citations"]
+    if published_only:
+        frame = frame[~frame["illustrative"]]
     return frame.drop(columns=["spend_illustrative", "units_illustrative", "spend_citations", "units_citations", "periods"]).reset_index(
         drop=True
     )

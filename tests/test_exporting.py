@@ -29,7 +29,7 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from data_access import exporting, public
+from data_access import exporting, public, queries
 from data_access.models import Agreement, Amendment, Audience, Budget, Observation, Provider, Spend
 
 STANDARDS = Path(__file__).parent / "standards"
@@ -107,7 +107,7 @@ def frames(session: Session, area: str, year: int | None = None, audience: Audie
     """Every public frame for an area (and year), with `audience` (the pages always use PUBLIC)."""
     result = {
         "agreements": public.published_agreements(session=session, area=area, audience=audience),
-        "amendments": public.published_amendments(session=session, area=area, audience=audience),
+        "amendments": queries.amendments(session=session, area=area, audience=audience, published_only=True),
         "performance": public.published_performance(session=session, area=area, audience=audience),
     }
     if year is not None:

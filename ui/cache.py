@@ -101,7 +101,6 @@ published_money_by_funding_stream = _cached(public.published_money_by_funding_st
 published_money_by_priority = _cached(public.published_money_by_priority)
 illustrative_left_out = _cached(public.illustrative_left_out)
 published_agreements = _cached(public.published_agreements)
-published_amendments = _cached(public.published_amendments)
 published_performance = _cached(public.published_performance)
 published_cost_per_unit = _cached(public.published_cost_per_unit)
 
