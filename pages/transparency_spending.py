@@ -24,8 +24,8 @@ st.markdown(
 )
 st.markdown(public.TERMS)
 
-by_stream = cache.published_money_by_funding_stream(area=f.area, year=f.year, audience=PUBLIC)
-by_priority = cache.published_money_by_priority(area=f.area, year=f.year, audience=PUBLIC)
+by_stream = cache.budget_and_spend_by_funding_stream(area=f.area, year=f.year, audience=PUBLIC, published_only=True)
+by_priority = cache.budget_and_spend_by_priority(area=f.area, year=f.year, audience=PUBLIC, published_only=True)
 left_out = cache.illustrative_left_out(area=f.area, year=f.year, audience=PUBLIC)
 agreements = cache.published_agreements(area=f.area, audience=PUBLIC, as_at=f.as_at)
 amendments = cache.amendments(area=f.area, audience=PUBLIC, published_only=True)
