@@ -1,17 +1,19 @@
-"""Queries for the public transparency pages: published facts only.
+"""The public transparency pages in residents' words, and the steps the public's figures take beyond the queries.
 
-The transparency pages are what a resident reads on the OPCC's website, so everything here leaves out
-what a resident must not be shown or must not take as fact:
+The transparency pages are what a resident reads on the OPCC's website, so they leave out what a resident must
+not be shown or must not take as fact:
 
 - records whose visibility the audience may not see (the pages always ask as `Audience.PUBLIC`);
-- figures whose basis is *illustrative* (made up for the demonstration data): money and measures with
-  that basis are left out, and an agreement's illustrative fields (see `col(Agreement.illustrative_fields)`)
-  are blanked, so the screen says "not published" as it would for any figure the documents do not give;
-- exact counts of people from internal returns: performance figures go through `data_access.disclosure` first,
-  which shows a count from a published document as published, and hides or rounds one from an internal return.
+- figures whose basis is *illustrative* (made up for the demonstration data): the pages ask `data_access.queries`
+  with `published_only=True` (budget and spend, amendments, observations, cost per unit), which leaves such money
+  and measures out; `published_agreements` here blanks an agreement's illustrative fields (see
+  `col(Agreement.illustrative_fields)`), so the screen says "not published" as it would for any figure the
+  documents do not give;
+- exact counts of people from internal returns: performance figures go through `data_access.disclosure` here
+  (`published_performance`, `published_cost_per_unit`), which shows a count from a published document as published,
+  and hides or rounds one from an internal return.
 
-Like `data_access.queries`, each function takes a session and keyword arguments, always the audience,
-and returns a small DataFrame; SQL does the aggregation.
+The rest of the module is pure functions from those frames to tables and sentences of words.
 """
 
 from __future__ import annotations
@@ -21,18 +23,15 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from data_access import disclosure, queries
 from data_access.models import (
     Agreement,
-    AgreementPriority,
     AgreementStatus,
     Area,
     Audience,
-    Basis,
     Budget,
     FundingStream,
     ProcurementRoute,
@@ -44,7 +43,6 @@ from data_access.models import (
 )
 from data_access.money import format_money
 from data_access.periods import format_date
-from data_access.queries import CITATION_SEP, NO_STREAM, NOT_ASSIGNED, NOT_LINKED
 from data_access.text import safe_text
 
 # Columns of `agreements.csv` that `illustrative_fields` may name, and the columns of `published_agreements` they blank.
@@ -68,23 +66,15 @@ _ILLUSTRATIVE_COLUMNS = {
 CONTRACT_THRESHOLD_PENCE = 10_000_00  # The Specified Information Order asks for each contract over £10,000.
 
 
-def _published(model: Any) -> ColumnElement[bool]:
-    return col(model.basis) != Basis.ILLUSTRATIVE
+_published = queries._published
 
 
 # The same SQL pieces as the scrutiny queries, so citations and money sums behave identically.
 _citations, _sum_pence = queries._citations, queries._sum_pence
 citation = queries.citation
-_whole_division = queries._whole_division
 
 
 _frame = queries._frame
-
-
-def _not_published_to_none(frame: pd.DataFrame, columns: list[str]) -> None:
-    """Money columns as whole pence (int) where a published figure exists, None where none does."""
-    for column in columns:
-        frame[column] = pd.Series([None if pd.isna(v) else int(v) for v in frame[column]], index=frame.index, dtype="object")
 
 
 def illustrative_left_out(*, session: Session, area: str, year: int, audience: Audience) -> int:
@@ -96,131 +86,6 @@ def illustrative_left_out(*, session: Session, area: str, year: int, audience: A
         col(Spend.area_id) == area, col(Spend.financial_year) == year, visible_to(Spend, audience), ~_published(Spend)
     )
     return int(session.execute(budgets).scalar_one()) + int(session.execute(spends).scalar_one())
-
-
-def published_money_by_funding_stream(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
-    """Published budget and spend for a financial year by funding stream; None where a figure is not published."""
-    stream_id = func.coalesce(col(Spend.funding_stream_id), col(Agreement.funding_stream_id))
-    spend_by = _frame(
-        session,
-        select(
-            stream_id.label("funding_stream_id"),
-            _sum_pence(col(Spend.amount_pence)).label("spend_pence"),
-            _citations(Spend).label("spend_citations"),
-        )
-        .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
-        .where(
-            col(Spend.area_id) == area,
-            col(Spend.financial_year) == year,
-            visible_to(Spend, audience),
-            _published(Spend),
-            or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
-        )
-        .group_by(stream_id),
-    )
-    budget_by = _frame(
-        session,
-        select(
-            col(Budget.funding_stream_id),
-            _sum_pence(col(Budget.amount_pence)).label("budget_pence"),
-            _citations(Budget).label("budget_citations"),
-        )
-        .where(col(Budget.area_id) == area, col(Budget.financial_year) == year, visible_to(Budget, audience), _published(Budget))
-        .group_by(col(Budget.funding_stream_id)),
-    )
-    streams = _frame(
-        session,
-        select(
-            col(FundingStream.id).label("funding_stream_id"),
-            col(FundingStream.name).label("funding_stream"),
-            col(FundingStream.funder),
-            citation(FundingStream).label("stream_citation"),
-        ).where(col(FundingStream.area_id) == area),
-    )
-    frame = budget_by.merge(spend_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
-    frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
-    frame["funder"] = frame["funder"].fillna("not stated")
-    return _finish_money(frame, ["funding_stream_id", "funding_stream", "funder"], extra_citations="stream_citation")
-
-
-def published_money_by_priority(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
-    """Published budget and spend for a financial year by Plan priority; None where a figure is not published.
-
-    Spend reaches a priority through its agreement's shares only when every share of that agreement is
-    published; otherwise (and where there is no agreement or no share) it is "linked to no priority",
-    rather than apportioned on an illustrative split.
-    """
-    illustrative_share = aliased(AgreementPriority)
-    shares_published = ~exists().where(col(illustrative_share.agreement_id) == col(Spend.agreement_id), ~_published(illustrative_share))
-    # Each part is floor(amount x cumulative share / 100) less the same for the shares before it, so the parts
-    # of one payment add up to exactly the payment (as in data_access.queries).
-    share = func.coalesce(col(AgreementPriority.share_percent), 100)
-    running = func.sum(share).over(partition_by=col(Spend.id), order_by=col(AgreementPriority.priority_id))
-    apportioned = (
-        select(
-            col(Spend.source_id),
-            col(Spend.source_section),
-            func.coalesce(col(AgreementPriority.priority_id), col(Spend.priority_id)).label("priority_id"),
-            (
-                _whole_division(col(Spend.amount_pence) * running, 100) - _whole_division(col(Spend.amount_pence) * (running - share), 100)
-            ).label("pence"),
-        )
-        .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
-        .outerjoin(AgreementPriority, and_(col(AgreementPriority.agreement_id) == col(Spend.agreement_id), shares_published))
-        .where(
-            col(Spend.area_id) == area,
-            col(Spend.financial_year) == year,
-            visible_to(Spend, audience),
-            _published(Spend),
-            or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
-        )
-        .subquery()
-    )
-    spend_by = _frame(
-        session,
-        select(
-            apportioned.c.priority_id,
-            _sum_pence(apportioned.c.pence).label("spend_pence"),
-            func.aggregate_strings(apportioned.c.source_id + literal("|") + apportioned.c.source_section, CITATION_SEP).label(
-                "spend_citations"
-            ),
-        ).group_by(apportioned.c.priority_id),
-    )
-    spend_by["priority_id"] = spend_by["priority_id"].fillna(NOT_LINKED)
-    budget_by = _frame(
-        session,
-        select(
-            col(Budget.priority_id),
-            _sum_pence(col(Budget.amount_pence)).label("budget_pence"),
-            _citations(Budget).label("budget_citations"),
-        )
-        .where(col(Budget.area_id) == area, col(Budget.financial_year) == year, visible_to(Budget, audience), _published(Budget))
-        .group_by(col(Budget.priority_id)),
-    )
-    budget_by["priority_id"] = budget_by["priority_id"].fillna(NOT_ASSIGNED)
-    names = queries.priorities(session=session, area=area)[["id", "name", "position"]].rename(
-        columns={"id": "priority_id", "name": "priority"}
-    )
-    frame = budget_by.merge(spend_by, on="priority_id", how="outer").merge(names, on="priority_id", how="left")
-    unlinked = frame["priority_id"].isin([NOT_LINKED, NOT_ASSIGNED])
-    frame.loc[unlinked, "priority"] = frame.loc[unlinked, "priority_id"]
-    frame.loc[unlinked, "priority_id"] = None
-    frame = frame.sort_values(["position", "priority"], na_position="last")
-    return _finish_money(frame, ["priority_id", "priority"])
-
-
-def _finish_money(frame: pd.DataFrame, keys: list[str], extra_citations: str | None = None) -> pd.DataFrame:
-    """Money as int pence or None, one citations column, and the flags the shared chart builder reads (never illustrative here)."""
-    _not_published_to_none(frame, ["budget_pence", "spend_pence"])
-    parts = ["budget_citations", "spend_citations"] + ([extra_citations] if extra_citations else [])
-    frame["citations"] = [
-        CITATION_SEP.join(str(c) for c in row if isinstance(c, str) and c) for row in frame[parts].itertuples(index=False)
-    ]
-    for flag in ("budget_illustrative", "spend_illustrative", "illustrative"):
-        frame[flag] = False
-    return frame[
-        [*keys, "budget_pence", "spend_pence", "budget_illustrative", "spend_illustrative", "illustrative", "citations"]
-    ].reset_index(drop=True)
 
 
 def _illustrative_names(text: str) -> set[str]:
@@ -281,7 +146,7 @@ def published_agreements(*, session: Session, area: str, audience: Audience, as_
         for name in names:
             for column in _ILLUSTRATIVE_COLUMNS.get(name, []):
                 frame.at[index, column] = None
-    _not_published_to_none(frame, ["annual_value_pence", "total_value_pence", "number_of_tenderers", "extension_options_available"])
+    queries.not_published_to_none(frame, ["annual_value_pence", "total_value_pence", "number_of_tenderers", "extension_options_available"])
     frame = frame.where(frame.notna(), None)
     # The value the £10,000 rule is judged on: the whole contract where published, else a year of it.
     values = [t if t is not None else a for t, a in zip(frame["total_value_pence"], frame["annual_value_pence"], strict=True)]
@@ -289,12 +154,6 @@ def published_agreements(*, session: Session, area: str, audience: Audience, as_
     # Over £10,000, or not published (so it may be): these are the contracts the Order asks to see.
     frame["over_threshold"] = [v is None or v > CONTRACT_THRESHOLD_PENCE for v in values]
     return frame.drop(columns=["illustrative_fields"]).reset_index(drop=True)
-
-
-def published_amendments(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
-    """Extensions, variations and terminations of the area's agreements, except illustrative ones."""
-    frame = queries.amendments(session=session, area=area, audience=audience)
-    return frame[frame["basis"] != Basis.ILLUSTRATIVE].reset_index(drop=True)
 
 
 def _performance_links(frame: pd.DataFrame) -> tuple[list[disclosure.Breakdown], list[disclosure.Shares]]:
@@ -344,9 +203,7 @@ def published_performance(*, session: Session, area: str, audience: Audience) ->
     The exact value is dropped from the result, so nothing downstream (a page, a download) can show it.
     Illustrative figures are left out, and so are illustrative targets.
     """
-    frame = queries.observations(session=session, area=area, audience=audience)
-    frame = frame[frame["basis"] != Basis.ILLUSTRATIVE].reset_index(drop=True)
-    frame.loc[frame["target_basis"] == Basis.ILLUSTRATIVE, "target"] = None
+    frame = queries.observations(session=session, area=area, audience=audience, published_only=True)
     frame[disclosure.PUBLISHED] = frame["source_kind"] == SourceKind.PUBLISHED
     breakdowns, shares = _performance_links(frame)
     controlled = disclosure.control(
@@ -545,8 +402,7 @@ def published_cost_per_unit(*, session: Session, area: str, audience: Audience) 
     cost computed from the exact count would give the hidden count back. Where the count is hidden, so is the
     cost (`cost_per_unit_pence` None).
     """
-    frame = queries.cost_per_unit(session=session, area=area, audience=audience)
-    frame = frame[~frame["illustrative"]].copy()
+    frame = queries.cost_per_unit(session=session, area=area, audience=audience, published_only=True)
     counts = [disclosure.public_count(u, published=bool(p)) for u, p in zip(frame["units"], frame["units_published"], strict=True)]
     frame["units"] = pd.Series([c.shown for c in counts], index=frame.index, dtype="object")
     frame["units_text"] = [c.text for c in counts]

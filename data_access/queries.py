@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, and_, case, cast, func, literal, or_, select, true, union
+from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, and_, case, cast, exists, func, literal, or_, select, true, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -292,15 +292,29 @@ def agreement_totals(
     return frame
 
 
-def _spend_apportioned() -> Query:
+def _published(model: Any) -> ColumnElement[bool]:
+    """Rows whose basis is not illustrative: what the public pages may show as fact."""
+    return col(model.basis) != Basis.ILLUSTRATIVE
+
+
+def _spend_apportioned(*, published_only: bool = False) -> Query:
     """Spend joined to the priority it serves, via its agreement's shares or directly, as `apportioned_pence`.
 
     Each part is floor(amount x cumulative share / 100) less the same for the shares before it, so
     the parts of one payment always add up to exactly the payment: no penny made or lost in rounding.
+
+    `published_only` leaves out illustrative spend, and apportions a payment through its agreement's shares only
+    when every share of that agreement is published; otherwise it serves the spend's own priority (if any), rather
+    than being split on an illustrative apportionment.
     """
     share = func.coalesce(col(AgreementPriority.share_percent), 100)
     running = func.sum(share).over(partition_by=col(Spend.id), order_by=col(AgreementPriority.priority_id))
-    return (
+    shares_join = col(AgreementPriority.agreement_id) == col(Spend.agreement_id)
+    if published_only:
+        illustrative_share = aliased(AgreementPriority)
+        shares_published = ~exists().where(col(illustrative_share.agreement_id) == col(Spend.agreement_id), ~_published(illustrative_share))
+        shares_join = and_(shares_join, shares_published)
+    query: Query = (
         select(
             Spend,
             func.coalesce(col(AgreementPriority.priority_id), col(Spend.priority_id)).label("served_priority_id"),
@@ -310,8 +324,9 @@ def _spend_apportioned() -> Query:
             col(AgreementPriority.basis).label("share_basis"),
         )
         .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
-        .outerjoin(AgreementPriority, col(AgreementPriority.agreement_id) == col(Spend.agreement_id))
+        .outerjoin(AgreementPriority, shares_join)
     )
+    return query.where(_published(Spend)) if published_only else query
 
 
 def _whole_division(numerator: Any, denominator: int) -> ColumnElement[int]:
@@ -329,8 +344,9 @@ def _spend_in_year(area: str, year: int, audience: Audience) -> tuple[ColumnElem
     )
 
 
-def _budget_by(session: Session, key: Any, *, area: str, year: int, audience: Audience) -> pd.DataFrame:
-    """The area's budget for a financial year, summed by `key` (priority or funding stream)."""
+def _budget_by(session: Session, key: Any, *, area: str, year: int, audience: Audience, published_only: bool = False) -> pd.DataFrame:
+    """The area's budget for a financial year, summed by `key` (priority or funding stream); illustrative rows
+    left out with `published_only`."""
     query: Query = (
         select(
             key,
@@ -344,6 +360,8 @@ def _budget_by(session: Session, key: Any, *, area: str, year: int, audience: Au
         .where(col(Budget.area_id) == area, col(Budget.financial_year) == year, visible_to(Budget, audience))
         .group_by(key)
     )
+    if published_only:
+        query = query.where(_published(Budget))
     return _frame(session, query)
 
 
@@ -382,11 +400,37 @@ def _combine_bases_and_citations(frame: pd.DataFrame) -> None:
     ]
 
 
+def not_published_to_none(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Money (or counts) as whole numbers (int) where a published figure exists, None where none does."""
+    for column in columns:
+        frame[column] = pd.Series([None if pd.isna(v) else int(v) for v in frame[column]], index=frame.index, dtype="object")
+
+
+PUBLISHED_MONEY_COLUMNS = ["budget_pence", "spend_pence", "budget_illustrative", "spend_illustrative", "illustrative", "citations"]
+
+
+def _published_money(frame: pd.DataFrame, keys: list[str], extra_citations: str | None = None) -> pd.DataFrame:
+    """The `published_only` shape of the money queries: money as int pence or None (not published, never 0), one
+    citations column (budget's, spend's, then `extra_citations`), and the basis flags the shared chart builder reads,
+    never illustrative here."""
+    not_published_to_none(frame, ["budget_pence", "spend_pence"])
+    parts = ["budget_citations", "spend_citations"] + ([extra_citations] if extra_citations else [])
+    frame["citations"] = [
+        CITATION_SEP.join(str(c) for c in row if isinstance(c, str) and c) for row in frame[parts].itertuples(index=False)
+    ]
+    for flag in ("budget_illustrative", "spend_illustrative", "illustrative"):
+        frame[flag] = False
+    return frame[[*keys, *PUBLISHED_MONEY_COLUMNS]].reset_index(drop=True)
+
+
 def budget_and_spend_by_priority(
-    *, session: Session, area: str, year: int, audience: Audience, priority: str | None = None
+    *, session: Session, area: str, year: int, audience: Audience, priority: str | None = None, published_only: bool = False
 ) -> pd.DataFrame:
-    """Budget and spend for a financial year by plan priority; spend with no priority, and budget not assigned to one, as their own rows."""
-    spend = _spend_apportioned().where(*_spend_in_year(area, year, audience)).subquery()
+    """Budget and spend for a financial year by plan priority; spend with no priority, and budget not assigned to one, as their own rows.
+
+    `published_only` (the public pages): illustrative budget and spend left out, spend apportioned only on published
+    shares (`_spend_apportioned`), and the `_published_money` shape: None where a figure is not published."""
+    spend = _spend_apportioned(published_only=published_only).where(*_spend_in_year(area, year, audience)).subquery()
     spend_by = _frame(
         session,
         select(
@@ -404,7 +448,7 @@ def budget_and_spend_by_priority(
             func.aggregate_strings(spend.c.source_id + literal("|") + spend.c.source_section, CITATION_SEP).label("spend_citations"),
         ).group_by(spend.c.served_priority_id),
     )
-    budget_by = _budget_by(session, col(Budget.priority_id), area=area, year=year, audience=audience)
+    budget_by = _budget_by(session, col(Budget.priority_id), area=area, year=year, audience=audience, published_only=published_only)
     # Spend with no priority and budget with no priority are different findings: keep them on separate rows.
     spend_by["priority_id"] = spend_by["priority_id"].fillna(NOT_LINKED)
     budget_by["priority_id"] = budget_by["priority_id"].fillna(NOT_ASSIGNED)
@@ -414,17 +458,24 @@ def budget_and_spend_by_priority(
     frame = spend_by.merge(budget_by, on="priority_id", how="outer").merge(names, on="priority_id", how="left")
     if priority:
         frame = frame[frame["priority_id"] == priority]
-    _fill_money(frame)
     unlinked = frame["priority_id"].isin([NOT_LINKED, NOT_ASSIGNED])
     frame.loc[unlinked, "priority"] = frame.loc[unlinked, "priority_id"]
     frame.loc[unlinked, "priority_id"] = None
+    if published_only:
+        return _published_money(frame.sort_values(["position", "priority"], na_position="last"), ["priority_id", "priority"])
+    _fill_money(frame)
     _combine_bases_and_citations(frame)
     frame = frame.sort_values(["position", "priority"], na_position="last")
     return frame[["priority_id", "priority", "plan", *MONEY_FRAME_COLUMNS]].reset_index(drop=True)
 
 
-def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
-    """Budget and spend for a financial year by funding stream; spend whose stream is not stated as its own row."""
+def budget_and_spend_by_funding_stream(
+    *, session: Session, area: str, year: int, audience: Audience, published_only: bool = False
+) -> pd.DataFrame:
+    """Budget and spend for a financial year by funding stream; spend whose stream is not stated as its own row.
+
+    `published_only` (the public pages): illustrative budget and spend left out, the funder "not stated" where none
+    is, the stream's own citation added, and the `_published_money` shape: None where a figure is not published."""
     stream_id = func.coalesce(col(Spend.funding_stream_id), col(Agreement.funding_stream_id))
     spend_by = _frame(
         session,
@@ -436,16 +487,24 @@ def budget_and_spend_by_funding_stream(*, session: Session, area: str, year: int
             _citations(Spend).label("spend_citations"),
         )
         .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
-        .where(*_spend_in_year(area, year, audience))
+        .where(*_spend_in_year(area, year, audience), *([_published(Spend)] if published_only else []))
         .group_by(stream_id),
     )
-    budget_by = _budget_by(session, col(Budget.funding_stream_id), area=area, year=year, audience=audience)
+    budget_by = _budget_by(session, col(Budget.funding_stream_id), area=area, year=year, audience=audience, published_only=published_only)
     streams = _frame(
         session,
         select(
-            col(FundingStream.id).label("funding_stream_id"), col(FundingStream.name).label("funding_stream"), col(FundingStream.funder)
+            col(FundingStream.id).label("funding_stream_id"),
+            col(FundingStream.name).label("funding_stream"),
+            col(FundingStream.funder),
+            citation(FundingStream).label("stream_citation"),
         ).where(col(FundingStream.area_id) == area),
     )
+    if published_only:
+        frame = budget_by.merge(spend_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
+        frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
+        frame["funder"] = frame["funder"].fillna("not stated")
+        return _published_money(frame, ["funding_stream_id", "funding_stream", "funder"], extra_citations="stream_citation")
     frame = spend_by.merge(budget_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
     frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
     _fill_money(frame)
@@ -541,8 +600,8 @@ def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFra
     return _frame(session, query)
 
 
-def amendments(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
-    """Extensions, variations and terminations of the area's agreements."""
+def amendments(*, session: Session, area: str, audience: Audience, published_only: bool = False) -> pd.DataFrame:
+    """Extensions, variations and terminations of the area's agreements; `published_only` leaves out illustrative ones."""
     query: Query = (
         select(
             col(Amendment.id),
@@ -561,6 +620,8 @@ def amendments(*, session: Session, area: str, audience: Audience) -> pd.DataFra
         .where(col(Agreement.area_id) == area, visible_to(Amendment, audience), visible_to(Agreement, audience))
         .order_by(func.coalesce(col(Amendment.agreed_on), col(Amendment.previous_end_date)))
     )
+    if published_only:
+        query = query.where(_published(Amendment))
     return _frame(session, query)
 
 
@@ -584,9 +645,14 @@ def milestones(*, session: Session, area: str, audience: Audience) -> pd.DataFra
     return _frame(session, query)
 
 
-def observations(*, session: Session, area: str, audience: Audience, measure: str | None = None) -> pd.DataFrame:
+def observations(
+    *, session: Session, area: str, audience: Audience, measure: str | None = None, published_only: bool = False
+) -> pd.DataFrame:
     """Measure values in the area, oldest period first, with targets and breakdowns, and the kind of source each
-    came from (`source_kind`: published document or internal return, which decides its disclosure on public pages)."""
+    came from (`source_kind`: published document or internal return, which decides its disclosure on public pages).
+
+    `published_only` leaves out illustrative values and blanks (None) illustrative targets. The values are still
+    exact: the public pages put them through `public.published_performance` (disclosure control) first."""
     query: Query = (
         select(
             col(Observation.id),
@@ -626,6 +692,9 @@ def observations(*, session: Session, area: str, audience: Audience, measure: st
     if measure:
         query = query.where(col(Observation.measure_id) == measure)
     frame = _frame(session, query)
+    if published_only:  # filtered here, not in SQL, so the columns keep the types the whole set gives them
+        frame = frame[frame["basis"] != Basis.ILLUSTRATIVE].reset_index(drop=True)
+        frame.loc[frame["target_basis"] == Basis.ILLUSTRATIVE, "target"] = None
     frame["period"] = [
         Period(start, end, None if pd.isna(year) else int(year), None if pd.isna(quarter) else int(quarter)).label
         for start, end, year, quarter in zip(
@@ -635,9 +704,11 @@ def observations(*, session: Session, area: str, audience: Audience, measure: st
     return frame
 
 
-def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+def cost_per_unit(*, session: Session, area: str, audience: Audience, published_only: bool = False) -> pd.DataFrame:
     """Spend per unit of each counted measure, where an agreement's spend and a full year's count are both known;
-    `units_published` says whether every count in it came from a published document.
+    `units_published` says whether every count in it came from a published document. `published_only` leaves out
+    every row with an illustrative spend or count (the cost is still from the exact count: see
+    `public.published_cost_per_unit` for the public's).
 
     A full year's count is a stated annual figure (not an average), else the sum of four quarters.
     """
@@ -709,6 +780,8 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.Data
     # Every count summed came from a published document (else the count is an internal return's, for disclosure).
     frame["units_published"] = frame["units_published"].astype(bool)
     frame["citations"] = frame["spend_citations"] + CITATION_SEP + frame["units_citations"]
+    if published_only:
+        frame = frame[~frame["illustrative"]]
     return frame.drop(columns=["spend_illustrative", "units_illustrative", "spend_citations", "units_citations", "periods"]).reset_index(
         drop=True
     )

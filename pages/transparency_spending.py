@@ -24,11 +24,11 @@ st.markdown(
 )
 st.markdown(public.TERMS)
 
-by_stream = cache.published_money_by_funding_stream(area=f.area, year=f.year, audience=PUBLIC)
-by_priority = cache.published_money_by_priority(area=f.area, year=f.year, audience=PUBLIC)
+by_stream = cache.budget_and_spend_by_funding_stream(area=f.area, year=f.year, audience=PUBLIC, published_only=True)
+by_priority = cache.budget_and_spend_by_priority(area=f.area, year=f.year, audience=PUBLIC, published_only=True)
 left_out = cache.illustrative_left_out(area=f.area, year=f.year, audience=PUBLIC)
 agreements = cache.published_agreements(area=f.area, audience=PUBLIC, as_at=f.as_at)
-amendments = cache.published_amendments(area=f.area, audience=PUBLIC)
+amendments = cache.amendments(area=f.area, audience=PUBLIC, published_only=True)
 grants, contracts = agreements[agreements["kind"] == "grant"], agreements[agreements["kind"] != "grant"]
 listed, not_in_360 = contracts[contracts["over_threshold"]], exporting.grants_left_out(agreements)
 

@@ -29,7 +29,7 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from data_access import exporting, public
+from data_access import exporting, public, queries
 from data_access.models import Agreement, Amendment, Audience, Budget, Observation, Provider, Spend
 
 STANDARDS = Path(__file__).parent / "standards"
@@ -107,12 +107,16 @@ def frames(session: Session, area: str, year: int | None = None, audience: Audie
     """Every public frame for an area (and year), with `audience` (the pages always use PUBLIC)."""
     result = {
         "agreements": public.published_agreements(session=session, area=area, audience=audience),
-        "amendments": public.published_amendments(session=session, area=area, audience=audience),
+        "amendments": queries.amendments(session=session, area=area, audience=audience, published_only=True),
         "performance": public.published_performance(session=session, area=area, audience=audience),
     }
     if year is not None:
-        result["by_stream"] = public.published_money_by_funding_stream(session=session, area=area, year=year, audience=audience)
-        result["by_priority"] = public.published_money_by_priority(session=session, area=area, year=year, audience=audience)
+        result["by_stream"] = queries.budget_and_spend_by_funding_stream(
+            session=session, area=area, year=year, audience=audience, published_only=True
+        )
+        result["by_priority"] = queries.budget_and_spend_by_priority(
+            session=session, area=area, year=year, audience=audience, published_only=True
+        )
     return result
 
 
@@ -391,7 +395,9 @@ def test_xlsx_keeps_money_exact_and_numeric() -> None:
 
 
 def test_seed_money_downloads_are_pounds(session: Session) -> None:
-    by_stream = public.published_money_by_funding_stream(session=session, area="norfolk", year=2016, audience=Audience.PUBLIC)
+    by_stream = queries.budget_and_spend_by_funding_stream(
+        session=session, area="norfolk", year=2016, audience=Audience.PUBLIC, published_only=True
+    )
     table = exporting.money_download(by_stream, name="funding_stream", heading="Funding stream", area="Norfolk", year="2016/17")
     budgets = dict(zip(table["Funding stream"], table["Budget (£)"], strict=True))
     assert budgets == {"Ministry of Justice (MOJ) grant for victim's services": Decimal("1037415"), "Main police grant": Decimal("1018000")}
@@ -569,7 +575,9 @@ def test_spend_reaches_a_priority_only_through_published_shares(test_records: Se
         ]
     )
     test_records.flush()
-    frame = public.published_money_by_priority(session=test_records, area="west-yorkshire", year=2017, audience=Audience.PUBLIC)
+    frame = queries.budget_and_spend_by_priority(
+        session=test_records, area="west-yorkshire", year=2017, audience=Audience.PUBLIC, published_only=True
+    )
     spend = dict(zip(frame["priority"], frame["spend_pence"], strict=True))
     assert spend == {
         "Further developing the support available to victims and witnesses": 100_001,
