@@ -74,7 +74,7 @@ st.header("Contracts over £10,000")
 smaller = len(contracts) - len(listed)
 st.caption(
     "All years. The law asks the Commissioner to publish every contract over £10,000; contracts whose value is not published "
-    f"are listed too, as they may be over it. Status is as at {format_date(f.as_at)}, {f.as_at_reason.rstrip('.')}."
+    f"are listed too, as they may be over it. Status is as at {format_date(f.as_at)}, {safe_text(f.as_at_reason.rstrip('.'))}."
     + (f" {smaller} contract(s) of £10,000 or less are in the contracts download." if smaller else "")
 )
 if len(listed):

@@ -47,15 +47,15 @@ OTHER_AREA = ("West Yorkshire", "west-yorkshire")
 # figures): a figure or fact from the seed document (seeds/, Commissioning and Granting Report), or, on pages that
 # hold no figures, the words that show the page did its job. A page added to the registry needs a line here.
 KEY_TEXT = {
-    "overview.py": "Independent Sexual Advisor Contract (ISVA) ends on 31 March 2019",
+    "overview.py": "Independent Sexual Advisor Contract (ISVA) has used all its extension options (1 of 1) and ends on 31 March 2019",
     "spend.py": "Ministry of Justice (MOJ) victims grant",
     "renewals.py": "the first is Independent Sexual Advisor Contract (ISVA), on 31 March 2019",
     "performance.py": "The largest share is Other agencies (29%)",
     "data_quality.py": "2.3.2 West Yorkshire ISVA service",
     "audit.py": "No changes have been recorded yet",
     "transparency_spending.py": "Independent Sexual Advisor Contract (ISVA)",
-    "transparency_services.py": "995",
-    "meeting.py": "the parts add up to 95%, not 100%",
+    "transparency_services.py": "996",
+    "meeting.py": "the 5 shares by referral source add up to 95%, not 100%",
     "briefing.py": "Independent Sexual Advisor Contract (ISVA) on 31 March 2019",
     "import_data.py": "Nothing is written until you press Apply",
     "accessibility.py": f"This site is {a11y.COMPLIANCE} with the {a11y.STANDARD}",
