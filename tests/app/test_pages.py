@@ -16,6 +16,7 @@ from streamlit.proto.PlotlyChart_pb2 import PlotlyChart as PlotlyChartProto
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import PAGE_FILES, shown
+from tests.test_queries import DERBYSHIRE_2021_SERVICES, LAST_LISTED_2021
 
 OpenApp = Callable[..., AppTest]
 
@@ -169,23 +170,6 @@ def test_renewals_deep_link_as_at_turns_isva_red(open_app: OpenApp) -> None:
     assert isva["Warning"] == "Ends within 6 months"
     assert metric(at, "Ending within 6 months (red)") == "1"
     assert at.query_params["as_at"] == "2019-02-01"
-
-
-DERBYSHIRE_2021_SERVICES = {
-    "1625 Substance Misuse service",
-    "City Medium risk Domestic Abuse Service",
-    "High Risk Domestic Abuse IDVA service in Derby City",
-    "High risk offenders accommodation and support project",
-    "Restorative Justice Service",
-    "Rural Domestic Abuse Outreach service (Willow project)",
-    "The Adult Independent Sexual Violence Advocacy service",
-    "The Children's Independent Sexual Violence Advocacy service",
-    "Young Victims of Crime Service",
-}
-LAST_LISTED_2021 = (
-    "Last listed in Commissioning Strategy (External Policy), Police and Crime Commissioner for Derbyshire, November 2021; "
-    "current status not published"
-)
 
 
 def test_renewals_derbyshire_default_date_does_not_call_the_2021_services_running(open_app: OpenApp) -> None:
