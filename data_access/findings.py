@@ -1609,13 +1609,19 @@ def store_findings(*, session: Session, as_at: date, audience: Audience, area: s
 
 
 def quality_summary(*, session: Session, as_at: date, audience: Audience) -> pd.DataFrame:
-    """How many findings each data-quality rule gives, by severity; every rule listed, with zero where it finds nothing."""
+    """How many findings each data-quality rule gives, by severity, under the heading they are shown with: every rule's
+    own heading (zero where it finds nothing), and a rule's "cannot be checked" heading where some finding has it, so a
+    check that could not be made is never counted as a breach."""
     found = store_findings(session=session, as_at=as_at, audience=audience)
-    quality_rules = [r for r in RULES.values() if Scope.QUALITY in r.scopes]
-    frame = pd.DataFrame({"rule": [r.id for r in quality_rules], "check": [r.heading for r in quality_rules]})
-    for severity in Severity:
-        counts = found[found["severity"] == severity]["rule"].value_counts()
-        frame[str(severity)] = [int(counts.get(r, 0)) for r in frame["rule"]]
+    rows = []
+    for rule in (r for r in RULES.values() if Scope.QUALITY in r.scopes):
+        for outcome, heading in ((Outcome.BREACH, rule.heading), (Outcome.CANNOT_CHECK, rule.cannot_check_heading)):
+            mine = found[(found["rule"] == rule.id) & (found["outcome"] == str(outcome))]
+            if outcome is Outcome.CANNOT_CHECK and mine.empty:
+                continue
+            counts = mine["severity"].value_counts()
+            rows.append({"rule": rule.id, "outcome": str(outcome), "check": heading} | {str(s): int(counts.get(s, 0)) for s in Severity})
+    frame = pd.DataFrame(rows, columns=["rule", "outcome", "check", *(str(s) for s in Severity)])
     frame["findings"] = frame[[str(s) for s in Severity]].sum(axis=1)
     return frame
 
