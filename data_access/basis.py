@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 ILLUSTRATIVE = "illustrative"
+NOT_PUBLISHED = "not published"  # a figure the sources do not give: never shown as 0
 PARTLY_ILLUSTRATIVE = "partly illustrative"
 
 

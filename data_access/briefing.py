@@ -88,10 +88,6 @@ class Briefing:
         return f"Commissioning briefing: {self.area_name}, as at {format_date(self.as_at)}"
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
-
-
 def _list(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -104,7 +100,7 @@ def _key_figures(
 ) -> list[KeyFigure]:
     live, unpublished = int(totals["live"]), int(totals["value_not_published"])
     value = "not published" if live and unpublished == live else format_money(int(totals["annual_value_pence"]))
-    value_note = f"{_plural(unpublished, 'live agreement')} with no published value left out" if unpublished else "all published"
+    value_note = f"{findings.plural(unpublished, 'live agreement')} with no published value left out" if unpublished else "all published"
     value_word = agreement_values_word(totals) if value != "not published" else ""
     if value_word:
         value_note += f"; {'every value' if value_word == ILLUSTRATIVE else 'some values'} illustrative"
@@ -133,7 +129,7 @@ def _key_figures(
 
 def _sentence_agreements(as_at: date, area_name: str, totals: pd.Series) -> str:
     live, unpublished = int(totals["live"]), int(totals["value_not_published"])
-    text = f"On {format_date(as_at)}, {area_name} has {_plural(live, 'live agreement')} (contracts and grants running that day)"
+    text = f"On {format_date(as_at)}, {area_name} has {findings.plural(live, 'live agreement')} (contracts and grants running that day)"
     if not live:
         return text + "."
     if unpublished == live:
@@ -143,7 +139,8 @@ def _sentence_agreements(as_at: date, area_name: str, totals: pd.Series) -> str:
     if not unpublished:
         return text + f"; their published annual values come to {value} a year."
     return (
-        text + f"; the {_plural(published, 'one')} with a published annual value come{'s' if published == 1 else ''} to {value} a year, "
+        text
+        + f"; the {findings.plural(published, 'one')} with a published annual value come{'s' if published == 1 else ''} to {value} a year, "
         f"and {unpublished} more {'has' if unpublished == 1 else 'have'} no published value."
     )
 
@@ -187,7 +184,7 @@ def _sentence_ending(ending: pd.DataFrame, as_at: date, amber: int, red: int) ->
         )
         parts.append(f"{r.title} on {r.end_text} ({step})")
     red_count = int((ending["warning"] == "red").sum())
-    within = f"{_plural(len(ending), 'agreement')} {'ends' if len(ending) == 1 else 'end'} within {amber} months"
+    within = f"{findings.plural(len(ending), 'agreement')} {'ends' if len(ending) == 1 else 'end'} within {amber} months"
     if red_count:
         within += f" ({red_count} of them within {red} months)" if len(ending) > 1 else f", within {red} months in fact"
     return f"{within}: {_list(parts)}."
@@ -200,7 +197,7 @@ def _sentence_targets(off_target: pd.DataFrame, observations: pd.DataFrame, as_a
     if off_target.empty:
         return f"Every measure with a target met it in its latest period up to {format_date(as_at)}."
     below = _list(list(off_target["statement"]))
-    return f"{_plural(len(off_target), 'measure was', 'measures were')} below target in the latest period: {below}."
+    return f"{findings.plural(len(off_target), 'measure was', 'measures were')} below target in the latest period: {below}."
 
 
 def _sentence_flags(red_flags: pd.DataFrame) -> str:
@@ -209,7 +206,9 @@ def _sentence_flags(red_flags: pd.DataFrame) -> str:
     counts = red_flags["severity"].value_counts()
     by_severity = _list([f"{counts[s]} {s}" for s in ("high", "medium", "low") if counts.get(s, 0)])
     first = red_flags.iloc[0]
-    return f"{_plural(len(red_flags), 'red flag is', 'red flags are')} raised ({by_severity}); the most serious: {first['statement']}."
+    return (
+        f"{findings.plural(len(red_flags), 'red flag is', 'red flags are')} raised ({by_severity}); the most serious: {first['statement']}."
+    )
 
 
 def briefing_summary(

@@ -42,6 +42,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from data_access.basis import NOT_PUBLISHED
+
 DISCLOSURE_THRESHOLD = 10
 """Counts of people below this are hidden on public outputs. 10 is the threshold UK research environments use."""
 
@@ -55,7 +57,6 @@ PUBLISHED = "published_source"
 """The column of a frame given to `control` that says a row's source is a published document (True) or not."""
 SECONDARY_NOTE = "suppressed so a hidden figure cannot be worked out"
 AS_PUBLISHED = "as published"
-NOT_PUBLISHED = "not published"
 
 
 def small_note(threshold: int = DISCLOSURE_THRESHOLD) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from difflib import SequenceMatcher
 from enum import StrEnum
@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, se
 from sqlmodel import Session, col
 
 from data_access import disclosure, overlaps, queries
+from data_access.basis import NOT_PUBLISHED
 from data_access.exporting import escape_formula
 from data_access.models import (
     Agreement,
@@ -52,7 +53,6 @@ from data_access.money import format_money
 from data_access.periods import Period, format_date, fy_end, fy_label, fy_start, parse_partial_date, quarter_start
 from data_access.queries import CITATION_SEP, citation
 
-NOT_PUBLISHED = "not published"
 Query = Select[*tuple[Any, ...]]  # a SELECT of several columns
 VALUE_GROWTH_PERCENT = 20  # amendments adding more than this share of the awarded value are flagged
 # Shares rounded to whole percent may miss 100 by up to half a point each: only a wider gap is a finding.
@@ -96,10 +96,6 @@ class Figure:
     basis: str
     how: str = ""
 
-    @property
-    def published(self) -> bool:
-        return self.value is not None
-
 
 @dataclass(frozen=True)
 class Record:
@@ -138,7 +134,8 @@ class Finding:
 # --- wording helpers -----------------------------------------------------------------------------------
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 agreement', '9 agreements'."""
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
@@ -220,7 +217,6 @@ class Context:
     years: tuple[int, ...]
     red_months: int = 6
     amber_months: int = 12
-    _found: list[Finding] = field(default_factory=list)
 
     @property
     def disclose(self) -> bool:
@@ -340,7 +336,7 @@ def extensions(ctx: Context) -> list[Finding]:
                 "and why was it extended rather than re-procured?"
             )
         if recorded > used:
-            notes.append(f"has {_plural(recorded, 'extension')} recorded but its options used says {used}")
+            notes.append(f"has {plural(recorded, 'extension')} recorded but its options used says {used}")
             questions.append(f"How many extension options of {r.title} have been used?")
         if not breaches and not notes:
             continue
@@ -460,7 +456,7 @@ def value_growth(ctx: Context) -> list[Finding]:
         elif not unpriced.empty or (base is None and not priced.empty):
             if not unpriced.empty:
                 ends = ", ".join(f"to {format_date(n)}" for n in unpriced["new_end_date"])
-                moves = _plural(len(unpriced), "extension or variation", "extensions or variations")
+                moves = plural(len(unpriced), "extension or variation", "extensions or variations")
                 why = f"{moves} ({ends}) with no published change in value"
             else:
                 why = "amendments that change its value, but no awarded value is published"
@@ -991,7 +987,7 @@ def no_measures(ctx: Context) -> list[Finding]:
             Outcome.BREACH,
             Severity.MEDIUM,
             ctx.area,
-            f"{_plural(len(rows), 'live service')} {'has' if one else 'have'} no performance measures recorded: "
+            f"{plural(len(rows), 'live service')} {'has' if one else 'have'} no performance measures recorded: "
             f"{_names(list(rows['title']))}",
             f"How does the Commissioner know whether {'this service is' if one else 'these services are'} working: "
             "what does each report, and how often?",
@@ -1014,7 +1010,7 @@ def undated(ctx: Context) -> list[Finding]:
             Outcome.CANNOT_CHECK,
             Severity.LOW,
             ctx.area,
-            f"{_plural(len(rows), 'agreement')} {'has' if len(rows) == 1 else 'have'} no published end date, so when "
+            f"{plural(len(rows), 'agreement')} {'has' if len(rows) == 1 else 'have'} no published end date, so when "
             f"{'it ends' if len(rows) == 1 else 'they end'} cannot be checked: {_names(list(rows['title']))}",
             "When do these services end, what do they cost, and who provides them?",
             tuple(_agreement(r) for r in rows.itertuples()),
@@ -1037,7 +1033,7 @@ def status_not_published(ctx: Context) -> list[Finding]:
                 Outcome.CANNOT_CHECK,
                 Severity.LOW,
                 ctx.area,
-                f"{_plural(len(group), 'agreement')} ({_names(list(group['title']))}): {str(note)[:1].lower()}{str(note)[1:]}",
+                f"{plural(len(group), 'agreement')} ({_names(list(group['title']))}): {str(note)[:1].lower()}{str(note)[1:]}",
                 f"{'Is this service' if one else 'Are these services'} still commissioned on {format_date(ctx.as_at)}, "
                 "and where is that published?",
                 tuple(_agreement(r) for r in group.itertuples()),
@@ -1473,12 +1469,6 @@ RULES: dict[str, Rule] = {
     )
 }
 _RULE_ORDER = {rule_id: i for i, rule_id in enumerate(RULES)}
-
-
-def register(rule: Rule) -> None:
-    """Add a rule (used for rules whose module depends on this one), keeping the register's order."""
-    RULES[rule.id] = rule
-    _RULE_ORDER[rule.id] = len(_RULE_ORDER)
 
 
 def findings(

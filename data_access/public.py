@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from data_access import disclosure, queries
+from data_access.basis import NOT_PUBLISHED
 from data_access.models import (
     Agreement,
     AgreementStatus,
@@ -226,7 +227,6 @@ STATUSES: dict[AgreementStatus, str] = {
     AgreementStatus.ACTIVE: "Running",
     AgreementStatus.ENDED: "Ended",
 }
-NOT_PUBLISHED = "not published"
 
 
 def plain_text(value: object) -> str:

@@ -16,7 +16,8 @@ import pytest
 from sqlmodel import Session
 
 from data_access import briefing, findings
-from data_access.findings import NOT_PUBLISHED, Outcome, Scope
+from data_access.basis import NOT_PUBLISHED
+from data_access.findings import Outcome, Scope
 from data_access.models import Audience
 
 ISVA = "Independent Sexual Advisor Contract (ISVA)"
