@@ -27,22 +27,25 @@ import argparse
 import csv
 import hashlib
 import json
+import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, Table, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from data_access.loading import FILES, PARTIAL_DATES, ImportFailed, columns_of, load_folder, read_folder
-from data_access.models import AuditEntry, DatePrecision, ImportRecord, table_name, table_of
+from data_access.loading import FILES, MAX_ROWS, PARTIAL_DATES, Problem, check_table, columns_of, read_csv_bytes
+from data_access.models import AgreementPriority, AuditEntry, DatePrecision, ImportRecord, table_name, table_of
 from data_access.periods import fy_label, quarter_label
 from data_access.settings import SAMPLE_DATA_DIR
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: a table of more than PART_ROWS rows is written in parts (spend.csv, spend.part2.csv, ...)
+PART_ROWS = MAX_ROWS  # a part holds no more rows than the importer reads from one file
 
 
 def _columns(file_name: str, model: type[SQLModel]) -> list[str]:
@@ -133,10 +136,31 @@ def _csv_row(file_name: str, model: type[SQLModel], row: dict[str, Any]) -> list
 # --- export ----------------------------------------------------------------------------------
 
 
-def _ordered_rows(connection: Connection, model: type[SQLModel]) -> list[dict[str, Any]]:
+def _parts(connection: Connection, model: type[SQLModel]) -> Iterator[list[dict[str, Any]]]:
+    """A table's rows in key order, PART_ROWS at a time, streamed from the database; at least one (maybe empty) part."""
     table = table_of(model)
-    result = connection.execute(select(table).order_by(*table.primary_key.columns))
-    return [dict(r._mapping) for r in result]
+    result = connection.execution_options(stream_results=True, yield_per=PART_ROWS).execute(
+        select(table).order_by(*table.primary_key.columns)
+    )
+    empty = True
+    for partition in result.mappings().partitions(PART_ROWS):
+        empty = False
+        yield [dict(row) for row in partition]
+    if empty:
+        yield []
+
+
+def part_name(file_name: str, part: int) -> str:
+    """The file holding part `part` (from 1) of a table: spend.csv, then spend.part2.csv, spend.part3.csv, ..."""
+    return file_name if part == 1 else f"{Path(file_name).stem}.part{part}.csv"
+
+
+def _part_number(file_name: str, name: str) -> int | None:
+    """`part_name`'s inverse: 2 for ('spend.csv', 'spend.part2.csv'), None when `name` is no part of `file_name`."""
+    if name == file_name:
+        return 1
+    match = re.fullmatch(re.escape(Path(file_name).stem) + r"\.part([1-9]\d*)\.csv", name)
+    return int(match[1]) if match and int(match[1]) > 1 else None
 
 
 def _sha256(path: Path) -> str:
@@ -161,28 +185,37 @@ def _extra_text(value: Any) -> str:
 def export_store(engine: Engine, folder: Path) -> dict[str, int]:
     """Write every table of the store to `folder` (created if need be; it must hold no backup already).
 
-    Returns rows written per file. Raises BackupError if the files would not load back to the same rows.
+    A table of more than PART_ROWS rows is written in parts (`part_name`), each one small enough for the importer,
+    and each part is read back as the loader will and compared with the rows it was written from before the next is
+    read, so memory stays flat however large the store. Returns rows written per file. Raises BackupError if the
+    files would not load back to the same rows.
     """
     folder = Path(folder)
-    existing = [name for name in [*HEADERS, *(f for f, _ in EXTRA_FILES), MANIFEST] if (folder / name).exists()]
+    names = [*HEADERS, *(f for f, _ in EXTRA_FILES), MANIFEST]
+    existing = sorted(p.name for p in folder.glob("*") if p.name in names or any(_part_number(n, p.name) for n in names))
     if existing:
         raise BackupError(f"{folder} already holds a backup ({', '.join(existing)}): choose an empty folder")
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    store: dict[str, list[dict[str, Any]]] = {}
+    known: dict[str, set[Any]] = {}  # ids later files may refer to, as the loader collects them
     connection_options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     with engine.connect().execution_options(**connection_options) as connection, connection.begin():
         # One transaction: every file describes the same moment, even while someone imports.
         for file_name, model in FILES:
-            rows = _ordered_rows(connection, model)
-            store[table_name(model)] = rows
-            counts[file_name] = _write(folder / file_name, HEADERS[file_name], (_csv_row(file_name, model, r) for r in rows))
+            # An agreement's priority links may fall in two parts: each part's shares are added up with the others'.
+            shares = _stored_shares(connection) if model is AgreementPriority else None
+            for number, rows in enumerate(_parts(connection, model), start=1):
+                path = folder / part_name(file_name, number)
+                counts[path.name] = _write(path, HEADERS[file_name], (_csv_row(file_name, model, r) for r in rows))
+                _check_part(path, model, rows, known, shares)
+            _forget_unreferenced(known, model)
         for file_name, model in EXTRA_FILES:
             columns = list(table_of(model).columns.keys())
-            rows = _ordered_rows(connection, model)
-            store[table_name(model)] = rows
-            counts[file_name] = _write(folder / file_name, columns, ([_extra_text(r[c]) for c in columns] for r in rows))
-    _check_export(folder, store)
+            for number, rows in enumerate(_parts(connection, model), start=1):
+                path = folder / part_name(file_name, number)
+                counts[path.name] = _write(path, columns, ([_extra_text(r[c]) for c in columns] for r in rows))
+                if _read_extra(path, model) != rows:
+                    raise BackupError(f"{path.name} does not read back as written")
     manifest = {
         "format_version": FORMAT_VERSION,
         "written_at": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -192,40 +225,50 @@ def export_store(engine: Engine, folder: Path) -> dict[str, int]:
     return counts
 
 
-def _check_export(folder: Path, store: dict[str, list[dict[str, Any]]]) -> None:
-    """Read the written files back as the loader will, and compare them with the store's rows."""
-    records, problems = read_folder(folder)
-    if problems:
-        first = problems[0]
-        raise BackupError(
-            f"the backup would not load: {first.file} row {first.row}, column {first.column} ('{first.value}'): {first.rule}"
-            + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else "")
-        )
-    read_back: dict[str, list[dict[str, Any]]] = {}
-    for record in records:
-        table = table_of(type(record))
-        read_back.setdefault(table.name, []).append({c: getattr(record, c) for c in table.columns.keys()})  # noqa: SIM118 (a Column collection iterates columns, not names)
-    for file_name, model in FILES:
-        table = table_of(model)
-        key_columns = [c.name for c in table.primary_key.columns]
-        written = {tuple(r[k] for k in key_columns): r for r in read_back.get(table.name, [])}
-        for row in store[table.name]:
-            key = tuple(row[k] for k in key_columns)
-            again = written.pop(key, None)
-            if again is None:
-                raise BackupError(f"{file_name}: the row {key} was not written")
-            for column, value in row.items():
-                if again.get(column) != value:
-                    raise BackupError(
-                        f"{file_name}: row {', '.join(map(str, key))}, column {column} holds {value!r}, "
-                        f"which the import format would load back as {again.get(column)!r}"
-                    )
-        if written:
-            raise BackupError(f"{file_name}: rows not in the store were written: {sorted(written)}")
-    for file_name, model in EXTRA_FILES:
-        extra = _read_extra(folder / file_name, model)
-        if extra != store[table_name(model)]:
-            raise BackupError(f"{file_name} does not read back as written")
+# Tables other tables refer to: their ids are kept while loading; the ids of the rest (spend, observations: most of a
+# large store) are dropped once their file is read, so memory does not grow with them.
+_REFERENCED = {fk.column.table.name for _, model in FILES for column in table_of(model).columns for fk in column.foreign_keys}
+
+
+def _forget_unreferenced(known: dict[str, set[Any]], model: type[SQLModel]) -> None:
+    if table_name(model) not in _REFERENCED:
+        known.pop(table_name(model), None)
+
+
+def _problem_text(problems: list[Problem], verb: str) -> str:
+    first = problems[0]
+    return f"the backup {verb}: {first.file} row {first.row}, column {first.column} ('{first.value}'): {first.rule}" + (
+        f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+    )
+
+
+def _check_part(
+    path: Path,
+    model: type[SQLModel],
+    rows: list[dict[str, Any]],
+    known: dict[str, set[Any]],
+    shares: dict[str, dict[str, int]] | None,
+) -> None:
+    """Read one written part back as the loader will, and compare it with the store's rows it was written from."""
+    checked = check_table(read_csv_bytes(path.read_bytes(), path.name), model, known=known, existing_shares=shares)
+    if checked.problems:
+        raise BackupError(_problem_text(checked.problems, "would not load"))
+    table = table_of(model)
+    key_columns = [c.name for c in table.primary_key.columns]
+    written = {tuple(getattr(r, k) for k in key_columns): r for r in checked.records}
+    for row in rows:
+        key = tuple(row[k] for k in key_columns)
+        again = written.pop(key, None)
+        if again is None:
+            raise BackupError(f"{path.name}: the row {key} was not written")
+        for column, value in row.items():
+            if getattr(again, column) != value:
+                raise BackupError(
+                    f"{path.name}: row {', '.join(map(str, key))}, column {column} holds {value!r}, "
+                    f"which the import format would load back as {getattr(again, column)!r}"
+                )
+    if written:
+        raise BackupError(f"{path.name}: rows not in the store were written: {sorted(written)}")
 
 
 # --- load ------------------------------------------------------------------------------------
@@ -262,21 +305,34 @@ def _read_extra(path: Path, model: type[SQLModel]) -> list[dict[str, Any]]:
     return rows
 
 
-def _check_manifest(folder: Path) -> None:
+def _check_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest's files (name -> rows, SHA-256), each checked present and unchanged."""
     path = folder / MANIFEST
     if not path.exists():
         raise BackupError(f"{folder} has no {MANIFEST}: it is not a backup written by this program")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        files = manifest["files"]
-    except (json.JSONDecodeError, KeyError, TypeError):
+        files: dict[str, Any] = manifest["files"]
+        version = int(manifest.get("format_version", 1))
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
         raise BackupError(f"{path} cannot be read: the backup is damaged") from None
+    if version > FORMAT_VERSION:
+        raise BackupError(
+            f"the backup is in format {version}, newer than this program reads ({FORMAT_VERSION}): load it with a newer version"
+        )
     for name, expected in files.items():
         file_path = folder / name
         if not file_path.exists():
             raise BackupError(f"{name} is missing from the backup")
         if _sha256(file_path) != expected.get("sha256"):
             raise BackupError(f"{name} has changed since the backup was written (its SHA-256 differs from {MANIFEST})")
+    return files
+
+
+def _parts_listed(files: dict[str, Any], file_name: str) -> list[str]:
+    """The manifest's parts of one table's file, in order."""
+    numbered = sorted((number, name) for name in files if (number := _part_number(file_name, name)) is not None)
+    return [name for _, name in numbered]
 
 
 def is_store_empty(connection: Connection) -> bool:
@@ -285,23 +341,29 @@ def is_store_empty(connection: Connection) -> bool:
 
 
 def load_backup(engine: Engine, folder: Path) -> dict[str, int]:
-    """Load a backup folder into an empty store, all in one transaction; returns rows loaded per table."""
+    """Load a backup folder into an empty store, all in one transaction; returns rows loaded per table.
+
+    Each part is read, checked with the loader's rules and inserted before the next is read, so memory stays flat as
+    the store grows."""
     folder = Path(folder)
-    _check_manifest(folder)
-    extras = {table_name(model): _read_extra(folder / file_name, model) for file_name, model in EXTRA_FILES}
+    files = _check_manifest(folder)
     with engine.begin() as connection:
         if not is_store_empty(connection):
             raise BackupError("the store is not empty: a backup loads only into an empty store (a new database)")
-        try:
-            load_folder(folder, connection=connection)
-        except ImportFailed as error:
-            first = error.problems[0]
-            raise BackupError(f"the backup does not load: {first.file} row {first.row}, column {first.column}: {first.rule}") from None
-        # The backup's own trail replaces anything the loader recorded about this restore, so the content is the original's.
-        for _, model in reversed(EXTRA_FILES):
-            connection.execute(table_of(model).delete())
-            if extras[table_name(model)]:
-                connection.execute(insert(table_of(model)), extras[table_name(model)])
+        known: dict[str, set[Any]] = {}
+        for file_name, model in FILES:
+            table = table_of(model)
+            parts = _parts_listed(files, file_name)
+            shares = _shares_in(folder, parts) if model is AgreementPriority else None
+            for name in parts:
+                checked = check_table(read_csv_bytes((folder / name).read_bytes(), name), model, known=known, existing_shares=shares)
+                if checked.problems:
+                    raise BackupError(_problem_text(checked.problems, "does not load"))
+                _insert(connection, table, [{c.name: getattr(r, c.name) for c in table.columns} for r in checked.records])
+            _forget_unreferenced(known, model)
+        for file_name, model in EXTRA_FILES:
+            for name in _parts_listed(files, file_name):
+                _insert(connection, table_of(model), _read_extra(folder / name, model))
         if engine.dialect.name == "postgresql":
             # Rows were given their ids: move the id sequence past them, or the next import would collide.
             connection.execute(
@@ -313,6 +375,37 @@ def load_backup(engine: Engine, folder: Path) -> dict[str, int]:
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for table in SQLModel.metadata.sorted_tables
         }
+
+
+def _shares_in(folder: Path, parts: list[str]) -> dict[str, dict[str, int]]:
+    """Every part's priority links (agreement -> priority -> share), so an agreement's shares split across two parts
+    still add up; a share that is not a whole number is left to the loader's check of its own part to report."""
+    shares: dict[str, dict[str, int]] = {}
+    for name in parts:
+        with (folder / name).open(newline="", encoding="utf-8-sig") as handle:
+            for row in csv.DictReader(handle):
+                share = (row.get("share_percent") or "").strip() or "100"
+                if share.isdigit():
+                    shares.setdefault(row.get("agreement_id") or "", {})[row.get("priority_id") or ""] = int(share)
+    return shares
+
+
+def _stored_shares(connection: Connection) -> dict[str, dict[str, int]]:
+    """The store's priority links (agreement -> priority -> share)."""
+    links = table_of(AgreementPriority)
+    shares: dict[str, dict[str, int]] = {}
+    for agreement_id, priority_id, share in connection.execute(select(links.c.agreement_id, links.c.priority_id, links.c.share_percent)):
+        shares.setdefault(agreement_id, {})[priority_id] = share
+    return shares
+
+
+def _insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows in batches; a row the database refuses fails the whole load, which rolls back."""
+    try:
+        for start in range(0, len(rows), 10_000):
+            connection.execute(insert(table), rows[start : start + 10_000])
+    except IntegrityError as error:
+        raise BackupError(f"the backup does not load: the database refused a row of {table.name} ({error.orig})") from None
 
 
 # --- command line ----------------------------------------------------------------------------
