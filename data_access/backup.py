@@ -36,122 +36,29 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlmodel import SQLModel
 
-from data_access.loading import FILES, ImportFailed, load_folder, read_folder
-from data_access.models import Agreement, AuditEntry, DatePrecision, ImportRecord, Source, table_name, table_of
+from data_access.loading import FILES, PARTIAL_DATES, ImportFailed, columns_of, load_folder, read_folder
+from data_access.models import AuditEntry, DatePrecision, ImportRecord, table_name, table_of
 from data_access.periods import fy_label, quarter_label
+from data_access.settings import SAMPLE_DATA_DIR
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 
-# The columns of each import file, in sample_data/'s order.
-HEADERS: dict[str, list[str]] = {
-    "sources.csv": ["id", "title", "publisher", "published", "file", "url", "figures_as_at", "as_at_note", "kind"],
-    "areas.csv": ["id", "name", "office"],
-    "plans.csv": ["id", "area_id", "title", "first_year", "last_year", "source_id", "source_section", "basis", "basis_note"],
-    "priorities.csv": ["id", "plan_id", "position", "name", "description", "source_id", "source_section", "basis", "basis_note"],
-    "providers.csv": ["id", "name", "charity_number", "company_number", "source_id", "source_section", "basis", "basis_note"],
-    "funding_streams.csv": ["id", "area_id", "name", "funder", "cap_per_award", "source_id", "source_section", "basis", "basis_note"],
-    "agreements.csv": [
-        "id",
-        "area_id",
-        "title",
-        "kind",
-        "provider_id",
-        "funding_stream_id",
-        "procurement_route",
-        "number_of_tenderers",
-        "start_date",
-        "original_end_date",
-        "current_end_date",
-        "latest_end_date",
-        "extension_options_available",
-        "extension_options_used",
-        "annual_value",
-        "total_value",
-        "status",
-        "purpose",
-        "illustrative_fields",
-        "visibility",
-        "source_id",
-        "source_section",
-        "basis",
-        "basis_note",
-    ],
-    "amendments.csv": [
-        "id",
-        "agreement_id",
-        "kind",
-        "agreed_on",
-        "previous_end_date",
-        "new_end_date",
-        "value_change",
-        "rationale",
-        "visibility",
-        "source_id",
-        "source_section",
-        "basis",
-        "basis_note",
-    ],
-    "milestones.csv": ["id", "agreement_id", "on", "kind", "title", "visibility", "source_id", "source_section", "basis", "basis_note"],
-    "agreement_priorities.csv": ["agreement_id", "priority_id", "share_percent", "source_id", "source_section", "basis", "basis_note"],
-    "budgets.csv": [
-        "id",
-        "area_id",
-        "financial_year",
-        "funding_stream_id",
-        "priority_id",
-        "amount",
-        "description",
-        "visibility",
-        "source_id",
-        "source_section",
-        "basis",
-        "basis_note",
-    ],
-    "spend.csv": [
-        "id",
-        "area_id",
-        "period",
-        "funding_stream_id",
-        "agreement_id",
-        "priority_id",
-        "amount",
-        "is_credit",
-        "description",
-        "visibility",
-        "source_id",
-        "source_section",
-        "basis",
-        "basis_note",
-    ],
-    "measures.csv": ["id", "name", "unit", "higher_is_better", "counts_people", "description"],
-    "observations.csv": [
-        "id",
-        "measure_id",
-        "area_id",
-        "agreement_id",
-        "period",
-        "value",
-        "value_statement",
-        "target",
-        "target_basis",
-        "dimension",
-        "dimension_value",
-        "visibility",
-        "source_id",
-        "source_section",
-        "basis",
-        "basis_note",
-    ],
-}
+
+def _columns(file_name: str, model: type[SQLModel]) -> list[str]:
+    """The loader's columns for a file, in sample_data/'s order, then any the sample file does not have yet."""
+    with (SAMPLE_DATA_DIR / file_name).open(newline="", encoding="utf-8-sig") as handle:
+        sample_order = next(csv.reader(handle))
+    columns = columns_of(model)
+    return [c for c in sample_order if c in columns] + [c for c in columns if c not in sample_order]
+
+
+# The columns of each import file: the loader's, so a column added to a model is backed up without an edit here.
+HEADERS: dict[str, list[str]] = {file_name: _columns(file_name, model) for file_name, model in FILES}
 # The tables the import format has no file for.
 EXTRA_FILES: list[tuple[str, type[SQLModel]]] = [("import_records.csv", ImportRecord), ("audit_entries.csv", AuditEntry)]
-# Dates that may be partial: (model, field) -> the field holding its precision (day, month or year).
-_PARTIAL: dict[tuple[type[SQLModel], str], str] = {
-    (Source, "published"): "published_precision",
-    (Agreement, "start_date"): "start_precision",
-    (Agreement, "current_end_date"): "end_precision",
-}
+# Dates that may be partial: (model, field) -> the field holding its precision (day, month or year), as the loader has them.
+_PARTIAL: dict[tuple[type[SQLModel], str], str] = {key: precision for key, (precision, _) in PARTIAL_DATES.items()}
 _YEARS = {"first_year", "last_year", "financial_year"}
 
 

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import functools
 import getpass
 import hashlib
 import io
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -57,14 +58,27 @@ from data_access.loading import (
     YEAR_COLUMNS,
     ImportFailed,
     Problem,
+    Table,
     check_table,
     columns_of,
     read_file,
 )
+from data_access.loading import _heading as heading_key
 from data_access.loading import (
     sheet_names as sheet_names,  # re-exported for the import page
 )
-from data_access.models import AgreementPriority, AuditEntry, DatePrecision, ImportRecord, Observation, table_name, table_of
+from data_access.models import (
+    Agreement,
+    AgreementPriority,
+    Area,
+    AuditEntry,
+    DatePrecision,
+    ImportRecord,
+    Observation,
+    Provider,
+    table_name,
+    table_of,
+)
 from data_access.money import format_money
 from data_access.periods import Period, fy_label, quarter_label
 from data_access.settings import SAMPLE_DATA_DIR
@@ -102,6 +116,7 @@ class Change:
     values: dict[str, Any]  # every field as it would be stored
     before: dict[str, Any] = field(default_factory=dict)  # changed fields as stored now (update)
     after: dict[str, Any] = field(default_factory=dict)  # changed fields as they would be (update)
+    kind: str = ""  # the kind of record (a key of KINDS); a bundle's changes span several kinds
 
 
 STORE_FAULT = "could not be saved: "  # a problem's rule that starts so is the store's fault, not the file's
@@ -120,9 +135,12 @@ class Report:
     changes: list[Change] = field(default_factory=list)
     previous_import: dict[str, Any] | None = None  # this file's import_record, when it was imported before
     applied: bool = False
-    # Records in the store whose periods the file's rows overlap: replaced only when the person confirms.
-    overlapping: list[Clash] = field(default_factory=list)
+    # Records in the store whose periods the file's rows overlap (with their kind): replaced only when the person confirms.
+    overlapping: list[tuple[str, Clash]] = field(default_factory=list)
     replace_overlapping: bool = False
+    # Changes to organisations other areas use, each with its problem: made only when the person confirms.
+    shared: list[tuple[Change, Problem]] = field(default_factory=list)
+    confirm_shared: bool = False
 
     @property
     def ok(self) -> bool:
@@ -134,19 +152,34 @@ class Report:
         return [c for c in self.changes if c.action == action]
 
     @property
+    def confirmable(self) -> bool:
+        """True when every problem is one the person may confirm (replacing overlapping records, changing a shared organisation)."""
+        return bool(self.problems) and all(p.confirm for p in self.problems)
+
+    @property
     def replaceable(self) -> bool:
-        """True when the only problems are overlaps with records in the store, which confirming would replace."""
-        return bool(self.overlapping) and not self.replace_overlapping and len(self.problems) == len(self.overlapping)
+        """True when nothing but confirmations stands in the way, and one is replacing overlapping records in the store."""
+        return self.confirmable and any(p.confirm == "replace" for p in self.problems)
+
+    @property
+    def shared_to_confirm(self) -> bool:
+        """True when nothing but confirmations stands in the way, and one is changing organisations other areas use."""
+        return self.confirmable and any(p.confirm == "shared" for p in self.problems)
 
     @property
     def replace_text(self) -> str:
         """What confirming the replacement would do, record by record."""
-        old = {c.old.id: c.old for c in self.overlapping}
+        old = {c.old.id: (kind, c.old) for kind, c in self.overlapping}
         return (
             "Replace: delete "
-            + "; ".join(f"{self.kind} {d.id} ({d.period}, {format_money(d.amount_pence)})" for d in old.values())
-            + f", and add this file's overlapping row{'s' if len({c.row for c in self.overlapping}) > 1 else ''} instead"
+            + "; ".join(f"{kind} {d.id} ({d.period}, {format_money(d.amount_pence)})" for kind, d in old.values())
+            + f", and add this file's overlapping row{'s' if len({c.row for _, c in self.overlapping}) > 1 else ''} instead"
         )
+
+    @property
+    def shared_text(self) -> str:
+        """What confirming the shared changes would do."""
+        return "Change them anyway: " + "; ".join(f"{change.key} (row {change.row})" for change, _ in self.shared)
 
     @property
     def summary(self) -> str:
@@ -257,7 +290,7 @@ def _stored_rows(connection: Connection, model: type[SQLModel], keys: list[tuple
     return rows
 
 
-def _compare(connection: Connection, model: type[SQLModel], records: list[SQLModel], rows: list[int]) -> list[Change]:
+def _compare(connection: Connection, model: type[SQLModel], records: list[SQLModel], rows: list[int], kind: str) -> list[Change]:
     table = table_of(model)
     pk = [c.name for c in table.primary_key.columns]
     fields = [c.name for c in table.columns]
@@ -268,11 +301,11 @@ def _compare(connection: Connection, model: type[SQLModel], records: list[SQLMod
         key = tuple(values[n] for n in pk)
         old = stored.get(key)
         if old is None:
-            changes.append(Change(row, _key_text(key), "insert", values, {}, dict(values)))
+            changes.append(Change(row, _key_text(key), "insert", values, {}, dict(values), kind))
             continue
         changed = [n for n in fields if old.get(n) != values[n]]
         action = "update" if changed else "unchanged"
-        changes.append(Change(row, _key_text(key), action, values, {n: old.get(n) for n in changed}, {n: values[n] for n in changed}))
+        changes.append(Change(row, _key_text(key), action, values, {n: old.get(n) for n in changed}, {n: values[n] for n in changed}, kind))
     return changes
 
 
@@ -303,49 +336,167 @@ def _unique_problems(
     return problems
 
 
-def check_file(
-    data: bytes, *, file_name: str, kind: str, connection: Connection, sheet: str | None = None, replace_overlapping: bool = False
+def check_tables(
+    tables: Mapping[str, Table],
+    *,
+    file_name: str,
+    sha256: str,
+    connection: Connection,
+    label: str = "",
+    replace_overlapping: bool = False,
+    confirm_shared: bool = False,
 ) -> Report:
-    """Read and check the whole file against the store; on success, compare every row with the store.
+    """Check tables in the import format, keyed by kind, as one import: each against the store and the tables
+    before it (a bundle's agreements may refer to its own providers and sources), every problem at once.
 
-    With `replace_overlapping`, records in the store whose periods the file's rows overlap are to be
-    deleted (changes with action "delete") rather than reported as problems.
+    A single file is a bundle of one table (`check_file`); a mapped spreadsheet or an OCDS package gives several.
+    With `replace_overlapping`, records in the store whose periods the rows overlap are to be deleted (changes with
+    action "delete") rather than reported as problems. With `confirm_shared`, changes to an organisation that other
+    areas' records use go ahead; without it each is a problem the person may confirm.
     Never raises on bad input: every problem is in the report.
     """
-    file_name = Path(file_name or "upload").name
-    report = Report(kind=kind, file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), replace_overlapping=replace_overlapping)
-    model = KINDS.get(kind)
-    if model is None:
-        report.problems.append(
+    single = next(iter(tables)) if len(tables) == 1 else ""
+    report = Report(
+        kind=label or single,
+        file_name=file_name,
+        sha256=sha256,
+        replace_overlapping=replace_overlapping,
+        confirm_shared=confirm_shared,
+    )
+    unknown = [k for k in tables if k not in KINDS]
+    if unknown or not tables:
+        report.problems = [
             Problem(file_name, 0, "", kind, f"is not a kind of record the importer knows; choose one of: {', '.join(KINDS)}")
-        )
+            for kind in unknown or [""]
+        ]
         return report
-    table = read_file(data, file_name, sheet=sheet, kind=kind)
-    report.sheet = table.sheet
-    shares = _stored_shares(connection) if model is AgreementPriority else None
-    checked = check_table(table, model, known=_known_ids(connection), existing_shares=shares)
-    report.notes = checked.notes
-    report.previous_import = _previous_import(connection, report.sha256)
-    problems = checked.problems
-    if not problems:
-        problems = _unique_problems(connection, model, checked.records, checked.rows, file_name, table.sheet)
-    if not problems and not checked.records:
-        problems = [Problem(file_name, table.header_row, "", "", "has a header row but no records to import", table.sheet)]
-    # Rows that are right on their own may still clash with other records: checked even when other rows
-    # have problems, so every problem is reported at once.
-    crossing = cross_area_problems(connection, model, checked.records, checked.rows, file_name, table.sheet)
-    problems = problems + crossing
-    # A row that refers to another area's agreement is wrong already; its periods are not compared with that agreement's.
-    kept = [(r, n) for r, n in zip(checked.records, checked.rows, strict=True) if n not in {p.row for p in crossing}]
-    clashes = overlapping_records(connection, model, [r for r, _ in kept], [n for _, n in kept])
-    report.overlapping = [c for c in clashes if c.old_row is None]
-    problems += [clash_problem(c, kind, file_name, table.sheet) for c in clashes if c.old_row is not None or not replace_overlapping]
-    report.problems = sorted(problems, key=lambda p: p.row)
+    report.sheet = next(iter(tables.values())).sheet if single else ""
+    report.previous_import = _previous_import(connection, sha256)
+    known = _known_ids(connection)
+    problems: list[Problem] = []
+    changes: list[Change] = []
+    for kind, model in KINDS.items():
+        if kind not in tables:
+            continue
+        table = tables[kind]
+        shares = _stored_shares(connection) if model is AgreementPriority else None
+        checked = check_table(table, model, known=known, existing_shares=shares)
+        report.notes += checked.notes
+        found = checked.problems
+        if not found:
+            found = _unique_problems(connection, model, checked.records, checked.rows, table.file, table.sheet)
+        if not found and not checked.records and single:
+            found = [Problem(table.file, table.header_row, "", "", "has a header row but no records to import", table.sheet)]
+        # Rows that are right on their own may still clash with other records: checked even when other rows
+        # have problems, so every problem is reported at once.
+        crossing = cross_area_problems(connection, model, checked.records, checked.rows, table.file, table.sheet)
+        found = found + crossing
+        # A row that refers to another area's agreement is wrong already; its periods are not compared with that agreement's.
+        kept = [(r, n) for r, n in zip(checked.records, checked.rows, strict=True) if n not in {p.row for p in crossing}]
+        clashes = overlapping_records(connection, model, [r for r, _ in kept], [n for _, n in kept])
+        report.overlapping += [(kind, c) for c in clashes if c.old_row is None]
+        found += [
+            dataclasses.replace(clash_problem(c, kind, table.file, table.sheet), confirm="replace" if c.old_row is None else "")
+            for c in clashes
+            if c.old_row is not None or not replace_overlapping
+        ]
+        problems += found
+        if not found:
+            compared = _compare(connection, model, checked.records, checked.rows, kind)
+            shared = _shared_changes(connection, model, compared, tables, table)
+            report.shared = shared
+            if not confirm_shared:
+                problems += [problem for _, problem in shared]
+            changes += compared
+    report.problems = sorted(problems, key=lambda p: (p.file, p.sheet, p.row))
     if not report.problems:
-        report.changes = _compare(connection, model, checked.records, checked.rows)
-        replaced = {c.old.id: c for c in report.overlapping}
-        report.changes += [Change(c.row, c.old.id, "delete", c.old.values, dict(c.old.values), {}) for c in replaced.values()]
+        report.changes = changes
+        replaced = {c.old.id: (kind, c) for kind, c in report.overlapping}
+        report.changes += [Change(c.row, c.old.id, "delete", c.old.values, dict(c.old.values), {}, kind) for kind, c in replaced.values()]
     return report
+
+
+def check_file(
+    data: bytes,
+    *,
+    file_name: str,
+    kind: str,
+    connection: Connection,
+    sheet: str | None = None,
+    replace_overlapping: bool = False,
+    confirm_shared: bool = False,
+) -> Report:
+    """Read one file of one kind of record and check it against the store (`check_tables` on a bundle of one)."""
+    file_name = Path(file_name or "upload").name
+    sha256 = hashlib.sha256(data).hexdigest()
+    if kind not in KINDS:
+        return check_tables({kind: Table(file_name)}, file_name=file_name, sha256=sha256, connection=connection)
+    table = read_file(data, file_name, sheet=sheet, kind=kind)
+    return check_tables(
+        {kind: table},
+        file_name=file_name,
+        sha256=sha256,
+        connection=connection,
+        replace_overlapping=replace_overlapping,
+        confirm_shared=confirm_shared,
+    )
+
+
+def _areas_using(connection: Connection, provider_ids: set[str]) -> dict[str, set[str]]:
+    """Provider id -> the areas whose agreements name it."""
+    agreements = table_of(Agreement)
+    using: dict[str, set[str]] = {}
+    ids = sorted(provider_ids)
+    for start in range(0, len(ids), 500):
+        query = select(agreements.c.provider_id, agreements.c.area_id).where(agreements.c.provider_id.in_(ids[start : start + 500]))
+        for provider_id, area_id in connection.execute(query.distinct()):
+            using.setdefault(provider_id, set()).add(area_id)
+    return using
+
+
+def _import_areas(tables: Mapping[str, Table]) -> set[str]:
+    """The areas a bundle's rows belong to (the area_id cells of every table that has them)."""
+    areas: set[str] = set()
+    for table in tables.values():
+        headings = [heading_key(h) for h in table.header]
+        if "area_id" in headings:
+            position = headings.index("area_id")
+            areas |= {cells[position].strip() for _, cells in table.rows if position < len(cells) and cells[position].strip()}
+    return areas
+
+
+def _shared_changes(
+    connection: Connection, model: type[SQLModel], compared: list[Change], tables: Mapping[str, Table], table: Table
+) -> list[tuple[Change, Problem]]:
+    """Changes to an organisation that other areas' agreements name, each with the problem that stands until confirmed.
+
+    Providers are shared by every area and keep one citation: a file for one area must not silently rewrite what
+    another area's figures rest on (its source, its name, its numbers).
+    """
+    if model is not Provider:
+        return []
+    updates = [c for c in compared if c.action == "update"]
+    if not updates:
+        return []
+    ours = _import_areas(tables)
+    names = dict(connection.execute(select(table_of(Area).c.id, table_of(Area).c.name)).all())
+    using = _areas_using(connection, {c.key for c in updates})
+    shared = []
+    for change in updates:
+        others = sorted(names.get(a, a) for a in using.get(change.key, set()) - ours)
+        if not others:
+            continue
+        fields = ", ".join(f"{_column_of(n, model)} {_plain(change.before[n])} -> {_plain(change.after[n])}" for n in change.after)
+        rule = (
+            f"would change {change.key}, which {' and '.join(others)} also use{'s' if len(others) == 1 else ''} ({fields}): "
+            "confirm the change (--confirm-shared on the command line), or leave this organisation's row out of the file"
+        )
+        shared.append((change, Problem(table.file, change.row, "id", change.key, rule, table.sheet, confirm="shared")))
+    return shared
+
+
+def _plain(value: Any) -> str:
+    return "blank" if value in (None, "") else str(value)
 
 
 # --- applying -------------------------------------------------------------------------------------
@@ -358,35 +509,80 @@ def _json(values: dict[str, Any]) -> str:
     return json.dumps({k: plain(v) for k, v in values.items()}, sort_keys=True, ensure_ascii=False)
 
 
-def apply_file(
-    data: bytes, *, file_name: str, kind: str, connection: Connection, who: str, sheet: str | None = None, replace_overlapping: bool = False
+def apply_tables(
+    tables: Mapping[str, Table],
+    *,
+    file_name: str,
+    sha256: str,
+    connection: Connection,
+    who: str,
+    label: str = "",
+    replace_overlapping: bool = False,
+    confirm_shared: bool = False,
 ) -> Report:
-    """Check the file again and write every change, its audit entries and its import record on `connection`.
-
-    With `replace_overlapping`, records in the store whose periods the file's rows overlap are deleted first.
+    """Check the tables again and write every change, its audit entries and the file's import record on `connection`.
 
     The caller owns the transaction (`with engine.begin() as connection:`): on ImportFailed it rolls
     everything back, so the store is as it was.
     """
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
-    report = check_file(data, file_name=file_name, kind=kind, connection=connection, sheet=sheet, replace_overlapping=replace_overlapping)
+    report = check_tables(
+        tables,
+        file_name=file_name,
+        sha256=sha256,
+        connection=connection,
+        label=label,
+        replace_overlapping=replace_overlapping,
+        confirm_shared=confirm_shared,
+    )
+    _write(report, connection, who)
+    return report
+
+
+def apply_file(
+    data: bytes,
+    *,
+    file_name: str,
+    kind: str,
+    connection: Connection,
+    who: str,
+    sheet: str | None = None,
+    replace_overlapping: bool = False,
+    confirm_shared: bool = False,
+) -> Report:
+    """`apply_tables` for one file of one kind of record."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
+    report = check_file(
+        data,
+        file_name=file_name,
+        kind=kind,
+        connection=connection,
+        sheet=sheet,
+        replace_overlapping=replace_overlapping,
+        confirm_shared=confirm_shared,
+    )
+    _write(report, connection, who)
+    return report
+
+
+def _write(report: Report, connection: Connection, who: str) -> None:
+    """Write a checked report's changes in load order, with an audit entry each, and its import record; or raise ImportFailed."""
     if report.problems:
         failure = ImportFailed(report.problems)
         failure.report = report  # type: ignore[attr-defined]  # the caller shows the overlaps it could replace
         raise failure
     inserts, updates, deletes = report.of("insert"), report.of("update"), report.of("delete")
     if not inserts and not updates and not deletes and report.previous_import:
-        return report  # the same file again, and the store still matches it
-    table = table_of(KINDS[kind])
-    pk = list(table.primary_key.columns)
+        return  # the same file again, and the store still matches it
     now, who = datetime.now(UTC), (who or "unknown").strip()
     audit = [
         {
             "at": now,
             "who": who,
             "action": change.action,
-            "table_name": table.name,
+            "table_name": table_name(KINDS[change.kind]),
             "record_key": change.key,
             "before": _json(change.before) if change.action in ("update", "delete") else "",
             "after": _json(change.after) if change.action != "delete" else "",
@@ -403,12 +599,17 @@ def apply_file(
         "rows_changed": len(updates) + len(deletes),
     }
     try:
+        # Deletions (replaced overlapping records) first, then each kind in load order, so a row's references exist.
         for change in deletes:
-            connection.execute(delete(table).where(and_(*[c == change.values[c.name] for c in pk])))
-        if inserts:
-            connection.execute(insert(table), [c.values for c in inserts])
-        for change in updates:
-            connection.execute(update(table).where(and_(*[c == change.values[c.name] for c in pk])).values(**change.after))
+            table = table_of(KINDS[change.kind])
+            connection.execute(delete(table).where(and_(*[c == change.values[c.name] for c in table.primary_key.columns])))
+        for kind, model in KINDS.items():
+            table = table_of(model)
+            if rows := [c.values for c in inserts if c.kind == kind]:
+                connection.execute(insert(table), rows)
+            for change in (c for c in updates if c.kind == kind):
+                key = and_(*[c == change.values[c.name] for c in table.primary_key.columns])
+                connection.execute(update(table).where(key).values(**change.after))
         if audit:
             connection.execute(insert(table_of(AuditEntry)), audit)
         records = table_of(ImportRecord)
@@ -433,7 +634,48 @@ def apply_file(
             ]
         ) from None
     report.applied = True
-    return report
+
+
+def import_tables(
+    engine: Engine,
+    tables: Mapping[str, Table],
+    *,
+    file_name: str,
+    sha256: str,
+    label: str = "",
+    apply: bool = False,
+    who: str = "",
+    replace_overlapping: bool = False,
+    confirm_shared: bool = False,
+) -> Report:
+    """Check a bundle of import-format tables (and, with `apply`, write it in one transaction); problems come back
+    in the report, never as an exception. `sha256` is the original file's, so importing it again changes nothing."""
+    check = functools.partial(
+        check_tables,
+        tables,
+        file_name=file_name,
+        sha256=sha256,
+        label=label,
+        replace_overlapping=replace_overlapping,
+        confirm_shared=confirm_shared,
+    )
+    write = functools.partial(
+        apply_tables,
+        tables,
+        file_name=file_name,
+        sha256=sha256,
+        who=who,
+        label=label,
+        replace_overlapping=replace_overlapping,
+        confirm_shared=confirm_shared,
+    )
+    return _guarded(
+        lambda connection: check(connection=connection),
+        lambda connection: write(connection=connection),
+        engine=engine,
+        apply=apply,
+        empty=Report(kind=label, file_name=file_name, sha256=sha256, replace_overlapping=replace_overlapping),
+    )
 
 
 def import_file(
@@ -446,43 +688,55 @@ def import_file(
     apply: bool = False,
     who: str = "",
     replace_overlapping: bool = False,
+    confirm_shared: bool = False,
 ) -> Report:
     """Check a file (and, with `apply`, write it in one transaction); problems come back in the report, never as an exception.
 
     `replace_overlapping` is the person's confirmation that records in the store whose periods the file's rows
     overlap are to be replaced (deleted, and the file's rows added); without it they are problems.
+    `confirm_shared` is the confirmation that an organisation other areas use may be changed.
     """
+    name = Path(file_name or "upload").name
+    check = functools.partial(
+        check_file, data, file_name=name, kind=kind, sheet=sheet, replace_overlapping=replace_overlapping, confirm_shared=confirm_shared
+    )
+    write = functools.partial(
+        apply_file,
+        data,
+        file_name=name,
+        kind=kind,
+        who=who,
+        sheet=sheet,
+        replace_overlapping=replace_overlapping,
+        confirm_shared=confirm_shared,
+    )
+    return _guarded(
+        lambda connection: check(connection=connection),
+        lambda connection: write(connection=connection),
+        engine=engine,
+        apply=apply,
+        empty=Report(kind=kind, file_name=name, sha256=hashlib.sha256(data).hexdigest(), replace_overlapping=replace_overlapping),
+    )
+
+
+def _guarded(
+    check: Callable[[Connection], Report], write: Callable[[Connection], Report], *, engine: Engine, apply: bool, empty: Report
+) -> Report:
+    """Run a check on a connection, or a write in one transaction; every failure comes back as `empty` with its problems."""
     try:
         if not apply:
             with engine.connect() as connection:
-                return check_file(
-                    data, file_name=file_name, kind=kind, connection=connection, sheet=sheet, replace_overlapping=replace_overlapping
-                )
+                return check(connection)
         with engine.begin() as connection:
-            return apply_file(
-                data,
-                file_name=file_name,
-                kind=kind,
-                connection=connection,
-                who=who,
-                sheet=sheet,
-                replace_overlapping=replace_overlapping,
-            )
+            return write(connection)
     except ImportFailed as failure:
         if isinstance(checked := getattr(failure, "report", None), Report):
             return checked
-        report = Report(
-            kind=kind,
-            file_name=Path(file_name or "upload").name,
-            sha256=hashlib.sha256(data).hexdigest(),
-            replace_overlapping=replace_overlapping,
-        )
-        report.problems = failure.problems
-        return report
+        empty.problems = failure.problems
+        return empty
     except store_faults.STORE_ERRORS as error:  # e.g. the disk filled up at COMMIT: the transaction was rolled back
-        report = Report(kind=kind, file_name=Path(file_name or "upload").name, sha256=hashlib.sha256(data).hexdigest())
-        report.problems = [_store_fault_problem(report.file_name, sheet or "", error)]
-        return report
+        empty.problems = [_store_fault_problem(empty.file_name, empty.sheet, error)]
+        return empty
 
 
 def _store_fault_problem(file_name: str, sheet: str, error: BaseException) -> Problem:
@@ -566,18 +820,30 @@ def report_csv(problems: list[Problem]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def added_frame(report: Report) -> pd.DataFrame:
-    """The records the file would add, with the spreadsheet row each comes from."""
-    model = KINDS[report.kind]
-    columns = ["Row", *file_columns(report.kind)]
-    return pd.DataFrame([{"Row": c.row, **_shown(model, c.values)} for c in report.of("insert")], columns=columns)
+def kinds_changed(report: Report) -> list[str]:
+    """The kinds of record a report's changes touch, in load order."""
+    touched = {c.kind for c in report.changes}
+    return [kind for kind in KINDS if kind in touched]
 
 
-def changed_frame(report: Report) -> pd.DataFrame:
-    """One line per changed value: row, record, column, before -> after."""
-    model = KINDS[report.kind]
+def _of(report: Report, action: str, kind: str | None) -> list[Change]:
+    return [c for c in report.of(action) if c.kind == (kind or report.kind)]
+
+
+def added_frame(report: Report, kind: str | None = None) -> pd.DataFrame:
+    """The records of one kind (the report's, by default) the import would add, with the spreadsheet row each comes from."""
+    kind = kind or report.kind
+    model = KINDS[kind]
+    columns = ["Row", *file_columns(kind)]
+    return pd.DataFrame([{"Row": c.row, **_shown(model, c.values)} for c in _of(report, "insert", kind)], columns=columns)
+
+
+def changed_frame(report: Report, kind: str | None = None) -> pd.DataFrame:
+    """One line per changed value of one kind of record: row, record, column, before -> after."""
+    kind = kind or report.kind
+    model = KINDS[kind]
     lines = []
-    for change in report.of("update"):
+    for change in _of(report, "update", kind):
         old = _shown(model, {**change.values, **change.before})
         new = _shown(model, change.values)
         for column in dict.fromkeys(_column_of(n, model) for n in change.after):
@@ -585,22 +851,24 @@ def changed_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(lines, columns=["Row", "Record", "Column", "Before", "After"])
 
 
-def replaced_frame(report: Report) -> pd.DataFrame:
+def replaced_frame(report: Report, kind: str | None = None) -> pd.DataFrame:
     """The records in the store that confirming would delete, with the row of the file that overlaps each."""
-    model = KINDS[report.kind]
-    period = "period" if "period" in file_columns(report.kind) else "financial_year"
+    kind = kind or report.kind
+    model = KINDS[kind]
+    period = "period" if "period" in file_columns(kind) else "financial_year"
     return pd.DataFrame(
         [
             {"Row": c.row, "Record": c.key, "Period": _shown(model, c.values)[period], "Amount": _shown(model, c.values)["amount"]}
-            for c in report.of("delete")
+            for c in _of(report, "delete", kind)
         ],
         columns=["Row", "Record", "Period", "Amount"],
     )
 
 
-def unchanged_frame(report: Report) -> pd.DataFrame:
-    """The records already in the store exactly as the file has them."""
-    return pd.DataFrame([{"Row": c.row, "Record": c.key} for c in report.of("unchanged")], columns=["Row", "Record"])
+def unchanged_frame(report: Report, kind: str | None = None) -> pd.DataFrame:
+    """The records already in the store exactly as the import has them."""
+    changes = report.of("unchanged") if kind is None and report.kind not in KINDS else _of(report, "unchanged", kind)
+    return pd.DataFrame([{"Row": c.row, "Record": c.key} for c in changes], columns=["Row", "Record"])
 
 
 def previous_import_text(report: Report) -> str:
@@ -629,13 +897,17 @@ def format_report(report: Report) -> str:
         lines.append(f"NOTE {'row ' + str(p.row) if p.row else 'whole file'}: {p.rule}")
     if report.replaceable:
         lines.append(f"To replace them instead, run again with --replace-overlapping. {report.replace_text}.")
+    if report.shared_to_confirm:
+        lines.append("To change organisations other areas use, run again with --confirm-shared.")
     if report.ok:
+        several = len(kinds_changed(report)) > 1
         for change in report.of("delete"):
-            lines.append(f"REPLACE row {change.row}: {change.key} deleted")
+            lines.append(f"REPLACE row {change.row}: {f'{change.kind} ' if several else ''}{change.key} deleted")
         for change in report.of("insert"):
-            lines.append(f"ADD row {change.row}: {change.key}")
-        for line in changed_frame(report).itertuples(index=False):
-            lines.append(f"CHANGE row {line.Row}: {line.Record} {line.Column}: {line.Before} -> {line.After}")
+            lines.append(f"ADD row {change.row}: {f'{change.kind} ' if several else ''}{change.key}")
+        for kind in kinds_changed(report):
+            for line in changed_frame(report, kind).itertuples(index=False):
+                lines.append(f"CHANGE row {line.Row}: {line.Record} {line.Column}: {line.Before} -> {line.After}")
     lines.append(report.summary)
     return "\n".join(lines)
 
@@ -652,6 +924,11 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
     parser.add_argument("--sheet", help="the worksheet to read from an .xlsx file (default: the only, or the first)")
     parser.add_argument("--apply", action="store_true", help="write the changes (default: only check and preview)")
     parser.add_argument("--who", default=default_who, help="who is importing, for the audit trail")
+    parser.add_argument(
+        "--confirm-shared",
+        action="store_true",
+        help="change organisations (providers) that other areas' records use, instead of refusing",
+    )
     parser.add_argument(
         "--replace-overlapping",
         action="store_true",
@@ -676,6 +953,7 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
         apply=args.apply,
         who=args.who,
         replace_overlapping=args.replace_overlapping,
+        confirm_shared=args.confirm_shared,
     )
     print(format_report(report))
     if args.apply and report.ok:

@@ -191,6 +191,7 @@ class Problem:
     rule: str
     sheet: str = ""
     cell: str = ""
+    confirm: str = ""  # what confirming would do instead of refusing: "replace" (overlapping records), "shared" (a shared organisation)
 
 
 class ImportFailed(Exception):
@@ -492,9 +493,11 @@ def read_xlsx_bytes(data: bytes, file_name: str, sheet: str | None = None, *, ki
         table.problems.append(Problem(file_name, 0, "", "", problem))
         return table
     import openpyxl
-    from openpyxl.xml import DEFUSEDXML
+    from openpyxl.xml import DEFUSEDXML, LXML
 
-    if not DEFUSEDXML:  # openpyxl uses defusedxml whenever it is installed (and OPENPYXL_DEFUSEDXML is not False)
+    # openpyxl uses defusedxml whenever it is installed (and OPENPYXL_DEFUSEDXML is not False), unless it parses with
+    # lxml, which data_access/__init__.py turns off: lxml would bypass defusedxml.
+    if not DEFUSEDXML or LXML:
         table.problems.append(
             Problem(file_name, 0, "", "", "workbooks cannot be read safely here (defusedxml is not in use): upload a CSV file")
         )

@@ -595,7 +595,7 @@ def test_a_change_the_database_refuses_rolls_everything_back(store: Engine, monk
     def compare_with_a_bad_row(*args, **kwargs) -> list[Change]:
         changes = real_compare(*args, **kwargs)
         bad = dict(changes[-1].values, id="nfk-negative", amount_pence=-1)
-        return [*changes, Change(99, "nfk-negative", "insert", bad, {}, bad)]
+        return [*changes, Change(99, "nfk-negative", "insert", bad, {}, bad, "budgets")]
 
     monkeypatch.setattr(importing, "_compare", compare_with_a_bad_row)
     before = fingerprint(store)
