@@ -19,9 +19,11 @@ provider, start_date, end_date, annual_value_gbp, source_url`). This module:
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,10 +32,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlmodel import SQLModel
 
+from data_access import importing
 from data_access.findings import normalised_name
+from data_access.importing import Report
 from data_access.loading import (
     FILES,
     Problem,
@@ -42,6 +46,7 @@ from data_access.loading import (
     columns_of,
     parse_date,
     parse_money_text,
+    read_file,
 )
 from data_access.models import Agreement, Area, FundingStream, Measure, Observation, Provider, SavedMapping, Source, table_of
 from data_access.periods import parse_period
@@ -984,7 +989,7 @@ def user_problems(problems: Iterable[Problem], mapping: Mapping) -> list[Problem
     """
     kept: list[Problem] = []
     seen: set[tuple[int, str]] = set()
-    sheet_wide: dict[tuple[str, str, str], list[int]] = {}
+    sheet_wide: dict[tuple[str, str], list[tuple[str, int]]] = {}
     order = {kind: position for position, kind in enumerate(KIND_OF_FILE)}
     for problem in sorted(problems, key=lambda p: (order.get(Path(p.file).stem, -1), p.row)):
         kind = Path(problem.file).stem
@@ -1001,7 +1006,7 @@ def user_problems(problems: Iterable[Problem], mapping: Mapping) -> list[Problem
             )
         if chosen is None:
             if problem.row:
-                sheet_wide.setdefault((kind, problem.column, rule), []).append(problem.row)
+                sheet_wide.setdefault((problem.column, rule), []).append((kind, problem.row))
                 continue
             kept.append(replace(problem, file=mapping.file, sheet=mapping.sheet, rule=rule))
             continue
@@ -1013,16 +1018,101 @@ def user_problems(problems: Iterable[Problem], mapping: Mapping) -> list[Problem
             "" if normalised_heading(chosen.header) == normalised_heading(problem.column) else f" (read as {problem.column} of {kind})"
         )
         kept.append(replace(problem, file=mapping.file, sheet=mapping.sheet, column=chosen.header, cell=cell, rule=rule + read_as))
-    for (kind, column, rule), rows in sheet_wide.items():
+    offered = {t.name for t in targets(mapping.holds)}
+    main_kind = "observations" if mapping.holds == "performance" else "agreements"
+    for (column, rule), places in sheet_wide.items():
+        kinds = ", ".join(dict.fromkeys(kind for kind, _ in places))
+        rows = sorted({row for _, row in places})
         where = f"row {rows[0]}" if len(rows) == 1 else f"{len(rows)} rows, from row {rows[0]}"
-        kept.append(
-            Problem(
-                mapping.file,
-                0,
-                f"{column} of {kind}",
-                "",
-                f"{rule} ({where}): no column of your sheet is imported as {column}; choose one in the mapping, or add it to the sheet",
-                mapping.sheet,
-            )
+        fix = (
+            f"no column of your sheet is imported as {column}: choose one in the mapping, or add it to the sheet"
+            if column in offered and main_kind in kinds
+            else f"the format needs it and your sheet cannot give it here (it is the {kinds} made from your rows)"
         )
+        kept.append(Problem(mapping.file, 0, f"{column} ({kinds})", "", f"{rule} ({where}): {fix}", mapping.sheet))
     return sorted(kept, key=lambda p: p.row)
+
+
+# --- checking and importing a bundle ------------------------------------------------------------------
+
+
+def import_bundle(
+    engine: Engine,
+    bundle: Bundle,
+    *,
+    sha256: str,
+    apply: bool = False,
+    who: str = "",
+    replace_overlapping: bool = False,
+    confirm_shared: bool = False,
+) -> Report:
+    """Check the bundle against the store (and, with `apply` and nothing wrong, write it in one transaction).
+
+    The report's problems and notes are in the user's terms (`user_problems`); a problem of the mapping itself stops
+    the import, but the rows are still checked so that every problem is listed at once.
+    """
+    mapping = bundle.mapping
+    report = importing.import_tables(
+        engine,
+        bundle.tables,
+        file_name=mapping.file,
+        sha256=sha256,
+        label=mapping.holds,
+        apply=apply and not bundle.problems,
+        who=who,
+        replace_overlapping=replace_overlapping,
+        confirm_shared=confirm_shared,
+    )
+    found = [p for p in report.problems if not (not bundle.tables and "not a kind of record" in p.rule)]
+    report.problems = bundle.problems + user_problems(found, mapping)
+    report.notes = user_problems(report.notes, mapping)
+    report.sheet = mapping.sheet
+    return report
+
+
+def mapping_text(mapping: Mapping) -> str:
+    """The mapping as lines of text, for the command line: their column -> the format's, and why."""
+    return "\n".join(f"MAP {c.header!r} -> {c.target}: {c.reason}" for c in mapping.columns)
+
+
+def command_line(args: argparse.Namespace, data: bytes, engine: Engine) -> int:
+    """`python -m data_access.importing --kind contracts --area norfolk --file register.xlsx [--map "their=our"]`."""
+    table = read_file(data, Path(args.file).name, sheet=args.sheet)
+    if table.problems:
+        print("\n".join(f"PROBLEM: {p.rule}" for p in table.problems), file=sys.stderr)
+        return 2
+    if not args.area:
+        print("--area is needed with --kind contracts, grants or performance: the id of the area the sheet is for", file=sys.stderr)
+        return 2
+    with engine.connect() as connection:
+        mapping = propose_for(connection, table, args.kind)
+    headers = {normalised_heading(c.header): c.header for c in mapping.columns}
+    offered = [t.name for t in targets(args.kind)] + [NOT_IMPORTED]
+    choices: dict[str, str] = {}
+    for given in args.map or []:
+        theirs, _, ours = given.partition("=")
+        if normalised_heading(theirs) not in headers or ours.strip() not in offered:
+            ours_text, theirs_text = ", ".join(offered), ", ".join(headers.values())
+            print(f"--map '{given}': write 'their column=our column'; theirs: {theirs_text}; ours: {ours_text}", file=sys.stderr)
+            return 2
+        choices[headers[normalised_heading(theirs)]] = ours.strip()
+    mapping = mapping.choose(choices)
+    print(mapping_text(mapping))
+    with engine.connect() as connection:
+        bundle = to_bundle(table, mapping, args.area, connection=connection)
+    report = import_bundle(
+        engine,
+        bundle,
+        sha256=hashlib.sha256(data).hexdigest(),
+        apply=args.apply,
+        who=args.who,
+        replace_overlapping=args.replace_overlapping,
+        confirm_shared=args.confirm_shared,
+    )
+    print("\n".join(bundle.notes))
+    print(importing.format_report(report))
+    if args.apply and report.ok:
+        with engine.begin() as connection:
+            remember(connection, mapping, table.header, who=args.who)
+        print("Applied." if report.applied else "Nothing to change: the store already matches this file.")
+    return 0 if report.ok else 1
