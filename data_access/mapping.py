@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlmodel import SQLModel
 
@@ -1116,3 +1117,34 @@ def command_line(args: argparse.Namespace, data: bytes, engine: Engine) -> int:
             remember(connection, mapping, table.header, who=args.who)
         print("Applied." if report.applied else "Nothing to change: the store already matches this file.")
     return 0 if report.ok else 1
+
+
+# --- for the import page ------------------------------------------------------------------------------
+
+
+def mapping_frame(proposal: Mapping) -> pd.DataFrame:
+    """The mapping as the page's editable table: the user's column, an example cell, where it goes, and why."""
+    return pd.DataFrame(
+        [{"Your column": c.header, "Example": c.example, "Imported as": c.target, "Why": c.reason} for c in proposal.columns],
+        columns=["Your column", "Example", "Imported as", "Why"],
+    )
+
+
+def chosen_from_frame(proposal: Mapping, frame: pd.DataFrame) -> Mapping:
+    """The mapping with the person's edits of `mapping_frame` (a cleared choice means not imported)."""
+    edited = {
+        str(h): str(t) if isinstance(t, str) and t else NOT_IMPORTED
+        for h, t in zip(frame["Your column"], frame["Imported as"], strict=True)
+    }
+    return proposal.choose(edited)
+
+
+def targets_frame(holds: str) -> pd.DataFrame:
+    """What each place in the format means, for the page's help beneath the mapping."""
+    return pd.DataFrame([{"Imported as": t.name, "Meaning": t.meaning} for t in targets(holds)], columns=["Imported as", "Meaning"])
+
+
+def area_choices(connection: Connection) -> dict[str, str]:
+    """Area id -> name, in name order: the areas a sheet can be imported for."""
+    area = table_of(Area)
+    return {str(i): str(n) for i, n in connection.execute(select(area.c.id, area.c.name).order_by(area.c.name))}
