@@ -509,8 +509,8 @@ def _content_reason(target: Target, found: dict[str, int], total: int) -> str:
         return ""
     hits = found["number"] if target.content == "number" else found[target.content]
     label = CONTENT_TESTS[target.content][1]
-    if hits == total:
-        return f"; all {total} cells are {label}" if total > 1 else f"; its cell is one of the {label}"
+    if hits == total > 1:
+        return f"; all {total} cells are {label}"
     return f"; {hits} of {total} cells are {label}"
 
 
@@ -1148,3 +1148,13 @@ def area_choices(connection: Connection) -> dict[str, str]:
     """Area id -> name, in name order: the areas a sheet can be imported for."""
     area = table_of(Area)
     return {str(i): str(n) for i, n in connection.execute(select(area.c.id, area.c.name).order_by(area.c.name))}
+
+
+def area_named(table: Table, proposal: Mapping, areas: dict[str, str]) -> str | None:
+    """The area every filled cell of the sheet's area column names (by id or name), to offer first; else None."""
+    column = proposal.column_for("area")
+    if column is None:
+        return None
+    by_name = {normalised_name(key): area for area, name in areas.items() for key in (area, name)}
+    named = {by_name.get(normalised_name(cell)) for cell in _cells(table, column.index)}
+    return next(iter(named)) if len(named) == 1 else None

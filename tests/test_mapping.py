@@ -209,6 +209,14 @@ def test_rows_for_another_area_are_refused_by_row_with_the_users_column(engine: 
     assert [a["row"] for a in cells(bundle, "agreements")] == ["2", "3", "4"]
 
 
+def test_the_area_the_sheets_own_column_names_is_offered_first_and_only_when_it_names_one() -> None:
+    areas = {"norfolk": "Norfolk", "west-yorkshire": "West Yorkshire"}
+    table = sheet(REGISTER)
+    assert mapping.area_named(table, mapping.propose(table, "contracts"), areas) == "norfolk"  # 'norfolk' and 'Norfolk'
+    mixed = sheet([*REGISTER, ["West Yorkshire", "ISVA", "", "", "", "", ""]])
+    assert mapping.area_named(mixed, mapping.propose(mixed, "contracts"), areas) is None
+
+
 def test_a_performance_table_uses_the_areas_agreements_and_the_stores_measures(engine: Engine) -> None:
     table = sheet(PERFORMANCE, "returns.csv")
     with engine.connect() as connection:

@@ -36,10 +36,15 @@ def own_spreadsheet(data: bytes, file_name: str, sheet: str | None, who: str) ->
     with engine().connect() as connection:
         areas = mapping.area_choices(connection)
     area_column, holds_column = st.columns(2)
-    area = area_column.selectbox("Area the sheet is for", list(areas), format_func=areas.get, key="import_own_area")
     holds = holds_column.radio("What the sheet holds", list(mapping.HOLDS), format_func=mapping.HOLDS.get, key="import_own_holds")
     with engine().connect() as connection:
         proposal = mapping.propose_for(connection, table, holds)
+    named = mapping.area_named(table, proposal, areas)  # offered first when the sheet's own area column names one area
+    first = list(areas).index(named) if named in areas else None
+    area = area_column.selectbox("Area the sheet is for", list(areas), index=first, format_func=areas.get, key="import_own_area")
+    if area is None:
+        st.info("Choose the area the sheet is for.")
+        st.stop()
     st.subheader("Your columns, and where each goes")
     st.caption(
         "Proposed from each column's heading and what its cells hold; change any that are wrong. A column marked "
