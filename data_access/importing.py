@@ -919,7 +919,16 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
     except (KeyError, OSError):  # no user name in some containers
         default_who = "command line"
     parser = argparse.ArgumentParser(prog="python -m data_access.importing", description="Check, preview and import one file of records.")
-    parser.add_argument("--kind", required=True, choices=list(KINDS), help="the kind of record, as named in sample_data/README.md")
+    from data_access.mapping import HOLDS  # a sheet with its own headings (data_access.mapping)
+
+    parser.add_argument(
+        "--kind",
+        required=True,
+        choices=[*KINDS, *HOLDS],
+        help="the kind of record, as named in sample_data/README.md; or contracts, grants or performance for a sheet with its own headings",
+    )
+    parser.add_argument("--area", help="with contracts, grants or performance: the id of the area the sheet is for")
+    parser.add_argument("--map", action="append", metavar="THEIRS=OURS", help="with contracts, grants or performance: map a column")
     parser.add_argument("--file", required=True, type=Path, help="a CSV or .xlsx file")
     parser.add_argument("--sheet", help="the worksheet to read from an .xlsx file (default: the only, or the first)")
     parser.add_argument("--apply", action="store_true", help="write the changes (default: only check and preview)")
@@ -944,6 +953,10 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
         from data_access.db import open_store
 
         engine = open_store()
+    if args.kind in HOLDS:
+        from data_access.mapping import command_line
+
+        return command_line(args, data, engine)
     report = import_file(
         engine,
         data,

@@ -445,6 +445,22 @@ class AuditEntry(SQLModel, table=True):
     __table_args__ = (_in("action", AUDIT_ACTIONS, "audit_entry_action"),)
 
 
+class SavedMapping(SQLModel, table=True):
+    """A spreadsheet's own headings mapped to the import format, as a person confirmed it (`data_access.mapping`).
+
+    Keyed by a hash of the sheet's normalised headings, so the same register next quarter maps itself.
+    """
+
+    __tablename__ = "column_mapping"
+
+    header_key: str = Field(primary_key=True, max_length=64, description="SHA-256 of the sorted, normalised headings")
+    headers: str = Field(description="The headings as written, JSON")
+    holds: str = Field(description="What the sheet holds: contracts, grants or performance")
+    mapping: str = Field(description="Normalised heading -> the format's column (or 'not imported'), JSON")
+    saved_by: str
+    saved_at: datetime
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """A table model's `Table` (its `__table__`)."""
     # SQLModel sets __table__ on every table=True class when it is created, but its stubs do not declare it.

@@ -1,5 +1,7 @@
 """Import data: is this spreadsheet right, what would it change, and can it go in? (OPCC staff only)"""
 
+import functools
+
 import streamlit as st
 
 from data_access import importing
@@ -8,6 +10,7 @@ from data_access.models import Audience
 from ui import navigation, render
 from ui.audience import require, signed_in_claims
 from ui.cache import clear_queries, engine
+from ui.import_sources import BUNDLE_SOURCES, Prepared
 
 require(Audience.STAFF)
 
@@ -31,17 +34,19 @@ st.caption(
 if done := st.session_state.pop("import_done", None):
     st.success(done)
 
-kind = st.selectbox("Kind of record", list(importing.KINDS), format_func=importing.KIND_LABELS.get, key="import_kind")
-st.caption(f"Columns: {', '.join(importing.file_columns(kind))}. The formats are described in sample_data/README.md.")
-csv_column, xlsx_column = st.columns(2)
-csv_column.download_button("Template: CSV", importing.template_csv(kind), f"{kind}.csv", "text/csv", key="import_template_csv")
-xlsx_column.download_button(
-    "Template: Excel",
-    importing.template_xlsx(kind),
-    f"{kind}.xlsx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    key="import_template_xlsx",
-)
+labels = importing.KIND_LABELS | {choice: label for choice, (label, _) in BUNDLE_SOURCES.items()}
+kind = st.selectbox("Kind of record", [*importing.KINDS, *BUNDLE_SOURCES], format_func=labels.get, key="import_kind")
+if kind in importing.KINDS:
+    st.caption(f"Columns: {', '.join(importing.file_columns(kind))}. The formats are described in sample_data/README.md.")
+    csv_column, xlsx_column = st.columns(2)
+    csv_column.download_button("Template: CSV", importing.template_csv(kind), f"{kind}.csv", "text/csv", key="import_template_csv")
+    xlsx_column.download_button(
+        "Template: Excel",
+        importing.template_xlsx(kind),
+        f"{kind}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="import_template_xlsx",
+    )
 
 upload = st.file_uploader(
     f"File to import (CSV or Excel .xlsx, up to {MAX_FILE_BYTES // 1024 // 1024} MB)", type=["csv", "xlsx", "txt"], key="import_file"
@@ -54,9 +59,13 @@ data = upload.getvalue()
 sheets = importing.sheet_names(data)
 sheet = st.selectbox("Sheet", sheets, key="import_sheet") if len(sheets) > 1 else None
 named = upload.name.lower().rsplit(".", 1)[0]
-if named in importing.KINDS and named != kind:
-    st.warning(f"The file is called {upload.name} but you chose {importing.KIND_LABELS[kind]}. Is that the right kind of record?")
-report = importing.import_file(engine(), data, file_name=upload.name, kind=kind, sheet=sheet)
+if kind in importing.KINDS:
+    if named in importing.KINDS and named != kind:
+        st.warning(f"The file is called {upload.name} but you chose {importing.KIND_LABELS[kind]}. Is that the right kind of record?")
+    prepared = Prepared(functools.partial(importing.import_file, engine(), data, file_name=upload.name, kind=kind, sheet=sheet))
+else:  # a bundle of several kinds, made from the upload by its own few widgets
+    prepared = BUNDLE_SOURCES[kind][1](data, upload.name, sheet, who)
+report = prepared.run()
 
 place = upload.name + (f", sheet {report.sheet}" if report.sheet else "")
 for note in report.notes:
@@ -69,7 +78,16 @@ if report.replaceable:
     replace = st.checkbox(report.replace_text, key="import_replace_overlapping")
     if not replace:
         st.stop()
-    report = importing.import_file(engine(), data, file_name=upload.name, kind=kind, sheet=sheet, replace_overlapping=True)
+    report = prepared.run(replace_overlapping=True)
+confirm_shared = False
+if report.shared_to_confirm:
+    # Organisations other areas' records use: changed only when the person says so.
+    st.warning(f"{place}: {report.summary} Each changes an organisation that other areas' records use.")
+    show(importing.problems_frame(report.problems), "import_shared")
+    confirm_shared = st.checkbox(report.shared_text, key="import_confirm_shared")
+    if not confirm_shared:
+        st.stop()
+    report = prepared.run(replace_overlapping=replace, confirm_shared=True)
 if report.problems:
     st.error(f"{place}: {report.summary}")
     show(importing.problems_frame(report.problems), "import_problems")
@@ -89,12 +107,15 @@ render.kpi_row(
 )
 if previous := importing.previous_import_text(report):
     st.info(previous)
-if added:
-    st.subheader("To add")
-    show(importing.added_frame(report), "import_added")
-if changed:
-    st.subheader("To change: before → after")
-    show(importing.changed_frame(report), "import_changed")
+kinds = importing.kinds_changed(report)
+for changed_kind in kinds:
+    of_kind = f": {importing.KIND_LABELS[changed_kind]}" if len(kinds) > 1 else ""  # a bundle: one table per kind of record
+    if not (kind_added := importing.added_frame(report, changed_kind)).empty:
+        st.subheader(f"To add{of_kind}")
+        show(kind_added, f"import_added_{changed_kind}")
+    if not (kind_changed := importing.changed_frame(report, changed_kind)).empty:
+        st.subheader(f"To change{of_kind}: before → after")
+        show(kind_changed, f"import_changed_{changed_kind}")
 if replaced:
     st.subheader("To replace: deleted, because this file's rows overlap their periods")
     show(importing.replaced_frame(report), "import_replaced")
@@ -112,10 +133,9 @@ elif st.button(
     type="primary",
     key="import_apply",
 ):
-    result = importing.import_file(
-        engine(), data, file_name=upload.name, kind=kind, sheet=sheet, apply=True, who=who, replace_overlapping=replace
-    )
+    result = prepared.run(apply=True, who=who, replace_overlapping=replace, confirm_shared=confirm_shared)
     if result.applied:
+        prepared.after_apply(who)
         clear_queries()  # every page's cached figures are now out of date
         st.session_state["import_done"] = (
             f"Imported {place}: {result.summary} Every change is in the audit trail, recorded as made by {who}."

@@ -103,7 +103,9 @@ def test_staff_see_the_uploader_and_a_template_for_every_kind(monkeypatch: pytes
     assert_ran_cleanly(at)
     assert texts(at, "title") == ["Import data"]
     kind = at.selectbox(key="import_kind")
-    assert kind.label == "Kind of record" and kind.options[0].startswith("Sources") and len(kind.options) == len(KINDS) == 14
+    assert kind.label == "Kind of record" and kind.options[0].startswith("Sources") and len(KINDS) == 14
+    assert kind.options[-1] == "My own spreadsheet: a contract register, grant list or performance table with its own headings"
+    assert len(kind.options) == len(KINDS) + 1
     assert [u.label for u in at.file_uploader] == ["File to import (CSV or Excel .xlsx, up to 10 MB)"]
     assert sorted(u.allowed_type for u in at.file_uploader)[0] == [".csv", ".xlsx", ".txt"]
     downloads = at.get("download_button")
@@ -226,3 +228,43 @@ def test_a_good_file_shows_no_replace_checkbox(monkeypatch: pytest.MonkeyPatch) 
     at.file_uploader(key="import_file").set_value(("budgets.csv", budgets_csv(), "text/csv")).run()
     assert_ran_cleanly(at)
     assert not at.checkbox
+
+
+REGISTER_CSV = (
+    "area,service,provider,start_date,end_date,annual_value_gbp,source_url,status,section\r\n"
+    "norfolk,Independent Domestic Abuse Advocacy Service,Leeway Domestic Violence and Abuse Services,2019-04-01,March 2025,"
+    '"£360,000",,active,Contracts register\r\n'
+    "norfolk,Support for Survivors of Sexual Abuse,The Sue Lambert Trust,,31/03/2021,£22.955,,active,Contracts register\r\n"
+).encode()
+
+
+def test_my_own_spreadsheet_is_mapped_then_checked_in_its_own_terms(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_import(Audience.STAFF, monkeypatch)
+    at.selectbox(key="import_kind").set_value("own_spreadsheet").run()
+    assert not at.get("download_button")  # no template: the sheet keeps its own headings
+    at.file_uploader(key="import_file").set_value(("register.csv", REGISTER_CSV, "text/csv")).run()
+    assert_ran_cleanly(at)
+    assert at.selectbox(key="import_own_area").value == "norfolk"  # offered first: the sheet's own area column names it
+    mapping = table_with(at, ["Your column", "Example", "Imported as", "Why"])
+    assert dict(zip(mapping["Your column"], mapping["Imported as"], strict=True)) == {
+        "area": "area",
+        "service": "title",
+        "provider": "provider",
+        "start_date": "start_date",
+        "end_date": "current_end_date",
+        "annual_value_gbp": "annual_value",
+        "source_url": "source",
+        "status": "status",
+        "section": "source_section",
+    }
+    assert texts(at, "info")[-1].startswith("Check where each column goes, then tick the box.")
+    assert not at.metric and not [b for b in at.button if b.key == "import_apply"]
+    at.checkbox(key="import_own_confirmed_contracts").check().run()
+    assert_ran_cleanly(at)
+    # Row 3's money with a fraction of a penny: named by the user's row, cell, own column and value, once.
+    problems = table_with(at, ["Row", "Cell", "Column", "Value", "Rule"])
+    in_rows = problems[problems["Row"] != "whole file"]
+    assert in_rows[["Row", "Cell", "Column", "Value", "Rule"]].values.tolist() == [
+        ["3", "F3", "annual_value_gbp", "£22.955", "has a fraction of a penny (read as annual_value of agreements)"]
+    ]
+    assert not [b for b in at.button if b.key == "import_apply"]
