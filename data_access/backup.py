@@ -3,9 +3,11 @@
 The figures are written in exactly the import format of `sample_data/` (see its README), so the
 folder is also readable, checkable and loadable by `data_access.loading`: money as plain pounds
 (1037415.00), financial years as 2016/17, periods as Q1 2017/18, 2017/18 or start..end, partial dates
-with their precision (2018-03), yes/no, visibility and basis kept. The import records and the audit
-trail, which the import format has no file for, go in `import_records.csv` and `audit_entries.csv`,
-and `manifest.json` lists every file with its row count and SHA-256.
+with their precision (2018-03), yes/no, visibility and basis kept. The import records, the audit
+trail and the remembered column mappings, which the import format has no file for, go in
+`import_records.csv`, `audit_entries.csv` and `column_mappings.csv`, and `manifest.json` lists every
+file with its row count and SHA-256. A table of more than PART_ROWS rows (the most the importer reads
+from one file) is written in parts: spend.csv, spend.part2.csv, ...
 
 A backup must restore exactly, so:
 - the export reads every row in one transaction, and then reads its own files back with the loader
@@ -39,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from data_access.loading import FILES, MAX_ROWS, PARTIAL_DATES, Problem, check_table, columns_of, read_csv_bytes
-from data_access.models import AgreementPriority, AuditEntry, DatePrecision, ImportRecord, table_name, table_of
+from data_access.models import AgreementPriority, AuditEntry, DatePrecision, ImportRecord, SavedMapping, table_name, table_of
 from data_access.periods import fy_label, quarter_label
 from data_access.settings import SAMPLE_DATA_DIR
 
@@ -59,7 +61,11 @@ def _columns(file_name: str, model: type[SQLModel]) -> list[str]:
 # The columns of each import file: the loader's, so a column added to a model is backed up without an edit here.
 HEADERS: dict[str, list[str]] = {file_name: _columns(file_name, model) for file_name, model in FILES}
 # The tables the import format has no file for.
-EXTRA_FILES: list[tuple[str, type[SQLModel]]] = [("import_records.csv", ImportRecord), ("audit_entries.csv", AuditEntry)]
+EXTRA_FILES: list[tuple[str, type[SQLModel]]] = [
+    ("import_records.csv", ImportRecord),
+    ("audit_entries.csv", AuditEntry),
+    ("column_mappings.csv", SavedMapping),  # spreadsheet headings as people confirmed them (data_access.mapping)
+]
 # Dates that may be partial: (model, field) -> the field holding its precision (day, month or year), as the loader has them.
 _PARTIAL: dict[tuple[type[SQLModel], str], str] = {key: precision for key, (precision, _) in PARTIAL_DATES.items()}
 _YEARS = {"first_year", "last_year", "financial_year"}
@@ -283,7 +289,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
 
 
 def _read_extra(path: Path, model: type[SQLModel]) -> list[dict[str, Any]]:
-    """Rows of `import_records.csv` or `audit_entries.csv`, typed as the table holds them."""
+    """Rows of one of the EXTRA_FILES, typed as the table holds them."""
     table = table_of(model)
     columns = list(table.columns.keys())
     with path.open(newline="", encoding="utf-8-sig") as handle:

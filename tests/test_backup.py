@@ -35,6 +35,7 @@ from data_access.models import (
     Milestone,
     Observation,
     Provider,
+    SavedMapping,
     Spend,
 )
 from data_access.settings import SAMPLE_DATA_DIR
@@ -149,6 +150,11 @@ def add_corner_cases(engine: Engine) -> None:
                        after='{"rationale": "A 5% cut (-£1,234.56)"}',
                        file_name="amendments.xlsx", file_sha256="b" * 64)
         )  # fmt: skip
+        session.add(
+            SavedMapping(header_key="c" * 64, headers=json.dumps(["Service", "End date", "Value (£)"]), holds="contracts",
+                         mapping=json.dumps({"service": "title", "end_date": "current_end_date"}), saved_by="staff@opcc.example",
+                         saved_at=at)
+        )  # fmt: skip
         session.commit()
 
 
@@ -247,7 +253,7 @@ def test_the_loader_reads_a_backup_folder_as_it_reads_sample_data(sample_backup:
 
 def test_the_manifest_counts_and_fingerprints_every_file(sample_backup: Path) -> None:
     manifest = json.loads((sample_backup / "manifest.json").read_text())
-    assert set(manifest["files"]) == set(backup.HEADERS) | {"import_records.csv", "audit_entries.csv"}
+    assert set(manifest["files"]) == set(backup.HEADERS) | {"import_records.csv", "audit_entries.csv", "column_mappings.csv"}
     assert manifest["files"]["observations.csv"]["rows"] == len(read_csv(SAMPLE_DATA_DIR / "observations.csv"))
     assert manifest["files"]["audit_entries.csv"]["rows"] == 0
 
@@ -263,7 +269,7 @@ def test_a_backup_restores_every_row_of_every_table(source: str, target: str, tm
         add_corner_cases(original)
         before = every_row(original)
         counts = export_store(original, tmp_path / "backup")
-    assert counts["audit_entries.csv"] == 2 and counts["import_records.csv"] == 2
+    assert counts["audit_entries.csv"] == 2 and counts["import_records.csv"] == 2 and counts["column_mappings.csv"] == 1
     assert counts["spend.csv"] == len(before["spend"]) > 0
     with scratch_store(target, tmp_path, sample=False) as restored:
         loaded = load_backup(restored, tmp_path / "backup")
