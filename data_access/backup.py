@@ -40,6 +40,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
+from data_access import store_version
 from data_access.loading import FILES, MAX_ROWS, PARTIAL_DATES, Problem, check_table, columns_of, read_csv_bytes
 from data_access.models import AgreementPriority, AuditEntry, DatePrecision, ImportRecord, SavedMapping, table_name, table_of
 from data_access.periods import fy_label, quarter_label
@@ -370,6 +371,7 @@ def load_backup(engine: Engine, folder: Path) -> dict[str, int]:
         for file_name, model in EXTRA_FILES:
             for name in _parts_listed(files, file_name):
                 _insert(connection, table_of(model), _read_extra(folder / name, model))
+        store_version.bump(connection)
         if engine.dialect.name == "postgresql":
             # Rows were given their ids: move the id sequence past them, or the next import would collide.
             connection.execute(

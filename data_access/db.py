@@ -11,6 +11,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from alembic import command
+from data_access import store_version
 from data_access.models import Source
 from data_access.settings import PROJECT_ROOT, SAMPLE_DATA_DIR, get_settings
 
@@ -76,4 +77,5 @@ def open_store(url: str | None = None, *, load_sample_data: bool | None = None) 
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_FIRST_START_LOCK})
             if connection.execute(select(func.count()).select_from(Source)).scalar_one() == 0:
                 load_folder(SAMPLE_DATA_DIR, connection=connection)
+                store_version.bump(connection)
     return engine

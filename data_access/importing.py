@@ -47,7 +47,7 @@ from sqlalchemy import Connection, Engine, UniqueConstraint, and_, delete, inser
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from data_access import store_faults
+from data_access import store_faults, store_version
 from data_access.consistency import Clash, clash_problem, cross_area_problems, overlapping_records
 from data_access.exporting import escape_formula
 from data_access.loading import (
@@ -617,6 +617,7 @@ def _write(report: Report, connection: Connection, who: str) -> None:
             connection.execute(update(records).where(records.c.sha256 == report.sha256).values(**record))
         else:
             connection.execute(insert(records).values(sha256=report.sha256, **record))
+        store_version.bump(connection)
     except DBAPIError as error:
         if store_faults.fault_of(error):  # the store failed, not the file: never "check the file again"
             raise ImportFailed([_store_fault_problem(report.file_name, report.sheet, error)]) from None

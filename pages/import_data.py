@@ -9,7 +9,7 @@ from data_access.loading import MAX_FILE_BYTES
 from data_access.models import Audience
 from ui import navigation, render
 from ui.audience import require, signed_in_claims
-from ui.cache import clear_queries, engine
+from ui.cache import engine
 from ui.import_sources import BUNDLE_SOURCES, Prepared
 
 require(Audience.STAFF)
@@ -136,7 +136,6 @@ elif st.button(
     result = prepared.run(apply=True, who=who, replace_overlapping=replace, confirm_shared=confirm_shared)
     if result.applied:
         prepared.after_apply(who)
-        clear_queries()  # every page's cached figures are now out of date
         st.session_state["import_done"] = (
             f"Imported {place}: {result.summary} Every change is in the audit trail, recorded as made by {who}."
         )

@@ -1,5 +1,10 @@
 """The one place for caching. The engine is shared by every session; query results are cached per
-arguments, and every query takes the audience, so one audience's results never serve another."""
+arguments and per store version, and every query takes the audience, so one audience's results never serve another.
+
+The store version (`data_access.store_version`) goes up by one in the same transaction as every import and restore,
+on whichever replica or command line made it. Reading it before each cached query (one primary-key lookup) means a
+page never shows figures from before a change, on any replica, and results nothing has changed are never computed
+again: there is no time limit to wait out. Old versions' results age out of the bounded cache."""
 
 from __future__ import annotations
 
@@ -13,10 +18,10 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from data_access import audit, briefing, changes, findings, public, queries, store_faults
+from data_access import audit, briefing, changes, findings, public, queries, store_faults, store_version
 from data_access.db import open_store
 
-QUERY_TTL_SECONDS = 300
+MAX_CACHED_RESULTS = 2_000  # bounds memory; results of older store versions are the first to go
 R = TypeVar("R")
 
 
@@ -44,8 +49,9 @@ def engine() -> Engine:
         store_fault(error)
 
 
-@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
-def _run(name: str, arguments: tuple[tuple[str, Any], ...]) -> Any:
+@st.cache_data(max_entries=MAX_CACHED_RESULTS, show_spinner=False)
+def _run(name: str, arguments: tuple[tuple[str, Any], ...], version: int) -> Any:
+    """A query's result for one version of the store: `version` is part of the cache key, not used in the body."""
     with Session(engine()) as session:
         return _QUERIES[name](session=session, **dict(arguments))
 
@@ -63,7 +69,7 @@ def _cached(query: Callable[..., R]) -> Callable[..., R]:
     def run(**arguments: Any) -> R:
         signature.bind(session=None, **arguments)  # a misspelt argument fails here, not as a silent cache miss
         try:
-            result = _run(name, tuple(sorted(arguments.items())))
+            result = _run(name, tuple(sorted(arguments.items())), store_version.of(engine()))
         except store_faults.STORE_ERRORS as error:
             store_fault(error)
         # Callers may add columns for display; never let that touch the cached object.
@@ -101,8 +107,3 @@ illustrative_left_out = _cached(public.illustrative_left_out)
 published_agreements = _cached(public.published_agreements)
 published_performance = _cached(public.published_performance)
 published_cost_per_unit = _cached(public.published_cost_per_unit)
-
-
-def clear_queries() -> None:
-    """Forget every cached query result, after the store has changed (an import was applied)."""
-    _run.clear()
