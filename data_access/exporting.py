@@ -482,8 +482,9 @@ def ocds_release_package(
         "license": LICENCE_URL,
         "releases": [ocds_release(row, amendments, ocid_prefix=prefix, buyer_id=buyer_id) for row in contracts.to_dict("records")],
     }
-    if buyer_id and buyer_id.startswith("GB-") and "identifier" in (publisher := _organisation(buyer_id, package["publisher"]["name"])):
-        package["publisher"] = {"name": publisher["name"], "scheme": publisher["identifier"]["scheme"], "uid": publisher["identifier"]["id"]}
+    identifier = _organisation(buyer_id, package["publisher"]["name"]).get("identifier") if buyer_id else None
+    if identifier:  # the publisher is the buyer: its org-id as scheme and uid
+        package["publisher"] |= {"scheme": identifier["scheme"], "uid": identifier["id"]}
     if prefix == OCID_PREFIX:
         package["note"] = NOT_FOR_PUBLICATION.format(prefix=prefix)  # not an OCDS field: read by people, ignored by tools
     return package
