@@ -585,3 +585,86 @@ def grants_360_package(agreements: pd.DataFrame, *, published: datetime) -> dict
         "license": LICENCE_URL,
         "grants": [grant_360(row) for row in eligible.to_dict("records")],
     }
+
+
+# --- the public downloads, as the transparency pages offer them ----------------------------------
+
+
+def spending_tables(
+    by_stream: pd.DataFrame, by_priority: pd.DataFrame, agreements: pd.DataFrame, amendments: pd.DataFrame, *, area_name: str, year: str
+) -> list[tuple[str, str, pd.DataFrame]]:
+    """(title, file slug, table) of each table the spending page offers as CSV and Excel."""
+    grants, contracts = agreements[agreements["kind"] == AgreementKind.GRANT], agreements[agreements["kind"] != AgreementKind.GRANT]
+    return [
+        (
+            "Money by funding stream",
+            "money-by-funding-stream",
+            money_download(by_stream, name="funding_stream", heading="Funding stream", area=area_name, year=year),
+        ),
+        (
+            "Money by priority",
+            "money-by-priority",
+            money_download(by_priority, name="priority", heading="Priority", area=area_name, year=year),
+        ),
+        ("Contracts", "contracts", agreements_download(contracts, amendments)),
+        ("Grants", "grants", agreements_download(grants, amendments)),
+    ]
+
+
+NOT_FOR_PUBLICATION_360 = (
+    "NOT FOR PUBLICATION: this file uses placeholder identifiers ({prefix}). Set GRANTS_360_PREFIX to the office's "
+    "360Giving prefix and OPCC_ORG_ID to its organisation identifier before publishing it."
+)
+
+
+def _with_360_identifiers(package: dict[str, Any], *, prefix: str | None, org_id: str | None) -> dict[str, Any]:
+    """The 360Giving package with the office's own prefix and org-id in place of the placeholders, or saying it is not
+    for publication. (`grant_360` writes the placeholders; its identifiers are replaced here, so it need not know settings.)"""
+    own = prefix or ORG_ID_PREFIX_360G
+    for grant in package["grants"]:
+        grant["id"] = own + grant["id"].removeprefix(ORG_ID_PREFIX_360G)
+        for recipient in grant.get("recipientOrganization", []):
+            recipient["id"] = (
+                own + recipient["id"].removeprefix(ORG_ID_PREFIX_360G)
+                if recipient["id"].startswith(ORG_ID_PREFIX_360G)
+                else recipient["id"]
+            )
+        for funder in grant.get("fundingOrganization", []):
+            funder["id"] = org_id or own + funder["id"].removeprefix(ORG_ID_PREFIX_360G)
+    if not (prefix and org_id):
+        package["description"] = f"{package.get('description', '')} {NOT_FOR_PUBLICATION_360.format(prefix=own)}".strip()
+    return package
+
+
+def spending_packages(
+    agreements: pd.DataFrame,
+    amendments: pd.DataFrame,
+    *,
+    published: datetime,
+    ocid_prefix: str | None = None,
+    org_id: str | None = None,
+    grants_prefix: str | None = None,
+) -> list[tuple[str, str, dict[str, Any] | None]]:
+    """(label, file name, package or None when the standard can hold nothing) of the spending page's OCDS and 360Giving files."""
+    contracts = agreements[agreements["kind"] != AgreementKind.GRANT]
+    grants = grants_360_package(agreements, published=published)
+    return [
+        (
+            "Contracts as open contracting data (OCDS 1.1 JSON)",
+            "contracts-ocds.json",
+            ocds_release_package(contracts, amendments, published=published, ocid_prefix=ocid_prefix, buyer_id=org_id),
+        ),
+        (
+            "Grants as 360Giving data (JSON)",
+            "grants-360giving.json",
+            _with_360_identifiers(grants, prefix=grants_prefix, org_id=org_id) if grants else None,
+        ),
+    ]
+
+
+if __name__ == "__main__":  # python -m data_access.exporting: the scheduled export, which needs the store
+    import sys
+
+    from data_access.scheduled_export import main
+
+    sys.exit(main())

@@ -501,7 +501,7 @@ def _own_notes(row: dict[str, str]) -> dict[str, str]:
                 row[column] = _sentence(match[1], row[column])
             elif column:
                 row[column] = match[1]
-            purpose = pattern.sub("", purpose, count=1)
+            purpose = pattern.sub("", purpose)
     row["purpose"] = "" if purpose.strip() == row["title"] else purpose.strip()
     return row
 
