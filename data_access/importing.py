@@ -647,7 +647,13 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
     except (KeyError, OSError):  # no user name in some containers
         default_who = "command line"
     parser = argparse.ArgumentParser(prog="python -m data_access.importing", description="Check, preview and import one file of records.")
-    parser.add_argument("--kind", required=True, choices=list(KINDS), help="the kind of record, as named in sample_data/README.md")
+    parser.add_argument(
+        "--kind",
+        required=True,
+        choices=[*KINDS, "ocds", "360giving"],
+        help="the kind of record (sample_data/README.md), or an open-data format",
+    )
+    parser.add_argument("--area", help="with --kind ocds or 360giving: the id of the area the file is for")
     parser.add_argument("--file", required=True, type=Path, help="a CSV or .xlsx file")
     parser.add_argument("--sheet", help="the worksheet to read from an .xlsx file (default: the only, or the first)")
     parser.add_argument("--apply", action="store_true", help="write the changes (default: only check and preview)")
@@ -658,6 +664,13 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
         help="replace (delete) records in the store whose periods this file's spend or budget rows overlap, instead of refusing",
     )
     args = parser.parse_args(argv)
+    if args.kind in ("ocds", "360giving"):  # open data: read into tables of several kinds (data_access.open_data)
+        if not args.area:
+            parser.error(f"--kind {args.kind} needs --area: the id of the area the file is for")
+        from data_access.db import open_store
+        from data_access.open_data import main_import
+
+        return main_import(engine=engine or open_store(), file=args.file, kind=args.kind, area_id=args.area, apply=args.apply, who=args.who)
     try:
         data = args.file.read_bytes()
     except OSError as error:
