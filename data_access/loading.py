@@ -492,9 +492,11 @@ def read_xlsx_bytes(data: bytes, file_name: str, sheet: str | None = None, *, ki
         table.problems.append(Problem(file_name, 0, "", "", problem))
         return table
     import openpyxl
-    from openpyxl.xml import DEFUSEDXML
+    from openpyxl.xml import DEFUSEDXML, LXML
 
-    if not DEFUSEDXML:  # openpyxl uses defusedxml whenever it is installed (and OPENPYXL_DEFUSEDXML is not False)
+    # openpyxl uses defusedxml whenever it is installed (and OPENPYXL_DEFUSEDXML is not False), except where it
+    # parses with lxml (installed, and OPENPYXL_LXML not False: data_access/__init__.py turns it off).
+    if not DEFUSEDXML or LXML:
         table.problems.append(
             Problem(file_name, 0, "", "", "workbooks cannot be read safely here (defusedxml is not in use): upload a CSV file")
         )

@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+os.environ["OPENPYXL_LXML"] = "False"  # before any test module imports openpyxl: see data_access/__init__.py
+
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
