@@ -291,10 +291,21 @@ def _value_text(row: Mapping[str, Any]) -> str:
 
 # --- OCDS 1.1 ------------------------------------------------------------------------------------
 
+NOT_FOR_PUBLICATION = (
+    "NOT FOR PUBLICATION: this file uses placeholder identifiers (OCID prefix {prefix}). Set OCDS_OCID_PREFIX to the "
+    "office's registered OCID prefix and OPCC_ORG_ID to its organisation identifier before publishing it."
+)
+"""Said in the package (`note`) and in each release's tender description when the office's own identifiers are not set."""
 
-def ocid(agreement_id: str) -> str:
-    """The contracting process's OCDS id."""
-    return f"{OCID_PREFIX}-{agreement_id}"
+
+def ocid(agreement_id: str, prefix: str = OCID_PREFIX) -> str:
+    """The contracting process's OCDS id: the office's OCID prefix, then the agreement's id."""
+    return f"{prefix}-{agreement_id}"
+
+
+def party_id(internal_id: str, prefix: str = OCID_PREFIX) -> str:
+    """A provider's id within the releases: stable, ours (the org-id, where known, goes in its `identifier`)."""
+    return f"{prefix}-org-{internal_id}"
 
 
 def _period(start: date | None, end: date | None, max_extent: date | None) -> dict[str, str]:
@@ -308,6 +319,12 @@ def _period(start: date | None, end: date | None, max_extent: date | None) -> di
     return period
 
 
+def money_text(pence: int) -> str:
+    """Pounds as the house writes them, the sign first: -£5,000, £1,037,415.50 (read back by `money.parse_money`)."""
+    amount = pounds(int(pence))
+    return f"{'-' if amount < 0 else ''}£{abs(amount):,}"
+
+
 def _amendment(row: Mapping[str, Any]) -> dict[str, Any]:
     kind = str(row["kind"]).capitalize()
     before, after = _day(row, "previous_end_date"), _day(row, "new_end_date")
@@ -317,7 +334,7 @@ def _amendment(row: Mapping[str, Any]) -> dict[str, Any]:
     elif after:
         description = f"{kind}: new end date {format_date(after)}."
     if _present(row.get("value_change_pence")):
-        description += f" Value changed by £{pounds(int(row['value_change_pence'])):,}."
+        description += f" Value changed by {money_text(row['value_change_pence'])}."
     amendment: dict[str, Any] = {"id": str(row["id"]), "description": description}
     agreed = _day(row, "agreed_on")
     if agreed:
@@ -327,24 +344,38 @@ def _amendment(row: Mapping[str, Any]) -> dict[str, Any]:
     return amendment
 
 
-def ocds_release(row: Mapping[str, Any], amendments: pd.DataFrame) -> dict[str, Any]:
-    """One OCDS release for one agreement (a row of `public.published_agreements`) and its amendments."""
+def _organisation(identifier: str, name: str) -> dict[str, Any]:
+    """An organisation reference; an org-id.guide identifier (GB-CHC-..., GB-GOR-...) also as its `identifier`."""
+    organisation: dict[str, Any] = {"id": identifier, "name": name}
+    scheme, _, number = identifier.partition("-")[2].partition("-") if identifier.startswith("GB-") else ("", "", "")
+    if scheme and number:
+        organisation["identifier"] = {"scheme": f"GB-{scheme}", "id": number, "legalName": name}
+    return organisation
+
+
+def ocds_release(
+    row: Mapping[str, Any], amendments: pd.DataFrame, *, ocid_prefix: str = OCID_PREFIX, buyer_id: str | None = None
+) -> dict[str, Any]:
+    """One OCDS release for one agreement (a row of `public.published_agreements`) and its amendments.
+
+    `buyer_id` is the office's org-id (settings `OPCC_ORG_ID`); without it the buyer gets an id under the OCID prefix.
+    """
     agreement_id = str(row["id"])
-    buyer = {"id": organisation_id(internal_id=f"buyer-{row['area_id']}", prefix=f"{OCID_PREFIX}-org"), "name": str(row["office"])}
-    parties: list[dict[str, Any]] = [{**buyer, "roles": ["buyer", "procuringEntity"]}]
+    buyer_party = _organisation(buyer_id or party_id(f"buyer-{row['area_id']}", ocid_prefix), str(row["office"]))
+    buyer = {"id": buyer_party["id"], "name": buyer_party["name"]}
+    parties: list[dict[str, Any]] = [{**buyer_party, "roles": ["buyer", "procuringEntity"]}]
     supplier = None
     if _present(row.get("provider")):
-        supplier_id = organisation_id(
-            internal_id=str(row["provider_id"]),
-            charity_number=row.get("charity_number"),
-            company_number=row.get("company_number"),
-            prefix=f"{OCID_PREFIX}-org",
-        )
-        supplier = {"id": supplier_id, "name": str(row["provider"])}
+        supplier = {"id": party_id(str(row["provider_id"]), ocid_prefix), "name": str(row["provider"])}
         party: dict[str, Any] = {**supplier, "roles": ["supplier"]}
-        if supplier["id"].startswith(("GB-CHC-", "GB-COH-")):
-            scheme, _, number = supplier["id"].rpartition("-")
+        org_id = organisation_id(
+            internal_id="", charity_number=row.get("charity_number"), company_number=row.get("company_number"), prefix=""
+        )
+        if org_id.startswith(("GB-CHC-", "GB-COH-")):
+            scheme, _, number = org_id.rpartition("-")
             party["identifier"] = {"scheme": scheme, "id": number, "legalName": str(row["provider"])}
+            if _present(row.get("charity_number")) and _present(row.get("company_number")) and str(row["company_number"]).strip():
+                party["additionalIdentifiers"] = [{"scheme": "GB-COH", "id": str(row["company_number"]).strip()}]
         parties.append(party)
 
     start, end = _day(row, "start_date", "start_precision"), _day(row, "current_end_date", "end_precision")
@@ -355,11 +386,13 @@ def ocds_release(row: Mapping[str, Any], amendments: pd.DataFrame) -> dict[str, 
             "" if _present(row.get("kind")) else "The source does not say whether this is a contract or a grant.",
             _value_text(row),
             _partial_dates_text(row),
+            "" if ocid_prefix != OCID_PREFIX else NOT_FOR_PUBLICATION.format(prefix=ocid_prefix),
         )
         if t
     )
     description = " ".join(t for t in (_sentence(row.get("purpose")), notes) if t) or str(row["title"])
-    planned = row.get("status") == AgreementStatus.PLANNED
+    status = row.get("status") if _present(row.get("status")) else None
+    planned = status == AgreementStatus.PLANNED
 
     tender: dict[str, Any] = {"id": f"{agreement_id}-tender", "title": str(row["title"]), "description": description}
     tender["status"] = "planned" if planned else "complete"
@@ -374,7 +407,7 @@ def ocds_release(row: Mapping[str, Any], amendments: pd.DataFrame) -> dict[str, 
         tender["contractPeriod"] = _period(start, end, latest)
 
     release: dict[str, Any] = {
-        "ocid": ocid(agreement_id),
+        "ocid": ocid(agreement_id, ocid_prefix),
         "id": f"{agreement_id}-{row['source_published'].isoformat()}",
         "date": date_time(row["source_published"]),
         "tag": ["planning"] if planned else ["contract"],
@@ -389,7 +422,7 @@ def ocds_release(row: Mapping[str, Any], amendments: pd.DataFrame) -> dict[str, 
 
     value = {"amount": money_number(row["total_value_pence"]), "currency": "GBP"} if _present(row.get("total_value_pence")) else None
     award: dict[str, Any] = {"id": f"{agreement_id}-award", "title": str(row["title"]), "description": description}
-    if row.get("status") == AgreementStatus.ACTIVE:
+    if status == AgreementStatus.ACTIVE:
         award["status"] = "active"
     if value:
         award["value"] = value
@@ -404,8 +437,11 @@ def ocds_release(row: Mapping[str, Any], amendments: pd.DataFrame) -> dict[str, 
         "awardID": award["id"],
         "title": str(row["title"]),
         "description": description,
-        "status": "active" if row.get("status") == AgreementStatus.ACTIVE else "terminated",
     }
+    # Only what the source says: a status it does not state is left out rather than written as 'terminated'.
+    contract_status = {AgreementStatus.ACTIVE: "active", AgreementStatus.ENDED: "terminated"}.get(status) if status else None
+    if contract_status:
+        contract["status"] = contract_status
     if _period(start, end, latest):
         contract["period"] = _period(start, end, latest)
     if value:
@@ -419,25 +455,39 @@ def ocds_release(row: Mapping[str, Any], amendments: pd.DataFrame) -> dict[str, 
 
 
 def ocds_release_package(
-    agreements: pd.DataFrame, amendments: pd.DataFrame, *, published: datetime, uri: str | None = None
+    agreements: pd.DataFrame,
+    amendments: pd.DataFrame,
+    *,
+    published: datetime,
+    uri: str | None = None,
+    ocid_prefix: str | None = None,
+    buyer_id: str | None = None,
 ) -> dict[str, Any] | None:
     """An OCDS 1.1 release package of the contracts in `agreements` (grants go to 360Giving), or None when there are none.
 
     `agreements` is `public.published_agreements`; rows whose kind the source does not state are included,
-    and say so in their description.
+    and say so in their description. `ocid_prefix` and `buyer_id` are the office's own (settings); without a
+    prefix the package uses the placeholder and says, in `note` and in each description, that it is not for publication.
     """
     contracts = agreements[agreements["kind"].isna() | (agreements["kind"] == AgreementKind.CONTRACT)]
     if contracts.empty:
         return None
+    prefix = ocid_prefix or OCID_PREFIX
     area = str(contracts["area_id"].iloc[0])
-    return {
+    package: dict[str, Any] = {
         "uri": uri or f"{PLACEHOLDER_BASE_URI}/{area}/contracts-ocds.json",
         "version": OCDS_VERSION,
         "publishedDate": published.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "publisher": {"name": str(contracts["office"].iloc[0])},
         "license": LICENCE_URL,
-        "releases": [ocds_release(row, amendments) for row in contracts.to_dict("records")],
+        "releases": [ocds_release(row, amendments, ocid_prefix=prefix, buyer_id=buyer_id) for row in contracts.to_dict("records")],
     }
+    identifier = _organisation(buyer_id, package["publisher"]["name"]).get("identifier") if buyer_id else None
+    if identifier:  # the publisher is the buyer: its org-id as scheme and uid
+        package["publisher"] |= {"scheme": identifier["scheme"], "uid": identifier["id"]}
+    if prefix == OCID_PREFIX:
+        package["note"] = NOT_FOR_PUBLICATION.format(prefix=prefix)  # not an OCDS field: read by people, ignored by tools
+    return package
 
 
 # --- 360Giving -----------------------------------------------------------------------------------
@@ -535,3 +585,86 @@ def grants_360_package(agreements: pd.DataFrame, *, published: datetime) -> dict
         "license": LICENCE_URL,
         "grants": [grant_360(row) for row in eligible.to_dict("records")],
     }
+
+
+# --- the public downloads, as the transparency pages offer them ----------------------------------
+
+
+def spending_tables(
+    by_stream: pd.DataFrame, by_priority: pd.DataFrame, agreements: pd.DataFrame, amendments: pd.DataFrame, *, area_name: str, year: str
+) -> list[tuple[str, str, pd.DataFrame]]:
+    """(title, file slug, table) of each table the spending page offers as CSV and Excel."""
+    grants, contracts = agreements[agreements["kind"] == AgreementKind.GRANT], agreements[agreements["kind"] != AgreementKind.GRANT]
+    return [
+        (
+            "Money by funding stream",
+            "money-by-funding-stream",
+            money_download(by_stream, name="funding_stream", heading="Funding stream", area=area_name, year=year),
+        ),
+        (
+            "Money by priority",
+            "money-by-priority",
+            money_download(by_priority, name="priority", heading="Priority", area=area_name, year=year),
+        ),
+        ("Contracts", "contracts", agreements_download(contracts, amendments)),
+        ("Grants", "grants", agreements_download(grants, amendments)),
+    ]
+
+
+NOT_FOR_PUBLICATION_360 = (
+    "NOT FOR PUBLICATION: this file uses placeholder identifiers ({prefix}). Set GRANTS_360_PREFIX to the office's "
+    "360Giving prefix and OPCC_ORG_ID to its organisation identifier before publishing it."
+)
+
+
+def _with_360_identifiers(package: dict[str, Any], *, prefix: str | None, org_id: str | None) -> dict[str, Any]:
+    """The 360Giving package with the office's own prefix and org-id in place of the placeholders, or saying it is not
+    for publication. (`grant_360` writes the placeholders; its identifiers are replaced here, so it need not know settings.)"""
+    own = prefix or ORG_ID_PREFIX_360G
+    for grant in package["grants"]:
+        grant["id"] = own + grant["id"].removeprefix(ORG_ID_PREFIX_360G)
+        for recipient in grant.get("recipientOrganization", []):
+            recipient["id"] = (
+                own + recipient["id"].removeprefix(ORG_ID_PREFIX_360G)
+                if recipient["id"].startswith(ORG_ID_PREFIX_360G)
+                else recipient["id"]
+            )
+        for funder in grant.get("fundingOrganization", []):
+            funder["id"] = org_id or own + funder["id"].removeprefix(ORG_ID_PREFIX_360G)
+    if not (prefix and org_id):
+        package["description"] = f"{package.get('description', '')} {NOT_FOR_PUBLICATION_360.format(prefix=own)}".strip()
+    return package
+
+
+def spending_packages(
+    agreements: pd.DataFrame,
+    amendments: pd.DataFrame,
+    *,
+    published: datetime,
+    ocid_prefix: str | None = None,
+    org_id: str | None = None,
+    grants_prefix: str | None = None,
+) -> list[tuple[str, str, dict[str, Any] | None]]:
+    """(label, file name, package or None when the standard can hold nothing) of the spending page's OCDS and 360Giving files."""
+    contracts = agreements[agreements["kind"] != AgreementKind.GRANT]
+    grants = grants_360_package(agreements, published=published)
+    return [
+        (
+            "Contracts as open contracting data (OCDS 1.1 JSON)",
+            "contracts-ocds.json",
+            ocds_release_package(contracts, amendments, published=published, ocid_prefix=ocid_prefix, buyer_id=org_id),
+        ),
+        (
+            "Grants as 360Giving data (JSON)",
+            "grants-360giving.json",
+            _with_360_identifiers(grants, prefix=grants_prefix, org_id=org_id) if grants else None,
+        ),
+    ]
+
+
+if __name__ == "__main__":  # python -m data_access.exporting: the scheduled export, which needs the store
+    import sys
+
+    from data_access.scheduled_export import main
+
+    sys.exit(main())

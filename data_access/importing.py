@@ -921,14 +921,18 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
         default_who = "command line"
     parser = argparse.ArgumentParser(prog="python -m data_access.importing", description="Check, preview and import one file of records.")
     from data_access.mapping import HOLDS  # a sheet with its own headings (data_access.mapping)
+    from data_access.open_data import FORMATS  # OCDS and 360Giving files (data_access.open_data)
 
     parser.add_argument(
         "--kind",
         required=True,
-        choices=[*KINDS, *HOLDS],
-        help="the kind of record, as named in sample_data/README.md; or contracts, grants or performance for a sheet with its own headings",
+        choices=[*KINDS, *HOLDS, *FORMATS],
+        help=(
+            "the kind of record, as named in sample_data/README.md; contracts, grants or performance for a sheet with its own "
+            "headings; or ocds or 360giving for an open-data file"
+        ),
     )
-    parser.add_argument("--area", help="with contracts, grants or performance: the id of the area the sheet is for")
+    parser.add_argument("--area", help="with contracts, grants, performance, ocds or 360giving: the id of the area the file is for")
     parser.add_argument("--map", action="append", metavar="THEIRS=OURS", help="with contracts, grants or performance: map a column")
     parser.add_argument("--file", required=True, type=Path, help="a CSV or .xlsx file")
     parser.add_argument("--sheet", help="the worksheet to read from an .xlsx file (default: the only, or the first)")
@@ -945,6 +949,21 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None) -> int:
         help="replace (delete) records in the store whose periods this file's spend or budget rows overlap, instead of refusing",
     )
     args = parser.parse_args(argv)
+    if args.kind in FORMATS:  # open data: read into tables of several kinds (data_access.open_data)
+        if not args.area:
+            parser.error(f"--kind {args.kind} needs --area: the id of the area the file is for")
+        from data_access.db import open_store
+        from data_access.open_data import main_import
+
+        return main_import(
+            engine=engine or open_store(),
+            file=args.file,
+            kind=args.kind,
+            area_id=args.area,
+            apply=args.apply,
+            who=args.who,
+            confirm_shared=args.confirm_shared,
+        )
     try:
         data = args.file.read_bytes()
     except OSError as error:

@@ -10,6 +10,7 @@ from charts.spend import budget_and_spend_figure
 from data_access import exporting, public
 from data_access.models import Audience
 from data_access.periods import format_date, fy_label
+from data_access.settings import get_settings
 from data_access.text import safe_text
 from ui import cache, filters, render
 
@@ -94,31 +95,19 @@ st.caption("Free to reuse under the Open Government Licence. Blank cells mean no
 now = datetime.now(UTC).replace(microsecond=0)
 
 
-for title, slug, table in (
-    (
-        "Money by funding stream",
-        "money-by-funding-stream",
-        exporting.money_download(by_stream, name="funding_stream", heading="Funding stream", area=f.area_name, year=year),
-    ),
-    (
-        "Money by priority",
-        "money-by-priority",
-        exporting.money_download(by_priority, name="priority", heading="Priority", area=f.area_name, year=year),
-    ),
-    ("Contracts", "contracts", exporting.agreements_download(contracts, amendments)),
-    ("Grants", "grants", exporting.agreements_download(grants, amendments)),
-):
+for title, slug, table in exporting.spending_tables(by_stream, by_priority, agreements, amendments, area_name=f.area_name, year=year):
     render.download_row(title, table, f"{f.area}-{slug}")
+settings = get_settings()
+packages = exporting.spending_packages(
+    agreements,
+    amendments,
+    published=now,
+    ocid_prefix=settings.ocds_ocid_prefix,
+    org_id=settings.opcc_org_id,
+    grants_prefix=settings.grants_360_prefix,
+)
 ocds_column, grants_column = st.columns(2)
-for column, package, label, file_name in (
-    (
-        ocds_column,
-        exporting.ocds_release_package(contracts, amendments, published=now),
-        "Contracts as open contracting data (OCDS 1.1 JSON)",
-        "contracts-ocds.json",
-    ),
-    (grants_column, exporting.grants_360_package(agreements, published=now), "Grants as 360Giving data (JSON)", "grants-360giving.json"),
-):
+for column, (label, file_name, package) in zip((ocds_column, grants_column), packages, strict=True):
     if package:  # None when there is nothing the standard can hold
         column.download_button(
             label, exporting.json_bytes(package), f"{f.area}-{file_name}", exporting.JSON_MIME, key=f"dl_{file_name}", on_click="ignore"

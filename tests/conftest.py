@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+os.environ["OPENPYXL_LXML"] = "False"  # before any test module imports openpyxl: see data_access/__init__.py
+
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
@@ -28,12 +30,13 @@ BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
 def drop_everything(url: str) -> None:
-    """Drop every table of the store, and Alembic's version table, so the next open starts from nothing."""
+    """Drop every table of the store, Alembic's version table and the store version's, so the next open starts from nothing."""
     engine = make_engine(url)
     try:
         SQLModel.metadata.drop_all(engine)
         with engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            connection.execute(text("DROP TABLE IF EXISTS store_version"))
     finally:
         engine.dispose()
 
