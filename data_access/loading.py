@@ -692,8 +692,8 @@ def parse_date(text: str, *, partial: bool = False, at_end: bool = False) -> tup
     """A date as UK files write it -> (date, precision: day, month or year).
 
     Accepts 2019-03-31 (with or without a time and offset, as OCDS writes 2026-04-01T00:00:00+01:00),
-    31/03/2019 (day first, as in the UK: 01/02/2025 is 1 February), 31 March 2019, an Excel serial day number (43555), and, where `partial`, 2018-03,
-    March 2018, 03/2018 and 2018 (standing for their first day, or their last when `at_end`).
+    31/03/2019 (day first, as in the UK: 01/02/2025 is 1 February), 31 March 2019, an Excel serial day number
+    (43555), and, where `partial`, 2018-03, March 2018, 03/2018 and 2018 (standing for their first day, or their last when `at_end`).
     Raises ValueError saying what is wrong; the message does not repeat the text (a Problem shows it as its value).
     """
     text = (text or "").strip()

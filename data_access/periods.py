@@ -93,15 +93,14 @@ class Period:
 
     @property
     def label(self) -> str:
-        """How the period is written on screen: 'Q1 2018/19', '2017/18', 'May 2018', 'August 2018 to January 2021'
-        (whole months), or '1 April 2016 to 30 November 2017'."""
+        """How the period is written on screen: 'Q1 2018/19', '2017/18', one whole month 'May 2018', or a span
+        '1 August 2018 to 31 January 2021'."""
         if self.financial_year is not None and self.quarter is not None:
             return quarter_label(self.financial_year, self.quarter)
         if self.financial_year is not None:
             return fy_label(self.financial_year)
-        if self.start.day == 1 and self.end == _month_end(self.end.year, self.end.month):
-            first, last = format_date(self.start, DatePrecision.MONTH), format_date(self.end, DatePrecision.MONTH)
-            return first if first == last else f"{first} to {last}"
+        if self.start.day == 1 and self.end == _month_end(self.start.year, self.start.month):
+            return format_date(self.start, DatePrecision.MONTH)
         return f"{format_date(self.start)} to {format_date(self.end)}"
 
 
