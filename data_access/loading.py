@@ -958,17 +958,15 @@ def check_table(
             problem(table.header_row, str(heading).strip(), "", f"unexpected column; this file takes: {', '.join(sorted(expected))}", index)
         else:
             positions[column] = index
+    # Optional columns left out: one note per meaning ("award_date, extension_terms: blank: not published").
+    left_out: dict[str, list[str]] = {}
     for column in sorted(set(expected) - set(positions)):
         if (model, column) in OPTIONAL_COLUMNS:
-            problem(
-                table.header_row,
-                column,
-                "",
-                f"missing column: every row's {column} is {OPTIONAL_COLUMNS[(model, column)]}",
-                into=result.notes,
-            )
+            left_out.setdefault(OPTIONAL_COLUMNS[(model, column)], []).append(column)
         else:
             problem(table.header_row, column, "", "missing column")
+    for meaning, columns in left_out.items():
+        problem(table.header_row, ", ".join(columns), "", f"optional, not in the file: every row's value is {meaning}", into=result.notes)
 
     last_filled = max((n for n, cells in table.rows if not _is_blank(cells)), default=0)
     seen: set[tuple[Any, ...]] = set()
