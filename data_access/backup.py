@@ -36,8 +36,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlmodel import SQLModel
 
-from data_access.loading import FILES, ImportFailed, load_folder, read_folder
-from data_access.models import Agreement, AuditEntry, DatePrecision, ImportRecord, Source, table_name, table_of
+from data_access.loading import FILES, PARTIAL_DATES, ImportFailed, load_folder, read_folder
+from data_access.models import AuditEntry, DatePrecision, ImportRecord, table_name, table_of
 from data_access.periods import fy_label, quarter_label
 
 MANIFEST = "manifest.json"
@@ -60,12 +60,15 @@ HEADERS: dict[str, list[str]] = {
         "funding_stream_id",
         "procurement_route",
         "number_of_tenderers",
+        "award_date",
+        "financial_year",
         "start_date",
         "original_end_date",
         "current_end_date",
         "latest_end_date",
         "extension_options_available",
         "extension_options_used",
+        "extension_terms",
         "annual_value",
         "total_value",
         "status",
@@ -130,6 +133,7 @@ HEADERS: dict[str, list[str]] = {
         "measure_id",
         "area_id",
         "agreement_id",
+        "provider_id",
         "period",
         "value",
         "value_statement",
@@ -147,11 +151,7 @@ HEADERS: dict[str, list[str]] = {
 # The tables the import format has no file for.
 EXTRA_FILES: list[tuple[str, type[SQLModel]]] = [("import_records.csv", ImportRecord), ("audit_entries.csv", AuditEntry)]
 # Dates that may be partial: (model, field) -> the field holding its precision (day, month or year).
-_PARTIAL: dict[tuple[type[SQLModel], str], str] = {
-    (Source, "published"): "published_precision",
-    (Agreement, "start_date"): "start_precision",
-    (Agreement, "current_end_date"): "end_precision",
-}
+_PARTIAL: dict[tuple[type[SQLModel], str], str] = {key: precision for key, (precision, _) in PARTIAL_DATES.items()}
 _YEARS = {"first_year", "last_year", "financial_year"}
 
 

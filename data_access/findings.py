@@ -357,7 +357,7 @@ def extensions(ctx: Context) -> list[Finding]:
                 # Only published figures: a rule that needs an unpublished one does not use it (see the wording above).
                 (
                     *([Figure("extension options available", available, "number", Basis.REPORTED)] if available is not None else []),
-                    Figure("extension options used", used, "number", Basis.REPORTED if used is not None else NOT_PUBLISHED),
+                    *([Figure("extension options used", used, "number", Basis.REPORTED)] if used is not None else []),
                     Figure("current end", current, "date", _basis("current_end_date" in r.illustrative_fields)),
                 ),
                 _cites([r.citations, *known[known["agreement_id"] == r.id]["citations"]]),
