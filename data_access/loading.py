@@ -148,6 +148,14 @@ OPTIONAL_COLUMNS: dict[tuple[type[SQLModel], str], str] = {
     (Agreement, "extension_terms"): _NOT_PUBLISHED,
     (Agreement, "number_of_tenderers"): _NOT_PUBLISHED,
     (Agreement, "illustrative_fields"): "blank: none",
+    (Agreement, "provider_id"): "blank: the provider is not named",
+    (Agreement, "funding_stream_id"): "blank: the funding stream is not stated",
+    (Agreement, "procurement_route"): "blank: not stated",
+    (Agreement, "start_date"): _NOT_PUBLISHED,
+    (Agreement, "current_end_date"): _NOT_PUBLISHED,
+    (Agreement, "annual_value"): _NOT_PUBLISHED,
+    (Agreement, "total_value"): _NOT_PUBLISHED,
+    (Agreement, "purpose"): _NOT_PUBLISHED,
     (Measure, "counts_people"): (
         "blank: not stated, so taken as counting people: counts from internal returns are suppressed below 10 and "
         "rounded on public pages until someone writes no"
@@ -157,6 +165,7 @@ OPTIONAL_COLUMNS: dict[tuple[type[SQLModel], str], str] = {
 # Cited records may leave out the section: the source (its URL) as a whole is then the citation.
 for _cited in (Plan, Priority, Provider, FundingStream, Agreement, Amendment, Milestone, AgreementPriority, Budget, Spend, Observation):
     OPTIONAL_COLUMNS[(_cited, "source_section")] = "blank: the source as a whole is cited (its URL or title)"
+    OPTIONAL_COLUMNS[(_cited, "basis_note")] = "blank: no note"
 # Optional columns whose blank cells each get a note, because the blank decides how figures are shown.
 NOTED_BLANKS = {(Source, "kind"), (Measure, "counts_people")}
 
