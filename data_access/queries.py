@@ -762,7 +762,8 @@ def observations(
         .join(Measure, col(Observation.measure_id) == col(Measure.id))
         .join(Source, col(Observation.source_id) == col(Source.id))
         .outerjoin(Agreement, col(Observation.agreement_id) == col(Agreement.id))
-        .outerjoin(Provider, col(Agreement.provider_id) == col(Provider.id))
+        # The figure's own provider where the source names one, else its agreement's.
+        .outerjoin(Provider, func.coalesce(col(Observation.provider_id), col(Agreement.provider_id)) == col(Provider.id))
         .where(
             col(Observation.area_id) == area,
             visible_to(Observation, audience),
