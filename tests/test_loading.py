@@ -529,7 +529,9 @@ def test_a_sources_file_without_the_kind_column_loads_as_internal_with_a_note(sa
     rewrite(sample_copy / "sources.csv", lambda row: None, drop_column="kind")
     kinds, notes = _sources(sample_copy)
     assert set(kinds.values()) == {"internal"} and len(kinds) == 4
-    assert [(n.row, n.column) for n in notes] == [(1, "kind")] and notes[0].rule.startswith("optional, not in the file: every row's value is blank: taken as internal")
+    assert [(n.row, n.column) for n in notes] == [(1, "kind")] and notes[0].rule.startswith(
+        "optional, not in the file: every row's value is blank: taken as internal"
+    )
 
 
 def test_an_unknown_source_kind_is_refused(sample_copy: Path) -> None:
