@@ -149,6 +149,14 @@ class Shares:
     of: Hashable | None = None
 
 
+def counts_people_of(stated: object) -> bool:
+    """Whether a measure counts people: blank (None, NaN: not stated) is taken as yes, the safe side, until someone
+    says no. Only a stated no turns disclosure control off."""
+    if stated is None or stated is pd.NA or (isinstance(stated, float) and stated != stated):  # NaN is not itself
+        return True
+    return bool(stated)
+
+
 def round_count(value: float, round_to: int = ROUND_TO) -> int:
     """`value` rounded to the nearest multiple of `round_to`, halves away from zero: 224 -> 225, 996 -> 995."""
     step = Decimal(round_to)
@@ -176,7 +184,7 @@ def control(
     """
     breakdowns, shares = list(breakdowns), list(shares)
     raw = {label: (None if pd.isna(v) else float(v)) for label, v in frame[value].items()}
-    people = {label: bool(p) for label, p in frame[counts_people].items()}
+    people = {label: counts_people_of(p) for label, p in frame[counts_people].items()}
     public = {label: bool(p) for label, p in frame[published].items()} if published in frame else dict.fromkeys(raw, False)
     hidden: dict[Hashable, str] = {}
 

@@ -12,11 +12,12 @@ the page does.
   not state), following `release-package-schema.json`. Fields the store has no published value for are
   left out, never written as null; dates whose day is not published (a month or a year) are left out of
   the date fields and written in the description instead.
-- **360Giving package**: one grant per grant that has the ten required fields. 360Giving asks for the
-  date the grant was awarded; the store records no award date, so the grant's start date is given as
-  its award date, and its description says so. A grant with no published start date (or no named
-  recipient, or no published amount) is left out of the file rather than given a made-up date, and
-  `grants_left_out` says which and why so the page can tell the reader.
+- **360Giving package**: one grant per grant that has the ten required fields. 360Giving's awardDate
+  needs a whole date (YYYY-MM-DD): a grant's award date is used where its day is published; where only
+  its month or year is (or none), its start date is given instead, where that has a day, and its
+  description says so. A grant with neither (or no named recipient, or no published amount) is left
+  out of the file rather than given a made-up day, and `grants_left_out` says which and why so the page
+  can tell the reader.
 
 Identifiers: `OCID_PREFIX` and `ORG_ID_PREFIX_360G` are placeholders. A real publisher registers its
 own OCID prefix with the Open Contracting Partnership and is given a 360Giving prefix when it first
@@ -502,7 +503,7 @@ def grants_left_out(agreements: pd.DataFrame) -> pd.DataFrame:
             for what, ok in (
                 ("a named recipient", _present(row.get("provider"))),
                 ("an amount", _present(row.get("total_value_pence")) or _present(row.get("annual_value_pence"))),
-                ("an award or start date", _day(row, "start_date", "start_precision") is not None),
+                (_award_missing(row), _award_day(row) is not None),
             )
             if not ok
         ]
@@ -524,14 +525,37 @@ def _planned_date(row: Mapping[str, Any], column: str, precision_column: str) ->
     return date_time(value, end_of_day=column != "start_date")
 
 
+def _award_day(row: Mapping[str, Any]) -> date | None:
+    """The whole date to give as a grant's awardDate: its award date where the day is published, else its start date
+    where that has a day, else None (360Giving's awardDate takes no partial date, and none is made up)."""
+    return _day(row, "award_date", "award_precision") or _day(row, "start_date", "start_precision")
+
+
+def _award_text(row: Mapping[str, Any]) -> str:
+    """The award date as published: '14 March 2019', 'March 2019', '2019', or '' where not published."""
+    return format_date(row["award_date"], row.get("award_precision") or DatePrecision.DAY) if _present(row.get("award_date")) else ""
+
+
+def _award_missing(row: Mapping[str, Any]) -> str:
+    published = _award_text(row)
+    return f"an award date with its day (published as {published}) or a start date" if published else "an award or start date"
+
+
 def grant_360(row: Mapping[str, Any]) -> dict[str, Any]:
     """One 360Giving grant from a row of `public.published_agreements` that `grants_left_out` does not list."""
-    start = _day(row, "start_date", "start_precision")
-    assert start is not None, "grants_left_out lists grants with no start date"
+    award = _award_day(row)
+    assert award is not None, "grants_left_out lists grants with no award or start date"
     total: Any = row.get("total_value_pence")  # whole pence, or a missing value
     amount = total if _present(total) else row["annual_value_pence"]
+    published = _award_text(row)
+    if _day(row, "award_date", "award_precision") is not None:
+        award_note = ""
+    elif published:
+        award_note = f"Award date published as {published} only: the grant's start date ({format_date(award)}) is given as its award date."
+    else:
+        award_note = f"Award date not published: the grant's start date ({format_date(award)}) is given as its award date."
     notes = [
-        f"Award date not published: the grant's start date ({format_date(start)}) is given as its award date.",
+        award_note,
         "" if _present(total) else "Amount is the published annual value; the total over the life of the grant is not published.",
     ]
     purpose = _sentence(row.get("purpose")) or _sentence(row["title"])
@@ -550,15 +574,20 @@ def grant_360(row: Mapping[str, Any]) -> dict[str, Any]:
         "description": " ".join(t for t in (purpose, *notes) if t),
         "currency": "GBP",
         "amountAwarded": money_number(amount),
-        "awardDate": date_time(start),
+        "awardDate": date_time(award),
         "recipientOrganization": [recipient],
         "fundingOrganization": [{"id": f"{ORG_ID_PREFIX_360G}-{row['area_id']}", "name": str(row["office"])}],
     }
-    planned = {"startDate": date_time(start)}
-    end = _planned_date(row, "current_end_date", "end_precision")
-    if end:
-        planned["endDate"] = end
-    grant["plannedDates"] = [planned]
+    planned = {
+        field: text
+        for field, text in (
+            ("startDate", _planned_date(row, "start_date", "start_precision")),
+            ("endDate", _planned_date(row, "current_end_date", "end_precision")),
+        )
+        if text
+    }
+    if planned:
+        grant["plannedDates"] = [planned]
     if _present(row.get("funding_stream")):
         grant["grantProgramme"] = [{"title": str(row["funding_stream"])}]
     if row.get("procurement_route") == ProcurementRoute.OPEN:
@@ -579,7 +608,10 @@ def grants_360_package(agreements: pd.DataFrame, *, published: datetime) -> dict
     return {
         "version": GRANTS_360_VERSION,
         "title": f"Grants made by the {office}",
-        "description": "Grants from the public transparency view. Award dates are not published: each grant's start date is given instead.",
+        "description": (
+            "Grants from the public transparency view. Where a grant's award date is not published to the day, "
+            "its start date is given instead, and its description says so."
+        ),
         "issued": published.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "publisher": {"name": office},
         "license": LICENCE_URL,

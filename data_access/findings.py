@@ -305,7 +305,9 @@ def extensions(ctx: Context) -> list[Finding]:
         recorded = int((known["agreement_id"] == r.id).mul(known["kind"] == "extension").sum())
         original, current, latest = _day(r.original_end_date), _day(r.current_end_date), _day(r.latest_end_date)
         available = None if pd.isna(r.extension_options_available) else int(r.extension_options_available)
-        used = int(r.extension_options_used)
+        # A blank count of options used is not published, never 0: only the extensions recorded are known to be used.
+        used = None if pd.isna(r.extension_options_used) else int(r.extension_options_used)
+        at_least = recorded if used is None else max(used, recorded)
         live = r.warning in LIVE_WARNINGS
         breaches, notes, questions = [], [], []
         if len(own) >= 2:
@@ -314,8 +316,8 @@ def extensions(ctx: Context) -> list[Finding]:
         if current is not None and latest is not None and current > latest:
             breaches.append(f"now ends on {r.end_text}, beyond the latest possible end of {r.latest_text} set when it was let")
             questions.append(f"Under what authority was {r.title} extended beyond its latest possible end, and why was it not re-procured?")
-        if available is not None and max(used, recorded) > available:
-            breaches.append(f"has used {max(used, recorded)} extension options, more than the {available} it was let with")
+        if available is not None and at_least > available:
+            breaches.append(f"has used {at_least} extension options, more than the {available} it was let with")
             questions.append(f"Under what authority was {r.title} extended beyond the options it was let with?")
         if (
             not breaches
@@ -335,7 +337,7 @@ def extensions(ctx: Context) -> list[Finding]:
                 f"Was the extension of {r.title} within an option in the original agreement, "
                 "and why was it extended rather than re-procured?"
             )
-        if recorded > used:
+        if used is not None and recorded > used:
             notes.append(f"has {plural(recorded, 'extension')} recorded but its options used says {used}")
             questions.append(f"How many extension options of {r.title} have been used?")
         if not breaches and not notes:
@@ -355,7 +357,7 @@ def extensions(ctx: Context) -> list[Finding]:
                 # Only published figures: a rule that needs an unpublished one does not use it (see the wording above).
                 (
                     *([Figure("extension options available", available, "number", Basis.REPORTED)] if available is not None else []),
-                    Figure("extension options used", used, "number", Basis.REPORTED),
+                    *([Figure("extension options used", used, "number", Basis.REPORTED)] if used is not None else []),
                     Figure("current end", current, "date", _basis("current_end_date" in r.illustrative_fields)),
                 ),
                 _cites([r.citations, *known[known["agreement_id"] == r.id]["citations"]]),
@@ -366,13 +368,31 @@ def extensions(ctx: Context) -> list[Finding]:
 
 
 def options_used_up(ctx: Context) -> list[Finding]:
-    """Live agreements that have used every extension option they were let with: the next step is re-procurement."""
-    rows = ctx.renewals[
-        ctx.renewals["warning"].isin(LIVE_WARNINGS)
-        & (ctx.renewals["options_remaining"] == 0)
-        & (ctx.renewals["extension_options_used"] > 0)
+    """Live agreements that have used every extension option they were let with: the next step is re-procurement.
+    One let with options whose count of options used is not published cannot be checked (a blank is not 0)."""
+    live = ctx.renewals["warning"].isin(LIVE_WARNINGS)
+    rows = ctx.renewals[live & (ctx.renewals["options_remaining"] == 0) & (ctx.renewals["extension_options_used"] > 0)]
+    unknown = ctx.renewals[live & ctx.renewals["extension_options_available"].notna() & ctx.renewals["extension_options_used"].isna()]
+    cannot_check = [
+        Finding(
+            "options_used_up",
+            Outcome.CANNOT_CHECK,
+            Severity.LOW,
+            ctx.area,
+            f"{r.title} was let with {plural(int(r.extension_options_available), 'extension option')}, but how many have been "
+            "used is not published, so whether any are left cannot be checked",
+            f"How many of the extension options of {r.title} have been used, and when does it have to be re-procured?",
+            (_agreement(r),),
+            (
+                Figure("extension options available", int(r.extension_options_available), "number", Basis.REPORTED),
+                Figure("extension options used", None, "number", NOT_PUBLISHED),
+            ),
+            r.citations,
+            _link("renewals", area=ctx.area),
+        )
+        for r in unknown.itertuples()
     ]
-    return [
+    return cannot_check + [
         Finding(
             "options_used_up",
             Outcome.BREACH,

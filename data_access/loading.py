@@ -65,6 +65,7 @@ from data_access.models import (
     table_name,
     table_of,
 )
+from data_access.money import SHAPES as MONEY_SHAPES
 from data_access.money import parse_money
 from data_access.periods import Period, parse_fy, parse_period
 
@@ -116,22 +117,72 @@ CHOICES: dict[tuple[type[SQLModel] | None, str], tuple[str, ...]] = {
     (Source, "kind"): SOURCE_KINDS,
 }
 
-# Columns a file may leave out (files written before the column existed), with what a blank or missing cell
-# means and why. A source's kind defaults to `internal`, the safe side: counts of people from an internal
-# return are suppressed and rounded on public pages, while a published document's are shown as published, so
-# a forgotten column must never unmask a small count from a private return.
+# Columns a file may leave out (real sources do not give them, or files were written before the column existed),
+# with what a blank or missing cell means. Nothing is guessed: a blank is stored blank and shown as not published.
+# A source's kind defaults to `internal`, the safe side: counts of people from an internal return are suppressed
+# and rounded on public pages, while a published document's are shown as published, so a forgotten column must
+# never unmask a small count from a private return. For the same reason a blank counts_people counts people.
+_NOT_PUBLISHED = "blank: not published"
 OPTIONAL_COLUMNS: dict[tuple[type[SQLModel], str], str] = {
     (Source, "kind"): (
         "blank: taken as internal (a return not published as it stands), so counts of people from this source are "
         "suppressed below 10 and rounded on public pages; write published if the source is a public document"
     ),
+    (Source, "title"): "blank: the source's URL stands for its title",
+    (Source, "publisher"): _NOT_PUBLISHED,
+    (Source, "published"): _NOT_PUBLISHED,
+    (Source, "file"): "blank: no file",
+    (Source, "url"): "blank: no address",
+    (Source, "figures_as_at"): "blank: the published date stands for it (not published where that is blank too)",
+    (Source, "as_at_note"): "blank: no note",
+    (Area, "office"): _NOT_PUBLISHED,
+    (FundingStream, "funder"): _NOT_PUBLISHED,
+    (FundingStream, "cap_per_award"): "blank: no cap published",
+    (Agreement, "status"): "blank: not stated (judged by its dates where it has them)",
+    (Agreement, "award_date"): _NOT_PUBLISHED,
+    (Agreement, "financial_year"): _NOT_PUBLISHED,
+    (Agreement, "original_end_date"): _NOT_PUBLISHED,
+    (Agreement, "latest_end_date"): _NOT_PUBLISHED,
+    (Agreement, "extension_options_available"): _NOT_PUBLISHED,
+    (Agreement, "extension_options_used"): "blank: not published (never taken as none used)",
+    (Agreement, "extension_terms"): _NOT_PUBLISHED,
+    (Agreement, "number_of_tenderers"): _NOT_PUBLISHED,
+    (Agreement, "illustrative_fields"): "blank: none",
+    (Agreement, "provider_id"): "blank: the provider is not named",
+    (Agreement, "funding_stream_id"): "blank: the funding stream is not stated",
+    (Agreement, "procurement_route"): "blank: not stated",
+    (Agreement, "start_date"): _NOT_PUBLISHED,
+    (Agreement, "current_end_date"): _NOT_PUBLISHED,
+    (Agreement, "annual_value"): _NOT_PUBLISHED,
+    (Agreement, "total_value"): _NOT_PUBLISHED,
+    (Agreement, "purpose"): _NOT_PUBLISHED,
+    (Measure, "counts_people"): (
+        "blank: not stated, so taken as counting people: counts from internal returns are suppressed below 10 and "
+        "rounded on public pages until someone writes no"
+    ),
+    (Observation, "provider_id"): "blank: the provider is not named (the agreement's provider is shown where there is one)",
 }
+# Cited records may leave out the section: the source (its URL) as a whole is then the citation.
+for _cited in (Plan, Priority, Provider, FundingStream, Agreement, Amendment, Milestone, AgreementPriority, Budget, Spend, Observation):
+    OPTIONAL_COLUMNS[(_cited, "source_section")] = "blank: the source as a whole is cited (its URL or title)"
+    OPTIONAL_COLUMNS[(_cited, "basis_note")] = "blank: no note"
+# Optional columns whose blank cells each get a note, because the blank decides how figures are shown.
+NOTED_BLANKS = {(Source, "kind"), (Measure, "counts_people")}
 
 # Date columns that may be partial (2018-03, 2018), and the column that records how precise they are.
+# Each precision column's name is used by one date only (data_access.importing looks dates up by it).
 PARTIAL_DATES: dict[tuple[type[SQLModel], str], tuple[str, bool]] = {
     (Source, "published"): ("published_precision", False),
+    (Source, "figures_as_at"): ("figures_as_at_precision", True),
+    (Agreement, "award_date"): ("award_precision", False),
     (Agreement, "start_date"): ("start_precision", False),
+    (Agreement, "original_end_date"): ("original_end_precision", True),
     (Agreement, "current_end_date"): ("end_precision", True),
+    (Agreement, "latest_end_date"): ("latest_end_precision", True),
+    (Amendment, "agreed_on"): ("agreed_on_precision", False),
+    (Amendment, "previous_end_date"): ("previous_end_precision", True),
+    (Amendment, "new_end_date"): ("new_end_precision", True),
+    (Milestone, "on"): ("on_precision", False),
 }
 YEAR_COLUMNS = {"first_year", "last_year", "financial_year"}
 PERIOD_FIELDS = {"financial_year", "quarter", "period_start", "period_end"}
@@ -618,7 +669,8 @@ def read_file(data: bytes, file_name: str, *, sheet: str | None = None, kind: st
 
 # --- values -------------------------------------------------------------------------------------
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+# A time and an offset (OCDS: 2026-04-01T00:00:00+01:00, or ...Z) may follow; the calendar date is taken as written.
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$")
 _UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
 _YMD_SLASH = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
 _WORDY_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s-]+([A-Za-z]+)\.?,?[\s-]+(\d{4})$")
@@ -639,31 +691,31 @@ def _day(year: int, month: int, day: int, text: str) -> date:
     try:
         return date(year, month, day)
     except ValueError as error:
-        raise ValueError(f"'{text}' is not a real date: {error}") from None
+        raise ValueError(f"is not a real date: {error}") from None
 
 
 def _month(year: int, month: int, text: str, at_end: bool) -> date:
     if not 1 <= month <= 12:
-        raise ValueError(f"'{text}' has no month {month}")
+        raise ValueError(f"has no month {month}")
     return date(year, month, calendar.monthrange(year, month)[1] if at_end else 1)
 
 
 def parse_date(text: str, *, partial: bool = False, at_end: bool = False) -> tuple[date, str]:
     """A date as UK files write it -> (date, precision: day, month or year).
 
-    Accepts 2019-03-31 (with or without a time), 31/03/2019 (day first, as in the UK: 01/02/2025 is
-    1 February), 31 March 2019, an Excel serial day number (43555), and, where `partial`, 2018-03,
-    March 2018, 03/2018 and 2018 (standing for their first day, or their last when `at_end`).
-    Raises ValueError naming the text.
+    Accepts 2019-03-31 (with or without a time and offset, as OCDS writes 2026-04-01T00:00:00+01:00),
+    31/03/2019 (day first, as in the UK: 01/02/2025 is 1 February), 31 March 2019, an Excel serial day number
+    (43555), and, where `partial`, 2018-03, March 2018, 03/2018 and 2018 (standing for their first day, or their last when `at_end`).
+    Raises ValueError saying what is wrong; the message does not repeat the text (a Problem shows it as its value).
     """
     text = (text or "").strip()
     if match := _ISO_DATE.match(text):
         return _day(int(match[1]), int(match[2]), int(match[3]), text), DatePrecision.DAY
     if match := _UK_DATE.match(text):
         if len(match[3]) == 2:
-            raise ValueError(f"'{text}' has a two-digit year: write the year in full, like {match[1]}/{match[2]}/20{match[3]}")
+            raise ValueError(f"has a two-digit year: write the year in full, like {match[1]}/{match[2]}/20{match[3]}")
         if int(match[2]) > 12:
-            raise ValueError(f"'{text}' has no month {int(match[2])}: dates are read day first, as 31/03/2019")
+            raise ValueError(f"has no month {int(match[2])}: dates are read day first, as 31/03/2019")
         return _day(int(match[3]), int(match[2]), int(match[1]), text), DatePrecision.DAY
     if match := _YMD_SLASH.match(text):
         return _day(int(match[1]), int(match[2]), int(match[3]), text), DatePrecision.DAY
@@ -675,7 +727,7 @@ def parse_date(text: str, *, partial: bool = False, at_end: bool = False) -> tup
     month_match = _YEAR_MONTH.match(text) or _SLASH_MONTH_YEAR.match(text) or _MONTH_YEAR.match(text)
     if month_match or _YEAR.match(text):
         if not partial:
-            raise ValueError(f"'{text}' is not a whole date: this column needs a day, like 31/03/2019 or 2019-03-31")
+            raise ValueError("is not a whole date: this column needs a day, like 31/03/2019 or 2019-03-31")
         if match := _YEAR_MONTH.match(text):
             return _month(int(match[1]), int(match[2]), text, at_end), DatePrecision.MONTH
         if match := _SLASH_MONTH_YEAR.match(text):
@@ -686,7 +738,7 @@ def parse_date(text: str, *, partial: bool = False, at_end: bool = False) -> tup
             year = int(match[1])
             return (date(year, 12, 31) if at_end else date(year, 1, 1)), DatePrecision.YEAR
     shapes = "31/03/2019, 2019-03-31 or 31 March 2019" + (", or 2019-03, March 2019 or 2019 where the day is not known" if partial else "")
-    raise ValueError(f"'{text}' is not a date: write it like {shapes}")
+    raise ValueError(f"is not a date: write it like {shapes}")
 
 
 def parse_money_text(text: str) -> int:
@@ -698,7 +750,7 @@ def parse_money_text(text: str) -> int:
     except ValueError:
         if tidy == text.strip():
             raise
-        raise ValueError(f"'{text}' is not an amount of money (write it like £1,234.50, £360k or £1.018m)") from None
+        raise ValueError(f"is not an amount of money ({MONEY_SHAPES})") from None
 
 
 def _parse_number(text: str) -> float:
@@ -727,7 +779,7 @@ def _parse_bool(text: str) -> bool:
         return True
     if word in {"no", "n", "false"}:
         return False
-    raise ValueError(f"'{text}' is not yes or no")
+    raise ValueError("is not yes or no")
 
 
 def _parse_period(text: str) -> Period:
@@ -796,7 +848,7 @@ def _convert_row(model: type[SQLModel], raw: dict[str, str], fail: Callable[[str
             if name.endswith("_pence"):
                 values[name] = parse_money_text(text)
                 if abs(values[name]) >= MAX_PENCE:
-                    raise ValueError(f"'{text}' is too large to be an amount of money here")
+                    raise ValueError("is too large to be an amount of money here")
             elif name in YEAR_COLUMNS:
                 values[name] = parse_fy(text)
             elif (model, name) in PARTIAL_DATES:
@@ -839,7 +891,14 @@ def _convert_row(model: type[SQLModel], raw: dict[str, str], fail: Callable[[str
             if model is Observation:
                 values["period_start"], values["period_end"] = period.start, period.end
             elif period.financial_year is None:
-                fail("period", text, "spend needs a financial year or a quarter, not a date span")
+                # Spend is kept by financial year and quarter: a month's payments are not a quarter's, so a month
+                # (or any span that is not a whole year or quarter) is refused rather than counted in one.
+                fail(
+                    "period",
+                    text,
+                    "is not a financial year or a quarter, which spend needs: add up the quarter's months and give the "
+                    "quarter (Q1 2018/19) or the year (2018/19)",
+                )
     return values
 
 
@@ -911,17 +970,15 @@ def check_table(
             problem(table.header_row, str(heading).strip(), "", f"unexpected column; this file takes: {', '.join(sorted(expected))}", index)
         else:
             positions[column] = index
+    # Optional columns left out: one note per meaning ("award_date, extension_terms: blank: not published").
+    left_out: dict[str, list[str]] = {}
     for column in sorted(set(expected) - set(positions)):
         if (model, column) in OPTIONAL_COLUMNS:
-            problem(
-                table.header_row,
-                column,
-                "",
-                f"missing column: every row's {column} is {OPTIONAL_COLUMNS[(model, column)]}",
-                into=result.notes,
-            )
+            left_out.setdefault(OPTIONAL_COLUMNS[(model, column)], []).append(column)
         else:
             problem(table.header_row, column, "", "missing column")
+    for meaning, columns in left_out.items():
+        problem(table.header_row, ", ".join(columns), "", f"optional, not in the file: every row's value is {meaning}", into=result.notes)
 
     last_filled = max((n for n, cells in table.rows if not _is_blank(cells)), default=0)
     seen: set[tuple[Any, ...]] = set()
@@ -949,9 +1006,9 @@ def check_table(
                 )
         raw = {column: cells[index] if index < len(cells) else "" for column, index in positions.items()}
         values = _convert_row(model, raw, fail)
-        for (optional_model, column_name), meaning in OPTIONAL_COLUMNS.items():
+        for optional_model, column_name in NOTED_BLANKS:
             if optional_model is model and column_name in positions and not (raw.get(column_name) or "").strip():
-                problem(number, column_name, "", meaning, positions[column_name], into=result.notes)
+                problem(number, column_name, "", OPTIONAL_COLUMNS[(model, column_name)], positions[column_name], into=result.notes)
         for column_name, holds, rule in ROW_RULES.get(model, []):
             if not row_problems and not holds(values):
                 fail(column_name, (raw.get(column_name) or "").strip(), rule)

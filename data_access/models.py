@@ -84,6 +84,7 @@ class AgreementStatus(StrEnum):
     PLANNED = "planned"
     ACTIVE = "active"
     ENDED = "ended"
+    NOT_STATED = "not stated"  # the source does not say: judged by its dates where it has them, else status not published
 
 
 class DatePrecision(StrEnum):
@@ -157,7 +158,7 @@ class Cited(SQLModel):
     """Where a row's figures came from."""
 
     source_id: str = Field(foreign_key="source.id", index=True)
-    source_section: str = Field(description="Section, paragraph or page of the source")
+    source_section: str = Field(default="", description="Section, paragraph or page of the source; blank: the source (its URL) as a whole")
     basis: str = Field(default=Basis.REPORTED)
     basis_note: str = Field(default="", description="How a derived figure was worked out, or why one is illustrative")
 
@@ -172,19 +173,26 @@ class Source(SQLModel, table=True):
     """A document figures were taken from."""
 
     id: str = Field(primary_key=True)
-    title: str
-    publisher: str
-    published: date
+    title: str = Field(default="", description="Blank where the source has none: its URL stands for it")
+    publisher: str = Field(default="", description="Blank: not published")
+    published: date | None = Field(default=None, description="Blank: not published; may be partial (published_precision)")
     published_precision: str = Field(default=DatePrecision.DAY)
     file: str = Field(default="", description="Seed file name, where the source is one")
     url: str = Field(default="")
-    figures_as_at: date = Field(description="The date the source's figures describe; the default as-at date")
+    figures_as_at: date | None = Field(
+        default=None, description="The date the source's figures describe (the default as-at date); blank: the published date stands for it"
+    )
+    figures_as_at_precision: str = Field(default=DatePrecision.DAY)
     as_at_note: str = Field(default="")
     # The safe side by default: a source not said to be published is treated as an internal return, so a
     # forgotten column can never unmask a small count of people. Migration 0004 marks existing rows published.
     kind: str = Field(default=SourceKind.INTERNAL, description="published (a public document) or internal (e.g. providers' returns)")
 
-    __table_args__ = (_in("kind", SOURCE_KINDS, "source_kind"),)
+    __table_args__ = (
+        _in("kind", SOURCE_KINDS, "source_kind"),
+        _in("published_precision", PRECISIONS, "source_published_precision"),
+        _in("figures_as_at_precision", PRECISIONS, "source_figures_as_at_precision"),
+    )
 
 
 class Area(SQLModel, table=True):
@@ -192,7 +200,7 @@ class Area(SQLModel, table=True):
 
     id: str = Field(primary_key=True)
     name: str
-    office: str
+    office: str = Field(default="", description="The commissioner's office; blank: not published")
 
 
 class Plan(Cited, table=True):
@@ -236,7 +244,7 @@ class FundingStream(Cited, table=True):
     id: str = Field(primary_key=True)
     area_id: str = Field(foreign_key="area.id", index=True)
     name: str
-    funder: str
+    funder: str = Field(default="", description="Blank: not published")
     cap_per_award_pence: int | None = Field(default=None, sa_column=_money(), description="A grant round's cap on each award")
 
     __table_args__ = (CheckConstraint("cap_per_award_pence IS NULL OR cap_per_award_pence >= 0", name="funding_stream_cap_not_negative"),)
@@ -257,17 +265,23 @@ class Agreement(Cited, Restricted, table=True):
     funding_stream_id: str | None = Field(default=None, foreign_key="funding_stream.id", index=True)
     procurement_route: str = Field(default=ProcurementRoute.NOT_STATED, description="OCDS method: open, selective, limited, direct")
     number_of_tenderers: int | None = None
+    award_date: date | None = Field(default=None, description="When a grant was awarded (360Giving awardDate), where the source says")
+    award_precision: str = Field(default=DatePrecision.DAY)
+    financial_year: int | None = Field(default=None, description="The financial year a grant is for, where the source says")
     start_date: date | None = None
     start_precision: str = Field(default=DatePrecision.DAY)
     original_end_date: date | None = None
+    original_end_precision: str = Field(default=DatePrecision.DAY)
     current_end_date: date | None = None
     end_precision: str = Field(default=DatePrecision.DAY)
     latest_end_date: date | None = Field(default=None, description="Latest possible end with every option used (OCDS maxExtentDate)")
+    latest_end_precision: str = Field(default=DatePrecision.DAY)
     extension_options_available: int | None = None
-    extension_options_used: int = 0
+    extension_options_used: int | None = Field(default=None, description="Blank: not published (never taken as 0)")
+    extension_terms: str = Field(default="", description="The extension terms as published, e.g. 'one year plus up to 2 x 12 months'")
     annual_value_pence: int | None = Field(default=None, sa_column=_money())
     total_value_pence: int | None = Field(default=None, sa_column=_money())
-    status: str = Field(description="planned, active or ended, as the source left it")
+    status: str = Field(default=AgreementStatus.NOT_STATED, description="planned, active, ended or not stated, as the source left it")
     purpose: str = Field(default="")
     illustrative_fields: str = Field(default="", description="Comma-separated field names")
 
@@ -292,6 +306,9 @@ class Agreement(Cited, Restricted, table=True):
         _in("procurement_route", PROCUREMENT_ROUTES, "agreement_procurement_route"),
         _in("start_precision", PRECISIONS, "agreement_start_precision"),
         _in("end_precision", PRECISIONS, "agreement_end_precision"),
+        _in("original_end_precision", PRECISIONS, "agreement_original_end_precision"),
+        _in("latest_end_precision", PRECISIONS, "agreement_latest_end_precision"),
+        _in("award_precision", PRECISIONS, "agreement_award_precision"),
     )
 
 
@@ -302,14 +319,20 @@ class Amendment(Cited, Restricted, table=True):
     agreement_id: str = Field(foreign_key="agreement.id", index=True)
     kind: str
     agreed_on: date | None = Field(default=None, description="When it was agreed, where the source says")
+    agreed_on_precision: str = Field(default=DatePrecision.DAY)
     previous_end_date: date | None = None
+    previous_end_precision: str = Field(default=DatePrecision.DAY)
     new_end_date: date | None = None
+    new_end_precision: str = Field(default=DatePrecision.DAY)
     value_change_pence: int | None = Field(default=None, sa_column=_money())
     rationale: str = Field(default="")
 
     __table_args__ = (
         _in("kind", AMENDMENT_KINDS, "amendment_kind"),
         _in("visibility", VISIBILITIES, "amendment_visibility"),
+        _in("agreed_on_precision", PRECISIONS, "amendment_agreed_on_precision"),
+        _in("previous_end_precision", PRECISIONS, "amendment_previous_end_precision"),
+        _in("new_end_precision", PRECISIONS, "amendment_new_end_precision"),
     )
 
 
@@ -319,10 +342,11 @@ class Milestone(Cited, Restricted, table=True):
     id: str = Field(primary_key=True)
     agreement_id: str = Field(foreign_key="agreement.id", index=True)
     on: date
+    on_precision: str = Field(default=DatePrecision.DAY)
     kind: str = Field(description="reprocurement, decision or delivery")
     title: str
 
-    __table_args__ = (_in("kind", MILESTONE_KINDS, "milestone_kind"),)
+    __table_args__ = (_in("kind", MILESTONE_KINDS, "milestone_kind"), _in("on_precision", PRECISIONS, "milestone_on_precision"))
 
 
 class AgreementPriority(Cited, table=True):
@@ -382,7 +406,9 @@ class Measure(SQLModel, table=True):
     name: str
     unit: str = Field(description="count, percent (a rate) or share (percent of a whole: a breakdown's shares add up to 100)")
     higher_is_better: bool = True
-    counts_people: bool = Field(default=False, description="Counts of people get disclosure control on public outputs")
+    counts_people: bool | None = Field(
+        default=None, description="Counts of people get disclosure control on public outputs; blank (not stated) is treated as yes"
+    )
     description: str = Field(default="")
 
     __table_args__ = (_in("unit", MEASURE_UNITS, "measure_unit"),)
@@ -395,6 +421,7 @@ class Observation(Cited, Restricted, table=True):
     measure_id: str = Field(foreign_key="measure.id", index=True)
     area_id: str = Field(foreign_key="area.id", index=True)
     agreement_id: str | None = Field(default=None, foreign_key="agreement.id", index=True)
+    provider_id: str | None = Field(default=None, foreign_key="provider.id", index=True, description="The provider the figure is for")
     period_start: date
     period_end: date
     financial_year: int | None = None

@@ -11,29 +11,32 @@ _MONEY = re.compile(
     (?P<sign>-)?\s*
     £?\s*
     (?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)
-    \s*(?P<scale>k|m|bn)?\s*
+    \s*(?P<scale>k|m|bn|thousand|million|billion)?\s*
     (?P<close>\))?\s*$""",
     re.VERBOSE | re.IGNORECASE,
 )
-_SCALES = {None: Decimal(1), "k": Decimal(1_000), "m": Decimal(1_000_000), "bn": Decimal(1_000_000_000)}
+_THOUSAND, _MILLION, _BILLION = Decimal(1_000), Decimal(1_000_000), Decimal(1_000_000_000)
+_SCALES = {None: Decimal(1), "k": _THOUSAND, "thousand": _THOUSAND, "m": _MILLION, "million": _MILLION, "bn": _BILLION, "billion": _BILLION}
+SHAPES = "write it like £1,234.50, £360k, £1.018m or £2.814 million"
 
 
 def parse_money(text: str) -> int:
     """UK money text -> whole pence.
 
-    Accepts £1,234.50, 1234.5, (1,234.50) for a credit, -£20, £360k and £1.018m.
-    Raises ValueError naming the text when it is not money or has fractions of a penny.
+    Accepts £1,234.50, 1234.5, (1,234.50) for a credit, -£20, £360k, £360 thousand, £1.018m, £2.814 million,
+    £1.2bn and £2.8 billion. Raises ValueError saying what is wrong when it is not money or has a fraction of a
+    penny; the message does not repeat the text (callers show it beside the message).
     """
     match = _MONEY.match(text or "")
     if not match or bool(match.group("open")) != bool(match.group("close")):
-        raise ValueError(f"'{text}' is not an amount of money (write it like £1,234.50, £360k or £1.018m)")
+        raise ValueError(f"is not an amount of money ({SHAPES})")
     try:
         pounds = Decimal(match.group("number").replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise ValueError(f"'{text}' is not an amount of money") from None
+        raise ValueError("is not an amount of money") from None
     pence = pounds * _SCALES[(match.group("scale") or "").lower() or None] * 100
     if pence != pence.to_integral_value():
-        raise ValueError(f"'{text}' has a fraction of a penny")
+        raise ValueError("has a fraction of a penny")
     negative = bool(match.group("open")) or bool(match.group("sign"))
     return -int(pence) if negative else int(pence)
 

@@ -121,6 +121,9 @@ def published_agreements(*, session: Session, area: str, audience: Audience, as_
             col(Agreement.current_end_date),
             col(Agreement.end_precision),
             col(Agreement.latest_end_date),
+            col(Agreement.latest_end_precision),
+            col(Agreement.award_date),
+            col(Agreement.award_precision),
             col(Agreement.extension_options_available),
             col(Agreement.extension_options_used),
             col(Agreement.annual_value_pence),
@@ -226,6 +229,7 @@ STATUSES: dict[AgreementStatus, str] = {
     AgreementStatus.PLANNED: "Planned",
     AgreementStatus.ACTIVE: "Running",
     AgreementStatus.ENDED: "Ended",
+    AgreementStatus.NOT_STATED: NOT_PUBLISHED,
 }
 
 
@@ -280,7 +284,7 @@ def _runs_text(row: Any) -> str:
     text = f"{start} to {end}" if start and end else f"until {end}" if end else f"from {start}" if start else NOT_PUBLISHED
     latest = row.get("latest_end_date")
     if latest is not None and latest != row["current_end_date"]:
-        text += f"; can be extended to {_date_text(latest)}"
+        text += f"; can be extended to {_date_text(latest, row.get('latest_end_precision'))}"
     return text
 
 

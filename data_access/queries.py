@@ -14,18 +14,37 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, and_, case, cast, exists, func, literal, or_, select, true, union
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from data_access.models import (
     Agreement,
+    AgreementKind,
     AgreementPriority,
+    AgreementStatus,
     Amendment,
     Area,
     Audience,
     Basis,
     Budget,
+    DatePrecision,
     FundingStream,
     Measure,
     Milestone,
@@ -58,16 +77,20 @@ def source_lines(citations: Iterable[str | None], documents: pd.DataFrame) -> li
             if "|" in pair:
                 source_id, cited = pair.split("|", 1)
                 listed = sections.setdefault(source_id, [])
-                listed += [s for s in dict.fromkeys(re.split(r";\s+(?![^()]*\))", cited)) if s not in listed]
+                # A blank section cites the source as a whole: the document is listed with no section.
+                listed += [s for s in dict.fromkeys(re.split(r";\s+(?![^()]*\))", cited)) if s.strip() and s not in listed]
     by_id = documents.set_index("id")
     lines = []
     for source_id, sections_cited in sections.items():
         if source_id not in by_id.index:
             continue
         doc = by_id.loc[source_id]
-        name = [doc["title"]]
-        name += [part for part in (doc["publisher"], format_date(doc["published"], doc["published_precision"])) if part not in doc["title"]]
-        lines.append(f"{', '.join(name)}: {'; '.join(sections_cited)}")
+        title = str(doc["title"] or "") or str(doc["url"] or "") or source_id  # a web page with no title is cited by its address
+        published = format_date(doc["published"], doc["published_precision"]) if pd.notna(doc["published"]) else ""
+        name = [title, *(part for part in (str(doc["publisher"] or ""), published) if part and part not in title)]
+        if doc["title"] and doc["url"] and not sections_cited:
+            name.append(str(doc["url"]))
+        lines.append(f"{', '.join(name)}: {'; '.join(sections_cited)}" if sections_cited else ", ".join(name))
     return lines
 
 
@@ -116,15 +139,15 @@ def default_as_at(*, session: Session, area: str, today: date, audience: Audienc
     """
     documents = _area_documents(audience)
     latest = session.execute(
-        select(col(Source.figures_as_at), col(Source.title), col(Source.as_at_note))
-        .where(col(Source.id).in_(select(documents.c.source_id).where(documents.c.area_id == area)))
-        .order_by(col(Source.figures_as_at).desc())
+        select(figures_date(Source).label("figures_date"), col(Source.title), col(Source.url), col(Source.as_at_note))
+        .where(col(Source.id).in_(select(documents.c.source_id).where(documents.c.area_id == area)), figures_date(Source).is_not(None))
+        .order_by(figures_date(Source).desc())
         .limit(1)
     ).first()
-    if latest is None or latest.figures_as_at >= today:
+    if latest is None or latest.figures_date >= today:
         return today, "today's date"
-    reason = f"the date of the latest figures for this area ({latest.title})"
-    return latest.figures_as_at, reason + (f". {latest.as_at_note}" if latest.as_at_note else "")
+    reason = f"the date of the latest figures for this area ({latest.title or latest.url or 'a source with no title'})"
+    return latest.figures_date, reason + (f". {latest.as_at_note}" if latest.as_at_note else "")
 
 
 def financial_years(*, session: Session, area: str, audience: Audience) -> list[int]:
@@ -178,38 +201,78 @@ def _area_documents(audience: Audience | None = None) -> Subquery:
 RUNNING, UNDATED, PLANNED, ENDED = "running", "undated", "planned", "ended"
 SUPERSEDED = "superseded"  # undated, and a later document of its area has come out by the as-at date: status not published
 NOT_YET_LISTED = "not yet listed"  # undated, from a document that describes a later date than the as-at date
+NOT_STATED = "not stated"  # undated, and its source states no status: status not published
 LIVE_STANDINGS = (RUNNING, UNDATED)
-STATUS_NOT_PUBLISHED = (SUPERSEDED, NOT_YET_LISTED)
+STATUS_NOT_PUBLISHED = (SUPERSEDED, NOT_YET_LISTED, NOT_STATED)
+
+
+def figures_date(source: Any) -> ColumnElement[date]:
+    """The date a source's figures describe: its figures-as-at date, else its published date; NULL (not published)
+    where it gives neither. No date is invented."""
+    day: ColumnElement[date] = func.coalesce(col(source.figures_as_at), col(source.published))
+    return day
+
+
+def _financial_year_sql(day: Any, precision: Any) -> ColumnElement[int]:
+    """The financial year (by its starting calendar year) holding a stored date; a year-only date is taken as the
+    financial year starting in that year."""
+    year = cast(func.extract("year", day), Integer)
+    expression: ColumnElement[int] = case((precision == DatePrecision.YEAR, year), (func.extract("month", day) >= 4, year), else_=year - 1)
+    return expression
+
+
+def grant_year() -> ColumnElement[int]:
+    """The financial year an undated grant is for: as stated, else that of its award date, else of its start date."""
+    year: ColumnElement[int] = func.coalesce(
+        col(Agreement.financial_year),
+        _financial_year_sql(col(Agreement.award_date), col(Agreement.award_precision)),
+        _financial_year_sql(col(Agreement.start_date), col(Agreement.start_precision)),
+    )
+    return year
 
 
 def _standing(as_at: date) -> ColumnElement[str]:
     """The one definition of whether an agreement is running on the as-at date (see STANDINGS above).
 
-    An agreement with published dates is judged by them. One with no published current end date (and not
-    ended) counts as running only while the document it comes from is the latest word on its area: once a later
-    document of the same area (one with later figures, out by the as-at date) exists, the old listing says nothing
-    about now, so its status is not published. A document whose figures describe a date after the as-at date was
-    not known then, so its undated agreements are not running at that date either.
+    - A status of ended is never running once its source describes the as-at date (or describes no date at all).
+    - An undated grant (no end date; a one-off payment as grant lists publish them) is running only within the
+      financial year it is for (`grant_year`: as stated, else the year of its award or start): after that year it
+      is ended, before it planned. A grant with no year at all follows the undated rules below.
+    - An agreement with published dates is judged by them, whatever its status (including not stated).
+    - One with no published current end date (and not ended) counts as running only while the document it comes
+      from is the latest word on its area: once a later document of the same area (one with later figures, out by
+      the as-at date) exists, the old listing says nothing about now, so its status is not published. A document
+      whose figures describe a date after the as-at date was not known then, so its undated agreements are not
+      running at that date either. An undated one whose status is not stated has its status not published.
+    - A source's figures date is its figures-as-at date, else its published date (`figures_date`).
     """
     source, known = aliased(Source), aliased(Source)  # aliases: the outer query may join Source itself
-    own = select(col(source.figures_as_at)).where(col(source.id) == col(Agreement.source_id)).scalar_subquery()
+    own = select(figures_date(source)).where(col(source.id) == col(Agreement.source_id)).scalar_subquery()
     documents = _area_documents()
     latest_known = (  # the latest figures of any document of the agreement's area out by the as-at date
-        select(func.max(col(known.figures_as_at)))
+        select(func.max(figures_date(known)))
         .select_from(documents)
         .join(known, col(known.id) == documents.c.source_id)
-        .where(documents.c.area_id == col(Agreement.area_id), col(known.figures_as_at) <= as_at)
+        .where(documents.c.area_id == col(Agreement.area_id), figures_date(known) <= as_at)
         .scalar_subquery()
     )
     superseded = latest_known > own
     undated = col(Agreement.current_end_date).is_(None)
+    status = col(Agreement.status)
+    undated_grant = and_(undated, col(Agreement.kind) == AgreementKind.GRANT, grant_year().is_not(None))
+    year_now = financial_year_of(as_at)
     return case(
-        (and_(undated, col(Agreement.status) == "ended"), ENDED),
+        (and_(status == AgreementStatus.ENDED, or_(own.is_(None), own <= as_at)), ENDED),
+        (and_(undated, status == AgreementStatus.ENDED), ENDED),
+        (and_(undated_grant, grant_year() < year_now), ENDED),
         (and_(undated, own > as_at), NOT_YET_LISTED),
+        (and_(undated_grant, grant_year() > year_now), PLANNED),
+        (and_(undated_grant, status != AgreementStatus.PLANNED), UNDATED),
         (and_(undated, superseded), SUPERSEDED),
-        (col(Agreement.status) == "planned", PLANNED),
+        (status == AgreementStatus.PLANNED, PLANNED),
         (col(Agreement.current_end_date) < as_at, ENDED),
         (col(Agreement.start_date) > as_at, PLANNED),
+        (and_(undated, status == AgreementStatus.NOT_STATED), NOT_STATED),
         (undated, UNDATED),
         else_=RUNNING,
     )
@@ -220,16 +283,27 @@ def _live(as_at: date) -> ColumnElement[bool]:
     return _standing(as_at).in_(LIVE_STANDINGS)
 
 
-def last_listed_text(title: str, published: date, precision: str) -> str:
+def _document(title: str, published: date | None, precision: str) -> str:
+    """A document named by its title and, where published and not in the title already, its date."""
+    if published is None or pd.isna(published):
+        return title
+    when = format_date(published, precision)
+    return f"{title}{'' if when in title else ', ' + when}"
+
+
+def last_listed_text(title: str, published: date | None, precision: str) -> str:
     """What is known of an agreement whose status is not published: the document that last listed it."""
-    when = format_date(published, precision)
-    return f"Last listed in {title}{'' if when in title else ', ' + when}; current status not published"
+    return f"Last listed in {_document(title, published, precision)}; current status not published"
 
 
-def not_yet_listed_text(title: str, published: date, precision: str) -> str:
+def not_yet_listed_text(title: str, published: date | None, precision: str) -> str:
     """What is known on the as-at date of an agreement first listed in a document describing a later date."""
-    when = format_date(published, precision)
-    return f"Not yet listed on this date: first listed in {title}{'' if when in title else ', ' + when}"
+    return f"Not yet listed on this date: first listed in {_document(title, published, precision)}"
+
+
+def not_stated_text(title: str, published: date | None, precision: str) -> str:
+    """What is known of an undated agreement whose source states no status."""
+    return f"Listed in {_document(title, published, precision)} with no status and no end date: current status not published"
 
 
 def standings(*, session: Session, area: str, as_at: date, audience: Audience) -> pd.DataFrame:
@@ -243,7 +317,7 @@ def standings(*, session: Session, area: str, as_at: date, audience: Audience) -
         col(Source.published_precision).label("source_published_precision"),
     ).join(Source, col(Agreement.source_id) == col(Source.id))
     frame = _frame(session, query.where(col(Agreement.area_id) == area, visible_to(Agreement, audience)))
-    texts = {SUPERSEDED: last_listed_text, NOT_YET_LISTED: not_yet_listed_text}
+    texts = {SUPERSEDED: last_listed_text, NOT_YET_LISTED: not_yet_listed_text, NOT_STATED: not_stated_text}
     frame["status_note"] = [
         texts[s](t, p, pr) if s in texts else ""
         for s, t, p, pr in zip(
@@ -580,8 +654,14 @@ def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFra
             col(Agreement.current_end_date),
             col(Agreement.end_precision),
             col(Agreement.latest_end_date),
+            col(Agreement.original_end_precision),
+            col(Agreement.latest_end_precision),
+            col(Agreement.award_date),
+            col(Agreement.award_precision),
+            col(Agreement.financial_year),
             col(Agreement.extension_options_available),
             col(Agreement.extension_options_used),
+            col(Agreement.extension_terms),
             col(Agreement.annual_value_pence),
             col(Agreement.total_value_pence),
             col(Agreement.status),
@@ -660,7 +740,8 @@ def observations(
             col(Measure.name).label("measure"),
             col(Measure.unit),
             col(Measure.higher_is_better),
-            col(Measure.counts_people),
+            # Blank (not stated) counts people: disclosure control stays on until someone says the measure does not.
+            func.coalesce(col(Measure.counts_people), true()).label("counts_people"),
             func.coalesce(col(Agreement.title), "Whole area").label("agreement"),
             func.coalesce(col(Provider.name), NO_PROVIDER).label("provider"),
             col(Observation.period_start),
@@ -681,7 +762,8 @@ def observations(
         .join(Measure, col(Observation.measure_id) == col(Measure.id))
         .join(Source, col(Observation.source_id) == col(Source.id))
         .outerjoin(Agreement, col(Observation.agreement_id) == col(Agreement.id))
-        .outerjoin(Provider, col(Agreement.provider_id) == col(Provider.id))
+        # The figure's own provider where the source names one, else its agreement's.
+        .outerjoin(Provider, func.coalesce(col(Observation.provider_id), col(Agreement.provider_id)) == col(Provider.id))
         .where(
             col(Observation.area_id) == area,
             visible_to(Observation, audience),
@@ -787,6 +869,14 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience, published_
     )
 
 
+def options_text(used: Any, available: Any) -> str:
+    """'1 of 2', 'not published of 2', '1 (options available not published)' or 'not published': a blank is never 0."""
+    used_text = "not published" if pd.isna(used) else str(int(used))
+    if pd.notna(available):
+        return f"{used_text} of {int(available)}"
+    return f"{used_text} (options available not published)" if pd.notna(used) and int(used) else "not published"
+
+
 def renewals(*, session: Session, area: str, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12) -> pd.DataFrame:
     """The area's agreements with, relative to the as-at date: a warning (red, amber, ok, ended, planned,
     undated, unknown), months to the current end, extension options left, and the decision that falls due.
@@ -807,7 +897,8 @@ def renewals(*, session: Session, area: str, as_at: date, audience: Audience, re
         return "red" if end < red_by else "amber" if end < amber_by else "ok"
 
     def remaining(row: Any) -> int | None:
-        if pd.isna(row.extension_options_available):
+        # Unknown unless both are published: a blank count of options used is not 0.
+        if pd.isna(row.extension_options_available) or pd.isna(row.extension_options_used):
             return None
         return max(int(row.extension_options_available) - int(row.extension_options_used), 0)
 
@@ -851,10 +942,9 @@ def renewals(*, session: Session, area: str, as_at: date, audience: Audience, re
 
     frame["start_text"] = date_text("start_date", "start_precision")
     frame["end_text"] = date_text("current_end_date", "end_precision")
-    frame["latest_text"] = date_text("latest_end_date")
+    frame["latest_text"] = date_text("latest_end_date", "latest_end_precision")
     frame["options_text"] = [
-        f"{u} of {int(a)}" if pd.notna(a) else (f"{u} (options available not published)" if u else "not published")
-        for u, a in zip(frame["extension_options_used"], frame["extension_options_available"], strict=True)
+        options_text(u, a) for u, a in zip(frame["extension_options_used"], frame["extension_options_available"], strict=True)
     ]
     frame["timing"] = [
         {

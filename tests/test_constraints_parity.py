@@ -64,6 +64,7 @@ GOOD: dict[type[SQLModel], dict[str, Any]] = {
             "visibility": "public", **CITED},
     Observation: {
         "id": "parity-observation", "measure_id": "isva-referrals", "area_id": "west-yorkshire", "agreement_id": "wy-isva",
+        "provider_id": "victim-support",
         "period_start": date(2018, 7, 1), "period_end": date(2018, 9, 30), "financial_year": 2018, "quarter": 2, "value": 5.0,
         "target": None, "target_basis": "", "dimension": "", "dimension_value": "", "value_statement": "", "visibility": "public", **CITED,
     },
@@ -108,7 +109,7 @@ FOREIGN_KEYS = [(model, column.name) for model in GOOD for column in model.__tab
 def test_every_foreign_key_is_covered() -> None:
     tables_with_keys = {t.name for t in SQLModel.metadata.sorted_tables if any(c.foreign_keys for c in t.columns)}
     assert tables_with_keys == {m.__tablename__ for m, _ in FOREIGN_KEYS}
-    assert len(FOREIGN_KEYS) == 31
+    assert len(FOREIGN_KEYS) == 32  # observation.provider_id came with migration 0005
 
 
 @pytest.mark.parametrize(("model", "column"), FOREIGN_KEYS, ids=[f"{m.__tablename__}.{c}" for m, c in FOREIGN_KEYS])
@@ -242,3 +243,72 @@ def test_an_unknown_or_missing_source_kind_is_refused(engine: Engine, kind: str 
         insert_and_roll_back(engine, Source, {**SOURCE, "kind": kind})
     if kind is not None:
         assert "source_kind" in str(error.value.orig)
+
+
+# --- blanks where sources are silent, partial dates everywhere (migration 0005) ------------------------
+
+PRECISION_CHECKS = [
+    (Source, "published_precision", "source_published_precision"),
+    (Source, "figures_as_at_precision", "source_figures_as_at_precision"),
+    (Agreement, "start_precision", "agreement_start_precision"),
+    (Agreement, "end_precision", "agreement_end_precision"),
+    (Agreement, "original_end_precision", "agreement_original_end_precision"),
+    (Agreement, "latest_end_precision", "agreement_latest_end_precision"),
+    (Agreement, "award_precision", "agreement_award_precision"),
+    (Amendment, "agreed_on_precision", "amendment_agreed_on_precision"),
+    (Amendment, "previous_end_precision", "amendment_previous_end_precision"),
+    (Amendment, "new_end_precision", "amendment_new_end_precision"),
+    (Milestone, "on_precision", "milestone_on_precision"),
+]
+
+
+def _good(model: type[SQLModel]) -> dict[str, Any]:
+    return {**SOURCE, "kind": "published"} if model is Source else GOOD[model]
+
+
+def test_every_precision_column_is_covered() -> None:
+    columns = {(t.name, c.name) for t in SQLModel.metadata.sorted_tables for c in t.columns if c.name.endswith("_precision")}
+    assert columns == {(m.__tablename__, c) for m, c, _ in PRECISION_CHECKS}
+
+
+@pytest.mark.parametrize(
+    ("model", "column", "constraint"), PRECISION_CHECKS, ids=[f"{m.__tablename__}.{c}" for m, c, _ in PRECISION_CHECKS]
+)
+def test_an_unknown_date_precision_is_refused_and_month_is_accepted(
+    engine: Engine, model: type[SQLModel], column: str, constraint: str
+) -> None:
+    insert_and_roll_back(engine, model, {**_good(model), column: "month"})
+    with pytest.raises(IntegrityError) as error:
+        insert_and_roll_back(engine, model, {**_good(model), column: "week"})
+    assert constraint in str(error.value.orig)
+
+
+@pytest.mark.parametrize(
+    ("model", "change"),
+    [
+        pytest.param(Agreement, {"status": "not stated"}, id="agreement-status-not-stated"),
+        pytest.param(Agreement, {"extension_options_used": None}, id="agreement-options-used-not-published"),
+        pytest.param(Agreement, {"award_date": date(2018, 3, 1), "award_precision": "month", "financial_year": 2018,
+                                 "extension_terms": "one year plus up to 2 x 12 months"}, id="agreement-award-and-terms"),
+        pytest.param(Source, {"published": None, "figures_as_at": None, "title": "", "publisher": ""}, id="source-undated-untitled"),
+        pytest.param(Observation, {"provider_id": None}, id="observation-provider-not-named"),
+        pytest.param(Plan, {"source_section": ""}, id="plan-no-section"),
+    ],
+)  # fmt: skip
+def test_blanks_where_sources_are_silent_are_accepted(engine: Engine, model: type[SQLModel], change: dict[str, Any]) -> None:
+    insert_and_roll_back(engine, model, {**_good(model), **change})
+
+
+def test_a_blank_counts_people_is_accepted(engine: Engine) -> None:
+    from data_access.models import Measure
+
+    insert_and_roll_back(engine, Measure, {"id": "parity-measure", "name": "Referrals", "unit": "count", "higher_is_better": True,
+                                           "counts_people": None, "description": ""})  # fmt: skip
+
+
+def test_a_negative_count_of_options_used_is_still_refused(engine: Engine) -> None:
+    assert "agreement_options_used_not_negative" in refused(engine, Agreement, {"extension_options_used": -1})
+
+
+def test_a_status_outside_the_vocabulary_is_still_refused(engine: Engine) -> None:
+    assert "agreement_status" in refused(engine, Agreement, {"status": "unknown"})

@@ -399,7 +399,10 @@ def test_choosing_a_sheet(seeded: Engine) -> None:
     data = workbook_bytes({"Notes": [["Read me"]], "Areas 2025": [header, *[[r[h] for h in header] for r in rows]]})
     first = check_file_on(seeded, data, "areas.xlsx", "areas")
     assert first.sheet == "Notes"
-    assert [n.rule for n in first.notes] == ["read the first sheet, 'Notes', of 2; choose another if that is wrong"]
+    assert [(n.column, n.rule) for n in first.notes] == [
+        ("", "read the first sheet, 'Notes', of 2; choose another if that is wrong"),
+        ("office", "optional, not in the file: every row's value is blank: not published"),  # an office is optional
+    ]
     assert {p.rule for p in first.problems} >= {"unexpected column; this file takes: id, name, office", "missing column"}
     chosen = check_file_on(seeded, data, "areas.xlsx", "areas", sheet="Areas 2025")
     assert chosen.problems == [] and len(chosen.of("unchanged")) == 3
@@ -413,15 +416,15 @@ def test_choosing_a_sheet(seeded: Engine) -> None:
 
 def test_a_file_with_every_kind_of_mistake_reports_every_one(seeded: Engine) -> None:
     header, _ = sample("agreements")
-    # Header: 'title' twice, 'purpose' missing, an extra 'notes' column, an unnamed column with a value in it.
-    columns = [h for h in header if h != "purpose"] + ["title", "notes", ""]
+    # Header: 'title' twice, 'basis' missing (purpose is optional now), an extra 'notes' column, an unnamed column with a value in it.
+    columns = [h for h in header if h != "basis"] + ["title", "notes", ""]
     col = {name: loading.column_letter(columns.index(name)) for name in columns if name}
     good = new_agreement(id="nfk-ok", start_date="2016-04-01")
     rows = [
         {**good, "id": "nfk-a", "title": '=HYPERLINK("http://evil","click")', "kind": "loan", "start_date": "31/02/2019"},
         {**good, "id": "nfk-b", "annual_value": "£5,00", "provider_id": "no-such-provider", "number_of_tenderers": "three"},
         {},  # a blank row
-        {**good, "id": "nfk-c", "original_end_date": "2018-03", "latest_end_date": "01/04/16", "visibility": "secret"},
+        {**good, "id": "nfk-c", "original_end_date": "2018-13", "latest_end_date": "01/04/16", "visibility": "secret"},
         {**good, "id": "nfk-d", "start_date": "2019-04-01", "current_end_date": "31/03/2019"},  # ends before it starts
         {**good, "id": "nfk-e", "basis_note": "+44 1603 000000", "source_section": "@risk", "illustrative_fields": "-"},
         {**good, "id": "nfk-f", "annual_value": "(£1,000)"},
@@ -436,11 +439,11 @@ def test_a_file_with_every_kind_of_mistake_reports_every_one(seeded: Engine) -> 
     expected = {
         (1, "title", f"{loading.column_letter(len(columns) - 3)}1"): "appears more than once in the header (columns C and",
         (1, "notes", f"{loading.column_letter(len(columns) - 2)}1"): "unexpected column",
-        (1, "purpose", ""): "missing column",
+        (1, "basis", ""): "missing column",
         (2, "title", f"{col['title']}2"): "starts with '=', which a spreadsheet opening this later would run as a formula",
         (2, "kind", f"{col['kind']}2"): "must be one of: contract, grant",
-        (2, "start_date", f"{col['start_date']}2"): "'31/02/2019' is not a real date: day is out of range for month",
-        (3, "annual_value", f"{col['annual_value']}3"): "'£5,00' is not an amount of money",
+        (2, "start_date", f"{col['start_date']}2"): "is not a real date: day is out of range for month",
+        (3, "annual_value", f"{col['annual_value']}3"): "is not an amount of money",
         (3, "provider_id", f"{col['provider_id']}3"): "refers to an unknown provider id",
         (3, "number_of_tenderers", f"{col['number_of_tenderers']}3"): "must be a whole number",
         (
@@ -448,7 +451,7 @@ def test_a_file_with_every_kind_of_mistake_reports_every_one(seeded: Engine) -> 
             f"column {loading.column_letter(len(columns) - 1)}",
             f"{loading.column_letter(len(columns) - 1)}3",
         ): "has a value but no heading",
-        (5, "original_end_date", f"{col['original_end_date']}5"): "is not a whole date: this column needs a day",
+        (5, "original_end_date", f"{col['original_end_date']}5"): "has no month 13",
         (5, "latest_end_date", f"{col['latest_end_date']}5"): "two-digit year: write the year in full, like 01/04/2016",
         (5, "visibility", f"{col['visibility']}5"): "must be one of: public, panel, restricted",
         (6, "current_end_date", f"{col['current_end_date']}6"): "ends before its start date",
@@ -676,7 +679,7 @@ def test_command_line_reports_problems_and_exits_non_zero(store: Engine, tmp_pat
     path.write_text(csv_text(header, rows), encoding="utf-8")
     assert importing.main(["--kind", "budgets", "--file", str(path), "--apply"], engine=store) == 1
     out = capsys.readouterr().out
-    assert "PROBLEM row 3 (F3) amount: '£5,00' '£5,00' is not an amount of money" in out
+    assert "PROBLEM row 3 (F3) amount: '£5,00' is not an amount of money (write it like" in out
     assert "1 problem(s) found: nothing can be imported until every one is fixed." in out
     assert count(store, AuditEntry) == 0
 

@@ -278,7 +278,7 @@ def break_sample(folder: Path) -> dict[tuple[str, int, str, str], str]:
     expected[("spend.csv", row_number(folder / "spend.csv", "dby-2021-grants-asb"), "is_credit", "maybe")] = "is not yes or no"
     rewrite(folder / "spend.csv", set_value("wy-2017-victims-champion", "period", "2017-04-01..2017-12-31"))
     expected[("spend.csv", row_number(folder / "spend.csv", "wy-2017-victims-champion"), "period", "2017-04-01..2017-12-31")] = (
-        "spend needs a financial year or a quarter"
+        "is not a financial year or a quarter, which spend needs"
     )
 
     rewrite(folder / "agreements.csv", set_value("wy-equality-consultant", "start_date", "2019-02-30"))
@@ -330,12 +330,15 @@ def test_every_mistake_is_reported_with_file_row_column_value_and_rule(sample_co
     assert set(found) == set(expected)  # every mistake, and nothing else
     for key, words in expected.items():
         assert words in found[key], (key, found[key])
+        value = key[3]
+        assert not value or value not in found[key], ("the rule repeats the value", key, found[key])  # said once, as the value
 
 
 @pytest.mark.parametrize(
     ("file", "row_id", "column", "value", "words"),
     [
-        ("spend.csv", "wy-2017-hba-advice", "amount", "£5,00", "'£5,00' is not an amount of money"),
+        ("spend.csv", "wy-2017-hba-advice", "amount", "£5,00", "is not an amount of money"),
+        ("spend.csv", "wy-2017-hba-advice", "amount", "£22.955", "has a fraction of a penny"),
         ("budgets.csv", "nfk-2016-moj", "financial_year", "2016/18", "2016 must be followed by 2017"),
     ],
 )
@@ -346,6 +349,7 @@ def test_bad_money_or_year_is_reported_with_the_parsers_rule(
     _, problems = read_folder(sample_copy)
     assert [(p.file, p.row, p.column, p.value) for p in problems] == [(file, row_number(sample_copy / file, row_id), column, value)]
     assert words in problems[0].rule
+    assert value not in problems[0].rule  # the value is the Problem's value: the rule does not repeat it
 
 
 def test_a_folder_with_mistakes_writes_nothing_to_an_empty_store(sample_copy: Path, fresh_sqlite_url: str) -> None:
@@ -430,6 +434,8 @@ def test_rows_the_database_would_refuse_are_reported_row_by_row(sample_copy: Pat
     assert set(found) == set(expected)
     for key, words in expected.items():
         assert words in found[key], (key, found[key])
+        value = key[3]
+        assert not value or value not in found[key], ("the rule repeats the value", key, found[key])  # said once, as the value
 
 
 def test_a_negative_amount_marked_as_a_credit_is_accepted(sample_copy: Path) -> None:
@@ -523,7 +529,9 @@ def test_a_sources_file_without_the_kind_column_loads_as_internal_with_a_note(sa
     rewrite(sample_copy / "sources.csv", lambda row: None, drop_column="kind")
     kinds, notes = _sources(sample_copy)
     assert set(kinds.values()) == {"internal"} and len(kinds) == 4
-    assert [(n.row, n.column) for n in notes] == [(1, "kind")] and notes[0].rule.startswith("missing column: every row's kind is blank")
+    assert [(n.row, n.column) for n in notes] == [(1, "kind")] and notes[0].rule.startswith(
+        "optional, not in the file: every row's value is blank: taken as internal"
+    )
 
 
 def test_an_unknown_source_kind_is_refused(sample_copy: Path) -> None:

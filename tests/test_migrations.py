@@ -309,3 +309,44 @@ def test_a_source_written_without_a_kind_is_refused_or_internal_after_0004(migra
         connection.execute(insert(Source.__table__).values(**row))
         assert connection.exec_driver_sql("SELECT kind FROM source WHERE id = 's'").scalar() == "internal"
         connection.rollback()
+
+
+def test_0005_keeps_old_rows_whole_dates_and_blanks_unknown(migrated_sqlite: Engine) -> None:
+    """Going back to 0004 and up again: dates stored before 0005 were whole (precision 'day'); a blank count of
+    options used goes back as 0 (what 0004 stored) and comes up again as 0 (0005 cannot tell it was blank)."""
+    from data_access.loading import load_folder
+    from data_access.settings import SAMPLE_DATA_DIR
+
+    with migrated_sqlite.begin() as connection:
+        load_folder(SAMPLE_DATA_DIR, connection=connection)
+        blank_used = connection.exec_driver_sql("SELECT COUNT(*) FROM agreement WHERE extension_options_used IS NULL").scalar()
+    assert blank_used == 21  # the sample agreements whose source does not say how many options were used
+    config = alembic_config()
+    with migrated_sqlite.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0004")
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+    assert "award_date" not in {c["name"] for c in inspect(migrated_sqlite).get_columns("agreement")}
+    migrate(migrated_sqlite)
+    with migrated_sqlite.connect() as connection:
+        assert connection.exec_driver_sql("SELECT COUNT(*) FROM agreement WHERE extension_options_used = 0").scalar() == 23
+        precisions = connection.exec_driver_sql("SELECT DISTINCT on_precision FROM milestone").scalars().all()
+        assert precisions == ["day"]
+        assert connection.exec_driver_sql("SELECT COUNT(*) FROM source WHERE figures_as_at_precision = 'day'").scalar() == 4
+
+
+def test_0005_will_not_go_back_while_a_status_is_not_stated(migrated_sqlite: Engine) -> None:
+    """0004 has no word for 'not stated' and no date to invent: going back is refused, and nothing changes."""
+    with migrated_sqlite.begin() as connection:
+        connection.execute(insert(Source.__table__).values(id="s", kind="published"))
+        connection.exec_driver_sql("INSERT INTO area (id, name, office) VALUES ('a', 'An area', '')")
+        connection.execute(insert(Agreement.__table__).values(id="g", area_id="a", title="A grant", kind="grant", source_id="s"))
+    config = alembic_config()
+    with migrated_sqlite.begin() as connection, pytest.raises(RuntimeError, match="1 agreements with status 'not stated', 1 sources"):
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    assert current_revision(migrated_sqlite) == head()

@@ -162,7 +162,7 @@ def test_the_importer_accepts_exactly_what_the_database_accepts() -> None:
 def test_vocabularies_keep_their_stored_words() -> None:
     """Stored rows and the migrations hold these exact words: an enum's value must never change."""
     assert models.values_of(models.AgreementKind) == ("contract", "grant")
-    assert models.values_of(models.AgreementStatus) == ("planned", "active", "ended")
+    assert models.values_of(models.AgreementStatus) == ("planned", "active", "ended", "not stated")
     assert models.values_of(models.ProcurementRoute) == ("open", "selective", "limited", "direct", "not stated")
     assert models.values_of(models.DatePrecision) == ("day", "month", "year")
     assert models.values_of(models.AmendmentKind) == ("extension", "variation", "termination")

@@ -1,7 +1,7 @@
 """Remembered column mappings: a spreadsheet's own headings -> the import format (`column_mapping`).
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01
 
 A person who imports their own contract register, grant list or performance table confirms which of
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0004"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
