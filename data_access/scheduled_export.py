@@ -177,9 +177,13 @@ def main(argv: list[str] | None = None, *, engine: Engine | None = None, today: 
     args = parser.parse_args(argv)
     try:
         year = parse_fy(args.year) if args.year else None
-        as_at = date.fromisoformat(args.as_at) if args.as_at else None
     except ValueError as error:
-        print(f"Cannot export: {error}", file=sys.stderr)
+        print(f"Cannot export: --year '{args.year}' {error}", file=sys.stderr)
+        return 2
+    try:
+        as_at = date.fromisoformat(args.as_at) if args.as_at else None
+    except ValueError:
+        print(f"Cannot export: --as-at '{args.as_at}' is not a date written like 2026-04-01", file=sys.stderr)
         return 2
     if args.out.exists() and not args.out.is_dir():
         print(f"Cannot export: {args.out} is a file, not a folder", file=sys.stderr)
