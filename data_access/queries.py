@@ -661,6 +661,7 @@ def observations(
             col(Measure.unit),
             col(Measure.higher_is_better),
             col(Measure.counts_people),
+            col(Observation.agreement_id),  # two agreements may share a title: a series is one agreement's
             func.coalesce(col(Agreement.title), "Whole area").label("agreement"),
             func.coalesce(col(Provider.name), NO_PROVIDER).label("provider"),
             col(Observation.period_start),
