@@ -85,8 +85,8 @@ def add_imported_performance(engine: Engine) -> None:
             # Whole-year rates, as the table states them: one decimal place.
             ("ts-sat-isva", "ts-satisfied", "ts-isva", _year(2023), 99.8, "", ""),
             # Quarterly rates with no target published.
-            ("ts-rep-q1", "ts-repeat", "ts-isva", _quarter(2023, 1), 11.5, "", ""),
-            ("ts-rep-q2", "ts-repeat", "ts-isva", _quarter(2023, 2), 12.0, "", ""),
+            ("ts-rep-q1", "ts-repeat", "ts-isva", _quarter(2023, 1), 12.0, "", ""),
+            ("ts-rep-q2", "ts-repeat", "ts-isva", _quarter(2023, 2), 11.5, "", ""),
             ("ts-sat-q1", "ts-satisfied", "ts-outreach", _quarter(2023, 1), 99.8, "", ""),
             ("ts-sat-q2", "ts-satisfied", "ts-outreach", _quarter(2023, 2), 97.25, "", ""),
             # A breakdown whose dimension is "service", reported by both agreements, and by one of them for two years.
