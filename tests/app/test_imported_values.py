@@ -98,3 +98,20 @@ def test_briefing_shows_imported_rates_as_published(monkeypatch: pytest.MonkeyPa
 def test_briefing_is_still_refused_to_the_public(monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(monkeypatch, "briefing.py", Audience.PUBLIC)
     assert "99.8%" not in words(at)
+
+
+@pytest.mark.parametrize(
+    ("as_at", "note"),
+    [
+        # All three running: the helpline has a start but no end, the other two neither.
+        ("2024-03-31", "Agreements whose end date is not published, whatever their status: 3 counted as running. "
+                       "1 of them has a published start date."),
+        # Before their document's date they are not yet listed, so not running: still undated.
+        ("2020-06-01", "Agreements whose end date is not published, whatever their status: 3 current status not published. "
+                       "1 of them has a published start date."),
+    ],
+)  # fmt: skip
+def test_no_dates_published_counts_every_undated_agreement(monkeypatch: pytest.MonkeyPatch, as_at: str, note: str) -> None:
+    at = open_page(monkeypatch, "renewals.py", Audience.PUBLIC, as_at=as_at)
+    (tile,) = [m for m in at.metric if m.label == "No dates published"]
+    assert (tile.value, tile.help) == ("3", note)
