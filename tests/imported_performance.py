@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from data_access.models import Agreement, Area, Measure, Observation, Provider, Source
 
@@ -45,42 +45,32 @@ def _quarter(start: int, quarter: int) -> dict[str, object]:
     }
 
 
-def _adding_in_order(session: Session):  # type: ignore[no-untyped-def]
-    add = session.add
-
-    def add_and_flush(instance: object, _warn: bool = True) -> None:
-        add(instance)
-        session.flush()
-
-    return add_and_flush
-
-
 def add_imported_performance(engine: Engine) -> None:
     """Add Testshire, its agreements and its imported performance table to the store."""
+    rows: list[SQLModel] = []
+    # No relationships are declared on the models, so the unit of work cannot order the inserts itself: each row is
+    # flushed in turn, parents first.
     with Session(engine) as session:
-        # No relationships are declared on the models, so the unit of work cannot order the inserts: each is
-        # flushed as it is added, parents first.
-        session.add = _adding_in_order(session)  # type: ignore[method-assign]
-        session.add(
+        rows.append(
             Source(id=SOURCE, title="Testshire commissioned services: performance 2023/24", publisher="Testshire OPCC",
                    published=date(2024, 7, 1), figures_as_at=date(2024, 3, 31), url="https://example.org/testshire-performance",
                    kind="published")
         )  # fmt: skip
-        session.add(Area(id=AREA, name=AREA_NAME, office="Office of the Testshire Police and Crime Commissioner"))
-        session.add(Provider(id="testshire-support", name="Testshire Support Trust", **_CITED))
+        rows.append(Area(id=AREA, name=AREA_NAME, office="Office of the Testshire Police and Crime Commissioner"))
+        rows.append(Provider(id="testshire-support", name="Testshire Support Trust", **_CITED))
         dated = {"start_date": date(2022, 4, 1), "current_end_date": date(2026, 3, 31), "status": "active"}
-        session.add(Agreement(id="ts-isva", area_id=AREA, title=ISVA, kind="contract", provider_id="testshire-support", **dated, **_CITED))
-        session.add(Agreement(id="ts-outreach", area_id=AREA, title=OUTREACH, kind="grant", **dated, **_CITED))
-        session.add(
+        rows.append(Agreement(id="ts-isva", area_id=AREA, title=ISVA, kind="contract", provider_id="testshire-support", **dated, **_CITED))
+        rows.append(Agreement(id="ts-outreach", area_id=AREA, title=OUTREACH, kind="grant", **dated, **_CITED))
+        rows.append(
             Agreement(id="ts-helpline", area_id=AREA, title=UNDATED_TITLES[0], kind="contract", start_date=date(2021, 4, 1),
                       status="active", **_CITED)
         )  # fmt: skip
         for n, title in enumerate(UNDATED_TITLES[1:]):
-            session.add(Agreement(id=f"ts-undated-{n}", area_id=AREA, title=title, kind="grant", status="active", **_CITED))
-        session.add(Measure(id="ts-satisfied", name=SATISFIED, unit="percent", higher_is_better=True))
-        session.add(Measure(id="ts-repeat", name=REPEAT, unit="percent", higher_is_better=False))
-        session.add(Measure(id="ts-referral-shares", name=REFERRAL_SHARES, unit="share"))
-        session.add(Measure(id="ts-referrals", name=REFERRALS, unit="count", counts_people=True))
+            rows.append(Agreement(id=f"ts-undated-{n}", area_id=AREA, title=title, kind="grant", status="active", **_CITED))
+        rows.append(Measure(id="ts-satisfied", name=SATISFIED, unit="percent", higher_is_better=True))
+        rows.append(Measure(id="ts-repeat", name=REPEAT, unit="percent", higher_is_better=False))
+        rows.append(Measure(id="ts-referral-shares", name=REFERRAL_SHARES, unit="share"))
+        rows.append(Measure(id="ts-referrals", name=REFERRALS, unit="count", counts_people=True))
         observations = [
             # Whole-year rates, as the table states them: one decimal place.
             ("ts-sat-isva", "ts-satisfied", "ts-isva", _year(2023), 99.8, "", ""),
@@ -101,8 +91,11 @@ def add_imported_performance(engine: Engine) -> None:
             ("ts-ref-self", "ts-referrals", "ts-isva", _year(2023), 80, "provider", "Self-referral"),
         ]
         for id_, measure, agreement, period, value, dimension, part in observations:
-            session.add(
+            rows.append(
                 Observation(id=id_, measure_id=measure, area_id=AREA, agreement_id=agreement, value=value, dimension=dimension,
                             dimension_value=part, **period, **_CITED)  # type: ignore[arg-type]
             )  # fmt: skip
+        for row in rows:
+            session.add(row)
+            session.flush()
         session.commit()
