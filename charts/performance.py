@@ -7,16 +7,20 @@ import plotly.graph_objects as go
 
 from charts.palette import BLACK, BLUE, ILLUSTRATIVE_PATTERN, SKY_BLUE, base_layout, outline
 from data_access.findings import shares_gap
+from data_access.measures import AS_PUBLISHED, PERCENT_UNITS, format_measure, format_target, number_text
 from data_access.text import plotly_text
 
-PERCENT_UNITS = ("percent", "share")
+
+def value_text(value: float | None, unit: str) -> str:
+    """A measure's value as written on screen, with the decimals it was published with: 1,234, 99.8% or 12%."""
+    return format_measure(value, unit, missing="hidden")  # a value missing here was withheld by disclosure control
 
 
-def value_text(value: float, unit: str) -> str:
-    """A measure's value as written on screen: 1,234 or 80%."""
-    if value is None or pd.isna(value):
-        return "hidden"  # withheld by disclosure control on public pages
-    return f"{value:,.0f}%" if unit in PERCENT_UNITS else f"{value:,.0f}"
+def _labelled(value: float | None, unit: str, illustrative: bool) -> str:
+    """A value for a sentence or a hover: marked (illustrative), or a percentage marked (as published)."""
+    if illustrative:
+        return _mark(value_text(value, unit), True)
+    return format_measure(value, unit, labelled=True, missing="hidden")
 
 
 def _target_illustrative(rows: pd.DataFrame) -> list[bool]:
@@ -58,7 +62,9 @@ def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
         },
         text=[value_text(v, unit) for v in series["value"]],
         textposition="outside",
-        hovertemplate="%{x}: %{y:,}<extra></extra>",
+        # The value as published, never plotly's own rounding of it.
+        hovertext=[_labelled(v, unit, b == "illustrative") for v, b in zip(series["value"], series["basis"], strict=True)],
+        hovertemplate="%{x}: %{hovertext}<extra></extra>",
     )
     if series["target"].notna().any():
         made_up = [i for i, t in zip(_target_illustrative(series), series["target"], strict=True) if pd.notna(t)]
@@ -69,13 +75,15 @@ def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
             name="Target" + (" (illustrative)" if all(made_up) else " (partly illustrative)" if any(made_up) else ""),
             marker={"symbol": "line-ew", "size": 40, "line": {"width": 4, "color": BLACK}},
             hovertext=[
-                _mark(f"Target: {value_text(t, unit)}", i) if pd.notna(t) else "No target"
+                f"Target: {_labelled(t, unit, i)}" if pd.notna(t) else f"Target: {format_target(t, unit)}"
                 for t, i in zip(series["target"], _target_illustrative(series), strict=True)
             ],
             hovertemplate="%{hovertext}<extra></extra>",
         )
     fig.update_yaxes(
-        title_text="Per cent" if unit in PERCENT_UNITS else "Number", rangemode="tozero", ticksuffix="%" if unit in PERCENT_UNITS else ""
+        title_text=f"Per cent ({AS_PUBLISHED})" if unit in PERCENT_UNITS else "Number",
+        rangemode="tozero",
+        ticksuffix="%" if unit in PERCENT_UNITS else "",
     )
     fig.update_layout(bargap=0.35)
     return outline(base_layout(fig, title=title))
@@ -89,7 +97,7 @@ def measure_takeaway(series: pd.DataFrame) -> str:
     unit = series["unit"].iloc[0]
     last = series.iloc[-1]
     last_made_up = last["basis"] == "illustrative"
-    text = f"{last['measure']}: {_mark(value_text(last['value'], unit), last_made_up)} in {last['period']}"
+    text = f"{last['measure']}: {_labelled(last['value'], unit, last_made_up)} in {last['period']}"
     if pd.isna(last["value"]):
         return text + "."
     if len(series) > 1 and pd.notna(before := series.iloc[-2]["value"]) and before:
@@ -99,7 +107,7 @@ def measure_takeaway(series: pd.DataFrame) -> str:
         text += f", {_mark(f'{direction} {abs(change):.0%}', made_up)} on {series.iloc[-2]['period']}"
     if pd.notna(last["target"]):
         met = last["value"] >= last["target"] if last["higher_is_better"] else last["value"] <= last["target"]
-        target = _mark(value_text(last["target"], unit), _target_illustrative(series.iloc[[-1]])[0])
+        target = _labelled(last["target"], unit, _target_illustrative(series.iloc[[-1]])[0])
         text += f"; {'meets' if met else 'below'} its target of {target}"
     return text + "."
 
@@ -126,16 +134,21 @@ def breakdown_figure(parts: pd.DataFrame, *, title: str) -> go.Figure:
             },
             text=[_mark(value_text(v, unit), b == "illustrative") for v, b in zip(rows["value"], rows["basis"], strict=True)],
             textposition="outside",
-            hovertemplate="%{y}: %{x}<extra></extra>",
+            hovertext=[_labelled(v, unit, b == "illustrative") for v, b in zip(rows["value"], rows["basis"], strict=True)],
+            hovertemplate="%{y}: %{hovertext}<extra></extra>",
         )
     )
-    fig.update_xaxes(ticksuffix="%" if unit in PERCENT_UNITS else "", range=[0, float(rows["value"].max()) * 1.15 if len(rows) else 1])
+    fig.update_xaxes(
+        title_text=f"Per cent ({AS_PUBLISHED})" if unit in PERCENT_UNITS else "Number",
+        ticksuffix="%" if unit in PERCENT_UNITS else "",
+        range=[0, float(rows["value"].max()) * 1.15 if len(rows) else 1],
+    )
     fig.update_traces(cliponaxis=False)
     return outline(base_layout(fig, title=title, height=max(300, 90 + 55 * len(rows))))
 
 
 def _shown(row: pd.Series, unit: str) -> str:
-    return _mark(value_text(row["value"], unit), row["basis"] == "illustrative")
+    return _labelled(row["value"], unit, row["basis"] == "illustrative")
 
 
 def breakdown_takeaway(parts: pd.DataFrame) -> str:
@@ -148,14 +161,15 @@ def breakdown_takeaway(parts: pd.DataFrame) -> str:
     top, bottom = ordered.iloc[0], ordered.iloc[-1]
     unit = top["unit"]
     if unit == "share":
-        text = f"The largest share is {top['dimension_value']} ({_shown(top, unit)})."
+        text = f"The largest share is {top['dimension_value']}: {_shown(top, unit)}."
     else:
-        text = f"Highest: {top['dimension_value']} ({_shown(top, unit)}); lowest: {bottom['dimension_value']} ({_shown(bottom, unit)})."
+        text = f"Highest: {top['dimension_value']}, {_shown(top, unit)}; lowest: {bottom['dimension_value']}, {_shown(bottom, unit)}."
     if parts["value"].isna().any():
         # Hidden by disclosure control: a sum of the parts shown, beside 100% or a total, would give the hidden
         # ones away, so nothing is added up.
         return text + " Some figures are hidden to protect the people they count."
     if unit == "share" and (gap := shares_gap(parts["value"])) is not None:
         made_up = " (illustrative)" if (parts["basis"] == "illustrative").any() else ""
-        text += f" The stated parts{made_up} add up to {100 - gap:g}%, not 100%: {gap:g}% is unaccounted for in the source."
+        total, missing = number_text(100 - gap), number_text(gap)
+        text += f" The stated parts{made_up} add up to {total}%, not 100%: {missing}% is unaccounted for in the source."
     return text

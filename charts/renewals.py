@@ -46,6 +46,26 @@ def renewal_timeline_empty(renewals: pd.DataFrame, *, area_name: str) -> str | N
     return f"None of {area_name}'s {n} agreements has published dates, so there is no timeline to draw."
 
 
+def undated_count(renewals: pd.DataFrame) -> tuple[int, str]:
+    """How many agreements have no published end date, whatever their standing (a start alone does not date an
+    agreement's end), and a note saying how each is counted elsewhere on the page."""
+    undated = renewals[renewals["current_end_date"].isna()]
+    standing = {
+        "undated": "counted as running",
+        "unknown": "current status not published",
+        "planned": "planned",
+        "ended": "ended",
+    }
+    counts = undated["warning"].value_counts()
+    parts = [f"{counts[w]} {words}" for w, words in standing.items() if counts.get(w, 0)]
+    with_start = int(undated["start_date"].notna().sum())
+    note = "Agreements whose end date is not published, whatever their status"
+    note += f": {', '.join(parts)}." if parts else "."
+    if with_start:
+        note += f" {with_start} of them {'has' if with_start == 1 else 'have'} a published start date."
+    return len(undated), note
+
+
 def _amendment_day(r: Any) -> Any:
     """When an amendment is drawn: the day it was agreed, else the end it moved."""
     return r.agreed_on if pd.notna(r.agreed_on) else r.previous_end_date

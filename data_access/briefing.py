@@ -28,6 +28,8 @@ from sqlmodel import Session
 
 from data_access import findings, queries
 from data_access.basis import ILLUSTRATIVE, agreement_values_word, basis_word, illustrative_pence, marked, side_word
+from data_access.disclosure import AS_PUBLISHED
+from data_access.measures import format_measure, format_target
 from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import format_date, fy_label
@@ -75,6 +77,7 @@ class Briefing:
     narrative: list[str]
     ending: pd.DataFrame  # live agreements ending within the amber window
     off_target: pd.DataFrame  # findings of the below_target rule
+    performance: pd.DataFrame  # each measure's latest figure for each service, with its target (`latest_figures`)
     flags: pd.DataFrame  # every scrutiny finding (findings.FRAME_COLUMNS)
     spend: pd.DataFrame  # budget and spend by priority for the year
     renewals: pd.DataFrame
@@ -200,6 +203,42 @@ def _sentence_targets(off_target: pd.DataFrame, observations: pd.DataFrame, as_a
     return f"{findings.plural(len(off_target), 'measure was', 'measures were')} below target in the latest period: {below}."
 
 
+LATEST_FIGURE_COLUMNS = {
+    "agreement": "Service",
+    "measure": "Measure",
+    "period": "Period",
+    "value_text": f"Figure ({AS_PUBLISHED})",
+    "value_statement": "As stated",
+    "target_text": "Target",
+}
+
+
+def latest_figures(observations: pd.DataFrame) -> pd.DataFrame:
+    """Each measure's latest figure for each service (breakdowns left out), as published: a percentage with the decimals
+    the source gives, an illustrative figure marked so, and "no target published" where the source sets none."""
+    plain = observations[observations["dimension"] == ""]
+    if plain.empty:
+        return pd.DataFrame(columns=[*LATEST_FIGURE_COLUMNS, "citations", "basis"])
+    ordered = plain.sort_values(["period_end", "period_start"], kind="stable")
+    latest = ordered.groupby(["measure_id", ordered["agreement_id"].fillna("")], sort=False).tail(1)
+    made_up = latest["basis"] == ILLUSTRATIVE
+    target_made_up = [(t or b) == ILLUSTRATIVE for t, b in zip(latest["target_basis"].fillna(""), latest["basis"], strict=True)]
+    return (
+        latest.assign(
+            value_text=[
+                marked(format_measure(v, u), ILLUSTRATIVE if i else "")
+                for v, u, i in zip(latest["value"], latest["unit"], made_up, strict=True)
+            ],
+            target_text=[
+                marked(format_target(t, u), ILLUSTRATIVE if i and pd.notna(t) else "")
+                for t, u, i in zip(latest["target"], latest["unit"], target_made_up, strict=True)
+            ],
+        )
+        .sort_values(["agreement", "measure"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
 def _sentence_flags(red_flags: pd.DataFrame) -> str:
     if red_flags.empty:
         return "No red flags are raised."
@@ -259,7 +298,14 @@ def briefing_summary(
         _sentence_targets(off_target, observations, as_at),
         _sentence_flags(red_flags),
     ]
-    citations = [*ending["citations"], *spend["citations"], *red_flags["citations"], str(totals["citations"] or "")]
+    performance = latest_figures(observations)
+    citations = [
+        *ending["citations"],
+        *spend["citations"],
+        *red_flags["citations"],
+        *performance["citations"],
+        str(totals["citations"] or ""),
+    ]
     return Briefing(
         area=area,
         area_name=areas.loc[area, "name"],
@@ -274,6 +320,7 @@ def briefing_summary(
         narrative=narrative,
         ending=ending,
         off_target=off_target,
+        performance=performance,
         flags=red_flags,
         spend=spend,
         renewals=renewals,
@@ -281,7 +328,10 @@ def briefing_summary(
         milestones=queries.milestones(session=session, area=area, audience=audience),
         sources=source_lines(citations, queries.sources(session=session)),
         illustrative=bool(
-            spend["illustrative"].any() or red_flags["illustrative"].any() or ending["illustrative_fields"].astype(bool).any()
+            spend["illustrative"].any()
+            or red_flags["illustrative"].any()
+            or ending["illustrative_fields"].astype(bool).any()
+            or (performance["basis"] == ILLUSTRATIVE).any()
         ),
     )
 
@@ -416,6 +466,13 @@ def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict[
             spend,
             widths=[4, 0, 0, 0],
             empty=f"No budget or spend is recorded for {fy_label(b.year)}.",
+        ),
+        _table(
+            "Latest performance figures",
+            LATEST_FIGURE_COLUMNS,
+            b.performance,
+            widths=[3, 3, 0, 0, 2, 0],
+            empty=f"No performance figure is recorded for figures up to {format_date(b.as_at)}.",
         ),
         _table(
             "Every red flag, with the question to ask",

@@ -33,6 +33,7 @@ from sqlmodel import Session, col
 from data_access import disclosure, overlaps, queries
 from data_access.basis import NOT_PUBLISHED
 from data_access.exporting import escape_formula
+from data_access.measures import PERCENT_UNITS, format_measure, number_text
 from data_access.models import (
     Agreement,
     AgreementPriority,
@@ -160,7 +161,7 @@ def _on(text: str, precision: str) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
+    return number_text(value)  # the decimals it has: 99.8 stays 99.8 (`data_access.measures`)
 
 
 def _label(basis: str) -> str:
@@ -255,10 +256,13 @@ class Context:
         return _number(value)
 
     def measure_text(self, row: Any, column: str) -> str:
-        """An observation's value or target as written in a finding: 1,234, or 80% (as published)."""
+        """An observation's value or target as written in a finding: 1,234, or 99.8% (as published); an illustrative
+        percentage is not marked as published (the finding says it is illustrative)."""
         value = float(row[column])
-        if row["unit"] in ("percent", "share"):
-            return f"{_number(value)}%"
+        if row["unit"] in PERCENT_UNITS:
+            own = row.get("target_basis", "") if column == "target" and hasattr(row, "get") else ""
+            basis = own or row["basis"]
+            return format_measure(value, row["unit"], labelled=basis != Basis.ILLUSTRATIVE)
         published = row.get("source_kind", "published") == "published" if hasattr(row, "get") else True
         # A target is set, not a count of people helped: only the value passes the disclosure step.
         people = column == "value" and bool(row["counts_people"]) and row["unit"] == "count"

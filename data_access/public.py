@@ -28,6 +28,7 @@ from sqlmodel import Session, col
 
 from data_access import disclosure, queries
 from data_access.basis import NOT_PUBLISHED
+from data_access.measures import format_measure, format_target
 from data_access.models import (
     Agreement,
     AgreementStatus,
@@ -335,12 +336,11 @@ def grants_table(agreements: pd.DataFrame, left_out: pd.DataFrame) -> pd.DataFra
 
 def figure_text(shown: object, unit: str, text: str, counts_people: bool) -> str:
     """A figure after disclosure control in words: a count of people as `disclosure.control` wrote it ("224",
-    "about 225", "fewer than 10"), a percentage with its sign, "hidden" or "not published"."""
+    "about 225", "fewer than 10"), a percentage with its sign and the decimals it was published with (99.8%), "hidden"
+    or "not published"."""
     if counts_people and unit == "count":
         return text
-    if shown is None or pd.isna(shown):
-        return "hidden" if text == "hidden" else NOT_PUBLISHED
-    return f"{shown:,.0f}%" if unit in ("percent", "share") else f"{shown:,.0f}"
+    return format_measure(shown, unit, missing="hidden" if text == "hidden" else NOT_PUBLISHED)
 
 
 def performance_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -358,6 +358,7 @@ def performance_table(frame: pd.DataFrame) -> pd.DataFrame:
                 figure_text(v, u, t, bool(p))
                 for v, u, t, p in zip(frame["shown_value"], frame["unit"], frame["shown_text"], frame["counts_people"], strict=True)
             ],
+            "Target": [format_target(t, u) for t, u in zip(frame["target"], frame["unit"], strict=True)],
             "As stated": frame["value_statement"].fillna("").map(str),
             "Why it is shown this way": [n or disclosure.AS_PUBLISHED for n in frame["disclosure_note"]],
         }

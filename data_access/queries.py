@@ -742,6 +742,7 @@ def observations(
             col(Measure.higher_is_better),
             # Blank (not stated) counts people: disclosure control stays on until someone says the measure does not.
             func.coalesce(col(Measure.counts_people), true()).label("counts_people"),
+            col(Observation.agreement_id),  # two agreements may share a title: a series is one agreement's
             func.coalesce(col(Agreement.title), "Whole area").label("agreement"),
             func.coalesce(col(Provider.name), NO_PROVIDER).label("provider"),
             col(Observation.period_start),

@@ -5,7 +5,7 @@ from the figures and downloadable as an accessible PDF. For panel members and OP
 import streamlit as st
 
 from charts.briefing import briefing_chart_images
-from data_access.briefing import NOT_FOR_PUBLICATION, briefing_pdf, file_name
+from data_access.briefing import LATEST_FIGURE_COLUMNS, NOT_FOR_PUBLICATION, briefing_pdf, file_name
 from data_access.models import Audience
 from data_access.periods import fy_label
 from data_access.public import plain_text
@@ -79,6 +79,13 @@ else:
     }
     st.table(pack.ending[list(ending)].rename(columns=ending).map(plain_text), hide_index=True)
 
+st.header("Latest performance figures")
+st.caption("Each measure's latest figure for each service, as published: percentages keep the decimals the source gives.")
+if pack.performance.empty:
+    st.info("No performance figure is recorded for this area up to the as-at date.")
+else:
+    st.table(pack.performance[list(LATEST_FIGURE_COLUMNS)].rename(columns=LATEST_FIGURE_COLUMNS).map(plain_text), hide_index=True)
+
 st.header("Every red flag")
 flags = {"severity": "Severity", "heading": "Flag", "statement": "Finding", "question": "Question to ask", "basis": "Basis"}
 st.table(
@@ -87,4 +94,7 @@ st.table(
     .map(plain_text),
     hide_index=True,
 )
-render.sources_footer([*pack.ending["citations"], *pack.spend["citations"], *pack.flags["citations"]], illustrative=pack.illustrative)
+render.sources_footer(
+    [*pack.ending["citations"], *pack.spend["citations"], *pack.performance["citations"], *pack.flags["citations"]],
+    illustrative=pack.illustrative,
+)

@@ -12,7 +12,8 @@ from charts.performance import (
     measure_trend_figure,
     value_text,
 )
-from data_access.disclosure import rule_in_words
+from data_access.disclosure import AS_PUBLISHED, rule_in_words
+from data_access.measures import format_target
 from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import fy_label
@@ -38,58 +39,75 @@ if observations.empty:
     )
     st.stop()
 
+
+def shown_values(rows):
+    """Each value as written on screen, with the decimals it was published with; the public's after disclosure control."""
+    if public:
+        return [
+            figure_text(v, u, t, bool(p))
+            for v, u, t, p in zip(rows["value"], rows["unit"], rows["shown_text"], rows["counts_people"], strict=True)
+        ]
+    return [value_text(v, u) for v, u in zip(rows["value"], rows["unit"], strict=True)]
+
+
+# Public: a blank note is a figure shown as the source gives it.
+notes = {"disclosure_note": "Disclosure control"} if public else {}
+if public:
+    observations = observations.assign(disclosure_note=observations["disclosure_note"].replace("", AS_PUBLISHED))
+value_heading = "Value" if public else f"Value ({AS_PUBLISHED})"  # the public's counts of people may be rounded: see the note
 plain = observations[observations["dimension"] == ""]
 stated = plain[(plain["basis"] != "illustrative") & plain["quarter"].isna()]
 st.header("Figures as published")
-st.caption("Each figure as the source states it, with the period it covers.")
+st.caption("Each figure as the source states it, with the period it covers. Percentages keep the decimals they were published with.")
 render.table(
-    stated.assign(
-        shown=[
-            figure_text(v, u, t, bool(p))
-            for v, u, t, p in zip(stated["value"], stated["unit"], stated["shown_text"], stated["counts_people"], strict=True)
-        ]
-        if public
-        else [value_text(v, u) for v, u in zip(stated["value"], stated["unit"], strict=True)]
-    ),
+    stated.assign(shown=shown_values(stated)),
     {
         "measure": "Measure",
-        "shown": "Value",
+        "shown": value_heading,
         "value_statement": "As stated",
         "period": "Period",
         "agreement": "Service",
         "provider": "Provider",
     }
-    | ({"disclosure_note": "Disclosure control"} if public else {}),
+    | notes,
     key="performance_published",
 )
 render.sources_footer(stated["citations"])
 
-series_list = [(key, s) for key, s in plain[plain["quarter"].notna()].groupby(["measure", "agreement"], sort=False)]
+quarterly = plain[plain["quarter"].notna()]
+series_list = list(quarterly.groupby(["measure_id", quarterly["agreement_id"].fillna("")], sort=False))
 if series_list:
     st.header("Per quarter against target")
-for (measure, agreement), series in series_list:
+# Keys are numbered, not built from the data: two series or breakdowns can share every name a page could use.
+for n, (_, series) in enumerate(series_list):
+    measure, agreement = series["measure"].iloc[0], series["agreement"].iloc[0]
     render.chart(
         measure_trend_figure(series, title=f"{measure}: {agreement}"),
-        alt=f"Bar chart of {measure.lower()} per quarter for {agreement}, with the target marked.",
+        alt=f"Bar chart of {measure.lower()} per quarter for {agreement}, with the target marked where one is published.",
         takeaway=measure_takeaway(series),
-        data=series.assign(target_shown=series["target"].map(lambda t: f"{t:g}" if t == t else "none set")),
-        columns={"period": "Quarter", "value": "Value", "target_shown": "Target", "basis": "Basis", "basis_note": "Note"},
-        key=f"performance_{series['measure_id'].iloc[0]}_{agreement}",
+        data=series.assign(
+            shown=shown_values(series), target_shown=[format_target(t, u) for t, u in zip(series["target"], series["unit"], strict=True)]
+        ),
+        columns={"period": "Quarter", "shown": value_heading, "target_shown": "Target", "basis": "Basis", "basis_note": "Note"} | notes,
+        key=f"performance_trend_{n}",
         empty=measure_trend_empty(series, name=f"{measure} ({agreement})"),
     )
 
 breakdowns = observations[observations["dimension"] != ""]
 if not breakdowns.empty:
     st.header("Breakdowns")
-for (measure, dimension, period), parts in breakdowns.groupby(["measure", "dimension", "period"], sort=False):
+by_breakdown = ["measure_id", breakdowns["agreement_id"].fillna(""), "dimension", "period_start", "period_end"]
+for n, (_, parts) in enumerate(breakdowns.groupby(by_breakdown, sort=False)):
+    measure, agreement, dimension, period = (parts[c].iloc[0] for c in ("measure", "agreement", "dimension", "period"))
+    columns = {"value_shown": value_heading, "agreement": "Service", "basis": "Basis"} | notes
     render.chart(
-        breakdown_figure(parts, title=f"{measure}, {period}"),
-        alt=f"Bar chart of {measure.lower()} by {dimension}, {period}.",
+        breakdown_figure(parts, title=f"{measure}, {agreement}, {period}"),
+        alt=f"Bar chart of {measure.lower()} by {dimension} for {agreement}, {period}.",
         takeaway=breakdown_takeaway(parts),
-        data=parts,
-        columns={"dimension_value": dimension.capitalize(), "value": "Value", "agreement": "Service", "basis": "Basis"},
-        key=f"performance_breakdown_{parts['measure_id'].iloc[0]}_{dimension}",
-        empty=breakdown_empty(parts, name=f"{measure.lower()} by {dimension}, {period}"),
+        data=parts.assign(value_shown=shown_values(parts)),
+        columns={"dimension_value": render.breakdown_heading(dimension, columns.values())} | columns,
+        key=f"performance_breakdown_{n}",
+        empty=breakdown_empty(parts, name=f"{measure.lower()} by {dimension} for {agreement}, {period}"),
     )
 
 st.header("Cost per unit")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
+from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure, undated_count
 from data_access.basis import marked
 from data_access.periods import format_date
 from data_access.settings import get_settings
@@ -20,6 +20,7 @@ amendments = cache.amendments(area=f.area, audience=audience)
 milestones = cache.milestones(area=f.area, audience=audience)
 
 counts = renewals["warning"].value_counts()
+undated, undated_note = undated_count(renewals)  # every agreement with no end date, running or not
 # Agreements whose status on the as-at date is not published (a later document of the area no longer lists them):
 # listed on their own, not charted as running.
 unknown = renewals[renewals["warning"] == "unknown"]
@@ -35,7 +36,7 @@ render.kpi_row(
         (f"Ending within {red} months (red)", f"{counts.get('red', 0)}", None),
         (f"Ending within {amber} months (amber)", f"{counts.get('amber', 0)}", None),
         ("Planned", f"{counts.get('planned', 0)}", "Agreements the source says are being commissioned."),
-        ("No dates published", f"{counts.get('undated', 0)}", None),
+        ("No dates published", f"{undated}", undated_note),
         (
             "Current status not published",
             f"{counts.get('unknown', 0)}",

@@ -371,7 +371,7 @@ def test_measure_takeaway(wy_observations: pd.DataFrame) -> None:
     contact = wy_observations[wy_observations["measure_id"] == "enhanced-contact-48h"]
     assert measure_takeaway(contact) == (
         # The 93% is illustrative; the 100% target is the stated standard (target_basis reported).
-        "Enhanced victims contacted within 48 hours: 93% (illustrative) in Q1 2018/19; below its target of 100%."
+        "Enhanced victims contacted within 48 hours: 93% (illustrative) in Q1 2018/19; below its target of 100% (as published)."
     )
     referrals = wy_observations[wy_observations["id"] == "wy-perpetrator-referrals"]
     assert measure_takeaway(referrals) == "Perpetrator programme referrals: 5,023 in 1 April 2016 to 30 November 2017."
@@ -400,14 +400,15 @@ def test_breakdown_figure_referral_sources(wy_observations: pd.DataFrame) -> Non
 def test_breakdown_takeaway_says_the_sources_add_up_to_95(wy_observations: pd.DataFrame) -> None:
     parts = wy_observations[wy_observations["dimension"] == "referral source"]
     assert breakdown_takeaway(parts) == (
-        "The largest share is Other agencies (29%). The stated parts add up to 95%, not 100%: 5% is unaccounted for in the source."
+        "The largest share is Other agencies: 29% (as published). "
+        "The stated parts add up to 95%, not 100%: 5% is unaccounted for in the source."
     )
 
 
 def test_breakdown_takeaway_does_not_sum_rates(wy_observations: pd.DataFrame) -> None:
     # 78% of those who complied did not reoffend, against 58% of those who did not: rates, not shares of a whole.
     parts = wy_observations[wy_observations["dimension"] == "complied with condition"]
-    assert breakdown_takeaway(parts) == "Highest: complied (78%); lowest: did not comply (58%)."
+    assert breakdown_takeaway(parts) == "Highest: complied, 78% (as published); lowest: did not comply, 58% (as published)."
     assert breakdown_takeaway(parts.iloc[0:0]) == "No breakdown is recorded."
 
 
@@ -519,7 +520,7 @@ def test_breakdown_takeaway_uses_the_findings_share_rule() -> None:
             {"dimension_value": [f"s{i}" for i in range(len(values))], "value": values, "unit": "share", "basis": "reported"}
         )
 
-    assert breakdown_takeaway(parts((33, 33, 33))) == "The largest share is s0 (33%)."
+    assert breakdown_takeaway(parts((33, 33, 33))) == "The largest share is s0: 33% (as published)."
     assert breakdown_takeaway(parts((40, 40, 10))).endswith(
         "The stated parts add up to 90%, not 100%: 10% is unaccounted for in the source."
     )

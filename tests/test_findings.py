@@ -240,7 +240,8 @@ def test_published_counts_of_people_are_shown_as_published_to_the_public(session
 def test_red_flags_below_target(session: Session) -> None:
     below = of_kind(red(session, "west-yorkshire", date(2018, 9, 14)), "below_target")
     assert list(below["statement"]) == [
-        "Enhanced victims contacted within 48 hours (Core Referral Service) was 93% against a target of 100% in Q1 2018/19 (illustrative)"
+        "Enhanced victims contacted within 48 hours (Core Referral Service) was 93% against a target of 100% (as published) "
+        "in Q1 2018/19 (illustrative)"
     ]
     assert below.iloc[0]["severity"] == "medium"
     # On 1 January 2018 the latest ISVA quarter was Q3 2017/18: 218 against 225 (illustrative); Q2 (229) met it.

@@ -84,8 +84,32 @@ def short_date(day) -> str:
 
 
 def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> None:
-    """A plain table of `columns` (source name -> heading), in that order."""
-    st.dataframe(plain_cells(frame[list(columns)]).rename(columns=columns), hide_index=True, width="stretch", key=key)
+    """A plain table of `columns` (source name -> heading), in that order; headings made unique (`unique_headings`)."""
+    shown = plain_cells(frame[list(columns)])
+    shown.columns = unique_headings(list(columns.values()))
+    st.dataframe(shown, hide_index=True, width="stretch", key=key)
+
+
+def unique_headings(headings: list[str]) -> list[str]:
+    """Headings with any repeat numbered ("Service", "Service (2)"): a heading can come from the data (a breakdown's
+    dimension may be called "service"), and a table with two columns of one name cannot be drawn."""
+    seen: set[str] = set()
+    unique = []
+    for heading in headings:
+        candidate, n = heading, 1
+        while candidate.casefold() in seen:
+            n += 1
+            candidate = f"{heading} ({n})"
+        seen.add(candidate.casefold())
+        unique.append(candidate)
+    return unique
+
+
+def breakdown_heading(dimension: str, others: Iterable[str]) -> str:
+    """The heading of a breakdown's parts: its dimension ("Referral source"), or "Service (breakdown)" where the
+    dimension's name is one of the table's other headings."""
+    heading = dimension[:1].upper() + dimension[1:]
+    return f"{heading} (breakdown)" if heading.casefold() in {o.casefold() for o in others} else heading
 
 
 def plain_cells(frame: pd.DataFrame) -> pd.DataFrame:

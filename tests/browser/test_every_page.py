@@ -50,7 +50,7 @@ KEY_TEXT = {
     "overview.py": "Independent Sexual Advisor Contract (ISVA) has used all its extension options (1 of 1) and ends on 31 March 2019",
     "spend.py": "Ministry of Justice (MOJ) victims grant",
     "renewals.py": "the first is Independent Sexual Advisor Contract (ISVA), on 31 March 2019",
-    "performance.py": "The largest share is Other agencies (29%)",
+    "performance.py": "The largest share is Other agencies: 29% (as published)",
     "data_quality.py": "2.3.2 West Yorkshire ISVA service",
     "audit.py": "No changes have been recorded yet",
     "transparency_spending.py": "Independent Sexual Advisor Contract (ISVA)",
