@@ -882,10 +882,24 @@ def _rename_source(bundle: Bundle, old: str, new: str) -> None:
                     values[column] = new
 
 
+def read_for_area(
+    connection: Connection, data: bytes, file_name: str, *, kind: str, area_id: str
+) -> tuple[dict[str, Table], list[Problem]]:
+    """`read_open_data` for an area of the store: its office (and the OPCC's org-id, where set) as the buyers a file must
+    name, and the store's providers to link to. An unknown area is one problem."""
+    from data_access.models import Area
+
+    office = connection.execute(select(table_of(Area).c.office).where(table_of(Area).c.id == area_id)).scalar_one_or_none()
+    if office is None:
+        return {}, [Problem(file_name, 0, "area", area_id, "is not an area in the store: import its areas file first, or choose another")]
+    settings = get_settings()
+    buyers = [str(office), *([settings.opcc_org_id] if settings.opcc_org_id else [])]
+    return read_open_data(data, file_name, kind=kind, area_id=area_id, buyers=buyers, known_providers=store_providers(connection))
+
+
 def main_import(*, engine: Any, file: Path, kind: str, area_id: str, apply: bool, who: str, confirm_shared: bool = False) -> int:
     """`python -m data_access.importing --kind ocds|360giving --file FILE --area ID [--apply]`: 0 clean, 1 problems, 2 unreadable."""
     from data_access import importing
-    from data_access.models import Area
 
     try:
         data = file.read_bytes()
@@ -893,14 +907,10 @@ def main_import(*, engine: Any, file: Path, kind: str, area_id: str, apply: bool
         print(f"Cannot read {file}: {error.strerror}", file=sys.stderr)
         return 2
     with engine.connect() as connection:
-        area = connection.execute(select(table_of(Area)).where(table_of(Area).c.id == area_id)).mappings().first()
-        providers = store_providers(connection)
-    if area is None:
+        tables, problems = read_for_area(connection, data, file.name, kind=kind, area_id=area_id)
+    if problems and problems[0].column == "area":
         print(f"There is no area '{area_id}' in the store: import its areas file first, or choose another", file=sys.stderr)
         return 2
-    settings = get_settings()
-    buyers = [str(area["office"]), *([settings.opcc_org_id] if settings.opcc_org_id else [])]
-    tables, problems = read_open_data(data, file.name, kind=kind, area_id=area_id, buyers=buyers, known_providers=providers)
     sha256 = hashlib.sha256(data).hexdigest()
     if problems:
         report = importing.Report(kind=kind, file_name=file.name, sha256=sha256, problems=problems)

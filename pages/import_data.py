@@ -49,7 +49,9 @@ if kind in importing.KINDS:
     )
 
 upload = st.file_uploader(
-    f"File to import (CSV or Excel .xlsx, up to {MAX_FILE_BYTES // 1024 // 1024} MB)", type=["csv", "xlsx", "txt"], key="import_file"
+    f"File to import (CSV, Excel .xlsx or, for open data, JSON; up to {MAX_FILE_BYTES // 1024 // 1024} MB)",
+    type=["csv", "xlsx", "txt", "json"],
+    key="import_file",
 )
 if upload is None:
     st.info("Choose the kind of record, then a file. Nothing is written until you press Apply.")

@@ -1,7 +1,7 @@
 """Ways into the import page other than a file in the import format: each turns an upload into a bundle of
 import-format tables, and hands the page a `Prepared` import to preview and apply like any other.
 
-To add another (an OCDS package, a 360Giving file): write a function `(data, file_name, sheet, who) -> Prepared`
+To add another: write a function `(data, file_name, sheet, who) -> Prepared`
 that shows its own few widgets (calling st.stop() until it is ready), and add it to BUNDLE_SOURCES.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from data_access import loading, mapping
-from data_access.importing import Report
+from data_access import loading, mapping, open_data
+from data_access.importing import Report, import_tables
 from data_access.text import safe_text
 from ui.cache import engine
 
@@ -79,7 +79,30 @@ def own_spreadsheet(data: bytes, file_name: str, sheet: str | None, who: str) ->
     return Prepared(run=lambda **options: mapping.import_bundle(engine(), bundle, sha256=sha256, **options), after_apply=remember)
 
 
+def _open_data(kind: str) -> Callable[[bytes, str, str | None, str], Prepared]:
+    """An OCDS package (releases or records, as Find a Tender and Contracts Finder publish them) or a 360Giving file
+    (JSON, or the spreadsheet GrantNav exports) for one area: agreements, amendments, milestones, providers, sources."""
+
+    def prepare(data: bytes, file_name: str, sheet: str | None, who: str) -> Prepared:
+        with engine().connect() as connection:
+            areas = mapping.area_choices(connection)
+        area = st.selectbox("Area the file is for", list(areas), index=None, format_func=areas.get, key=f"import_{kind}_area")
+        if area is None:
+            st.info("Choose the area the file is for: its office must be the file's buyer or funder.")
+            st.stop()
+        with engine().connect() as connection:
+            tables, problems = open_data.read_for_area(connection, data, file_name, kind=kind, area_id=area)
+        sha256 = hashlib.sha256(data).hexdigest()
+        if problems:
+            return Prepared(run=lambda **_: Report(kind=kind, file_name=file_name, sha256=sha256, problems=problems))
+        return Prepared(run=lambda **options: import_tables(engine(), tables, file_name=file_name, sha256=sha256, label=kind, **options))
+
+    return prepare
+
+
 # Choice on the import page -> (label, the function that prepares it).
 BUNDLE_SOURCES: dict[str, tuple[str, Callable[[bytes, str, str | None, str], Prepared]]] = {
     "own_spreadsheet": ("My own spreadsheet: a contract register, grant list or performance table with its own headings", own_spreadsheet),
+    "ocds": ("Open contracting data (OCDS JSON): a release or record package, as Find a Tender publishes", _open_data("ocds")),
+    "360giving": ("360Giving grants: JSON, or the spreadsheet GrantNav exports", _open_data("360giving")),
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.db import open_store
 from data_access.importing import KINDS
-from data_access.models import Audience, AuditEntry, Budget, ImportRecord
+from data_access.models import Agreement, Audience, AuditEntry, Budget, ImportRecord
 from data_access.settings import SAMPLE_DATA_DIR
 from tests.app.conftest import ENTRYPOINT, PROJECT_ROOT, RUN_TIMEOUT_S
 from ui import navigation
@@ -104,10 +105,13 @@ def test_staff_see_the_uploader_and_a_template_for_every_kind(monkeypatch: pytes
     assert texts(at, "title") == ["Import data"]
     kind = at.selectbox(key="import_kind")
     assert kind.label == "Kind of record" and kind.options[0].startswith("Sources") and len(KINDS) == 14
-    assert kind.options[-1] == "My own spreadsheet: a contract register, grant list or performance table with its own headings"
-    assert len(kind.options) == len(KINDS) + 1
-    assert [u.label for u in at.file_uploader] == ["File to import (CSV or Excel .xlsx, up to 10 MB)"]
-    assert sorted(u.allowed_type for u in at.file_uploader)[0] == [".csv", ".xlsx", ".txt"]
+    assert kind.options[len(KINDS) :] == [
+        "My own spreadsheet: a contract register, grant list or performance table with its own headings",
+        "Open contracting data (OCDS JSON): a release or record package, as Find a Tender publishes",
+        "360Giving grants: JSON, or the spreadsheet GrantNav exports",
+    ]
+    assert [u.label for u in at.file_uploader] == ["File to import (CSV, Excel .xlsx or, for open data, JSON; up to 10 MB)"]
+    assert sorted(u.allowed_type for u in at.file_uploader)[0] == [".csv", ".xlsx", ".txt", ".json"]
     downloads = at.get("download_button")
     assert [d.proto.label for d in downloads] == ["Template: CSV", "Template: Excel"]
     kind.set_value("spend").run()
@@ -263,8 +267,34 @@ def test_my_own_spreadsheet_is_mapped_then_checked_in_its_own_terms(monkeypatch:
     assert_ran_cleanly(at)
     # Row 3's money with a fraction of a penny: named by the user's row, cell, own column and value, once.
     problems = table_with(at, ["Row", "Cell", "Column", "Value", "Rule"])
-    in_rows = problems[problems["Row"] != "whole file"]
-    assert in_rows[["Row", "Cell", "Column", "Value", "Rule"]].values.tolist() == [
+    assert problems.values.tolist() == [
         ["3", "F3", "annual_value_gbp", "£22.955", "has a fraction of a penny (read as annual_value of agreements)"]
     ]
     assert not [b for b in at.button if b.key == "import_apply"]
+
+
+def test_an_ocds_package_is_previewed_for_the_chosen_area_then_applied(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    """Find a Tender's releases for Norfolk's office: refused for another area's office, previewed and applied for Norfolk."""
+    from tests.test_open_data import FIND_A_TENDER
+
+    at = open_import(Audience.STAFF, monkeypatch)
+    at.selectbox(key="import_kind").set_value("ocds").run()
+    at.file_uploader(key="import_file").set_value(("fts.json", json.dumps(FIND_A_TENDER).encode(), "application/json")).run()
+    assert_ran_cleanly(at)
+    assert texts(at, "info")[-1].startswith("Choose the area the file is for")
+    at.selectbox(key="import_ocds_area").set_value("derbyshire").run()
+    assert_ran_cleanly(at)
+    problems = table_with(at, ["Row", "Cell", "Column", "Value", "Rule"])
+    assert any("not this area's office" in rule for rule in problems["Rule"])
+    at.selectbox(key="import_ocds_area").set_value("norfolk").run()
+    assert_ran_cleanly(at)
+    assert {m.label: m.value for m in at.metric} == {"To add": "5", "To change": "0", "Left alone": "0"}
+    at.button(key="import_apply").click().run()
+    assert_ran_cleanly(at)
+    assert texts(at, "success")[0].startswith("Imported fts.json: 5 record(s) added, 0 changed, 0 left alone.")
+    engine = open_store(database_url, load_sample_data=False)
+    try:
+        with Session(engine) as session:
+            assert session.get(Agreement, "ocds-h6vhtk-04a1b2").latest_end_date == date(2029, 3, 31)
+    finally:
+        engine.dispose()
