@@ -41,9 +41,11 @@ from data_access.models import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
     AMENDMENT_KINDS,
+    APPORTIONMENTS,
     BASES,
     MEASURE_UNITS,
     MILESTONE_KINDS,
+    MONEY_QUALIFIERS,
     PROCUREMENT_ROUTES,
     SOURCE_KINDS,
     VISIBILITIES,
@@ -114,6 +116,9 @@ CHOICES: dict[tuple[type[SQLModel] | None, str], tuple[str, ...]] = {
     (Measure, "unit"): MEASURE_UNITS,
     (Observation, "target_basis"): BASES,  # or blank: the target has the value's basis
     (Source, "kind"): SOURCE_KINDS,
+    (None, "qualifier"): MONEY_QUALIFIERS,  # blank: the amount as stated
+    (Agreement, "value_qualifier"): MONEY_QUALIFIERS,
+    (Budget, "apportionment"): APPORTIONMENTS,  # blank: not split by year
 }
 
 # Columns a file may leave out (files written before the column existed), with what a blank or missing cell
@@ -127,13 +132,27 @@ OPTIONAL_COLUMNS: dict[tuple[type[SQLModel], str], str] = {
     ),
 }
 
+# Columns added after the first files were written, whose blank means what those files meant: a file may leave
+# them out, and a blank cell is the ordinary case, so neither is worth a note.
+COLUMNS_ADDED_LATER: dict[tuple[type[SQLModel], str], str] = {
+    (FundingStream, "stated_awards_total"): "blank: no total of awards is stated, so the listed awards are not compared with one",
+    (Agreement, "value_qualifier"): "blank: the values are as stated (write 'up to' where the source gives a ceiling)",
+    (Agreement, "value_part_of_id"): "blank: the value is not part of another agreement's",
+    (Budget, "last_financial_year"): "blank: the budget is for its financial_year only",
+    (Budget, "apportionment"): "blank: a budget over several years is not split by year (write 'even' for equal shares)",
+    (Budget, "qualifier"): "blank: the amount is as stated (write 'up to' where the source gives a ceiling)",
+    (Budget, "part_of_id"): "blank: the amount is not part of another budget line",
+    (Spend, "qualifier"): "blank: the amount is as stated (write 'up to' where the source gives a ceiling)",
+    (Spend, "part_of_id"): "blank: the amount is not part of another spend line",
+}
+
 # Date columns that may be partial (2018-03, 2018), and the column that records how precise they are.
 PARTIAL_DATES: dict[tuple[type[SQLModel], str], tuple[str, bool]] = {
     (Source, "published"): ("published_precision", False),
     (Agreement, "start_date"): ("start_precision", False),
     (Agreement, "current_end_date"): ("end_precision", True),
 }
-YEAR_COLUMNS = {"first_year", "last_year", "financial_year"}
+YEAR_COLUMNS = {"first_year", "last_year", "financial_year", "last_financial_year"}
 PERIOD_FIELDS = {"financial_year", "quarter", "period_start", "period_end"}
 
 
@@ -155,14 +174,25 @@ ROW_RULES: dict[type[SQLModel], list[tuple[str, Callable[[dict[str, Any]], bool]
         ("extension_options_used", _not_negative("extension_options_used"), "must not be negative"),
         ("extension_options_available", _not_negative("extension_options_available"), "must not be negative"),
         ("number_of_tenderers", _not_negative("number_of_tenderers"), "must not be negative"),
+        ("value_part_of_id", lambda v: v.get("value_part_of_id") is None or v["value_part_of_id"] != v.get("id"), "is the row's own id"),
     ],
-    Budget: [("amount", _not_negative("amount_pence"), "must not be negative")],
+    Budget: [
+        ("amount", _not_negative("amount_pence"), "must not be negative"),
+        (
+            "last_financial_year",
+            lambda v: v.get("last_financial_year") is None or v["last_financial_year"] >= v.get("financial_year", 0),
+            "is before financial_year: a budget over several years runs from financial_year to last_financial_year",
+        ),
+        ("part_of_id", lambda v: v.get("part_of_id") is None or v["part_of_id"] != v.get("id"), "is the row's own id"),
+    ],
+    FundingStream: [("stated_awards_total", _not_negative("stated_awards_total_pence"), "must not be negative")],
     Spend: [
         (
             "amount",
             lambda v: (v.get("amount_pence") or 0) >= 0 or bool(v.get("is_credit")),
             "is negative: mark the row as a credit (is_credit yes) or correct it",
-        )
+        ),
+        ("part_of_id", lambda v: v.get("part_of_id") is None or v["part_of_id"] != v.get("id"), "is the row's own id"),
     ],
     Plan: [
         (
@@ -909,6 +939,8 @@ def check_table(
         else:
             positions[column] = index
     for column in sorted(set(expected) - set(positions)):
+        if (model, column) in COLUMNS_ADDED_LATER:
+            continue
         if (model, column) in OPTIONAL_COLUMNS:
             problem(
                 table.header_row,
