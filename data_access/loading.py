@@ -116,9 +116,10 @@ CHOICES: dict[tuple[type[SQLModel] | None, str], tuple[str, ...]] = {
     (Measure, "unit"): MEASURE_UNITS,
     (Observation, "target_basis"): BASES,  # or blank: the target has the value's basis
     (Source, "kind"): SOURCE_KINDS,
-    (None, "qualifier"): MONEY_QUALIFIERS,  # blank: the amount as stated
-    (Agreement, "value_qualifier"): MONEY_QUALIFIERS,
-    (Budget, "apportionment"): APPORTIONMENTS,  # blank: not split by year
+    # Or blank: the amount as stated; not split by year (the vocabularies' blank words, which no cell writes).
+    (None, "qualifier"): tuple(v for v in MONEY_QUALIFIERS if v),
+    (Agreement, "value_qualifier"): tuple(v for v in MONEY_QUALIFIERS if v),
+    (Budget, "apportionment"): tuple(v for v in APPORTIONMENTS if v),
 }
 
 # Columns a file may leave out (files written before the column existed), with what a blank or missing cell
