@@ -304,6 +304,11 @@ def agreement_totals(
     return frame
 
 
+def annual_value_text(totals: pd.Series) -> str:
+    """The live agreements' summed annual value (`agreement_totals`), "up to £X" when a ceiling is in it."""
+    return money_text(int(totals["annual_value_pence"]), up_to=bool(totals["annual_value_up_to"]))
+
+
 def _published(model: Any) -> ColumnElement[bool]:
     """Rows whose basis is not illustrative: what the public pages may show as fact."""
     return col(model.basis) != Basis.ILLUSTRATIVE

@@ -763,9 +763,12 @@ def test_a_part_of_another_agreements_value_is_not_added_to_the_live_total(sessi
     after = queries.agreement_totals(session=session, area="west-yorkshire", as_at=WY_AS_AT, audience=PUBLIC).iloc[0]
     assert (after["live"], after["annual_value_pence"]) == (before["live"] + 1, before["annual_value_pence"])
     assert not after["annual_value_up_to"]
+    assert queries.annual_value_text(after) == queries.money_text(int(before["annual_value_pence"]))
     session.get(Agreement, "wy-rj").value_qualifier = "up to"
     session.flush()
-    assert queries.agreement_totals(session=session, area="west-yorkshire", as_at=WY_AS_AT, audience=PUBLIC).iloc[0]["annual_value_up_to"]
+    ceiling = queries.agreement_totals(session=session, area="west-yorkshire", as_at=WY_AS_AT, audience=PUBLIC).iloc[0]
+    assert bool(ceiling["annual_value_up_to"])
+    assert queries.annual_value_text(ceiling) == "up to " + queries.money_text(int(before["annual_value_pence"]))
     session.rollback()
 
 
