@@ -277,7 +277,14 @@ def agreement_totals(
         func.coalesce(_sum_pence(case((col(Agreement.value_part_of_id).is_(None), col(Agreement.annual_value_pence)))), 0).label(
             "annual_value_pence"
         ),
-        _up_to(case((col(Agreement.value_part_of_id).is_(None), col(Agreement.value_qualifier)))).label("annual_value_up_to"),
+        _up_to(
+            case(
+                (
+                    and_(col(Agreement.value_part_of_id).is_(None), col(Agreement.annual_value_pence).is_not(None)),
+                    col(Agreement.value_qualifier),
+                )
+            )
+        ).label("annual_value_up_to"),
         func.sum(case((col(Agreement.annual_value_pence).is_(None), 1), else_=0)).label("value_not_published"),
         ending_within(red_months).label("ending_within_red"),
         ending_within(amber_months).label("ending_within_amber"),

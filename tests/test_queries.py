@@ -753,22 +753,24 @@ def test_a_budget_over_two_years_is_split_only_when_the_user_says_how(session: S
 def test_a_part_of_another_agreements_value_is_not_added_to_the_live_total(session: Session) -> None:
     from data_access.models import Agreement
 
-    before = queries.agreement_totals(session=session, area="west-yorkshire", as_at=WY_AS_AT, audience=PUBLIC).iloc[0]
+    def totals() -> pd.Series:
+        return queries.agreement_totals(session=session, area="norfolk", as_at=NORFOLK_AS_AT, audience=PUBLIC).iloc[0]
+
+    # Norfolk's four live agreements: £360k + £360k + £114k + £75k a year (paper, 1.13).
+    assert (totals()["live"], totals()["annual_value_pence"], queries.annual_value_text(totals())) == (4, 90_900_000, "£909,000")
+    # "Of which £50k for the Great Yarmouth hub", recorded as its own agreement: live, but its value is in VARSS's already.
     session.add(
-        Agreement(id="t-lot", area_id="west-yorkshire", title="Core Referral Service: children's lot", kind="contract",
-                  start_date=date(2018, 4, 1), current_end_date=date(2021, 3, 31), annual_value_pence=1_000_000, status="active",
-                  value_part_of_id="wy-core-referral", source_id="wy-2018", source_section="test", basis="reported")
+        Agreement(id="t-lot", area_id="norfolk", title="VARSS: Great Yarmouth hub", kind="grant", annual_value_pence=5_000_000,
+                  status="active", value_part_of_id="nfk-varss", source_id="norfolk-2016", source_section="test", basis="reported")
     )  # fmt: skip
     session.flush()
-    after = queries.agreement_totals(session=session, area="west-yorkshire", as_at=WY_AS_AT, audience=PUBLIC).iloc[0]
-    assert (after["live"], after["annual_value_pence"]) == (before["live"] + 1, before["annual_value_pence"])
-    assert not after["annual_value_up_to"]
-    assert queries.annual_value_text(after) == queries.money_text(int(before["annual_value_pence"]))
-    session.get(Agreement, "wy-rj").value_qualifier = "up to"
+    assert (totals()["live"], totals()["annual_value_pence"], bool(totals()["annual_value_up_to"])) == (5, 90_900_000, False)
+    session.get(Agreement, "t-lot").value_qualifier = "up to"  # a ceiling on a part is not one on the sum
     session.flush()
-    ceiling = queries.agreement_totals(session=session, area="west-yorkshire", as_at=WY_AS_AT, audience=PUBLIC).iloc[0]
-    assert bool(ceiling["annual_value_up_to"])
-    assert queries.annual_value_text(ceiling) == "up to " + queries.money_text(int(before["annual_value_pence"]))
+    assert queries.annual_value_text(totals()) == "£909,000"
+    session.get(Agreement, "nfk-idva").value_qualifier = "up to"  # "up to £360k a year"
+    session.flush()
+    assert queries.annual_value_text(totals()) == "up to £909,000"
     session.rollback()
 
 
