@@ -989,6 +989,8 @@ def check_table(
             for fk in table_column.foreign_keys:
                 value = values.get(table_column.name)
                 target = fk.column.table.name
+                if any(p.column == table_column.name for p in row_problems):
+                    continue  # one message per value: a row rule has said what is wrong with it (a part of itself)
                 if value is not None and value not in known.get(target, set()):
                     fail(
                         table_column.name,
