@@ -863,6 +863,9 @@ def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFra
             col(Agreement.extension_options_used),
             col(Agreement.annual_value_pence),
             col(Agreement.total_value_pence),
+            # A ceiling ("up to £X"): `money_columns` and the pages write the values so.
+            (col(Agreement.value_qualifier) == MoneyQualifier.UP_TO).label("annual_value_up_to"),
+            (col(Agreement.value_qualifier) == MoneyQualifier.UP_TO).label("total_value_up_to"),
             col(Agreement.status),
             col(Agreement.basis),
             col(Agreement.basis_note),

@@ -782,3 +782,16 @@ def test_the_sample_data_has_no_awards_in_any_year(session: Session) -> None:
             frame = queries.budget_and_spend_by_funding_stream(session=session, area=area, year=year, audience=STAFF)
             assert (frame["awards"] == 0).all() and (frame["committed_pence"] == frame["spend_pence"]).all()
             assert not frame["budget_up_to"].any() and (frame["budget_of_which"] == "").all()
+
+
+def test_an_agreement_value_that_is_a_ceiling_is_marked_for_the_pages(session: Session) -> None:
+    from data_access.models import Agreement
+    from ui.render import money_columns
+
+    session.get(Agreement, "nfk-idva").value_qualifier = "up to"  # "up to £360k a year"
+    session.flush()
+    frame = queries.renewals(session=session, area="norfolk", as_at=NORFOLK_AS_AT, audience=PUBLIC).set_index("id")
+    assert bool(frame.loc["nfk-idva", "annual_value_up_to"]) and not bool(frame.loc["nfk-varss", "annual_value_up_to"])
+    shown = money_columns(frame.loc[["nfk-idva", "nfk-varss"]], {"annual_value_pence": "Value"})["Value"]
+    assert list(shown) == ["up to £360,000", "£360,000"]
+    session.rollback()
