@@ -50,7 +50,18 @@ HEADERS: dict[str, list[str]] = {
     "plans.csv": ["id", "area_id", "title", "first_year", "last_year", "source_id", "source_section", "basis", "basis_note"],
     "priorities.csv": ["id", "plan_id", "position", "name", "description", "source_id", "source_section", "basis", "basis_note"],
     "providers.csv": ["id", "name", "charity_number", "company_number", "source_id", "source_section", "basis", "basis_note"],
-    "funding_streams.csv": ["id", "area_id", "name", "funder", "cap_per_award", "source_id", "source_section", "basis", "basis_note"],
+    "funding_streams.csv": [
+        "id",
+        "area_id",
+        "name",
+        "funder",
+        "cap_per_award",
+        "source_id",
+        "source_section",
+        "basis",
+        "basis_note",
+        "stated_awards_total",
+    ],
     "agreements.csv": [
         "id",
         "area_id",
@@ -76,6 +87,8 @@ HEADERS: dict[str, list[str]] = {
         "source_section",
         "basis",
         "basis_note",
+        "value_qualifier",
+        "value_part_of_id",
     ],
     "amendments.csv": [
         "id",
@@ -107,6 +120,10 @@ HEADERS: dict[str, list[str]] = {
         "source_section",
         "basis",
         "basis_note",
+        "last_financial_year",
+        "apportionment",
+        "qualifier",
+        "part_of_id",
     ],
     "spend.csv": [
         "id",
@@ -123,6 +140,8 @@ HEADERS: dict[str, list[str]] = {
         "source_section",
         "basis",
         "basis_note",
+        "qualifier",
+        "part_of_id",
     ],
     "measures.csv": ["id", "name", "unit", "higher_is_better", "counts_people", "description"],
     "observations.csv": [
@@ -152,7 +171,7 @@ _PARTIAL: dict[tuple[type[SQLModel], str], str] = {
     (Agreement, "start_date"): "start_precision",
     (Agreement, "current_end_date"): "end_precision",
 }
-_YEARS = {"first_year", "last_year", "financial_year"}
+_YEARS = {"first_year", "last_year", "financial_year", "last_financial_year"}
 
 
 class BackupError(Exception):
@@ -228,7 +247,9 @@ def _csv_row(file_name: str, model: type[SQLModel], row: dict[str, Any]) -> list
 
 def _ordered_rows(connection: Connection, model: type[SQLModel]) -> list[dict[str, Any]]:
     table = table_of(model)
-    result = connection.execute(select(table).order_by(*table.primary_key.columns))
+    # A part ("of which") refers to its whole, which a file must list first: wholes, then parts.
+    part_of = [c for c in table.columns if any(fk.column.table is table for fk in c.foreign_keys)]
+    result = connection.execute(select(table).order_by(*(c.is_not(None) for c in part_of), *table.primary_key.columns))
     return [dict(r._mapping) for r in result]
 
 

@@ -130,7 +130,7 @@ class Apportionment(StrEnum):
     """How a budget over several financial years is split between them: only ever as the user says."""
 
     NOT_SPLIT = ""  # shown as the whole amount over its years, never put in one year or divided silently
-    EVEN = "even"  # equal shares a year (whole pence; the first years take any odd penny)
+    EVEN = "even"  # equal shares a year, in whole pence: the later years take any odd penny (33p, 33p, 34p of £1)
 
 
 class AuditAction(StrEnum):
