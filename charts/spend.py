@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.palette import BLUE, ILLUSTRATIVE_PATTERN, ORANGE, SEQUENCE, base_layout, outline
+from charts.palette import BLUE, GREEN, ILLUSTRATIVE_PATTERN, ORANGE, SEQUENCE, base_layout, outline
 from data_access.basis import basis_word, illustrative_pence, marked, side_word
 from data_access.money import format_money
 from data_access.text import plotly_text
@@ -22,6 +22,25 @@ def _row_words(rows: pd.DataFrame, side: str) -> list[str]:
     return [basis_word(int(t), int(i)) for t, i in zip(rows[f"{side}_pence"].fillna(0), illustrative_pence(rows, side), strict=True)]
 
 
+def _up_to(frame: pd.DataFrame, side: str) -> pd.Series:
+    """Which rows' `side` sums hold an amount the source gives as a ceiling ("up to"): those are written "up to £X"."""
+    column = f"{side}_up_to"
+    return frame[column].fillna(False).astype(bool) if column in frame else pd.Series(False, index=frame.index)
+
+
+def _money(pence: int, up_to: bool, *, short: bool = False) -> str:
+    text = format_money(pence, short=short)
+    return f"up to {text}" if up_to else text
+
+
+def _sides(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The bars to draw: budget and spend, and grants awarded where the frame has any (the funding-stream view)."""
+    sides = [("budget", "Budget", BLUE), ("spend", "Spend", ORANGE)]
+    if "awarded_pence" in frame and frame["awarded_pence"].fillna(0).astype("int64").any():
+        sides.append(("awarded", "Awarded in grants", GREEN))
+    return sides
+
+
 def _label(name: str, budget_word: str, spend_word: str) -> str:
     name = plotly_text(name)
     if budget_word and budget_word == spend_word:
@@ -32,7 +51,8 @@ def _label(name: str, budget_word: str, spend_word: str) -> str:
 
 def budget_and_spend_empty(frame: pd.DataFrame, *, subject: str, year_label: str) -> str | None:
     """Why there is no budget-and-spend chart to draw (no non-zero budget or spend in the frame), or None when there is one."""
-    if frame.empty or not (frame["budget_pence"].fillna(0).any() or frame["spend_pence"].fillna(0).any()):
+    sides = [side for side, _, _ in _sides(frame)]
+    if frame.empty or not any(frame[f"{side}_pence"].fillna(0).any() for side in sides):
         return f"No budget or spend is published for {subject} in {year_label}."
     return None
 
@@ -43,9 +63,11 @@ def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -
     words = {side: _row_words(rows, side) for side in ("budget", "spend")}
     labels = [_label(str(n), b, s) for n, b, s in zip(rows[category], words["budget"], words["spend"], strict=True)]
     fig = go.Figure()
-    for side, name, colour in (("budget", "Budget", BLUE), ("spend", "Spend", ORANGE)):
+    for side, name, colour in _sides(rows):
         published = _published(rows, side)
         amounts = rows[f"{side}_pence"].fillna(0).astype("int64")
+        up_to = _up_to(rows, side)
+        side_words = words.get(side) or _row_words(rows, side)
         fig.add_bar(
             y=labels,
             x=amounts / 100,
@@ -54,21 +76,22 @@ def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -
             marker={
                 "color": colour,
                 "pattern": {
-                    "shape": [ILLUSTRATIVE_PATTERN if w else "" for w in words[side]],
+                    "shape": [ILLUSTRATIVE_PATTERN if w else "" for w in side_words],
                     "fgcolor": "#FFFFFF",
                     "fillmode": "overlay",
                 },
             },
-            text=[marked(format_money(int(v), short=True), w) if v else "" for v, w in zip(amounts, words[side], strict=True)],
+            text=[marked(_money(int(v), u, short=True), w) if v else "" for v, w, u in zip(amounts, side_words, up_to, strict=True)],
             customdata=[
-                marked(format_money(int(v)), w) if p else "not published" for v, w, p in zip(amounts, words[side], published, strict=True)
+                marked(_money(int(v), u), w) if p else "not published"
+                for v, w, p, u in zip(amounts, side_words, published, up_to, strict=True)
             ],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{y}<br>" + name + ": %{customdata}<extra></extra>",
         )
     fig.update_layout(barmode="group")
-    largest = max(int(rows["budget_pence"].fillna(0).max()), int(rows["spend_pence"].fillna(0).max()), 1) / 100 if len(rows) else 1
+    largest = max([int(rows[f"{side}_pence"].fillna(0).max()) for side, _, _ in _sides(rows)] + [1]) / 100 if len(rows) else 1
     # Room on the right for the value labels.
     fig.update_xaxes(tickprefix="£", separatethousands=True, title_text="Pounds", range=[0, largest * 1.35])
     return outline(base_layout(fig, title=title, height=max(320, 90 + 70 * len(rows))))
@@ -78,10 +101,17 @@ def budget_and_spend_takeaway(frame: pd.DataFrame, *, category: str, unlinked: s
     """One sentence: the largest spend, its share, and spend linked to no priority when there is some; each sum marked with its basis."""
     spent = int(frame["spend_pence"].fillna(0).sum())
     budget = int(frame["budget_pence"].fillna(0).sum())
+    budget_text = marked(_money(budget, bool(_up_to(frame, "budget").any())), side_word(frame, "budget"))
+    awarded = int(frame["awarded_pence"].fillna(0).sum()) if "awarded_pence" in frame else 0
+    awarded_text = marked(_money(awarded, bool(_up_to(frame, "awarded").any())), side_word(frame, "awarded")) if awarded else ""
     if spent == 0 and budget == 0:
+        if awarded:
+            return f"No budget or spend is recorded for this selection, but {awarded_text} has been awarded in grants."
         return "No budget or spend is recorded for this selection."
     if spent == 0:
-        return f"Budget of {marked(format_money(budget), side_word(frame, 'budget'))} is recorded, but no spend."
+        if awarded:
+            return f"Budget of {budget_text} is recorded, but no spend; {awarded_text} has been awarded in grants."
+        return f"Budget of {budget_text} is recorded, but no spend."
     ordered = frame.assign(_illustrative=illustrative_pence(frame, "spend")).sort_values("spend_pence", ascending=False)
     top = ordered.iloc[0]
     share = top["spend_pence"] / spent
@@ -94,14 +124,29 @@ def budget_and_spend_takeaway(frame: pd.DataFrame, *, category: str, unlinked: s
         loose = int(loose_rows["spend_pence"].fillna(0).sum())
         if loose:
             sentence += f" {marked(format_money(loose), side_word(loose_rows, 'spend'))} of spend is linked to no Plan priority."
+    if awarded:
+        sentence += f" {awarded_text} has also been awarded in grants."
     return sentence
 
 
-def money_flow_empty(flows: pd.DataFrame, *, subject: str, year_label: str) -> str | None:
-    """Why there is no money-flow diagram to draw (no spend), or None when there is one."""
-    if flows.empty or not flows["amount_pence"].any():
+def money_flow_empty(flows: pd.DataFrame, *, subject: str, year_label: str, by_stream: pd.DataFrame | None = None) -> str | None:
+    """Why there is no money-flow diagram to draw (no spend), or None when there is one; grants awarded from a stream
+    (`by_stream`, the funding-stream view) are named, so "no spend" is never read as "no money"."""
+    if not flows.empty and flows["amount_pence"].any():
+        return None
+    has_awards = by_stream is not None and "awarded_pence" in by_stream
+    awarded = by_stream[by_stream["awarded_pence"].fillna(0) > 0] if by_stream is not None and has_awards else pd.DataFrame()
+    if awarded.empty:
         return f"No spend is recorded for {subject} in {year_label}, so there is no money to follow."
-    return None
+    grants = "; ".join(
+        f"{r.awards} grant{'s' if r.awards != 1 else ''} awarded from {r.funding_stream} add up to "
+        + marked(_money(int(r.awarded_pence), bool(r.awarded_up_to)), basis_word(int(r.awarded_pence), int(r.awarded_illustrative_pence)))
+        for r in awarded.itertuples()
+    )
+    return (
+        f"No spend is recorded for {subject} in {year_label}, so no payment can be followed from funding stream to provider. "
+        f"Money has been awarded, not yet shown as spent: {grants} (shown against the budget above)."
+    )
 
 
 def money_flow_figure(flows: pd.DataFrame, *, title: str) -> go.Figure:
@@ -164,3 +209,34 @@ def money_flow_takeaway(flows: pd.DataFrame) -> str:
         f"{by_stream.index[0]} pays for {by_stream['amount_pence'].iloc[0] / total:.0%} of the {total_money} followed; "
         f"the largest recipient is {by_provider.index[0]}, with {largest_money}."
     )
+
+
+def awards_note(by_stream: pd.DataFrame) -> str | None:
+    """How grants awarded from a stream count against its budget, with what is committed, or None when the year has none."""
+    if "awards" not in by_stream:
+        return None
+    rows = by_stream[by_stream["awards"].fillna(0) > 0]
+    if rows.empty:
+        return None
+    parts = []
+    for r in rows.itertuples():
+        unvalued = int(r.awards) - int(r.awards_valued)
+        awarded = _money(int(r.awarded_pence or 0), bool(r.awarded_up_to)) if r.awards_valued else "no published value"
+        missing = f", {unvalued} of them with no published value" if unvalued and r.awards_valued else ""
+        committed = (
+            "" if r.committed_pence is None else f"; committed against the budget: {_money(int(r.committed_pence), bool(r.awarded_up_to))}"
+        )
+        parts.append(f"{r.funding_stream}: {r.awards} grant{'s' if r.awards != 1 else ''} awarded, {awarded}{missing}{committed}")
+    return (
+        "Grants awarded from a funding stream count against its budget in the year they start: awarded, not spent. "
+        "Committed is the awards plus spend on anything else; a payment of one of those grants is the same money, so it is "
+        "counted once. " + ". ".join(parts) + "."
+    )
+
+
+def unsplit_note(unsplit: pd.DataFrame) -> str | None:
+    """Budgets over several years that are not split by year, so in no one year's figures, or None when there are none."""
+    if unsplit.empty:
+        return None
+    listed = "; ".join(f"{r.funding_stream}: {r.text}" for r in unsplit.itertuples())
+    return f"Not in any one year's figures, because the source does not split {'it' if len(unsplit) == 1 else 'them'} by year: {listed}."

@@ -144,10 +144,13 @@ def _csv_row(file_name: str, model: type[SQLModel], row: dict[str, Any]) -> list
 
 
 def _parts(connection: Connection, model: type[SQLModel]) -> Iterator[list[dict[str, Any]]]:
-    """A table's rows in key order, PART_ROWS at a time, streamed from the database; at least one (maybe empty) part."""
+    """A table's rows in key order (wholes before their parts), PART_ROWS at a time, streamed from the database; at least
+    one (maybe empty) part."""
     table = table_of(model)
+    # A part ("of which") refers to its whole, which the loader must meet first: wholes, then parts.
+    part_of = [c for c in table.columns if any(fk.column.table is table for fk in c.foreign_keys)]
     result = connection.execution_options(stream_results=True, yield_per=PART_ROWS).execute(
-        select(table).order_by(*table.primary_key.columns)
+        select(table).order_by(*(c.is_not(None) for c in part_of), *table.primary_key.columns)
     )
     empty = True
     for partition in result.mappings().partitions(PART_ROWS):

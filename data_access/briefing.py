@@ -102,7 +102,7 @@ def _key_figures(
     totals: pd.Series, spend: pd.DataFrame, year: int, ending: pd.DataFrame, red: int, amber: int, n_flags: int
 ) -> list[KeyFigure]:
     live, unpublished = int(totals["live"]), int(totals["value_not_published"])
-    value = "not published" if live and unpublished == live else format_money(int(totals["annual_value_pence"]))
+    value = "not published" if live and unpublished == live else queries.annual_value_text(totals)
     value_note = f"{findings.plural(unpublished, 'live agreement')} with no published value left out" if unpublished else "all published"
     value_word = agreement_values_word(totals) if value != "not published" else ""
     if value_word:
@@ -138,7 +138,7 @@ def _sentence_agreements(as_at: date, area_name: str, totals: pd.Series) -> str:
     if unpublished == live:
         return text + ", and none of them has a published annual value."
     published = live - unpublished
-    value = marked(format_money(int(totals["annual_value_pence"])), agreement_values_word(totals))
+    value = marked(queries.annual_value_text(totals), agreement_values_word(totals))
     if not unpublished:
         return text + f"; their published annual values come to {value} a year."
     return (

@@ -36,6 +36,7 @@ from data_access.exporting import escape_formula
 from data_access.measures import PERCENT_UNITS, format_measure, number_text
 from data_access.models import (
     Agreement,
+    AgreementKind,
     AgreementPriority,
     Amendment,
     Area,
@@ -44,6 +45,7 @@ from data_access.models import (
     Budget,
     FundingStream,
     Measure,
+    MoneyQualifier,
     Observation,
     Provider,
     Source,
@@ -605,6 +607,104 @@ def over_cap(ctx: Context) -> list[Finding]:
     return found
 
 
+def awards_and_stated_total(ctx: Context) -> list[Finding]:
+    """Funds (or rounds) with a stated total of awards whose listed awards, the grants from the stream, add up to more
+    or less than it. Where an award's value is not published, or none is listed, the sum cannot be checked; awards
+    written "up to" are ceilings, so only a sum of ceilings below the stated total is sure to fall short of it."""
+    streams = select(
+        col(FundingStream.id),
+        col(FundingStream.name),
+        col(FundingStream.stated_awards_total_pence),
+        col(FundingStream.basis),
+        citation(FundingStream).label("citations"),
+    ).where(col(FundingStream.area_id) == ctx.area, col(FundingStream.stated_awards_total_pence).is_not(None))
+    found = []
+    for s in _rows(ctx, streams.order_by(col(FundingStream.name))):
+        stated = int(s.stated_awards_total_pence)
+        stated_text = f"{format_money(stated)}{_label(s.basis)}"
+        awards = _rows(
+            ctx,
+            select(
+                col(Agreement.id),
+                col(Agreement.title),
+                func.coalesce(col(Agreement.total_value_pence), col(Agreement.annual_value_pence)).label("value_pence"),
+                col(Agreement.value_qualifier),
+                col(Agreement.basis),
+                col(Agreement.illustrative_fields),
+                citation(Agreement).label("citations"),
+            )
+            .where(
+                col(Agreement.funding_stream_id) == s.id,
+                col(Agreement.kind) == AgreementKind.GRANT,
+                col(Agreement.value_part_of_id).is_(None),  # a part of another award is in that award's value
+                visible_to(Agreement, ctx.audience),
+            )
+            .order_by(col(Agreement.title), col(Agreement.id)),
+        )
+        stream = Record("funding_stream", s.id, s.name)
+        records = (stream, *(Record("agreement", a.id, a.title) for a in awards))
+        cited = _cites([s.citations, *(a.citations for a in awards)])
+        stated_figure = Figure("stated total of awards", stated, "money", s.basis)
+        valued = [a for a in awards if a.value_pence is not None]
+        total = sum(int(a.value_pence) for a in valued)
+        up_to = any(a.value_qualifier == MoneyQualifier.UP_TO for a in valued)
+        basis = _basis(any(a.basis == Basis.ILLUSTRATIVE or "value" in a.illustrative_fields for a in valued))
+        listed = plural(len(awards), "award")
+        summed = Figure("sum of the awards listed", total, "money", basis, f"sum of the {plural(len(valued), 'published value')}")
+        unvalued = [a for a in awards if a.value_pence is None]
+        why = ""
+        if not awards:
+            why = f"a total of {stated_text} in awards is stated, but no award from it is listed"
+        elif unvalued:
+            one = len(unvalued) == 1
+            names = _names([a.title for a in unvalued])
+            why = f"{listed} listed, but {len(unvalued)} {'has' if one else 'have'} no published value ({names})"
+        elif up_to and total > stated:
+            why = f"the {listed} listed are ceilings (up to {format_money(total)}{_label(basis)} in all)"
+        if why:
+            found.append(
+                Finding(
+                    "awards_and_stated_total",
+                    Outcome.CANNOT_CHECK,
+                    Severity.LOW,
+                    ctx.area,
+                    f"{s.name}: {why}, so whether its awards add up to the stated total of {stated_text} cannot be checked",
+                    f"Who received awards from {s.name}, how much did each get, and where is that published?",
+                    records,
+                    (stated_figure, summed if valued else Figure("awards", None, "money", NOT_PUBLISHED))
+                    + ((Figure("award values", None, "money", NOT_PUBLISHED),) if unvalued and valued else ()),
+                    cited,
+                    _link("spend", area=ctx.area),
+                )
+            )
+            continue
+        if total == stated:
+            continue
+        gap = abs(stated - total)
+        adds_up = f"add up to {'at most ' if up_to else ''}{format_money(total)}{_label(basis)}"
+        if total < stated:
+            statement = f"{s.name}: the {listed} listed {adds_up}, {format_money(gap)} less than the stated total of {stated_text}"
+            question = f"Which awards from {s.name} make up the other {format_money(gap)}, and where are they published?"
+        else:
+            statement = f"{s.name}: the {listed} listed {adds_up}, {format_money(gap)} more than the stated total of {stated_text}"
+            question = f"Which is right for {s.name}: the stated total of {format_money(stated)}, or the awards listed?"
+        found.append(
+            Finding(
+                "awards_and_stated_total",
+                Outcome.BREACH,
+                Severity.MEDIUM,
+                ctx.area,
+                statement,
+                question,
+                records,
+                (stated_figure, summed, Figure("difference", gap, "money", basis, "stated total less the sum of the awards")),
+                cited,
+                _link("spend", area=ctx.area),
+            )
+        )
+    return found
+
+
 def unlinked_spend(ctx: Context) -> list[Finding]:
     """Spend in the year that reaches no Plan priority: no priority of its own, and no agreement with a priority share."""
     shared = select(col(AgreementPriority.agreement_id)).where(col(AgreementPriority.agreement_id) == col(Spend.agreement_id)).exists()
@@ -625,6 +725,7 @@ def unlinked_spend(ctx: Context) -> list[Finding]:
                 col(Spend.financial_year) == year,
                 _visible_both(Spend, ctx.audience),
                 col(Spend.priority_id).is_(None),
+                col(Spend.part_of_id).is_(None),  # a part ("of which") is in its whole's amount already
                 ~shared,
             )
             .order_by(col(Spend.amount_pence).desc(), col(Spend.id))
@@ -691,17 +792,43 @@ def budget_and_spend(ctx: Context) -> list[Finding]:
             record = (Record("funding_stream", str(r.funding_stream_id), stream), *money_records(ctx, year, str(r.funding_stream_id)))
             link = _link("spend", area=ctx.area, year=_year_param(year))
             if r.funding_stream_id not in published:
+                budget_text = f"{queries.money_text(budget, up_to=bool(r.budget_up_to))}{_label(budget_basis)}"
+                awarded = int(r.awarded_pence) if r.awards else 0
+                if awarded:
+                    # Grants awarded from the stream are money committed against its budget, not money spent.
+                    award_basis = _basis(r.awarded_illustrative_pence)
+                    against = (
+                        f"the {budget_text} {fy_label(year)} budget"
+                        if not r.budget_up_to
+                        else f"the {fy_label(year)} budget of {budget_text}"
+                    )
+                    statement = (
+                        f"{stream}: no spend is published against {against}; "
+                        f"{plural(int(r.awards), 'grant')} awarded from it add up to "
+                        f"{queries.money_text(awarded, up_to=bool(r.awarded_up_to))}{_label(award_basis)}, "
+                        "so what has been paid cannot be followed"
+                    )
+                    question = f"How much of the {stream} grants awarded in {fy_label(year)} has been paid, and where is that published?"
+                else:
+                    statement = (
+                        f"{stream}: no spend is published against the {budget_text} {fy_label(year)} budget, "
+                        "so what it pays for cannot be followed"
+                        if not r.budget_up_to
+                        else f"{stream}: no spend is published against the {fy_label(year)} budget of {budget_text}, "
+                        "so what it pays for cannot be followed"
+                    )
+                    question = f"What is the {stream} budget for {fy_label(year)} paying for, and where is its spend published?"
                 found.append(
                     Finding(
                         "budget_and_spend",
                         Outcome.CANNOT_CHECK,
                         Severity.LOW,
                         ctx.area,
-                        f"{stream}: no spend is published against the {format_money(budget)}{_label(budget_basis)} "
-                        f"{fy_label(year)} budget, so what it pays for cannot be followed",
-                        f"What is the {stream} budget for {fy_label(year)} paying for, and where is its spend published?",
+                        statement,
+                        question,
                         record,
-                        (Figure("budget", budget, "money", budget_basis), Figure("spend", None, "money", NOT_PUBLISHED)),
+                        (Figure("budget", budget, "money", budget_basis), Figure("spend", None, "money", NOT_PUBLISHED))
+                        + ((Figure("awarded in grants", awarded, "money", award_basis),) if awarded else ()),
                         r.citations,
                         link,
                     )
@@ -1467,6 +1594,13 @@ RULES: dict[str, Rule] = {
             value_growth,
         ),
         Rule("over_cap", "Award above its round's cap", "Round's cap cannot be checked: awards not published", BOTH, over_cap),
+        Rule(
+            "awards_and_stated_total",
+            "Awards do not add up to the fund's stated total",
+            "Awards against the fund's stated total cannot be checked",
+            BOTH,
+            awards_and_stated_total,
+        ),
         Rule("unlinked_spend", "Spend linked to no Plan priority", "Spend's priority cannot be checked", SCRUTINY, unlinked_spend),
         Rule(
             "budget_and_spend",

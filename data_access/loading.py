@@ -41,9 +41,11 @@ from data_access.models import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
     AMENDMENT_KINDS,
+    APPORTIONMENTS,
     BASES,
     MEASURE_UNITS,
     MILESTONE_KINDS,
+    MONEY_QUALIFIERS,
     PROCUREMENT_ROUTES,
     SOURCE_KINDS,
     VISIBILITIES,
@@ -115,6 +117,10 @@ CHOICES: dict[tuple[type[SQLModel] | None, str], tuple[str, ...]] = {
     (Measure, "unit"): MEASURE_UNITS,
     (Observation, "target_basis"): BASES,  # or blank: the target has the value's basis
     (Source, "kind"): SOURCE_KINDS,
+    # Or blank: the amount as stated; not split by year (the vocabularies' blank words, which no cell writes).
+    (None, "qualifier"): tuple(v for v in MONEY_QUALIFIERS if v),
+    (Agreement, "value_qualifier"): tuple(v for v in MONEY_QUALIFIERS if v),
+    (Budget, "apportionment"): tuple(v for v in APPORTIONMENTS if v),
 }
 
 # Columns a file may leave out (real sources do not give them, or files were written before the column existed),
@@ -169,6 +175,20 @@ for _cited in (Plan, Priority, Provider, FundingStream, Agreement, Amendment, Mi
 # Optional columns whose blank cells each get a note, because the blank decides how figures are shown.
 NOTED_BLANKS = {(Source, "kind"), (Measure, "counts_people")}
 
+# Columns added after the first files were written, whose blank means what those files meant: a file may leave
+# them out, and a blank cell is the ordinary case, so neither is worth a note.
+COLUMNS_ADDED_LATER: dict[tuple[type[SQLModel], str], str] = {
+    (FundingStream, "stated_awards_total"): "blank: no total of awards is stated, so the listed awards are not compared with one",
+    (Agreement, "value_qualifier"): "blank: the values are as stated (write 'up to' where the source gives a ceiling)",
+    (Agreement, "value_part_of_id"): "blank: the value is not part of another agreement's",
+    (Budget, "last_financial_year"): "blank: the budget is for its financial_year only",
+    (Budget, "apportionment"): "blank: a budget over several years is not split by year (write 'even' for equal shares)",
+    (Budget, "qualifier"): "blank: the amount is as stated (write 'up to' where the source gives a ceiling)",
+    (Budget, "part_of_id"): "blank: the amount is not part of another budget line",
+    (Spend, "qualifier"): "blank: the amount is as stated (write 'up to' where the source gives a ceiling)",
+    (Spend, "part_of_id"): "blank: the amount is not part of another spend line",
+}
+
 # Date columns that may be partial (2018-03, 2018), and the column that records how precise they are.
 # Each precision column's name is used by one date only (data_access.importing looks dates up by it).
 PARTIAL_DATES: dict[tuple[type[SQLModel], str], tuple[str, bool]] = {
@@ -184,7 +204,7 @@ PARTIAL_DATES: dict[tuple[type[SQLModel], str], tuple[str, bool]] = {
     (Amendment, "new_end_date"): ("new_end_precision", True),
     (Milestone, "on"): ("on_precision", False),
 }
-YEAR_COLUMNS = {"first_year", "last_year", "financial_year"}
+YEAR_COLUMNS = {"first_year", "last_year", "financial_year", "last_financial_year"}
 PERIOD_FIELDS = {"financial_year", "quarter", "period_start", "period_end"}
 
 
@@ -206,14 +226,25 @@ ROW_RULES: dict[type[SQLModel], list[tuple[str, Callable[[dict[str, Any]], bool]
         ("extension_options_used", _not_negative("extension_options_used"), "must not be negative"),
         ("extension_options_available", _not_negative("extension_options_available"), "must not be negative"),
         ("number_of_tenderers", _not_negative("number_of_tenderers"), "must not be negative"),
+        ("value_part_of_id", lambda v: v.get("value_part_of_id") is None or v["value_part_of_id"] != v.get("id"), "is the row's own id"),
     ],
-    Budget: [("amount", _not_negative("amount_pence"), "must not be negative")],
+    Budget: [
+        ("amount", _not_negative("amount_pence"), "must not be negative"),
+        (
+            "last_financial_year",
+            lambda v: v.get("last_financial_year") is None or v["last_financial_year"] >= v.get("financial_year", 0),
+            "is before financial_year: a budget over several years runs from financial_year to last_financial_year",
+        ),
+        ("part_of_id", lambda v: v.get("part_of_id") is None or v["part_of_id"] != v.get("id"), "is the row's own id"),
+    ],
+    FundingStream: [("stated_awards_total", _not_negative("stated_awards_total_pence"), "must not be negative")],
     Spend: [
         (
             "amount",
             lambda v: (v.get("amount_pence") or 0) >= 0 or bool(v.get("is_credit")),
             "is negative: mark the row as a credit (is_credit yes) or correct it",
-        )
+        ),
+        ("part_of_id", lambda v: v.get("part_of_id") is None or v["part_of_id"] != v.get("id"), "is the row's own id"),
     ],
     Plan: [
         (
@@ -973,6 +1004,8 @@ def check_table(
     # Optional columns left out: one note per meaning ("award_date, extension_terms: blank: not published").
     left_out: dict[str, list[str]] = {}
     for column in sorted(set(expected) - set(positions)):
+        if (model, column) in COLUMNS_ADDED_LATER:
+            continue
         if (model, column) in OPTIONAL_COLUMNS:
             left_out.setdefault(OPTIONAL_COLUMNS[(model, column)], []).append(column)
         else:
@@ -1016,6 +1049,8 @@ def check_table(
             for fk in table_column.foreign_keys:
                 value = values.get(table_column.name)
                 target = fk.column.table.name
+                if any(p.column == table_column.name for p in row_problems):
+                    continue  # one message per value: a row rule has said what is wrong with it (a part of itself)
                 if value is not None and value not in known.get(target, set()):
                     fail(
                         table_column.name,

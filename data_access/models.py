@@ -119,6 +119,21 @@ class MeasureUnit(StrEnum):
     SHARE = "share"  # percent of a whole: a breakdown's shares add up to 100
 
 
+class MoneyQualifier(StrEnum):
+    """How the source qualifies an amount: as stated, or a ceiling ("up to £5,000"). A part of another figure ("of
+    which £X for …") is said by `part_of_id`, so it is never added to its whole."""
+
+    STATED = ""  # the amount, as the source states it
+    UP_TO = "up to"  # a ceiling: the amount may be less; written "up to £X" wherever shown
+
+
+class Apportionment(StrEnum):
+    """How a budget over several financial years is split between them: only ever as the user says."""
+
+    NOT_SPLIT = ""  # shown as the whole amount over its years, never put in one year or divided silently
+    EVEN = "even"  # equal shares a year, in whole pence: the later years take any odd penny (33p, 33p, 34p of £1)
+
+
 class AuditAction(StrEnum):
     """What one audit entry records being done to one record."""
 
@@ -142,6 +157,8 @@ PRECISIONS = values_of(DatePrecision)
 AMENDMENT_KINDS = values_of(AmendmentKind)
 MILESTONE_KINDS = values_of(MilestoneKind)
 MEASURE_UNITS = values_of(MeasureUnit)
+MONEY_QUALIFIERS = values_of(MoneyQualifier)
+APPORTIONMENTS = values_of(Apportionment)
 AUDIT_ACTIONS = values_of(AuditAction)
 
 
@@ -246,8 +263,18 @@ class FundingStream(Cited, table=True):
     name: str
     funder: str = Field(default="", description="Blank: not published")
     cap_per_award_pence: int | None = Field(default=None, sa_column=_money(), description="A grant round's cap on each award")
+    # A fund's total is usually stated for one round or year: a fund with yearly rounds is one stream per round, so
+    # the awards listed from a stream are the awards the stated total speaks of.
+    stated_awards_total_pence: int | None = Field(
+        default=None, sa_column=_money(), description="The total of awards from this fund or round as its source states it"
+    )
 
-    __table_args__ = (CheckConstraint("cap_per_award_pence IS NULL OR cap_per_award_pence >= 0", name="funding_stream_cap_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("cap_per_award_pence IS NULL OR cap_per_award_pence >= 0", name="funding_stream_cap_not_negative"),
+        CheckConstraint(
+            "stated_awards_total_pence IS NULL OR stated_awards_total_pence >= 0", name="funding_stream_stated_awards_total_not_negative"
+        ),
+    )
 
 
 class Agreement(Cited, Restricted, table=True):
@@ -284,6 +311,10 @@ class Agreement(Cited, Restricted, table=True):
     status: str = Field(default=AgreementStatus.NOT_STATED, description="planned, active, ended or not stated, as the source left it")
     purpose: str = Field(default="")
     illustrative_fields: str = Field(default="", description="Comma-separated field names")
+    value_qualifier: str = Field(default=MoneyQualifier.STATED, description="'up to' where the values are a ceiling")
+    value_part_of_id: str | None = Field(
+        default=None, foreign_key="agreement.id", description="The agreement whose value this one's is part of ('of which')"
+    )
 
     __table_args__ = (
         _in("kind", AGREEMENT_KINDS, "agreement_kind"),
@@ -309,6 +340,8 @@ class Agreement(Cited, Restricted, table=True):
         _in("original_end_precision", PRECISIONS, "agreement_original_end_precision"),
         _in("latest_end_precision", PRECISIONS, "agreement_latest_end_precision"),
         _in("award_precision", PRECISIONS, "agreement_award_precision"),
+        _in("value_qualifier", MONEY_QUALIFIERS, "agreement_value_qualifier"),
+        CheckConstraint("value_part_of_id IS NULL OR value_part_of_id <> id", name="agreement_value_not_part_of_itself"),
     )
 
 
@@ -362,7 +395,7 @@ class AgreementPriority(Cited, table=True):
 
 
 class Budget(Cited, Restricted, table=True):
-    """Money allocated for a financial year from a funding stream, optionally to one priority."""
+    """Money allocated for a financial year (or a span of years) from a funding stream, optionally to one priority."""
 
     id: str = Field(primary_key=True)
     area_id: str = Field(foreign_key="area.id", index=True)
@@ -371,8 +404,18 @@ class Budget(Cited, Restricted, table=True):
     priority_id: str | None = Field(default=None, foreign_key="priority.id")
     amount_pence: int = Field(sa_column=_money(nullable=False))
     description: str = Field(default="")
+    last_financial_year: int | None = Field(default=None, description="Last year of a budget over several years; blank for one year")
+    apportionment: str = Field(default=Apportionment.NOT_SPLIT, description="How a budget over several years is split by year")
+    qualifier: str = Field(default=MoneyQualifier.STATED, description="'up to' where the amount is a ceiling")
+    part_of_id: str | None = Field(default=None, foreign_key="budget.id", description="The budget line this one is part of ('of which')")
 
-    __table_args__ = (CheckConstraint("amount_pence >= 0", name="budget_amount_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("amount_pence >= 0", name="budget_amount_not_negative"),
+        CheckConstraint("last_financial_year IS NULL OR last_financial_year >= financial_year", name="budget_years_in_order"),
+        _in("apportionment", APPORTIONMENTS, "budget_apportionment"),
+        _in("qualifier", MONEY_QUALIFIERS, "budget_qualifier"),
+        CheckConstraint("part_of_id IS NULL OR part_of_id <> id", name="budget_not_part_of_itself"),
+    )
 
 
 class Spend(Cited, Restricted, table=True):
@@ -392,10 +435,14 @@ class Spend(Cited, Restricted, table=True):
     amount_pence: int = Field(sa_column=_money(nullable=False))
     is_credit: bool = Field(default=False, description="A refund or clawback; the only spend allowed below zero")
     description: str = Field(default="")
+    qualifier: str = Field(default=MoneyQualifier.STATED, description="'up to' where the amount is a ceiling")
+    part_of_id: str | None = Field(default=None, foreign_key="spend.id", description="The spend line this one is part of ('of which')")
 
     __table_args__ = (
         CheckConstraint("quarter IS NULL OR quarter BETWEEN 1 AND 4", name="spend_quarter_range"),
         CheckConstraint("amount_pence >= 0 OR is_credit", name="spend_not_negative_unless_credit"),
+        _in("qualifier", MONEY_QUALIFIERS, "spend_qualifier"),
+        CheckConstraint("part_of_id IS NULL OR part_of_id <> id", name="spend_not_part_of_itself"),
     )
 
 

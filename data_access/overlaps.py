@@ -99,6 +99,9 @@ def _spend_overlaps(session: Session, audience: Audience, area: str | None) -> l
             visible_to(a, audience),
             visible_to(b, audience),
             or_(col(agreement.id).is_(None), visible_to(agreement, audience)),
+            # A part ("of which") lies inside its whole by definition, and is never in a total: not an overlap.
+            col(a.part_of_id).is_(None),
+            col(b.part_of_id).is_(None),
         )
         .order_by(col(a.area_id), col(a.id), col(b.id))
     )
@@ -150,7 +153,7 @@ def _budget_overlaps(session: Session, audience: Audience, area: str | None) -> 
                 col(a.financial_year) == col(b.financial_year),
             ),
         )
-        .where(visible_to(a, audience), visible_to(b, audience))
+        .where(visible_to(a, audience), visible_to(b, audience), col(a.part_of_id).is_(None), col(b.part_of_id).is_(None))
         .order_by(col(a.area_id), col(a.id), col(b.id))
     )
     if area is not None:

@@ -36,6 +36,7 @@ from data_access.models import (
     Audience,
     Budget,
     FundingStream,
+    MoneyQualifier,
     ProcurementRoute,
     Provider,
     Source,
@@ -129,6 +130,7 @@ def published_agreements(*, session: Session, area: str, audience: Audience, as_
             col(Agreement.extension_options_used),
             col(Agreement.annual_value_pence),
             col(Agreement.total_value_pence),
+            col(Agreement.value_qualifier),
             col(Agreement.status),
             col(Agreement.purpose),
             col(Agreement.basis),
@@ -247,21 +249,40 @@ def _money_text(pence: Any) -> str:
     return NOT_PUBLISHED if pence is None or pd.isna(pence) else format_money(int(pence))
 
 
+def _qualified_texts(frame: pd.DataFrame, side: str) -> list[str]:
+    """A side's sums in words: "up to £X" where a ceiling is in the sum, its parts ("of which ...") after it."""
+    up_to = frame[f"{side}_up_to"] if f"{side}_up_to" in frame else pd.Series(False, index=frame.index)
+    parts = frame[f"{side}_of_which"] if f"{side}_of_which" in frame else pd.Series("", index=frame.index)
+    texts = []
+    for pence, ceiling, part in zip(frame[f"{side}_pence"], up_to, parts, strict=True):
+        text = _money_text(pence)
+        if text != NOT_PUBLISHED:
+            text = (f"up to {text}" if bool(ceiling) else text) + (f" ({part})" if isinstance(part, str) and part else "")
+        texts.append(text)
+    return texts
+
+
 def money_table(frame: pd.DataFrame, *, name: str, heading: str) -> pd.DataFrame:
-    """Budget and spend in words: one row per funding stream or priority, "not published" where none is."""
+    """Budget and spend in words: one row per funding stream or priority, "not published" where none is; the grants
+    awarded from each stream in the year where the frame has them (awarded is not spent: the words say so)."""
     shown = pd.DataFrame({heading: frame[name].map(str)})
     if "funder" in frame:
         shown["Who provides the money"] = frame["funder"].map(str)
-    shown["Budget"] = frame["budget_pence"].map(_money_text)
-    shown["Spend"] = frame["spend_pence"].map(_money_text)
+    shown["Budget"] = _qualified_texts(frame, "budget")
+    shown["Spend"] = _qualified_texts(frame, "spend")
+    if "awards" in frame and frame["awards"].any():
+        shown["Awarded in grants"] = [
+            "none listed" if not awards else text for awards, text in zip(frame["awards"], _qualified_texts(frame, "awarded"), strict=True)
+        ]
     return shown
 
 
 def _value_text(row: Any) -> str:
+    up_to = "up to " if row.get("value_qualifier", "") == MoneyQualifier.UP_TO else ""
     if row["total_value_pence"] is not None:
-        return f"{format_money(int(row['total_value_pence']))} in total"
+        return f"{up_to}{format_money(int(row['total_value_pence']))} in total"
     if row["annual_value_pence"] is not None:
-        return f"{format_money(int(row['annual_value_pence']))} a year"
+        return f"{up_to}{format_money(int(row['annual_value_pence']))} a year"
     return NOT_PUBLISHED
 
 
@@ -374,8 +395,13 @@ def money_takeaway(frame: pd.DataFrame, *, name: str) -> str:
     else:
         total = int(budgets["budget_pence"].sum())
         top = budgets.loc[budgets["budget_pence"].astype("int64").idxmax()]
-        sentence = f"{top[name]} is the largest budget published, {format_money(int(top['budget_pence']))}"
-        sentence += f" of {format_money(total)} in all." if len(budgets) > 1 else "."
+        up_to = budgets["budget_up_to"].astype(bool) if "budget_up_to" in budgets else pd.Series(False, index=budgets.index)
+        top_text = format_money(int(top["budget_pence"]))
+        sentence = f"{top[name]} is the largest budget published, {'up to ' if bool(up_to.loc[top.name]) else ''}{top_text}"
+        sentence += f" of {'up to ' if up_to.any() else ''}{format_money(total)} in all." if len(budgets) > 1 else "."
+    awarded = [int(v) for v in frame.get("awarded_pence", pd.Series(dtype=object)) if v is not None and not pd.isna(v)]
+    if awarded:
+        sentence += f" {format_money(sum(awarded))} has been awarded in grants."
     if spent:
         return sentence + f" {format_money(sum(spent))} of spend is published."
     return sentence + " How much was actually spent is not published."
@@ -385,6 +411,7 @@ TERMS = (
     "**What the words mean**\n"
     "- **Budget**: money set aside to be spent in the year.\n"
     "- **Spend**: money actually paid out.\n"
+    "- **Awarded in grants**: money promised to organisations from a funding stream; it may not all have been paid yet.\n"
     "- **Funding stream**: where the money comes from, such as a government grant to the Commissioner.\n"
     "- **Police and Crime Plan priority**: one of the aims the Commissioner has promised to work on.\n"
     "- **Contract**: an agreement to pay a provider for a service, usually after a competition.\n"
@@ -393,10 +420,12 @@ TERMS = (
 )
 
 
-def published_total(pence: pd.Series) -> str:
-    """The sum of the published amounts as money, or "not published" when there are none."""
+def published_total(pence: pd.Series, up_to: pd.Series | None = None) -> str:
+    """The sum of the published amounts as money, or "not published" when there are none; "up to £X" when any amount
+    summed is a ceiling (`up_to`, the query's `<side>_up_to`)."""
     known = [int(v) for v in pence if v is not None and not pd.isna(v)]
-    return format_money(sum(known)) if known else NOT_PUBLISHED
+    ceiling = up_to is not None and bool(up_to.fillna(False).astype(bool).any())
+    return f"{'up to ' if ceiling else ''}{format_money(sum(known))}" if known else NOT_PUBLISHED
 
 
 def published_cost_per_unit(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:

@@ -40,6 +40,7 @@ from data_access.models import (
     AgreementPriority,
     AgreementStatus,
     Amendment,
+    Apportionment,
     Area,
     Audience,
     Basis,
@@ -48,6 +49,7 @@ from data_access.models import (
     FundingStream,
     Measure,
     Milestone,
+    MoneyQualifier,
     Observation,
     Plan,
     Priority,
@@ -58,7 +60,8 @@ from data_access.models import (
     table_of,
     visible_to,
 )
-from data_access.periods import Period, add_months, financial_year_of, format_date, months_between
+from data_access.money import format_money
+from data_access.periods import Period, add_months, financial_year_of, format_date, fy_end, fy_label, fy_start, months_between
 
 NOT_LINKED = "Linked to no priority"
 NOT_ASSIGNED = "Not assigned to one priority"
@@ -151,13 +154,17 @@ def default_as_at(*, session: Session, area: str, today: date, audience: Audienc
 
 
 def financial_years(*, session: Session, area: str, audience: Audience) -> list[int]:
-    """Financial years with budget or spend figures for the area, oldest first."""
-    years = (
-        select(col(Budget.financial_year))
-        .where(col(Budget.area_id) == area, visible_to(Budget, audience))
-        .union(select(col(Spend.financial_year)).where(col(Spend.area_id) == area, visible_to(Spend, audience)))
+    """Financial years with budget, spend or grant awards for the area, oldest first: every year a budget over several
+    years spans, and the year each dated award from a funding stream starts in."""
+    spans = select(col(Budget.financial_year), _budget_last_year()).where(col(Budget.area_id) == area, visible_to(Budget, audience))
+    years = {year for first, last in session.execute(spans.distinct()).all() for year in range(first, last + 1)}
+    spent = select(col(Spend.financial_year)).where(col(Spend.area_id) == area, visible_to(Spend, audience))
+    awarded = select(col(Agreement.start_date)).where(
+        col(Agreement.area_id) == area, visible_to(Agreement, audience), _award_from_stream(), col(Agreement.start_date).is_not(None)
     )
-    return sorted(session.execute(years).scalars())
+    years |= set(session.execute(spent.distinct()).scalars())
+    years |= {financial_year_of(day) for day in session.execute(awarded.distinct()).scalars()}
+    return sorted(years)
 
 
 def default_financial_year(*, session: Session, area: str, audience: Audience, as_at: date) -> int:
@@ -339,7 +346,18 @@ def agreement_totals(
 
     query: Query = select(
         func.count().label("live"),
-        func.coalesce(_sum_pence(col(Agreement.annual_value_pence)), 0).label("annual_value_pence"),
+        # A value that is part of another agreement's ("of which") is in that one's already: never added again.
+        func.coalesce(_sum_pence(case((col(Agreement.value_part_of_id).is_(None), col(Agreement.annual_value_pence)))), 0).label(
+            "annual_value_pence"
+        ),
+        _up_to(
+            case(
+                (
+                    and_(col(Agreement.value_part_of_id).is_(None), col(Agreement.annual_value_pence).is_not(None)),
+                    col(Agreement.value_qualifier),
+                )
+            )
+        ).label("annual_value_up_to"),
         func.sum(case((col(Agreement.annual_value_pence).is_(None), 1), else_=0)).label("value_not_published"),
         ending_within(red_months).label("ending_within_red"),
         ending_within(amber_months).label("ending_within_amber"),
@@ -364,6 +382,11 @@ def agreement_totals(
     )
     frame["status_not_published"] = int(session.execute(not_published).scalar_one())
     return frame
+
+
+def annual_value_text(totals: pd.Series) -> str:
+    """The live agreements' summed annual value (`agreement_totals`), "up to £X" when a ceiling is in it."""
+    return money_text(int(totals["annual_value_pence"]), up_to=bool(totals["annual_value_up_to"]))
 
 
 def _published(model: Any) -> ColumnElement[bool]:
@@ -409,33 +432,201 @@ def _whole_division(numerator: Any, denominator: int) -> ColumnElement[int]:
 
 
 def _spend_in_year(area: str, year: int, audience: Audience) -> tuple[ColumnElement[bool], ...]:
-    """Conditions for an area's spend in a financial year that the audience may see (its agreement too)."""
+    """Conditions for an area's spend in a financial year that the audience may see (its agreement too); a part of
+    another spend line ("of which") is never one, so it is never added to its whole."""
     return (
         col(Spend.area_id) == area,
         col(Spend.financial_year) == year,
+        col(Spend.part_of_id).is_(None),
         visible_to(Spend, audience),
         or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
     )
 
 
+def _budget_last_year(model: Any = Budget) -> ColumnElement[int]:
+    """A budget's last financial year: its own for a budget over several years, else its one year."""
+    return func.coalesce(col(model.last_financial_year), col(model.financial_year))
+
+
+def _budget_counts_in(year: int, model: Any = Budget) -> ColumnElement[bool]:
+    """Budget lines that count in a year's totals: not a part of another line ("of which"), and either for that one
+    year or split evenly over years that include it. A budget over several years that is not split counts in no one
+    year: `unsplit_budgets` lists it, whole, beside the year's figures."""
+    last = _budget_last_year(model)
+    return and_(
+        col(model.part_of_id).is_(None),
+        col(model.financial_year) <= year,
+        last >= year,
+        or_(last == col(model.financial_year), col(model.apportionment) == Apportionment.EVEN),
+    )
+
+
+def _budget_for_year(year: int) -> ColumnElement[int]:
+    """A budget line's amount for `year`: the whole of a one-year budget; year k's share of a budget split evenly over n
+    years, floor(amount x (k+1) / n) - floor(amount x k / n), so the shares add up to the amount to the penny."""
+    years = (_budget_last_year() - col(Budget.financial_year) + 1).self_group()  # bracketed: a custom "/" binds loosely
+    before = literal(year) - col(Budget.financial_year)
+    amount = col(Budget.amount_pence)
+    return cast(amount * (before + 1), BigInteger).op("/")(years) - cast(amount * before, BigInteger).op("/")(years)
+
+
+def _up_to(column: Any) -> ColumnElement[int]:
+    """1 where any amount in a sum is a ceiling ("up to"), so the total is written "up to £X" too."""
+    return func.max(case((column == MoneyQualifier.UP_TO, 1), else_=0))
+
+
+def money_text(pence: int, *, up_to: bool = False) -> str:
+    """£1,234, or "up to £1,234" where the amount (or any amount in a total) is a ceiling."""
+    return f"up to {format_money(pence)}" if up_to else format_money(pence)
+
+
 def _budget_by(session: Session, key: Any, *, area: str, year: int, audience: Audience, published_only: bool = False) -> pd.DataFrame:
-    """The area's budget for a financial year, summed by `key` (priority or funding stream); illustrative rows
-    left out with `published_only`."""
+    """The area's budget for a financial year, summed by `key` (priority or funding stream): one-year lines and the
+    year's share of lines split evenly over several years, never a part of another line; illustrative rows left
+    out with `published_only`."""
+    amount = _budget_for_year(year)
     query: Query = (
         select(
             key,
-            _sum_pence(col(Budget.amount_pence)).label("budget_pence"),
+            _sum_pence(amount).label("budget_pence"),
             _is_illustrative(Budget).label("budget_illustrative"),
-            _sum_pence(case((col(Budget.basis) == Basis.ILLUSTRATIVE, col(Budget.amount_pence)), else_=0)).label(
-                "budget_illustrative_pence"
-            ),
+            _sum_pence(case((col(Budget.basis) == Basis.ILLUSTRATIVE, amount), else_=0)).label("budget_illustrative_pence"),
+            _up_to(col(Budget.qualifier)).label("budget_up_to"),
             _citations(Budget).label("budget_citations"),
         )
-        .where(col(Budget.area_id) == area, col(Budget.financial_year) == year, visible_to(Budget, audience))
+        .where(col(Budget.area_id) == area, _budget_counts_in(year), visible_to(Budget, audience))
         .group_by(key)
     )
     if published_only:
         query = query.where(_published(Budget))
+    return _frame(session, query)
+
+
+def _of_which(session: Session, model: Any, key: str, *, area: str, year: int, audience: Audience, published_only: bool) -> pd.DataFrame:
+    """Parts ("of which £X for ...") of the year's one-year budget or spend lines, as one text per `key` of their whole
+    (`priority_id` or `funding_stream_id`), in a column `<budget|spend>_of_which`. Parts are never in a sum."""
+    whole = aliased(model)
+    side = "budget" if model is Budget else "spend"
+    if model is Budget:
+        whole_key: Any = getattr(whole, key)
+        in_year: Any = and_(col(whole.financial_year) == year, _budget_last_year(whole) == year)
+        query = select(whole_key.label(key))
+    else:
+        agreement = aliased(Agreement)
+        whole_key = func.coalesce(col(whole.funding_stream_id), col(agreement.funding_stream_id))
+        in_year = col(whole.financial_year) == year
+        query = select(whole_key.label(key)).outerjoin(agreement, col(whole.agreement_id) == col(agreement.id))
+    query = (
+        query.add_columns(col(model.amount_pence), col(model.qualifier), col(model.description))
+        .join(model, col(model.part_of_id) == col(whole.id))
+        .where(col(whole.area_id) == area, in_year, visible_to(whole, audience), visible_to(model, audience))
+        .order_by(col(model.id))
+    )
+    if published_only:
+        query = query.where(_published(model), _published(whole))
+    texts: dict[Any, list[str]] = {}
+    for row in session.execute(query).all():
+        what = f" for {row.description}" if row.description else ""
+        texts.setdefault(row[0], []).append(
+            f"of which {money_text(int(row.amount_pence), up_to=row.qualifier == MoneyQualifier.UP_TO)}{what}"
+        )
+    return pd.DataFrame({key: list(texts), f"{side}_of_which": ["; ".join(t) for t in texts.values()]}, columns=[key, f"{side}_of_which"])
+
+
+def _with_parts(frame: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the `_of_which` texts of its rows beside them (by the parts' first column, the key)."""
+    key, column = parts.columns
+    if parts.empty:
+        return frame.assign(**{column: ""})
+    return frame.astype({key: object}).merge(parts, on=key, how="left")
+
+
+def unsplit_budgets(*, session: Session, area: str, year: int, audience: Audience, published_only: bool = False) -> pd.DataFrame:
+    """Budgets over several years, including `year`, that the source does not split by year: each whole, with its years,
+    as `text` ("£469,363 over 2018/19–2019/20, not split by year"), never put in one year or divided silently."""
+    last = _budget_last_year()
+    query: Query = (
+        select(
+            col(Budget.id),
+            func.coalesce(col(FundingStream.name), NO_STREAM).label("funding_stream"),
+            col(Budget.funding_stream_id),
+            col(Budget.priority_id),
+            col(Budget.amount_pence),
+            col(Budget.qualifier),
+            col(Budget.financial_year),
+            last.label("last_financial_year"),
+            col(Budget.description),
+            col(Budget.basis),
+            citation(Budget).label("citations"),
+        )
+        .outerjoin(FundingStream, col(Budget.funding_stream_id) == col(FundingStream.id))
+        .where(
+            col(Budget.area_id) == area,
+            visible_to(Budget, audience),
+            col(Budget.part_of_id).is_(None),
+            col(Budget.financial_year) <= year,
+            last >= year,
+            last > col(Budget.financial_year),
+            col(Budget.apportionment) == Apportionment.NOT_SPLIT,
+            *([_published(Budget)] if published_only else []),
+        )
+        .order_by(col(Budget.amount_pence).desc(), col(Budget.id))
+    )
+    frame = _frame(session, query)
+    frame["text"] = [
+        f"{money_text(int(r.amount_pence), up_to=r.qualifier == MoneyQualifier.UP_TO)} over "
+        f"{fy_label(int(r.financial_year))}–{fy_label(int(r.last_financial_year))}, not split by year"
+        + (" (illustrative)" if r.basis == Basis.ILLUSTRATIVE else "")
+        for r in frame.itertuples()
+    ]
+    return frame
+
+
+def _award_from_stream() -> ColumnElement[bool]:
+    """Grants from a funding stream, each its own award: not a part of another agreement's value."""
+    return and_(
+        col(Agreement.kind) == AgreementKind.GRANT, col(Agreement.funding_stream_id).is_not(None), col(Agreement.value_part_of_id).is_(None)
+    )
+
+
+def _award_value() -> ColumnElement[int]:
+    return func.coalesce(col(Agreement.total_value_pence), col(Agreement.annual_value_pence))
+
+
+def _award_counted(*, published_only: bool = False) -> ColumnElement[bool]:
+    """An award counted as committed in the year it starts: dated, with a published value (and, for the public pages,
+    neither illustrative). Spend paying such an award is the same money, so it is not counted again."""
+    counted = and_(_award_from_stream(), col(Agreement.start_date).is_not(None), _award_value().is_not(None))
+    if published_only:
+        counted = and_(counted, _published(Agreement), ~col(Agreement.illustrative_fields).like("%value%"))
+    return counted
+
+
+def _awards_by_stream(session: Session, *, area: str, year: int, audience: Audience, published_only: bool) -> pd.DataFrame:
+    """Grants awarded from each funding stream that start in the financial year: how many, how many have a published
+    value, their sum (`awarded_pence`), whether any is a ceiling, and how much is illustrative."""
+    value = _award_value()
+    illustrative = or_(col(Agreement.basis) == Basis.ILLUSTRATIVE, col(Agreement.illustrative_fields).like("%value%"))
+    query: Query = (
+        select(
+            col(Agreement.funding_stream_id),
+            func.count().label("awards"),
+            func.count(value).label("awards_valued"),
+            _sum_pence(value).label("awarded_pence"),
+            _sum_pence(case((illustrative, value), else_=0)).label("awarded_illustrative_pence"),
+            _up_to(col(Agreement.value_qualifier)).label("awarded_up_to"),
+            _citations(Agreement).label("award_citations"),
+        )
+        .where(
+            col(Agreement.area_id) == area,
+            visible_to(Agreement, audience),
+            _award_from_stream(),
+            col(Agreement.start_date) >= fy_start(year),
+            col(Agreement.start_date) <= fy_end(year),
+            *([_published(Agreement), ~col(Agreement.illustrative_fields).like("%value%")] if published_only else []),
+        )
+        .group_by(col(Agreement.funding_stream_id))
+    )
     return _frame(session, query)
 
 
@@ -452,7 +643,16 @@ MONEY_FRAME_COLUMNS = [
     "spend_illustrative_pence",
     "budget_published",
     "spend_published",
+    # "Up to": a total with a ceiling in it is written "up to £X"; and the parts of its lines, never in the sum.
+    "budget_up_to",
+    "spend_up_to",
+    "budget_of_which",
+    "spend_of_which",
 ]
+# The funding-stream view also has the grants awarded from each stream in the year (`_awards_by_stream`) and what is
+# committed against its budget: those awards plus spend on anything other than a counted award, so money paid to a
+# grant is never counted twice.
+AWARD_COLUMNS = ["awards", "awards_valued", "awarded_pence", "awarded_illustrative_pence", "awarded_up_to", "committed_pence"]
 
 
 def _fill_money(frame: pd.DataFrame) -> None:
@@ -461,6 +661,36 @@ def _fill_money(frame: pd.DataFrame) -> None:
         frame[f"{side}_published"] = frame[f"{side}_pence"].notna()
         frame[f"{side}_pence"] = frame[f"{side}_pence"].fillna(0).astype("int64")
         frame[f"{side}_illustrative_pence"] = frame[f"{side}_illustrative_pence"].fillna(0).astype("int64")
+    _fill_qualifiers(frame)
+
+
+def _fill_qualifiers(frame: pd.DataFrame) -> None:
+    """`<side>_up_to` as bool and `<side>_of_which` as text ('' where there is no part), on every money frame."""
+    for side in ("budget", "spend"):
+        up_to = frame[f"{side}_up_to"] if f"{side}_up_to" in frame else pd.Series(0, index=frame.index)
+        frame[f"{side}_up_to"] = up_to.fillna(0).astype(bool)
+        of_which = frame[f"{side}_of_which"] if f"{side}_of_which" in frame else pd.Series("", index=frame.index)
+        frame[f"{side}_of_which"] = [text if isinstance(text, str) else "" for text in of_which]
+
+
+def _fill_awards(frame: pd.DataFrame, *, published_only: bool) -> None:
+    """Awards beside the budget: counts as int, `awarded_pence` 0 (None on the public pages) where none are
+    published, and `committed_pence` (awards plus spend on anything else) where either is published."""
+    for column in ("awards", "awards_valued", "awarded_illustrative_pence"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    frame["awarded_up_to"] = frame["awarded_up_to"].fillna(0).astype(bool)
+    awarded, other = frame["awarded_pence"], frame["spend_not_on_awards_pence"]
+    committed = [
+        None if pd.isna(a) and pd.isna(o) else int(0 if pd.isna(a) else a) + int(0 if pd.isna(o) else o)
+        for a, o in zip(awarded, other, strict=True)
+    ]
+    frame["committed_pence"] = pd.Series(committed, index=frame.index, dtype="object")
+    if published_only:
+        not_published_to_none(frame, ["awarded_pence"])
+    else:
+        frame["awarded_published"] = frame["awarded_pence"].notna()
+        frame["awarded_pence"] = frame["awarded_pence"].fillna(0).astype("int64")
+        frame["committed_pence"] = frame["committed_pence"].fillna(0).astype("int64")
 
 
 def _combine_bases_and_citations(frame: pd.DataFrame) -> None:
@@ -480,7 +710,18 @@ def not_published_to_none(frame: pd.DataFrame, columns: list[str]) -> None:
         frame[column] = pd.Series([None if pd.isna(v) else int(v) for v in frame[column]], index=frame.index, dtype="object")
 
 
-PUBLISHED_MONEY_COLUMNS = ["budget_pence", "spend_pence", "budget_illustrative", "spend_illustrative", "illustrative", "citations"]
+PUBLISHED_MONEY_COLUMNS = [
+    "budget_pence",
+    "spend_pence",
+    "budget_illustrative",
+    "spend_illustrative",
+    "illustrative",
+    "citations",
+    "budget_up_to",
+    "spend_up_to",
+    "budget_of_which",
+    "spend_of_which",
+]
 
 
 def _published_money(frame: pd.DataFrame, keys: list[str], extra_citations: str | None = None) -> pd.DataFrame:
@@ -494,7 +735,8 @@ def _published_money(frame: pd.DataFrame, keys: list[str], extra_citations: str 
     ]
     for flag in ("budget_illustrative", "spend_illustrative", "illustrative"):
         frame[flag] = False
-    return frame[[*keys, *PUBLISHED_MONEY_COLUMNS]].reset_index(drop=True)
+    _fill_qualifiers(frame)
+    return frame[[*keys, *PUBLISHED_MONEY_COLUMNS, *(AWARD_COLUMNS if "awards" in frame else [])]].reset_index(drop=True)
 
 
 def budget_and_spend_by_priority(
@@ -519,10 +761,14 @@ def budget_and_spend_by_priority(
                     else_=0,
                 )
             ).label("spend_illustrative_pence"),
+            _up_to(spend.c.qualifier).label("spend_up_to"),
             func.aggregate_strings(spend.c.source_id + literal("|") + spend.c.source_section, CITATION_SEP).label("spend_citations"),
         ).group_by(spend.c.served_priority_id),
     )
     budget_by = _budget_by(session, col(Budget.priority_id), area=area, year=year, audience=audience, published_only=published_only)
+    budget_by = _with_parts(
+        budget_by, _of_which(session, Budget, "priority_id", area=area, year=year, audience=audience, published_only=published_only)
+    )
     # Spend with no priority and budget with no priority are different findings: keep them on separate rows.
     spend_by["priority_id"] = spend_by["priority_id"].fillna(NOT_LINKED)
     budget_by["priority_id"] = budget_by["priority_id"].fillna(NOT_ASSIGNED)
@@ -558,13 +804,25 @@ def budget_and_spend_by_funding_stream(
             _sum_pence(col(Spend.amount_pence)).label("spend_pence"),
             _is_illustrative(Spend).label("spend_illustrative"),
             _sum_pence(case((col(Spend.basis) == Basis.ILLUSTRATIVE, col(Spend.amount_pence)), else_=0)).label("spend_illustrative_pence"),
+            _up_to(col(Spend.qualifier)).label("spend_up_to"),
+            # Spend paying an award counted as committed is that award's money: counted once, as the award.
+            _sum_pence(case((_award_counted(published_only=published_only), 0), else_=col(Spend.amount_pence))).label(
+                "spend_not_on_awards_pence"
+            ),
             _citations(Spend).label("spend_citations"),
         )
         .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
         .where(*_spend_in_year(area, year, audience), *([_published(Spend)] if published_only else []))
         .group_by(stream_id),
     )
+    spend_by = _with_parts(
+        spend_by, _of_which(session, Spend, "funding_stream_id", area=area, year=year, audience=audience, published_only=published_only)
+    )
     budget_by = _budget_by(session, col(Budget.funding_stream_id), area=area, year=year, audience=audience, published_only=published_only)
+    budget_by = _with_parts(
+        budget_by, _of_which(session, Budget, "funding_stream_id", area=area, year=year, audience=audience, published_only=published_only)
+    )
+    awards = _awards_by_stream(session, area=area, year=year, audience=audience, published_only=published_only)
     streams = _frame(
         session,
         select(
@@ -575,16 +833,36 @@ def budget_and_spend_by_funding_stream(
         ).where(col(FundingStream.area_id) == area),
     )
     if published_only:
-        frame = budget_by.merge(spend_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
+        frame = (
+            budget_by.merge(spend_by, on="funding_stream_id", how="outer")
+            .merge(awards, on="funding_stream_id", how="outer")
+            .merge(streams, on="funding_stream_id", how="left")
+        )
         frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
         frame["funder"] = frame["funder"].fillna("not stated")
+        _fill_awards(frame, published_only=True)
+        frame["stream_citation"] = [
+            CITATION_SEP.join(c for c in pair if isinstance(c, str) and c)
+            for pair in zip(frame["stream_citation"], frame["award_citations"], strict=True)
+        ]
         return _published_money(frame, ["funding_stream_id", "funding_stream", "funder"], extra_citations="stream_citation")
-    frame = spend_by.merge(budget_by, on="funding_stream_id", how="outer").merge(streams, on="funding_stream_id", how="left")
+    frame = (
+        spend_by.merge(budget_by, on="funding_stream_id", how="outer")
+        .merge(awards, on="funding_stream_id", how="outer")
+        .merge(streams, on="funding_stream_id", how="left")
+    )
     frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
     _fill_money(frame)
+    _fill_awards(frame, published_only=False)
     _combine_bases_and_citations(frame)
+    frame["citations"] = [
+        CITATION_SEP.join(c for c in pair if isinstance(c, str) and c)
+        for pair in zip(frame["citations"], frame["award_citations"], strict=True)
+    ]
     frame = frame.sort_values("budget_pence", ascending=False)
-    return frame[["funding_stream_id", "funding_stream", "funder", *MONEY_FRAME_COLUMNS]].reset_index(drop=True)
+    return frame[["funding_stream_id", "funding_stream", "funder", *MONEY_FRAME_COLUMNS, *AWARD_COLUMNS, "awarded_published"]].reset_index(
+        drop=True
+    )
 
 
 def money_flow(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
@@ -664,6 +942,9 @@ def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFra
             col(Agreement.extension_terms),
             col(Agreement.annual_value_pence),
             col(Agreement.total_value_pence),
+            # A ceiling ("up to £X"): `money_columns` and the pages write the values so.
+            (col(Agreement.value_qualifier) == MoneyQualifier.UP_TO).label("annual_value_up_to"),
+            (col(Agreement.value_qualifier) == MoneyQualifier.UP_TO).label("total_value_up_to"),
             col(Agreement.status),
             col(Agreement.basis),
             col(Agreement.basis_note),
@@ -803,7 +1084,9 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience, published_
             _is_illustrative(Spend).label("spend_illustrative"),
             _citations(Spend).label("spend_citations"),
         )
-        .where(col(Spend.area_id) == area, col(Spend.agreement_id).is_not(None), visible_to(Spend, audience))
+        .where(
+            col(Spend.area_id) == area, col(Spend.agreement_id).is_not(None), col(Spend.part_of_id).is_(None), visible_to(Spend, audience)
+        )
         .group_by(col(Spend.agreement_id), col(Spend.financial_year))
         .subquery()
     )

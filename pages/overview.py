@@ -6,9 +6,8 @@ import streamlit as st
 from charts.spend import budget_and_spend_empty, budget_and_spend_figure, budget_and_spend_takeaway
 from data_access.basis import agreement_values_word, marked
 from data_access.findings import Scope
-from data_access.money import format_money
 from data_access.periods import fy_label
-from data_access.queries import NOT_LINKED
+from data_access.queries import NOT_LINKED, annual_value_text
 from data_access.settings import get_settings
 from data_access.text import safe_text
 from ui import cache, filters, render
@@ -29,7 +28,7 @@ render.kpi_row(
         (
             marked("Annual value of live agreements", "" if no_value_published else agreement_values_word(totals)),
             # With no agreement known to be running, there is nothing to add up: a sum of nothing is not £0 of services.
-            "none known" if live == 0 else "not published" if no_value_published else format_money(int(totals["annual_value_pence"])),
+            "none known" if live == 0 else "not published" if no_value_published else annual_value_text(totals),
             "No agreement is known to be running on this date."
             if live == 0
             else f"Sum of published annual values; {unpublished} live agreement(s) have no published value."

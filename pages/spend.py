@@ -4,12 +4,14 @@ Budget and spend by plan priority and by funding stream, spend linked to no prio
 import streamlit as st
 
 from charts.spend import (
+    awards_note,
     budget_and_spend_empty,
     budget_and_spend_figure,
     budget_and_spend_takeaway,
     money_flow_empty,
     money_flow_figure,
     money_flow_takeaway,
+    unsplit_note,
 )
 from data_access.periods import fy_label
 from data_access.queries import NOT_LINKED
@@ -45,17 +47,25 @@ st.caption(
 
 st.header("By funding stream")
 by_stream = cache.budget_and_spend_by_funding_stream(area=f.area, year=f.year, audience=audience)
+awarded = bool(by_stream["awards"].any())  # grants awarded from a stream this year: shown beside its budget
 render.chart(
-    budget_and_spend_figure(by_stream, category="funding_stream", title=f"Budget and spend by funding stream, {year}"),
-    alt=f"Bar chart of budget and spend by funding stream for {f.area_name}, {year}.",
-    takeaway=budget_and_spend_takeaway(by_stream, category="funding_stream"),
-    data=render.money_columns(by_stream, {"budget_pence": "Budget", "spend_pence": "Spend"}).assign(
-        Basis=by_stream["illustrative"].map(BASIS)
+    budget_and_spend_figure(
+        by_stream,
+        category="funding_stream",
+        title=f"Budget{', spend and grants awarded' if awarded else ' and spend'} by funding stream, {year}",
     ),
-    columns={"funding_stream": "Funding stream", "funder": "Funder", "Budget": "Budget", "Spend": "Spend", "Basis": "Basis"},
+    alt=f"Bar chart of budget{', spend and grants awarded' if awarded else ' and spend'} by funding stream for {f.area_name}, {year}.",
+    takeaway=budget_and_spend_takeaway(by_stream, category="funding_stream"),
+    data=render.stream_money(by_stream).assign(Basis=by_stream["illustrative"].map(BASIS)),
+    columns={"funding_stream": "Funding stream", "funder": "Funder", "Budget": "Budget", "Spend": "Spend"}
+    | ({"Awarded in grants": "Awarded in grants", "Committed": "Committed against budget"} if awarded else {})
+    | {"Basis": "Basis"},
     key="spend_stream_chart",
     empty=budget_and_spend_empty(by_stream, subject=f.area_name, year_label=year),
 )
+for note in (awards_note(by_stream), unsplit_note(cache.unsplit_budgets(area=f.area, year=f.year, audience=audience))):
+    if note:
+        st.caption(safe_text(note))
 
 st.header("Where the money goes")
 flows = cache.money_flow(area=f.area, year=f.year, audience=audience)
@@ -66,7 +76,7 @@ render.chart(
     data=render.money_columns(flows, {"amount_pence": "Amount"}).assign(Basis=flows["illustrative"].map(BASIS), citations=""),
     columns={"funding_stream": "Funding stream", "priority": "Priority", "provider": "Provider", "Amount": "Amount", "Basis": "Basis"},
     key="spend_flow_chart",
-    empty=money_flow_empty(flows, subject=f.area_name, year_label=year),
+    empty=money_flow_empty(flows, subject=f.area_name, year_label=year, by_stream=by_stream),
 )
 if not flows.empty:
     render.sources_footer(by_priority["citations"])

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from charts.spend import budget_and_spend_figure
+from charts.spend import awards_note, budget_and_spend_figure, unsplit_note
 from data_access import exporting, public
 from data_access.models import Audience
 from data_access.periods import format_date, fy_label
@@ -35,8 +35,8 @@ listed, not_in_360 = contracts[contracts["over_threshold"]], exporting.grants_le
 
 render.kpi_row(
     [
-        (f"Budget published for {year}", public.published_total(by_stream["budget_pence"]), None),
-        (f"Spend published for {year}", public.published_total(by_stream["spend_pence"]), None),
+        (f"Budget published for {year}", public.published_total(by_stream["budget_pence"], by_stream["budget_up_to"]), None),
+        (f"Spend published for {year}", public.published_total(by_stream["spend_pence"], by_stream["spend_up_to"]), None),
         ("Contracts listed", f"{len(listed)}", "Contracts over £10,000, and those whose value is not published."),
         ("Grants listed", f"{len(grants)}", None),
     ]
@@ -62,6 +62,9 @@ else:
         config={"displaylogo": False, "responsive": True},
     )
     show(public.money_table(by_stream, name="funding_stream", heading="Funding stream"), f"Budget and spend by funding stream, {year}")
+for note in (awards_note(by_stream), unsplit_note(cache.unsplit_budgets(area=f.area, year=f.year, audience=PUBLIC, published_only=True))):
+    if note:
+        st.caption(safe_text(note))
 
 st.header(f"What the money is for, {year}")
 if by_priority.empty:

@@ -31,6 +31,7 @@ from data_access.models import (
     Amendment,
     AuditEntry,
     Budget,
+    FundingStream,
     ImportRecord,
     Milestone,
     Observation,
@@ -124,6 +125,22 @@ def add_corner_cases(engine: Engine) -> None:
             Spend(id="corner-credit", area_id="west-yorkshire", financial_year=2019, quarter=3, funding_stream_id="wy-moj",
                   agreement_id="corner-agreement", amount_pence=-50_000_01, is_credit=True, description="Clawback", visibility="restricted",
                   **CITED)
+        )  # fmt: skip
+        session.flush()
+        # Money as the source qualifies it; each part's id sorts before its whole's, so the backup must list wholes first.
+        session.add_all(
+            [
+                Budget(id="corner-a-part", area_id="west-yorkshire", financial_year=2019, funding_stream_id="wy-moj",
+                       amount_pence=1_000_00, qualifier="up to", part_of_id="corner-budget", description="of which, up to", **CITED),
+                Budget(id="corner-two-years", area_id="west-yorkshire", financial_year=2019, last_financial_year=2020,
+                       apportionment="even", funding_stream_id="wy-moj", amount_pence=469_363_00, **CITED),
+                Spend(id="corner-a-credit-part", area_id="west-yorkshire", financial_year=2019, quarter=3, funding_stream_id="wy-moj",
+                      amount_pence=-10_000_00, is_credit=True, qualifier="up to", part_of_id="corner-credit", **CITED),
+                Agreement(id="corner-a-lot", area_id="west-yorkshire", title="A lot", kind="grant", status="active",
+                          annual_value_pence=1_00, value_qualifier="up to", value_part_of_id="corner-agreement", **CITED),
+                FundingStream(id="corner-fund", area_id="west-yorkshire", name="Fund", funder="PCC", stated_awards_total_pence=400_000_00,
+                              **CITED),
+            ]
         )  # fmt: skip
         session.add(
             Observation(

@@ -21,16 +21,19 @@ from charts.performance import (
 )
 from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
 from charts.spend import (
+    awards_note,
     budget_and_spend_empty,
     budget_and_spend_figure,
     budget_and_spend_takeaway,
     money_flow_empty,
     money_flow_figure,
     money_flow_takeaway,
+    unsplit_note,
 )
 from data_access import queries
 from data_access.models import Audience
 from data_access.queries import NOT_ASSIGNED, NOT_LINKED
+from tests.fixtures import load_fund_awards
 
 PUBLIC = Audience.PUBLIC
 WY_AS_AT = date(2018, 9, 14)
@@ -524,3 +527,64 @@ def test_breakdown_takeaway_uses_the_findings_share_rule() -> None:
     assert breakdown_takeaway(parts((40, 40, 10))).endswith(
         "The stated parts add up to 90%, not 100%: 10% is unaccounted for in the source."
     )
+
+
+# --- grants awarded from a fund, "up to" and "of which" (the fund-awards fixture) ----------------------
+
+
+@pytest.fixture
+def fixture_streams(session: Session) -> pd.DataFrame:
+    load_fund_awards(session)
+    frame = queries.budget_and_spend_by_funding_stream(session=session, area="fixtureshire", year=2019, audience=PUBLIC)
+    yield frame
+    session.rollback()
+
+
+def test_awards_are_drawn_beside_the_budget_and_ceilings_say_up_to(fixture_streams: pd.DataFrame) -> None:
+    fig = budget_and_spend_figure(fixture_streams, category="funding_stream", title="Fixtureshire 2019/20")
+    assert [t.name for t in fig.data] == ["Budget", "Spend", "Awarded in grants"]
+    budget, spend, awarded = fig.data
+    assert list(budget.y) == ["Innovation fund", "Community Safety Fund 2019/20", "Ministry of Justice victims grant"]
+    assert list(budget.x) == [50000, 400000, 1120000]
+    assert list(budget.text) == ["up to £50k", "£400k", "£1.12m"]
+    assert list(budget.customdata) == ["up to £50,000", "£400,000", "£1,120,000"]
+    assert list(awarded.x) == [0, 397638, 0] and list(awarded.text) == ["", "£398k", ""]
+    assert list(spend.customdata) == ["not published"] * 3
+    assert awarded.marker.color == palette.GREEN
+    assert_palette_colours(fig)
+    # The priority view and the sample data have no awards: two bars, as before.
+    assert [
+        t.name for t in budget_and_spend_figure(fixture_streams.drop(columns="awarded_pence"), category="funding_stream", title="t").data
+    ] == [
+        "Budget",
+        "Spend",
+    ]
+
+
+def test_no_spend_beside_awards_says_money_was_awarded(fixture_streams: pd.DataFrame, session: Session) -> None:
+    assert budget_and_spend_takeaway(fixture_streams, category="funding_stream") == (
+        "Budget of up to £1,570,000 is recorded, but no spend; £397,638 has been awarded in grants."
+    )
+    flows = queries.money_flow(session=session, area="fixtureshire", year=2019, audience=PUBLIC)
+    assert flows.empty
+    assert money_flow_empty(flows, subject="Fixtureshire", year_label="2019/20", by_stream=fixture_streams) == (
+        "No spend is recorded for Fixtureshire in 2019/20, so no payment can be followed from funding stream to provider. "
+        "Money has been awarded, not yet shown as spent: 10 grants awarded from Community Safety Fund 2019/20 add up to £397,638 "
+        "(shown against the budget above)."
+    )
+    assert awards_note(fixture_streams) == (
+        "Grants awarded from a funding stream count against its budget in the year they start: awarded, not spent. "
+        "Committed is the awards plus spend on anything else; a payment of one of those grants is the same money, so it is "
+        "counted once. Community Safety Fund 2019/20: 10 grants awarded, £397,638; committed against the budget: £397,638."
+    )
+    unsplit = queries.unsplit_budgets(session=session, area="fixtureshire", year=2019, audience=PUBLIC)
+    assert unsplit_note(unsplit) == (
+        "Not in any one year's figures, because the source does not split it by year: "
+        "Serious violence fund: £469,363 over 2018/19–2019/20, not split by year."
+    )
+    assert unsplit_note(unsplit.iloc[0:0]) is None
+
+
+def test_the_sample_data_has_no_awards_note(norfolk_streams: pd.DataFrame) -> None:
+    assert awards_note(norfolk_streams) is None
+    assert [t.name for t in budget_and_spend_figure(norfolk_streams, category="funding_stream", title="t").data] == ["Budget", "Spend"]

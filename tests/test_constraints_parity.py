@@ -22,15 +22,18 @@ from data_access.models import (
     Agreement,
     AgreementPriority,
     Amendment,
+    Apportionment,
     Budget,
     FundingStream,
     Milestone,
+    MoneyQualifier,
     Observation,
     Plan,
     Priority,
     Provider,
     Source,
     Spend,
+    values_of,
 )
 
 CITED = {"source_id": "wy-2018", "source_section": "test", "basis": "illustrative", "basis_note": "made up by a test; always rolled back"}
@@ -109,7 +112,7 @@ FOREIGN_KEYS = [(model, column.name) for model in GOOD for column in model.__tab
 def test_every_foreign_key_is_covered() -> None:
     tables_with_keys = {t.name for t in SQLModel.metadata.sorted_tables if any(c.foreign_keys for c in t.columns)}
     assert tables_with_keys == {m.__tablename__ for m, _ in FOREIGN_KEYS}
-    assert len(FOREIGN_KEYS) == 32  # observation.provider_id came with migration 0005
+    assert len(FOREIGN_KEYS) == 35  # 31, observation.provider_id (migration 0005) and the three "of which" self-references (0006)
 
 
 @pytest.mark.parametrize(("model", "column"), FOREIGN_KEYS, ids=[f"{m.__tablename__}.{c}" for m, c in FOREIGN_KEYS])
@@ -149,6 +152,12 @@ def test_an_agreement_may_end_on_the_day_it_starts(engine: Engine) -> None:
         pytest.param(Budget, "amount_pence", "budget_amount_not_negative", id="budget.amount_pence"),
         pytest.param(Spend, "amount_pence", "spend_not_negative_unless_credit", id="spend.amount_pence"),
         missing("funding_stream.cap_per_award_pence", FundingStream, "cap_per_award_pence", "cap"),
+        pytest.param(
+            FundingStream,
+            "stated_awards_total_pence",
+            "funding_stream_stated_awards_total_not_negative",
+            id="funding_stream.stated_awards_total_pence",
+        ),
     ],
 )
 def test_negative_money_is_refused(engine: Engine, model: type[SQLModel], column: str, constraint: str) -> None:
@@ -164,6 +173,7 @@ def test_every_money_column_is_covered() -> None:
         "budget.amount_pence",
         "spend.amount_pence",
         "funding_stream.cap_per_award_pence",
+        "funding_stream.stated_awards_total_pence",
         "amendment.value_change_pence",
     }
 
@@ -312,3 +322,65 @@ def test_a_negative_count_of_options_used_is_still_refused(engine: Engine) -> No
 
 def test_a_status_outside_the_vocabulary_is_still_refused(engine: Engine) -> None:
     assert "agreement_status" in refused(engine, Agreement, {"status": "unknown"})
+
+
+# --- money as the source qualifies it (migration 0006) --------------------------------------------
+
+QUALIFIED = [(Agreement, "value_qualifier"), (Budget, "qualifier"), (Spend, "qualifier")]
+
+
+@pytest.mark.parametrize(("model", "column"), QUALIFIED, ids=[f"{m.__tablename__}.{c}" for m, c in QUALIFIED])
+@pytest.mark.parametrize("qualifier", values_of(MoneyQualifier))
+def test_each_money_qualifier_is_accepted(engine: Engine, model: type[SQLModel], column: str, qualifier: str) -> None:
+    insert_and_roll_back(engine, model, {**GOOD[model], column: qualifier})
+
+
+@pytest.mark.parametrize(("model", "column"), QUALIFIED, ids=[f"{m.__tablename__}.{c}" for m, c in QUALIFIED])
+@pytest.mark.parametrize("qualifier", ["about", "of which", "Up to"])
+def test_an_unknown_money_qualifier_is_refused(engine: Engine, model: type[SQLModel], column: str, qualifier: str) -> None:
+    assert f"{model.__tablename__}_{column}" in refused(engine, model, {column: qualifier})
+
+
+def test_the_vocabularies_are_the_ones_the_checks_hold() -> None:
+    assert values_of(MoneyQualifier) == ("", "up to")
+    assert values_of(Apportionment) == ("", "even")
+
+
+@pytest.mark.parametrize("apportionment", values_of(Apportionment))
+def test_a_budget_over_two_years_is_accepted_split_or_not(engine: Engine, apportionment: str) -> None:
+    insert_and_roll_back(engine, Budget, {**GOOD[Budget], "last_financial_year": 2019, "apportionment": apportionment})
+
+
+@pytest.mark.parametrize(
+    ("change", "constraint"),
+    [
+        pytest.param({"last_financial_year": 2017}, "budget_years_in_order", id="last-year-before-first"),
+        pytest.param({"apportionment": "by quarter"}, "budget_apportionment", id="unknown-apportionment"),
+        pytest.param({"part_of_id": "parity-budget"}, "budget_not_part_of_itself", id="part-of-itself"),
+    ],
+)
+def test_a_budget_with_years_out_of_order_or_part_of_itself_is_refused(engine: Engine, change: dict, constraint: str) -> None:
+    assert constraint in refused(engine, Budget, change)
+
+
+@pytest.mark.parametrize(
+    ("model", "column", "constraint"),
+    [
+        pytest.param(Spend, "part_of_id", "spend_not_part_of_itself", id="spend"),
+        pytest.param(Agreement, "value_part_of_id", "agreement_value_not_part_of_itself", id="agreement"),
+    ],
+)
+def test_a_row_that_is_part_of_itself_is_refused(engine: Engine, model: type[SQLModel], column: str, constraint: str) -> None:
+    assert constraint in refused(engine, model, {column: GOOD[model]["id"]})
+
+
+@pytest.mark.parametrize(
+    ("model", "column", "whole"),
+    [
+        pytest.param(Budget, "part_of_id", "nfk-2016-moj", id="budget"),
+        pytest.param(Spend, "part_of_id", "nfk-2016-varss", id="spend"),
+        pytest.param(Agreement, "value_part_of_id", "wy-core-referral", id="agreement"),
+    ],
+)
+def test_a_part_of_another_row_is_accepted(engine: Engine, model: type[SQLModel], column: str, whole: str) -> None:
+    insert_and_roll_back(engine, model, {**GOOD[model], column: whole})

@@ -19,6 +19,7 @@ from data_access import briefing, findings
 from data_access.basis import NOT_PUBLISHED
 from data_access.findings import Outcome, Scope
 from data_access.models import Audience
+from tests.fixtures import load_fund_awards
 
 ISVA = "Independent Sexual Advisor Contract (ISVA)"
 CITED = {"source_id": "wy-2018", "source_section": "test record", "basis": "illustrative", "basis_note": "added by a test"}
@@ -496,4 +497,174 @@ def test_shares_of_a_return_that_is_not_published_are_not_listed_to_the_public(s
     core = "Share of perpetrator referrals by source for Core Referral Service, Q1 2018/19: the 3 shares by source add up to 98%, not 100%"
     assert core in set(public["statement"])
     assert f"{core} (60% + 33% + 5%)" in set(panel["statement"])
+    session.rollback()
+
+
+# --- a fund's listed awards against its stated total (the fund-awards fixture) ---------------------
+
+FUND = "Community Safety Fund 2019/20"
+FUND_AS_AT = date(2020, 5, 1)
+
+
+def fund_findings(session: Session, audience: Audience = Audience.PUBLIC) -> pd.DataFrame:
+    frame = findings.findings_frame(session=session, area="fixtureshire", as_at=FUND_AS_AT, audience=audience, year=2019)
+    return of_kind(frame, "awards_and_stated_total")
+
+
+def test_ten_awards_that_add_up_to_less_than_the_funds_stated_total_are_a_finding(session: Session) -> None:
+    load_fund_awards(session)
+    found = fund_findings(session)
+    assert len(found) == 1
+    row = found.iloc[0]
+    assert row["statement"] == f"{FUND}: the 10 awards listed add up to £397,638, £2,362 less than the stated total of £400,000"
+    assert row["question"] == f"Which awards from {FUND} make up the other £2,362, and where are they published?"
+    assert (row["outcome"], row["severity"], row["heading"]) == ("breach", "medium", "Awards do not add up to the fund's stated total")
+    assert row["record_ids"].split("\n") == ["funding_stream:fx-community-fund", *(f"agreement:{i}" for i in AWARD_IDS_BY_TITLE)]
+    assert [(f.name, f.value, f.basis) for f in row["figures"]] == [
+        ("stated total of awards", 40_000_000, "reported"),
+        ("sum of the awards listed", 39_763_800, "reported"),
+        ("difference", 236_200, "reported"),
+    ]
+    assert row["link"] == "spend?area=fixtureshire"
+    assert "fx-grants-2020|Community Safety Fund awards table row 10" in row["citations"].split("\n")
+    # The same finding on the data-quality page, where the rule is one of the checks.
+    quality = findings.store_findings(session=session, as_at=FUND_AS_AT, audience=Audience.PUBLIC, rule="awards_and_stated_total")
+    assert list(quality["statement"]) == [row["statement"]]
+    session.rollback()
+
+
+# The awards in title order, as the finding lists them.
+AWARD_IDS_BY_TITLE = [
+    "fx-cs-10",  # Anti-social behaviour mediation
+    "fx-cs-04",  # Domestic abuse drop-in
+    "fx-cs-08",  # Hate crime reporting centre
+    "fx-cs-05",  # Knife crime education in schools
+    "fx-cs-02",  # Neighbourhood watch coordinator
+    "fx-cs-07",  # Road safety speed watch
+    "fx-cs-03",  # Rural crime volunteers
+    "fx-cs-01",  # Safer Streets youth outreach
+    "fx-cs-09",  # Scam awareness for older people
+    "fx-cs-06",  # Street pastors
+]
+
+
+def test_an_award_whose_value_is_not_published_means_the_total_cannot_be_checked(session: Session) -> None:
+    from data_access.models import Agreement
+
+    load_fund_awards(session)
+    session.get(Agreement, "fx-cs-04").total_value_pence = None  # Domestic abuse drop-in: £44,988 not published
+    session.flush()
+    row = fund_findings(session).iloc[0]
+    assert row["statement"] == (
+        f"{FUND}: 10 awards listed, but 1 has no published value (Domestic abuse drop-in), "
+        "so whether its awards add up to the stated total of £400,000 cannot be checked"
+    )
+    assert (row["outcome"], row["severity"]) == ("cannot check", "low")
+    assert row["heading"] == "Awards against the fund's stated total cannot be checked"
+    # No arithmetic on the value that is not published: the nine published values, and the tenth as not published.
+    assert [(f.name, f.value, f.basis) for f in row["figures"]] == [
+        ("stated total of awards", 40_000_000, "reported"),
+        ("sum of the awards listed", 39_763_800 - 4_498_800, "reported"),
+        ("award values", None, NOT_PUBLISHED),
+    ]
+    session.rollback()
+
+
+def test_awards_that_add_up_to_the_stated_total_are_no_finding(session: Session) -> None:
+    from data_access.models import FundingStream
+
+    load_fund_awards(session)
+    session.get(FundingStream, "fx-community-fund").stated_awards_total_pence = 39_763_800
+    session.flush()
+    assert fund_findings(session).empty
+    session.rollback()
+
+
+def test_awards_more_than_the_stated_total_and_ceilings_above_it(session: Session) -> None:
+    from data_access.models import Agreement, FundingStream
+
+    load_fund_awards(session)
+    session.get(FundingStream, "fx-community-fund").stated_awards_total_pence = 39_000_000
+    session.flush()
+    row = fund_findings(session).iloc[0]
+    assert row["statement"] == f"{FUND}: the 10 awards listed add up to £397,638, £7,638 more than the stated total of £390,000"
+    assert row["question"] == f"Which is right for {FUND}: the stated total of £390,000, or the awards listed?"
+    # Ceilings ("up to £49,850") above the stated total: the awards may still add up to it, so it cannot be checked.
+    session.get(Agreement, "fx-cs-01").value_qualifier = "up to"
+    session.flush()
+    row = fund_findings(session).iloc[0]
+    assert row["statement"] == (
+        f"{FUND}: the 10 awards listed are ceilings (up to £397,638 in all), "
+        "so whether its awards add up to the stated total of £390,000 cannot be checked"
+    )
+    # Ceilings below it: the awards are sure to fall short.
+    session.get(FundingStream, "fx-community-fund").stated_awards_total_pence = 40_000_000
+    session.flush()
+    row = fund_findings(session).iloc[0]
+    assert row["statement"] == f"{FUND}: the 10 awards listed add up to at most £397,638, £2,362 less than the stated total of £400,000"
+    session.rollback()
+
+
+def test_a_part_of_another_award_is_not_added_and_a_stated_total_with_no_awards_cannot_be_checked(session: Session) -> None:
+    from sqlmodel import select
+
+    from data_access.models import Agreement
+
+    load_fund_awards(session)
+    # "Of which £10,000 for the Wisbech hub": a part of Safer Streets youth outreach, listed as its own grant.
+    session.add(
+        Agreement(id="t-part", area_id="fixtureshire", title="Wisbech hub", kind="grant", funding_stream_id="fx-community-fund",
+                  start_date=date(2019, 6, 3), total_value_pence=1_000_000, status="ended", value_part_of_id="fx-cs-01", **CITED)
+    )  # fmt: skip
+    session.flush()
+    assert fund_findings(session).iloc[0]["statement"].startswith(f"{FUND}: the 10 awards listed add up to £397,638,")
+    for award in session.exec(select(Agreement).where(Agreement.funding_stream_id == "fx-community-fund")):
+        award.visibility = "restricted"  # none the public may see
+    session.flush()
+    row = fund_findings(session).iloc[0]
+    assert row["statement"] == (
+        f"{FUND}: a total of £400,000 in awards is stated, but no award from it is listed, "
+        "so whether its awards add up to the stated total of £400,000 cannot be checked"
+    )
+    assert [(f.name, f.value, f.basis) for f in row["figures"]] == [
+        ("stated total of awards", 40_000_000, "reported"),
+        ("awards", None, NOT_PUBLISHED),
+    ]
+    assert not fund_findings(session, Audience.STAFF).iloc[0]["statement"].startswith(f"{FUND}: a total")
+    session.rollback()
+
+
+def test_the_sample_data_has_no_award_total_finding(session: Session) -> None:
+    # No sample funding stream states a total of awards: the check finds nothing, and says so on the summary.
+    for area, dates in SAMPLE_DATES.items():
+        for as_at in dates:
+            frame = findings.findings_frame(session=session, area=area, as_at=as_at, audience=Audience.STAFF)
+            assert of_kind(frame, "awards_and_stated_total").empty
+    summary = findings.quality_summary(session=session, as_at=date(2026, 1, 1), audience=Audience.STAFF)
+    row = summary[summary["rule"] == "awards_and_stated_total"]
+    assert list(row["check"]) == ["Awards do not add up to the fund's stated total"] and list(row["findings"]) == [0]
+
+
+def test_no_spend_beside_awards_names_the_awards(session: Session) -> None:
+    load_fund_awards(session)
+    frame = of_kind(
+        findings.findings_frame(session=session, area="fixtureshire", as_at=FUND_AS_AT, audience=Audience.PUBLIC, year=2019),
+        "budget_and_spend",
+    )
+    assert list(frame["statement"]) == [
+        "Ministry of Justice victims grant: no spend is published against the £1,120,000 2019/20 budget, "
+        "so what it pays for cannot be followed",
+        f"{FUND}: no spend is published against the £400,000 2019/20 budget; 10 grants awarded from it add up to £397,638, "
+        "so what has been paid cannot be followed",
+        "Innovation fund: no spend is published against the 2019/20 budget of up to £50,000, so what it pays for cannot be followed",
+    ]
+    assert frame.iloc[1]["question"] == f"How much of the {FUND} grants awarded in 2019/20 has been paid, and where is that published?"
+    assert [(f.name, f.value) for f in frame.iloc[1]["figures"]] == [
+        ("budget", 40_000_000),
+        ("spend", None),
+        ("awarded in grants", 39_763_800),
+    ]
+    # The £200,000 for ISVAs is part of the £1,120,000 victims' budget, not a second budget overlapping it.
+    overlaps = findings.findings_frame(session=session, area="fixtureshire", as_at=FUND_AS_AT, audience=Audience.PUBLIC, year=2019)
+    assert of_kind(overlaps, "overlapping_periods").empty
     session.rollback()

@@ -17,6 +17,7 @@ from data_access.db import open_store
 from data_access.loading import FILES, ImportFailed, Problem, load_folder, read_folder
 from data_access.models import Agreement, Budget, FundingStream, Measure, Observation, Source, Spend
 from data_access.settings import SAMPLE_DATA_DIR
+from tests.fixtures import FUND_AWARDS
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -540,3 +541,69 @@ def test_an_unknown_source_kind_is_refused(sample_copy: Path) -> None:
     assert [(p.file, p.column, p.value, p.rule) for p in problems] == [
         ("sources.csv", "kind", "private", "must be one of: published, internal")
     ]
+
+
+# --- money as the source qualifies it (qualifier, part_of_id, budgets over several years, stated totals) ---
+
+
+def test_files_written_before_the_money_qualifiers_load_as_they_did(sample_copy: Path) -> None:
+    """The new columns may be left out, silently: blank means an amount as stated, a part of nothing, one year."""
+    for name, columns in (
+        ("budgets.csv", ["last_financial_year", "apportionment", "qualifier", "part_of_id"]),
+        ("spend.csv", ["qualifier", "part_of_id"]),
+        ("agreements.csv", ["value_qualifier", "value_part_of_id"]),
+        ("funding_streams.csv", ["stated_awards_total"]),
+    ):
+        for column in columns:
+            rewrite(sample_copy / name, lambda row: None, drop_column=column)
+    records, problems = read_folder(sample_copy)
+    assert problems == []
+    budgets = [r for r in records if isinstance(r, Budget)]
+    assert {(b.qualifier, b.part_of_id, b.last_financial_year, b.apportionment) for b in budgets} == {("", None, None, "")}
+    for name, model in (("budgets.csv", Budget), ("spend.csv", Spend)):
+        table = loading.read_csv_bytes((sample_copy / name).read_bytes(), name)
+        assert loading.check_table(table, model, known={"funding_stream": {"x"}}).notes == [], name
+
+
+def test_the_fixture_funds_qualified_money_is_stored_as_written() -> None:
+    records, problems = read_folder(FUND_AWARDS)
+    assert problems == []
+    by_id = {r.id: r for r in records if isinstance(r, Budget | FundingStream)}
+    assert by_id["fx-community-fund"].stated_awards_total_pence == 40_000_000  # "£400,000"
+    assert by_id["fx-community-fund"].cap_per_award_pence == 5_000_000
+    violence = by_id["fx-violence"]
+    assert (violence.amount_pence, violence.financial_year, violence.last_financial_year, violence.apportionment) == (
+        46_936_300,
+        2018,
+        2019,
+        "",
+    )
+    assert (by_id["fx-2019-innovation"].qualifier, by_id["fx-2019-innovation"].amount_pence) == ("up to", 5_000_000)
+    assert (by_id["fx-2019-victims-isva"].part_of_id, by_id["fx-2019-victims-isva"].amount_pence) == ("fx-2019-victims", 20_000_000)
+
+
+def test_qualified_money_mistakes_are_reported_with_what_is_accepted(sample_copy: Path) -> None:
+    rewrite(sample_copy / "budgets.csv", set_value("nfk-2016-moj", "qualifier", "about"))
+    rewrite(sample_copy / "budgets.csv", set_value("nfk-2016-police-grant", "apportionment", "by quarter"))
+    rewrite(sample_copy / "budgets.csv", set_value("dby-2021-community-grants", "last_financial_year", "2020/21"))
+    rewrite(sample_copy / "budgets.csv", set_value("dby-2025-safer-stronger", "part_of_id", "dby-2025-safer-stronger"))
+    rewrite(sample_copy / "spend.csv", set_value("nfk-2016-varss", "part_of_id", "no-such-spend"))
+    rewrite(sample_copy / "agreements.csv", set_value("nfk-yot", "value_qualifier", "of which"))
+    rewrite(sample_copy / "funding_streams.csv", set_value("nfk-moj", "stated_awards_total", "(1,000)"))
+    _, problems = read_folder(sample_copy)
+    assert sorted((p.file, p.column, p.value, p.rule) for p in problems) == sorted(
+        [
+            ("budgets.csv", "qualifier", "about", "must be one of: up to"),
+            ("budgets.csv", "apportionment", "by quarter", "must be one of: even"),
+            (
+                "budgets.csv",
+                "last_financial_year",
+                "2020/21",
+                "is before financial_year: a budget over several years runs from financial_year to last_financial_year",
+            ),
+            ("budgets.csv", "part_of_id", "dby-2025-safer-stronger", "is the row's own id"),
+            ("spend.csv", "part_of_id", "no-such-spend", "refers to an unknown spend id: check the spelling, or import that spend first"),
+            ("agreements.csv", "value_qualifier", "of which", "must be one of: up to"),
+            ("funding_streams.csv", "stated_awards_total", "(1,000)", "must not be negative"),
+        ]
+    )

@@ -294,6 +294,15 @@ def test_a_store_with_data_upgrades_to_head_keeping_its_rows(tmp_path) -> None:
             "norfolk-2016": "published",
             "wy-2018": "published",
         }
+        # 0006: existing money keeps its meaning: amounts as stated, parts of nothing, budgets for one year.
+        assert connection.exec_driver_sql(
+            "SELECT qualifier, part_of_id, last_financial_year, apportionment, COUNT(*) FROM budget GROUP BY 1, 2, 3, 4"
+        ).all() == [("", None, None, "", 4)]
+        assert connection.exec_driver_sql("SELECT qualifier, part_of_id, COUNT(*) FROM spend GROUP BY 1, 2").all() == [("", None, 18)]
+        assert connection.exec_driver_sql("SELECT value_qualifier, value_part_of_id, COUNT(*) FROM agreement GROUP BY 1, 2").all() == [
+            ("", None, 24)
+        ]
+        assert connection.exec_driver_sql("SELECT COUNT(stated_awards_total_pence) FROM funding_stream").scalar() == 0
     engine.dispose()
 
 

@@ -23,6 +23,7 @@ from data_access.models import Audience
 from data_access.money import parse_money
 from data_access.queries import NO_PROVIDER, NO_STREAM, NOT_ASSIGNED, NOT_LINKED
 from data_access.settings import SAMPLE_DATA_DIR
+from tests.fixtures import load_fund_awards
 
 TODAY = date(2026, 11, 22)
 WY_AS_AT = date(2018, 9, 14)  # the West Yorkshire report's date
@@ -639,3 +640,158 @@ def test_apportioning_an_odd_penny_keeps_the_total(tmp_path) -> None:
             assert int(queries.money_flow(**args)["amount_pence"].sum()) == total
     finally:
         engine.dispose()
+
+
+# --- grants awarded from a fund, money the source qualifies (the fund-awards fixture) -------------------
+
+
+def test_grants_awarded_from_a_stream_are_shown_beside_its_budget(session: Session) -> None:
+    load_fund_awards(session)
+    frame = queries.budget_and_spend_by_funding_stream(session=session, area="fixtureshire", year=2019, audience=PUBLIC)
+    assert list(frame["funding_stream_id"]) == ["fx-victims", "fx-community-fund", "fx-innovation"]  # largest budget first
+    fund = only(frame, funding_stream_id="fx-community-fund")
+    assert (fund["budget_pence"], fund["spend_pence"], bool(fund["spend_published"])) == (40_000_000, 0, False)  # no spend published
+    # The ten awards of 2019/20: £49,850 + £48,000 + £45,500 + £44,988 + £42,300 + £40,000 + £38,750 + £35,000 + £30,000 + £23,250.
+    assert (fund["awards"], fund["awards_valued"], fund["awarded_pence"], fund["committed_pence"]) == (10, 10, 39_763_800, 39_763_800)
+    assert bool(fund["awarded_published"]) and not bool(fund["awarded_up_to"]) and is_whole_pence(fund["awarded_pence"])
+    assert "fx-grants-2020|Community Safety Fund awards table row 1" in fund["citations"].split("\n")
+    victims = only(frame, funding_stream_id="fx-victims")
+    # £1,120,000 of which £200,000 for ISVAs: the part is beside its whole, never added to it.
+    assert (victims["budget_pence"], victims["budget_of_which"], victims["awards"]) == (112_000_000, "of which £200,000 for ISVAs", 0)
+    assert not bool(victims["awarded_published"])
+    innovation = only(frame, funding_stream_id="fx-innovation")
+    assert (innovation["budget_pence"], bool(innovation["budget_up_to"])) == (5_000_000, True)  # up to £50,000
+    assert not frame["budget_up_to"].iloc[:2].any()
+    # The two-year serious violence allocation is in no one year's totals.
+    assert "fx-violence" not in set(frame["funding_stream_id"])
+    # The awards start in 2019/20, so 2018/19 has none.
+    earlier = queries.budget_and_spend_by_funding_stream(session=session, area="fixtureshire", year=2018, audience=PUBLIC)
+    assert earlier.empty
+    session.rollback()
+
+
+def test_the_public_sees_awards_as_not_published_where_there_are_none(session: Session) -> None:
+    load_fund_awards(session)
+    frame = queries.budget_and_spend_by_funding_stream(
+        session=session, area="fixtureshire", year=2019, audience=PUBLIC, published_only=True
+    ).set_index("funding_stream_id")
+    assert frame.loc["fx-community-fund", "awarded_pence"] == 39_763_800
+    assert frame.loc["fx-community-fund", "committed_pence"] == 39_763_800
+    assert frame.loc["fx-victims", "awarded_pence"] is None and frame.loc["fx-victims", "committed_pence"] is None
+    assert frame.loc["fx-victims", "spend_pence"] is None  # not published, never 0
+    assert frame.loc["fx-victims", "budget_of_which"] == "of which £200,000 for ISVAs"
+    assert bool(frame.loc["fx-innovation", "budget_up_to"])
+    session.rollback()
+
+
+def test_spend_paying_an_award_is_not_counted_twice_and_a_spend_part_is_not_added(session: Session) -> None:
+    from data_access.models import Spend
+
+    load_fund_awards(session)
+    cited = {"source_id": "fx-grants-2020", "source_section": "test", "basis": "reported"}
+    session.add_all(
+        [
+            # £49,850 paid to Safer Streets youth outreach, one of the awards: the same money as the award.
+            Spend(id="t-pay-award", area_id="fixtureshire", financial_year=2019, funding_stream_id="fx-community-fund",
+                  agreement_id="fx-cs-01", amount_pence=4_985_000, **cited),
+            # £2,000 of the fund spent on something that is not an award (publicity, say).
+            Spend(id="t-publicity", area_id="fixtureshire", financial_year=2019, funding_stream_id="fx-community-fund",
+                  amount_pence=200_000, **cited),
+            # Victims' services: £1,050,000 spent, of which £180,000 on ISVAs.
+            Spend(id="t-victims", area_id="fixtureshire", financial_year=2019, funding_stream_id="fx-victims",
+                  amount_pence=105_000_000, **cited),
+            Spend(id="t-victims-isva", area_id="fixtureshire", financial_year=2019, funding_stream_id="fx-victims",
+                  amount_pence=18_000_000, description="ISVAs", part_of_id="t-victims", **cited),
+        ]
+    )  # fmt: skip
+    session.flush()
+    frame = queries.budget_and_spend_by_funding_stream(session=session, area="fixtureshire", year=2019, audience=PUBLIC)
+    fund = only(frame, funding_stream_id="fx-community-fund")
+    assert fund["spend_pence"] == 4_985_000 + 200_000
+    assert fund["committed_pence"] == 39_763_800 + 200_000  # the awards, and the spend on anything else
+    victims = only(frame, funding_stream_id="fx-victims")
+    assert (victims["spend_pence"], victims["spend_of_which"]) == (105_000_000, "of which £180,000 for ISVAs")
+    flows = queries.money_flow(session=session, area="fixtureshire", year=2019, audience=PUBLIC)
+    assert int(flows["amount_pence"].sum()) == 4_985_000 + 200_000 + 105_000_000  # the part is not a second payment
+    session.rollback()
+
+
+def test_a_budget_over_two_years_is_split_only_when_the_user_says_how(session: Session) -> None:
+    from data_access.models import Budget
+
+    load_fund_awards(session)
+    unsplit = queries.unsplit_budgets(session=session, area="fixtureshire", year=2019, audience=PUBLIC)
+    assert list(unsplit["text"]) == ["£469,363 over 2018/19–2019/20, not split by year"]
+    assert list(unsplit["funding_stream"]) == ["Serious violence fund"]
+    assert list(queries.unsplit_budgets(session=session, area="fixtureshire", year=2018, audience=PUBLIC)["id"]) == ["fx-violence"]
+    assert queries.unsplit_budgets(session=session, area="fixtureshire", year=2020, audience=PUBLIC).empty
+    assert queries.financial_years(session=session, area="fixtureshire", audience=PUBLIC) == [2018, 2019]
+
+    budget = session.get(Budget, "fx-violence")
+    budget.apportionment = "even"
+    session.flush()
+    assert queries.unsplit_budgets(session=session, area="fixtureshire", year=2019, audience=PUBLIC).empty
+    for year in (2018, 2019):
+        frame = queries.budget_and_spend_by_funding_stream(session=session, area="fixtureshire", year=year, audience=PUBLIC)
+        assert only(frame, funding_stream_id="fx-violence")["budget_pence"] == 46_936_300 // 2  # £234,681.50 a year
+
+    # Over three years, the shares add up to the penny: 33p, 33p and 34p of £1.
+    budget.amount_pence, budget.last_financial_year = 100, 2020
+    session.flush()
+    shares = [
+        only(
+            queries.budget_and_spend_by_funding_stream(session=session, area="fixtureshire", year=year, audience=PUBLIC),
+            funding_stream_id="fx-violence",
+        )["budget_pence"]
+        for year in (2018, 2019, 2020)
+    ]
+    assert shares == [33, 33, 34]
+    assert queries.financial_years(session=session, area="fixtureshire", audience=PUBLIC) == [2018, 2019, 2020]
+    session.rollback()
+
+
+def test_a_part_of_another_agreements_value_is_not_added_to_the_live_total(session: Session) -> None:
+    from data_access.models import Agreement
+
+    def totals() -> pd.Series:
+        return queries.agreement_totals(session=session, area="norfolk", as_at=NORFOLK_AS_AT, audience=PUBLIC).iloc[0]
+
+    # Norfolk's four live agreements: £360k + £360k + £114k + £75k a year (paper, 1.13).
+    assert (totals()["live"], totals()["annual_value_pence"], queries.annual_value_text(totals())) == (4, 90_900_000, "£909,000")
+    # "Of which £50k for the Great Yarmouth hub", recorded as its own agreement: live, but its value is in VARSS's already.
+    session.add(
+        Agreement(id="t-lot", area_id="norfolk", title="VARSS: Great Yarmouth hub", kind="grant", annual_value_pence=5_000_000,
+                  status="active", value_part_of_id="nfk-varss", source_id="norfolk-2016", source_section="test", basis="reported")
+    )  # fmt: skip
+    session.flush()
+    assert (totals()["live"], totals()["annual_value_pence"], bool(totals()["annual_value_up_to"])) == (5, 90_900_000, False)
+    session.get(Agreement, "t-lot").value_qualifier = "up to"  # a ceiling on a part is not one on the sum
+    session.flush()
+    assert queries.annual_value_text(totals()) == "£909,000"
+    session.get(Agreement, "nfk-idva").value_qualifier = "up to"  # "up to £360k a year"
+    session.flush()
+    assert queries.annual_value_text(totals()) == "up to £909,000"
+    session.rollback()
+
+
+def test_the_sample_data_has_no_awards_in_any_year(session: Session) -> None:
+    # Sample grants have no start date (Norfolk's) or no funding stream (West Yorkshire's Victims Champion): none is
+    # placed in a year, so the spend views are as they were.
+    for area in ("norfolk", "west-yorkshire", "derbyshire"):
+        for year in queries.financial_years(session=session, area=area, audience=STAFF):
+            frame = queries.budget_and_spend_by_funding_stream(session=session, area=area, year=year, audience=STAFF)
+            assert (frame["awards"] == 0).all() and (frame["committed_pence"] == frame["spend_pence"]).all()
+            assert not frame["budget_up_to"].any() and (frame["budget_of_which"] == "").all()
+
+
+def test_an_agreement_value_that_is_a_ceiling_is_marked_for_the_pages(session: Session) -> None:
+    from data_access.models import Agreement
+    from ui.render import money_columns
+
+    session.get(Agreement, "nfk-idva").value_qualifier = "up to"  # "up to £360k a year"
+    session.flush()
+    frame = queries.renewals(session=session, area="norfolk", as_at=NORFOLK_AS_AT, audience=PUBLIC).set_index("id")
+    assert bool(frame.loc["nfk-idva", "annual_value_up_to"]) and not bool(frame.loc["nfk-varss", "annual_value_up_to"])
+    shown = money_columns(frame.loc[["nfk-idva", "nfk-varss"]], {"annual_value_pence": "Value"})["Value"]
+    assert list(shown) == ["up to £360,000", "£360,000"]
+    session.rollback()

@@ -66,15 +66,39 @@ def money_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     """A copy with pence columns written as money (£1,037,415) under readable names.
 
     Blank means not published, and so does False in the query's `<side>_published` beside `<side>_pence`: a sum of
-    nothing is "not published", never £0.
+    nothing is "not published", never £0. A sum holding a ceiling (`<side>_up_to`) is written "up to £X", and the
+    parts of its lines (`<side>_of_which`) follow it in brackets.
     """
     shown = frame.copy()
     for column, title in columns.items():
-        flag = column.removesuffix("_pence") + "_published"
-        published = shown[flag].astype(bool) if flag in shown else pd.Series(True, index=shown.index)
+        side = column.removesuffix("_pence")
+        published = shown[f"{side}_published"].astype(bool) if f"{side}_published" in shown else pd.Series(True, index=shown.index)
+        up_to = shown[f"{side}_up_to"].fillna(False).astype(bool) if f"{side}_up_to" in shown else pd.Series(False, index=shown.index)
+        parts = shown[f"{side}_of_which"] if f"{side}_of_which" in shown else pd.Series("", index=shown.index)
         shown[title] = [
-            format_money(int(v)) if pd.notna(v) and p else "not published" for v, p in zip(shown[column], published, strict=True)
+            (f"up to {format_money(int(v))}" if u else format_money(int(v))) + (f" ({w})" if isinstance(w, str) and w else "")
+            if pd.notna(v) and p
+            else "not published"
+            for v, p, u, w in zip(shown[column], published, up_to, parts, strict=True)
         ]
+    return shown
+
+
+def stream_money(by_stream: pd.DataFrame) -> pd.DataFrame:
+    """The funding-stream view's money in words: budget and spend, and the grants awarded from each stream and what is
+    committed against its budget ("none listed" where no grant from the stream starts in the year)."""
+    shown = money_columns(by_stream, {"budget_pence": "Budget", "spend_pence": "Spend", "awarded_pence": "Awarded in grants"})
+    committed = by_stream.assign(
+        committed_up_to=by_stream["awarded_up_to"], committed_published=by_stream["spend_published"] | by_stream["awarded_published"]
+    )
+    shown["Committed"] = money_columns(committed, {"committed_pence": "c"})["c"]
+    none = by_stream["awards"] == 0
+    shown.loc[none, "Awarded in grants"] = "none listed"
+    unvalued = by_stream["awards"] - by_stream["awards_valued"]
+    shown["Awarded in grants"] = [
+        f"{text} ({n} of {a} awards' values not published)" if n else text
+        for text, n, a in zip(shown["Awarded in grants"], unvalued, by_stream["awards"], strict=True)
+    ]
     return shown
 
 

@@ -1,13 +1,12 @@
 """Remembered column mappings: a spreadsheet's own headings -> the import format (`column_mapping`).
 
 Revision ID: 0007
-Revises: 0005
-Create Date: 2026-12-01
+Revises: 0006
+Create Date: 2026-11-28
 
 A person who imports their own contract register, grant list or performance table confirms which of
 their columns holds what; the mapping is kept by a hash of the sheet's normalised headings, with who
-confirmed it and when, so the same sheet next time maps itself. (Written beside 0005 and 0006: the
-merge re-chains the revisions.)
+confirmed it and when, so the same sheet next time maps itself.
 """
 
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0005"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
