@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from data_access import store_version
-from data_access.loading import FILES, MAX_ROWS, PARTIAL_DATES, Problem, check_table, columns_of, read_csv_bytes
+from data_access.loading import FILES, MAX_ROWS, PARTIAL_DATES, YEAR_COLUMNS, Problem, check_table, columns_of, read_csv_bytes
 from data_access.models import AgreementPriority, AuditEntry, DatePrecision, ImportRecord, SavedMapping, table_name, table_of
 from data_access.periods import fy_label, quarter_label
 from data_access.settings import SAMPLE_DATA_DIR
@@ -69,7 +69,6 @@ EXTRA_FILES: list[tuple[str, type[SQLModel]]] = [
 ]
 # Dates that may be partial: (model, field) -> the field holding its precision (day, month or year), as the loader has them.
 _PARTIAL: dict[tuple[type[SQLModel], str], str] = {key: precision for key, (precision, _) in PARTIAL_DATES.items()}
-_YEARS = {"first_year", "last_year", "financial_year"}
 
 
 class BackupError(Exception):
@@ -131,7 +130,7 @@ def _csv_row(file_name: str, model: type[SQLModel], row: dict[str, Any]) -> list
             out.append(period_text(row))
         elif f"{column}_pence" in row:
             out.append(money_text(row[f"{column}_pence"]))
-        elif column in _YEARS:
+        elif column in YEAR_COLUMNS:
             out.append(fy_label(row[column]) if row[column] is not None else "")
         elif (model, column) in _PARTIAL:
             out.append(partial_date_text(row[column], row[_PARTIAL[(model, column)]]))
