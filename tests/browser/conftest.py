@@ -293,7 +293,7 @@ SHOWCASE = [
     ("overview", "/?area=west-yorkshire", "31 March 2019"),
     ("spend", "/spend?area=norfolk&year=2016-17", "£1.04m"),
     ("renewals", "/renewals?area=west-yorkshire&as_at=2018-09-14", "Ends within 12 months"),
-    ("performance", "/performance?area=west-yorkshire", "Other agencies (29%)"),
+    ("performance", "/performance?area=west-yorkshire", "Other agencies: 29% (as published)"),
 ]
 
 
