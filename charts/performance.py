@@ -106,8 +106,10 @@ def measure_takeaway(series: pd.DataFrame) -> str:
         direction = "up" if change >= 0 else "down"
         text += f", {_mark(f'{direction} {abs(change):.0%}', made_up)} on {series.iloc[-2]['period']}"
     if pd.notna(last["target"]):
-        met = last["value"] >= last["target"] if last["higher_is_better"] else last["value"] <= last["target"]
         target = _labelled(last["target"], unit, _target_illustrative(series.iloc[[-1]])[0])
+        if pd.isna(last["higher_is_better"]):  # the source does not say which way is better: never judged
+            return text + f"; its target is {target}, but whether higher or lower is better is not stated."
+        met = last["value"] >= last["target"] if last["higher_is_better"] else last["value"] <= last["target"]
         text += f"; {'meets' if met else 'below'} its target of {target}"
     return text + "."
 

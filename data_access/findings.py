@@ -1078,6 +1078,9 @@ def below_target(ctx: Context) -> list[Finding]:
     for (measure, agreement), series in plain.groupby(["measure", "agreement"], sort=False):
         series = series.sort_values("period_end")
         last = series.iloc[-1]
+        if pd.isna(last["higher_is_better"]):
+            found.append(_direction_not_stated(ctx, last))
+            continue
         if not below(last):
             continue
         previous = series.iloc[-2] if len(series) > 1 else None
@@ -1120,6 +1123,29 @@ def below_target(ctx: Context) -> list[Finding]:
             )
         )
     return found
+
+
+def _direction_not_stated(ctx: Context, last: Any) -> Finding:
+    """A figure with a target, for a measure whose source does not say whether higher or lower is better: never judged."""
+    measure, agreement = last["measure"], last["agreement"]
+    return Finding(
+        "below_target",
+        Outcome.CANNOT_CHECK,
+        Severity.LOW,
+        ctx.area,
+        (
+            f"{measure} ({agreement}) was {ctx.measure_text(last, 'value')} against a target of {ctx.measure_text(last, 'target')} "
+            f"in {last['period']}, but whether higher or lower is better is not stated, so it cannot be said to meet its target or not"
+        ),
+        f"Is a higher or a lower {_lower_first(measure)} better, and is the service meeting its target?",
+        (Record("observation", last["id"], f"{measure}: {agreement}"),),
+        (
+            Figure(measure, float(last["value"]), last["unit"], last["basis"]),
+            Figure("target", float(last["target"]), last["unit"], last["target_basis"]),
+        ),
+        _cites([last["citations"]]),
+        _link("performance", area=ctx.area),
+    )
 
 
 def no_measures(ctx: Context) -> list[Finding]:

@@ -166,6 +166,10 @@ OPTIONAL_COLUMNS: dict[tuple[type[SQLModel], str], str] = {
         "blank: not stated, so taken as counting people: counts from internal returns are suppressed below 10 and "
         "rounded on public pages until someone writes no"
     ),
+    (Measure, "higher_is_better"): (
+        "blank: not stated whether higher or lower is better, so figures are shown against their targets but never "
+        "judged as meeting or missing them; write yes or no"
+    ),
     (Observation, "provider_id"): "blank: the provider is not named (the agreement's provider is shown where there is one)",
 }
 # Cited records may leave out the section: the source (its URL) as a whole is then the citation.
@@ -173,7 +177,7 @@ for _cited in (Plan, Priority, Provider, FundingStream, Agreement, Amendment, Mi
     OPTIONAL_COLUMNS[(_cited, "source_section")] = "blank: the source as a whole is cited (its URL or title)"
     OPTIONAL_COLUMNS[(_cited, "basis_note")] = "blank: no note"
 # Optional columns whose blank cells each get a note, because the blank decides how figures are shown.
-NOTED_BLANKS = {(Source, "kind"), (Measure, "counts_people")}
+NOTED_BLANKS = {(Source, "kind"), (Measure, "counts_people"), (Measure, "higher_is_better")}
 
 # Columns added after the first files were written, whose blank means what those files meant: a file may leave
 # them out, and a blank cell is the ordinary case, so neither is worth a note.

@@ -701,6 +701,7 @@ class _Store:
     area_names: dict[str, str]
     providers: dict[str, str]  # normalised name -> id
     provider_ids: set[str]
+    provider_numbers: dict[str, dict[str, str]]  # id -> {"charity_number": ..., "company_number": ...} as stored
     measures: dict[str, str]
     measure_ids: set[str]
     sources_by_url: dict[str, str]
@@ -718,6 +719,7 @@ def _read_store(connection: Connection, area_id: str) -> _Store:
         return [tuple(r) for r in connection.execute(query)]
 
     providers = pairs(Provider, "id", "name")
+    numbers = pairs(Provider, "id", "charity_number", "company_number")
     measures = pairs(Measure, "id", "name")
     sources = pairs(Source, "id", "url")
     in_area = lambda t: t.c.area_id == area_id  # noqa: E731
@@ -727,6 +729,7 @@ def _read_store(connection: Connection, area_id: str) -> _Store:
         area_names=dict(pairs(Area, "id", "name")),
         providers={normalised_name(n): i for i, n in sorted(providers, reverse=True)},
         provider_ids={i for i, _ in providers},
+        provider_numbers={i: {"charity_number": c or "", "company_number": n or ""} for i, c, n in numbers},
         measures={normalised_name(n): i for i, n in sorted(measures, reverse=True)},
         measure_ids={i for i, _ in measures},
         sources_by_url={u.strip(): i for i, u in sorted(sources, reverse=True) if u and u.strip()},
@@ -876,7 +879,9 @@ class _Builder:
             return ""
         key = normalised_name(name) or name.strip().lower()
         if key in self.store.providers:
-            return self.store.providers[key]  # used as it is: another area's organisation is never rewritten
+            provider_id = self.store.providers[key]  # used as it is: another area's organisation is never rewritten
+            self.numbers_not_imported(number, provider_id, name, cells)
+            return provider_id
         if key not in self.providers:
             provider_id = slug(name)
             if provider_id in self.store.provider_ids or provider_id in self.providers.values():
@@ -893,6 +898,23 @@ class _Builder:
                     number, column, given, f"differs from row {first_row}'s {values[column]} for the same organisation ({values['name']})"
                 )
         return self.providers[key]
+
+    def numbers_not_imported(self, number: int, provider_id: str, name: str, cells: list[str]) -> None:
+        """A charity or company number the sheet gives for an organisation already in the store, and not as stored
+        there: said, never dropped unseen, and never written over the stored record (other areas may rest on it)."""
+        stored = self.store.provider_numbers.get(provider_id, {})
+        for column, words in (("charity_number", "charity number"), ("company_number", "company number")):
+            given = self.cell(cells, column)
+            if given and given != stored.get(column, ""):
+                holds = f"holds {words} {stored[column]}" if stored.get(column) else f"has no {words}"
+                chosen = self.mapping.column_for(column)
+                note = (
+                    f"Row {number}, {chosen.header if chosen else column}: {given} is given for {name}, which the store already {holds} "
+                    f"({provider_id}): not imported, so the stored record is not rewritten. To change it, import a "
+                    "providers file for that record"
+                )
+                if note not in self.notes:
+                    self.notes.append(note)
 
     def agreement(self, number: int, cells: list[str], cited: dict[str, str]) -> None:
         title, reference, start = self.cell(cells, "title"), self.cell(cells, "reference"), self.cell(cells, "start_date")

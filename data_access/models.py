@@ -452,7 +452,7 @@ class Measure(SQLModel, table=True):
     id: str = Field(primary_key=True)
     name: str
     unit: str = Field(description="count, percent (a rate) or share (percent of a whole: a breakdown's shares add up to 100)")
-    higher_is_better: bool = True
+    higher_is_better: bool | None = Field(default=None, description="Blank: not stated, so figures are not judged against targets")
     counts_people: bool | None = Field(
         default=None, description="Counts of people get disclosure control on public outputs; blank (not stated) is treated as yes"
     )

@@ -201,6 +201,8 @@ def _decode_json(data: bytes, bundle: Bundle, what: str) -> Any:
         bundle.problem(0, "", "", f"is not UTF-8 text (byte {error.start}): {what} files are UTF-8 JSON")
     except json.JSONDecodeError as error:
         bundle.problem(0, "", "", f"is not JSON ({error.msg} at line {error.lineno}, column {error.colno}): {what} files are JSON")
+    except RecursionError:  # Python's reader gives up on arrays or objects nested thousands deep
+        bundle.problem(0, "", "", f"is nested too deeply to be {what} data (arrays or objects inside each other thousands of levels)")
     return None
 
 
@@ -314,6 +316,12 @@ def merge_releases(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     for release in sorted(releases, key=lambda r: _text(r.get("date"))):
         merge(compiled, {k: v for k, v in release.items() if k not in ("id", "tag")})
     return compiled
+
+
+def office_key(name: str) -> str:
+    """An office's name or org-id as compared with the area's: case, spacing and a bracketed abbreviation ignored, so
+    Find a Tender's "Office of the Police and Crime Commissioner for Norfolk" is the store's "... for Norfolk (OPCCN)"."""
+    return " ".join(re.sub(r"\([^)]*\)", " ", name).casefold().split())
 
 
 def _buyer_key(release: Mapping[str, Any]) -> tuple[str, str]:
@@ -582,8 +590,8 @@ def _read_ocds(data: bytes, context: Context, bundle: Bundle, buyers: Collection
         return
     first_number, first_where, first = processes[0]
     file_buyer = _buyer_key(first)
-    wanted = {b.strip().lower() for b in buyers if b.strip()}
-    if wanted and file_buyer != ("", "") and not {k.lower() for k in file_buyer if k} & wanted:
+    wanted = {office_key(b) for b in buyers if b.strip()}
+    if wanted and file_buyer != ("", "") and not {office_key(k) for k in file_buyer if k} & wanted:
         bundle.problem(
             first_number,
             "buyer",
@@ -691,7 +699,7 @@ def _read_360(data: bytes, file_name: str, context: Context, bundle: Bundle, fun
         return
     file_source_used = False
     first_funder: tuple[str, str] | None = None
-    wanted = {f.strip().lower() for f in funders if f.strip()}
+    wanted = {office_key(f) for f in funders if f.strip()}
     for number, grant in grants:
         if not isinstance(grant, dict):
             bundle.problem(number, "grants", grant, "is not a grant (a JSON object with an id)")
@@ -704,7 +712,7 @@ def _read_360(data: bytes, file_name: str, context: Context, bundle: Bundle, fun
         funder_key = (_text(funder.get("id")), _text(funder.get("name")))
         if first_funder is None:
             first_funder = funder_key
-            if wanted and funder_key != ("", "") and not {k.lower() for k in funder_key if k} & wanted:
+            if wanted and funder_key != ("", "") and not {office_key(k) for k in funder_key if k} & wanted:
                 bundle.problem(
                     number,
                     "fundingOrganization",

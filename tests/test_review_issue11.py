@@ -131,3 +131,49 @@ def test_a_measure_whose_direction_is_not_stated_is_not_stored_as_higher_is_bett
     assert measure.values["higher_is_better"] is None or noted, (
         f"higher_is_better stored as {measure.values['higher_is_better']!r} with no note: a guess"
     )
+
+
+def test_a_figure_whose_direction_is_not_stated_is_never_judged_against_its_target(tmp_path) -> None:
+    """Once applied, the repeat victimisation rate above is shown against its target but neither met nor missed."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from charts.performance import measure_takeaway
+    from data_access import findings, queries
+    from data_access.db import open_store
+    from data_access.models import Audience
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}", load_sample_data=True)
+    rows = [
+        ["Service", "Measure", "Period", "Value", "Target", "Source URL"],
+        [
+            "Independent Domestic Abuse Advocacy Service",
+            "Repeat victimisation rate",
+            "2024-04 to 2024-06",
+            "30%",
+            "25%",
+            "https://x.example/p",
+        ],
+    ]
+    table = sheet(rows, "returns.csv")
+    with store.connect() as connection:
+        bundle = mapping.to_bundle(table, mapping.propose(table, "performance"), "norfolk", connection=connection)
+    assert mapping.import_bundle(store, bundle, sha256="c3" * 32, apply=True, who="test").applied
+    with Session(store) as session:
+        series = queries.observations(session=session, area="norfolk", audience=Audience.STAFF, measure=None)
+        found = findings.findings(session=session, area="norfolk", as_at=date(2024, 7, 1), audience=Audience.STAFF, rules=["below_target"])
+    rate = series[series["measure"] == "Repeat victimisation rate"]
+    assert measure_takeaway(rate) == (
+        "Repeat victimisation rate: 30% (as published) in Q1 2024/25; its target is 25% (as published), "
+        "but whether higher or lower is better is not stated."
+    )
+    assert [(f.outcome, f.statement) for f in found] == [
+        (
+            findings.Outcome.CANNOT_CHECK,
+            "Repeat victimisation rate (Independent Domestic Abuse Advocacy Service) was 30% (as published) against a target of "
+            "25% (as published) in Q1 2024/25, but whether higher or lower is better is not stated, so it cannot be said to meet "
+            "its target or not",
+        )
+    ]
+    store.dispose()
