@@ -694,6 +694,9 @@ class Bundle:
     notes: list[str] = field(default_factory=list)
 
 
+_UP_TO = re.compile(r"^\s*up\s+to\s+(\S.*)$", re.IGNORECASE)
+
+
 @dataclass
 class _Store:
     """What the mapper reads from the store: names to reuse, never rows to rewrite."""
@@ -922,6 +925,9 @@ class _Builder:
         stream = self.cell(cells, "funding_stream")
         passed = {t.name: self.cell(cells, t.name) for t in targets(self.mapping.holds) if t.name in columns_of(Agreement)}
         kind = passed.get("kind", "") if self.mapping.column_for("kind") else AGREEMENT_KIND_OF.get(self.mapping.holds, "")
+        for value_column in ("annual_value", "total_value"):  # "up to £50,000": the amount, and that it is a ceiling
+            if (ceiling := _UP_TO.match(passed.get(value_column, ""))) and not passed.get("value_qualifier"):
+                passed[value_column], passed["value_qualifier"] = ceiling[1], "up to"
         values = {
             **passed,
             "id": agreement_id,

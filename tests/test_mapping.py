@@ -477,3 +477,18 @@ def test_any_text_gets_a_mapping_a_bundle_and_problems_never_an_exception(
     for kind, format_table in bundle.tables.items():
         assert format_table.header == loading.columns_of(mapping.KIND_OF_FILE[kind])
         assert all(n in {number for number, _ in table.rows} for n, _ in format_table.rows)
+
+
+def test_an_amount_written_up_to_is_a_ceiling_not_a_problem(engine: Engine) -> None:
+    """'up to £50,000' in a register's value column: the amount, and that it is a ceiling, never added up as spent."""
+    rows = [
+        ["service", "provider", "start_date", "annual_value_gbp", "source_url"],
+        ["Drug intervention", "New Provider Ltd", "2021-04-01", "up to £50,000", REGISTER_URL],
+    ]
+    table = sheet(rows)
+    with engine.connect() as connection:
+        bundle = mapping.to_bundle(table, mapping.propose(table, "contracts"), "norfolk", connection=connection)
+    report = mapping.import_bundle(engine, bundle, sha256="d4" * 32)
+    assert report.problems == []
+    [agreement] = [c.values for c in report.of("insert") if c.kind == "agreements"]
+    assert (agreement["annual_value_pence"], agreement["value_qualifier"]) == (5_000_000, "up to")
