@@ -311,7 +311,14 @@ class Store:
 
     def measures(self) -> Iterator[dict[str, str]]:
         for mid, name, unit, higher, people in MEASURES:
-            yield {"id": mid, "name": name, "unit": unit, "higher_is_better": higher, "counts_people": people, "description": f"{name} (illustrative)"}
+            yield {
+                "id": mid,
+                "name": name,
+                "unit": unit,
+                "higher_is_better": higher,
+                "counts_people": people,
+                "description": f"{name} (illustrative)",
+            }
 
     def observations(self) -> Iterator[dict[str, str]]:
         rng = self.rng
@@ -321,7 +328,7 @@ class Store:
             agreements = self.agreements[area]
             # Quarterly figures for each agreement's quarters, from the latest back, until the area has its share;
             # every 6th agreement also reports a breakdown (two agreements of an area share a breakdown measure).
-            for index, (aid, _, start_year, last_year, _) in enumerate(agreements):
+            for index, (aid, _, _, last_year, _) in enumerate(agreements):
                 if count >= OBSERVATIONS_PER_AREA:
                     break
                 year = min(last_year, FIRST_YEAR + YEARS - 1)
