@@ -20,6 +20,7 @@ and 6).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import shutil
@@ -30,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ import streamlit.testing.v1.app_test as app_test_module
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, col, func, select
+from streamlit import logger as streamlit_logger
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -175,6 +178,9 @@ def page_visit(file: str, area: str) -> Callable[[], AppTest]:
         at.run()
         if at.exception:
             raise RuntimeError(str(at.exception[0].value).splitlines()[0] if at.exception[0].value else "exception")
+        faults = [str(e.value) for e in at.error if "data store cannot be used" in str(e.value)]
+        if faults:  # ui.cache.store_fault: the page stopped with a message instead of its figures
+            raise RuntimeError(faults[0].splitlines()[0][:100])
         return at
 
     return visit
@@ -195,46 +201,71 @@ def measure_pages(store: Store, repeat: int) -> None:
         print(f"  {store.name} {spec.file}: {store.figures[f'page: {spec.title}']}", flush=True)
 
 
-def measure_functions(store: Store, repeat: int) -> None:
+def _function_item(label: str, url: str, area: str) -> Callable[[], object]:
+    """The action timed for one of the non-page items, on its own engine."""
     from charts.briefing import briefing_chart_images
     from data_access.briefing import briefing_pdf, briefing_summary
     from data_access.findings import store_findings
     from data_access.scheduled_export import export_area
     from data_access.settings import get_settings
 
-    engine = make_engine(store.url)
-    as_at = TODAY
+    engine = make_engine(url)
 
-    def quality(area: str | None) -> Callable[[], object]:
+    def quality(one_area: str | None) -> Callable[[], object]:
         def run() -> object:
             with Session(engine) as session:
-                return store_findings(session=session, as_at=as_at, audience=Audience.STAFF, area=area)
+                return store_findings(session=session, as_at=TODAY, audience=Audience.STAFF, area=one_area)
 
         return run
 
     def export() -> object:
         with tempfile.TemporaryDirectory() as out:
-            return export_area(engine, area=store.area, out=Path(out), settings=get_settings(), today=TODAY)
+            return export_area(engine, area=area, out=Path(out), settings=get_settings(), today=TODAY)
 
     def pdf() -> bytes:
         with Session(engine) as session:
-            pack = briefing_summary(session=session, area=store.area, as_at=as_at, audience=Audience.PANEL)
+            pack = briefing_summary(session=session, area=area, as_at=TODAY, audience=Audience.PANEL)
         images, note = briefing_chart_images(pack)
         return briefing_pdf(pack, charts=images, charts_note=note)
 
-    items: list[tuple[str, Callable[[], object]]] = [
-        ("data quality report, one area", quality(store.area)),
-        ("data quality report, all areas", quality(None)),
-        ("exports (all files), one area", export),
-        ("briefing PDF, one area", pdf),
-    ]
-    for label, action in items:
-        try:
-            store.figures[label] = (median_time(action, repeat), None)
-        except Exception as error:  # reported in the table
-            store.figures[label] = (f"error: {type(error).__name__}: {error}"[:120], None)
+    items: dict[str, Callable[[], object]] = {
+        "data quality report, one area": quality(area),
+        "data quality report, all areas": quality(None),
+        "exports (all files), one area": export,
+        "briefing PDF, one area": pdf,
+    }
+    return items[label]
+
+
+FUNCTION_ITEMS = [
+    "data quality report, one area",
+    "data quality report, all areas",
+    "exports (all files), one area",
+    "briefing PDF, one area",
+]
+
+
+def _measure_in_child(label: str, url: str, area: str, repeat: int, sender: Connection) -> None:
+    try:
+        sender.send(median_time(_function_item(label, url, area), repeat))
+    except Exception as error:  # reported in the table
+        sender.send(f"error: {type(error).__name__}: {error}"[:120])
+
+
+def measure_functions(store: Store, repeat: int, limit_s: float) -> None:
+    """Each item in a child process, stopped after `limit_s` seconds (one SQL statement cannot be interrupted otherwise)."""
+    context = multiprocessing.get_context("fork")
+    for label in FUNCTION_ITEMS:
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_measure_in_child, args=(label, store.url, store.area, repeat, sender))
+        child.start()
+        if receiver.poll(limit_s):
+            store.figures[label] = (receiver.recv(), None)
+        else:
+            store.figures[label] = (f"over {limit_s:g} s: stopped", None)
+        child.kill()
+        child.join()
         print(f"  {store.name} {label}: {store.figures[label]}", flush=True)
-    engine.dispose()
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -305,10 +336,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--national", action="store_true", help="also the 43-area store (about a million spend lines)")
     parser.add_argument("--postgres", metavar="URL", help="also on this PostgreSQL server (databases bench_* are dropped and made)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "benchmark_stores", help="where stores are kept")
+    parser.add_argument("--limit", type=float, default=600, help="stop a data-quality, export or PDF item after this many seconds")
     parser.add_argument("--only", choices=["pages", "functions"], help="measure only the pages, or only the rest")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
 
+    streamlit_logger.set_log_level("error")  # AppTest outside a server warns on every run
     os.chdir(PROJECT_ROOT)
     os.environ["LOCAL_DEMO"] = "yes"
     os.environ["LOAD_SAMPLE_DATA"] = "no"  # each store is loaded here, timed
@@ -321,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only != "functions":
             measure_pages(store, args.repeat)
         if args.only != "pages":
-            measure_functions(store, args.repeat)
+            measure_functions(store, args.repeat, args.limit)
     clear_all_caches()
     print()
     print(f"Benchmark of {started}, medians of {args.repeat}; {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
