@@ -308,7 +308,7 @@ def report(stores: list[Store]) -> str:
             if store is sample:
                 continue
             if isinstance(cold, str):
-                missed.append(f"fails on {store.name}")
+                missed.append(f"{'not finished' if cold.startswith('over') else 'fails'} on {store.name}")
                 continue
             if cold is not None and cold_limit is not None and cold > cold_limit:
                 missed.append(f"cold on {store.name}")
