@@ -1,0 +1,370 @@
+"""The benchmark of issue 12: load time, every page's server time (cold and warm), the data-quality report, the
+exports and the briefing PDF, for the sample store, the 5-area store and (with --national) the 43-area store.
+
+    python -m benchmarks.run [--repeat 3] [--national] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+The generated stores (benchmarks/generate.py) are written once under --work (default /tmp/benchmark_stores) and
+reused; each run loads them into new SQLite files there (and, with --postgres, into new databases bench_sample,
+bench_5_areas, bench_43_areas on that server, dropped and made again) with `data_access.backup.load_backup`.
+
+Pages run in this process through Streamlit's AppTest, as tests/app do, viewed by OPCC staff (LOCAL_DEMO=yes) for
+one area (the sample's West Yorkshire, the generated stores' first area). Cold: Streamlit's caches emptied first
+(st.cache_data and st.cache_resource, as a new process has them); warm: the same visit run again at once. Each
+figure is the median of --repeat runs. The table is Markdown, with issue 12's targets beside the figures;
+the targets are for the 43-area store, and one already missed on a smaller store is reported as missed.
+
+Not measured yet: bytes sent to the browser per page, browser time to usable, the load test (issue 12, items 2
+and 6).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+import streamlit.testing.v1.app_test as app_test_module
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel, col, func, select
+from streamlit import logger as streamlit_logger
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from benchmarks.generate import write_store
+from data_access.backup import load_backup
+from data_access.db import make_engine, migrate, open_store
+from data_access.models import Area, Audience
+from ui.navigation import PAGES
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ENTRYPOINT = PROJECT_ROOT / "dashboard.py"
+RUN_TIMEOUT_S = 1800  # the data-quality page took nine minutes on 43 areas (issue 12)
+SAMPLE_AREA = "west-yorkshire"
+TODAY = date(2026, 11, 28)  # fixed, so every run measures the same as-at date
+
+# Issue 12's targets (43 areas, one area): (cold, warm) seconds for every page.
+PAGE_COLD_S, PAGE_WARM_S, RATIO = 1.0, 0.3, 3.0
+QUALITY_AREA_S, QUALITY_ALL_S, EXPORT_S, BRIEFING_S, LOAD_ROWS_S = 1.0, 10.0, 2.0, 5.0, 20_000
+
+
+class _NavigationPagesManager(PagesManager):
+    """As tests/app/conftest.py: AppTest runs the pages through dashboard.py's st.navigation, as a server does."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+@dataclass
+class Store:
+    name: str  # "sample", "5 areas", "43 areas"
+    url: str
+    area: str = SAMPLE_AREA
+    areas: list[str] = field(default_factory=list)
+    load_s: float | None = None
+    rows: int = 0
+    figures: dict[str, tuple[float | str | None, float | str | None]] = field(default_factory=dict)  # item -> (cold, warm)
+
+
+def clear_caches() -> None:
+    """Cold: no query result cached, as in a new process (the engine, st.cache_resource, is kept: it is opened once per process)."""
+    st.cache_data.clear()
+
+
+def clear_all_caches() -> None:
+    """Before another store: the engine too, which belongs to the previous DATABASE_URL."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def median_time(action: Callable[[], object], repeat: int, *, before: Callable[[], None] | None = None) -> float:
+    """Median seconds of `repeat` runs of `action` (after `before`, untimed, each time); one run if the first takes over a minute."""
+    times = []
+    for _ in range(repeat):
+        if before:
+            before()
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+        if times[0] > 60:
+            break
+    return statistics.median(times)
+
+
+# --- stores ----------------------------------------------------------------------------------
+
+
+def _postgres_database(server_url: str, name: str) -> str:
+    """A new, empty database `name` on the server of `server_url` (dropped first if it exists); its URL."""
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def prepare_stores(work: Path, *, national: bool, postgres: str | None) -> list[Store]:
+    """The stores to measure, loaded; generated folders are made once and reused."""
+    sizes = [("5 areas", 5)] + ([("43 areas", 43)] if national else [])
+    stores: list[Store] = []
+    backends = [("SQLite", None)] + ([("PostgreSQL", postgres)] if postgres else [])
+    for backend, server in backends:
+        for name, areas in [("sample", 0), *sizes]:
+            slug = name.replace(" ", "_")
+            if server:
+                url = _postgres_database(server, f"bench_{slug}")
+            else:
+                path = work / f"{slug}.sqlite3"
+                path.unlink(missing_ok=True)
+                url = f"sqlite:///{path}"
+            store = Store(f"{name}, {backend}", url)
+            if areas == 0:
+                start = time.perf_counter()
+                open_store(url, load_sample_data=True).dispose()
+                store.load_s = time.perf_counter() - start
+            else:
+                folder = work / f"generated_{areas}"
+                if not (folder / "manifest.json").exists():
+                    shutil.rmtree(folder, ignore_errors=True)
+                    start = time.perf_counter()
+                    write_store(folder, areas)
+                    print(f"generated {name} in {time.perf_counter() - start:.1f} s", flush=True)
+                engine = make_engine(url)
+                migrate(engine)
+                start = time.perf_counter()
+                counts = load_backup(engine, folder)
+                store.load_s = time.perf_counter() - start
+                engine.dispose()
+                store.rows = sum(counts.values())
+            engine = make_engine(url)
+            with Session(engine) as session:
+                store.areas = list(session.scalars(select(col(Area.id)).order_by(col(Area.id))))
+                if not areas:
+                    store.rows = sum(session.scalar(select(func.count()).select_from(t)) or 0 for t in SQLModel.metadata.sorted_tables)
+            engine.dispose()
+            store.area = SAMPLE_AREA if areas == 0 else store.areas[0]
+            print(f"loaded {store.name}: {store.rows:,} rows in {store.load_s:.1f} s ({store.rows / store.load_s:,.0f} rows/s)", flush=True)
+            stores.append(store)
+    return stores
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+
+def page_visit(file: str, area: str) -> Callable[[], AppTest]:
+    """A fresh visit to a page as OPCC staff, for one area; raises when the page shows an exception."""
+
+    def visit() -> AppTest:
+        at = AppTest.from_file(str(ENTRYPOINT), default_timeout=RUN_TIMEOUT_S)
+        at.session_state["local_demo_audience"] = "staff"
+        at.query_params["area"] = area
+        if file != "overview.py":
+            at.switch_page(f"pages/{file}")
+        at.run()
+        if at.exception:
+            raise RuntimeError(str(at.exception[0].value).splitlines()[0] if at.exception[0].value else "exception")
+        faults = [str(e.value) for e in at.error if "data store cannot be used" in str(e.value)]
+        if faults:  # ui.cache.store_fault: the page stopped with a message instead of its figures
+            raise RuntimeError(faults[0].splitlines()[0][:100])
+        return at
+
+    return visit
+
+
+def measure_pages(store: Store, repeat: int) -> None:
+    os.environ["DATABASE_URL"] = store.url
+    for spec in PAGES:
+        visit = page_visit(spec.file, store.area)
+        try:
+            cold = median_time(visit, repeat, before=clear_caches)
+            clear_caches()
+            visit()
+            warm = median_time(visit, repeat)
+            store.figures[f"page: {spec.title}"] = (cold, warm)
+        except Exception as error:  # a page that fails is a result to report, not a reason to stop
+            store.figures[f"page: {spec.title}"] = (f"error: {type(error).__name__}: {error}"[:120], None)
+        print(f"  {store.name} {spec.file}: {store.figures[f'page: {spec.title}']}", flush=True)
+
+
+def _function_item(label: str, url: str, area: str) -> Callable[[], object]:
+    """The action timed for one of the non-page items, on its own engine."""
+    from charts.briefing import briefing_chart_images
+    from data_access.briefing import briefing_pdf, briefing_summary
+    from data_access.findings import store_findings
+    from data_access.scheduled_export import export_area
+    from data_access.settings import get_settings
+
+    engine = make_engine(url)
+
+    def quality(one_area: str | None) -> Callable[[], object]:
+        def run() -> object:
+            with Session(engine) as session:
+                return store_findings(session=session, as_at=TODAY, audience=Audience.STAFF, area=one_area)
+
+        return run
+
+    def export() -> object:
+        with tempfile.TemporaryDirectory() as out:
+            return export_area(engine, area=area, out=Path(out), settings=get_settings(), today=TODAY)
+
+    def pdf() -> bytes:
+        with Session(engine) as session:
+            pack = briefing_summary(session=session, area=area, as_at=TODAY, audience=Audience.PANEL)
+        images, note = briefing_chart_images(pack)
+        return briefing_pdf(pack, charts=images, charts_note=note)
+
+    items: dict[str, Callable[[], object]] = {
+        "data quality report, one area": quality(area),
+        "data quality report, all areas": quality(None),
+        "exports (all files), one area": export,
+        "briefing PDF, one area": pdf,
+    }
+    return items[label]
+
+
+FUNCTION_ITEMS = [
+    "data quality report, one area",
+    "data quality report, all areas",
+    "exports (all files), one area",
+    "briefing PDF, one area",
+]
+
+
+def _measure_in_child(label: str, url: str, area: str, repeat: int, sender: Connection) -> None:
+    try:
+        sender.send(median_time(_function_item(label, url, area), repeat))
+    except Exception as error:  # reported in the table
+        sender.send(f"error: {type(error).__name__}: {error}"[:120])
+
+
+def measure_functions(store: Store, repeat: int, limit_s: float) -> None:
+    """Each item in a child process, stopped after `limit_s` seconds (one SQL statement cannot be interrupted otherwise)."""
+    context = multiprocessing.get_context("fork")
+    for label in FUNCTION_ITEMS:
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_measure_in_child, args=(label, store.url, store.area, repeat, sender))
+        child.start()
+        if receiver.poll(limit_s):
+            store.figures[label] = (receiver.recv(), None)
+        else:
+            store.figures[label] = (f"over {limit_s:g} s: stopped", None)
+        child.kill()
+        child.join()
+        print(f"  {store.name} {label}: {store.figures[label]}", flush=True)
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def _s(value: float | str | None) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else f"{value:.2f} s"
+
+
+def _target(label: str) -> tuple[float | None, float | None, str]:
+    """(cold limit, warm limit, text) of issue 12 for a row of the table."""
+    if label.startswith("page:"):
+        return PAGE_COLD_S, PAGE_WARM_S, f"cold ≤ {PAGE_COLD_S:g} s, warm ≤ {PAGE_WARM_S:g} s, ≤ {RATIO:g}× sample cold"
+    limits = {
+        "data quality report, one area": QUALITY_AREA_S,
+        "data quality report, all areas": QUALITY_ALL_S,
+        "exports (all files), one area": EXPORT_S,
+        "briefing PDF, one area": BRIEFING_S,
+    }
+    return limits[label], None, f"≤ {limits[label]:g} s"
+
+
+def report(stores: list[Store]) -> str:
+    """The Markdown table for the stores of one database (the first one the sample store)."""
+    sample = stores[0]
+    big = stores[1:]
+    lines = [
+        "| item | " + " | ".join(f"{s.name} cold / warm" for s in stores) + " | target (43 areas) | missed |",
+        "|---|" + "---|" * len(stores) + "---|---|",
+    ]
+    missed_all: list[str] = []
+    for label in sample.figures:
+        cold_limit, warm_limit, target = _target(label)
+        cells, missed = [], []
+        for store in stores:
+            cold, warm = store.figures.get(label, (None, None))
+            cells.append(_s(cold) + (f" / {_s(warm)}" if warm is not None else ""))
+            if store is sample:
+                continue
+            if isinstance(cold, str):
+                missed.append(f"{'not finished' if cold.startswith('over') else 'fails'} on {store.name}")
+                continue
+            if cold is not None and cold_limit is not None and cold > cold_limit:
+                missed.append(f"cold on {store.name}")
+            if warm_limit is not None and isinstance(warm, float) and warm > warm_limit:
+                missed.append(f"warm on {store.name}")
+            sample_cold = sample.figures[label][0]
+            if label.startswith("page:") and isinstance(sample_cold, float) and cold is not None and cold / sample_cold > RATIO:
+                missed.append(f"{cold / sample_cold:.1f}× sample on {store.name}")
+        lines.append(f"| {label.removeprefix('page: ')} | " + " | ".join(cells) + f" | {target} | {'; '.join(missed) or 'met'} |")
+        if missed:
+            missed_all.append(f"{label.removeprefix('page: ')} ({'; '.join(missed)})")
+    load_cells = [f"{s.rows:,} rows in {s.load_s:.1f} s = {s.rows / s.load_s:,.0f} rows/s" if s.load_s else "" for s in stores]
+    load_missed = [s.name for s in big if "SQLite" in s.name and s.load_s and s.rows / s.load_s < LOAD_ROWS_S]
+    load_verdict = "below on " + ", ".join(load_missed) if load_missed else "met"
+    lines.append(f"| loading (backup load, once) | {' | '.join(load_cells)} | ≥ {LOAD_ROWS_S:,} rows/s on SQLite | {load_verdict} |")
+    if load_missed:
+        missed_all.append(f"loading ({', '.join(load_missed)})")
+    lines += ["", "Targets missed: " + ("; ".join(missed_all) if missed_all else "none") + "."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is shown (default 3)")
+    parser.add_argument("--national", action="store_true", help="also the 43-area store (about a million spend lines)")
+    parser.add_argument("--postgres", metavar="URL", help="also on this PostgreSQL server (databases bench_* are dropped and made)")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "benchmark_stores", help="where stores are kept")
+    parser.add_argument("--limit", type=float, default=600, help="stop a data-quality, export or PDF item after this many seconds")
+    parser.add_argument("--only", choices=["pages", "functions"], help="measure only the pages, or only the rest")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+
+    streamlit_logger.set_log_level("error")  # AppTest outside a server warns on every run
+    os.chdir(PROJECT_ROOT)
+    os.environ["LOCAL_DEMO"] = "yes"
+    os.environ["LOAD_SAMPLE_DATA"] = "no"  # each store is loaded here, timed
+    app_test_module.PagesManager = _NavigationPagesManager  # type: ignore[attr-defined]
+
+    started = time.strftime("%Y-%m-%d %H:%M %Z")
+    stores = prepare_stores(args.work, national=args.national, postgres=args.postgres)
+    for store in stores:
+        clear_all_caches()
+        if args.only != "functions":
+            measure_pages(store, args.repeat)
+        if args.only != "pages":
+            measure_functions(store, args.repeat, args.limit)
+    clear_all_caches()
+    print()
+    print(f"Benchmark of {started}, medians of {args.repeat}; {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    for backend in ("SQLite", "PostgreSQL"):
+        group = [s for s in stores if s.name.endswith(backend)]
+        if group:
+            print(f"\n{backend}:\n")
+            print(report(group))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
