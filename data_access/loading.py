@@ -807,8 +807,13 @@ def parse_money_text(text: str) -> int:
         raise ValueError(f"is not an amount of money ({MONEY_SHAPES})") from None
 
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
 def _parse_number(text: str) -> float:
     """'5,023', '11%' or '95.5' -> a finite float; raises ValueError."""
+    if _PLAIN_NUMBER.fullmatch(text):
+        return float(text)
     tidy = text.replace("\u00a0", "").strip().removesuffix("%").strip()
     if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", tidy):
         tidy = tidy.replace(",", "")
@@ -856,6 +861,10 @@ def _base_type(annotation: Any) -> type:
 _CONVERTERS: dict[type, Callable[[str], Any]] = {int: _parse_int, float: _parse_number, bool: _parse_bool, str: str}
 # Characters no text may hold: C0 controls other than tab, line feed and carriage return, DEL, and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Text that may break a rule of _text_rule (a formula's first character, a control character anywhere): one search
+# per cell, so the ordinary cell is passed without a call. Company and charity numbers are always checked.
+_SUSPECT_TEXT = re.compile(r"[=+\-@]|.*[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", re.DOTALL)
+_NUMBERS_CHECKED = {"company_number", "charity_number"}
 _FORMULA = "is a spreadsheet formula: the importer reads values only (copy the column and paste it back as values)"
 
 
@@ -902,18 +911,20 @@ def _whole_date(text: str) -> date:
     return _read_date(text, False, False)[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ColumnReader:
     """How one field of a model is read from its cell: worked out once per table, then used for every row."""
 
-    field: str
+    field_name: str
     column: str  # the file's column: the field without _pence
     required: bool
     read: Callable[[str], Any]  # stripped text -> value, or (date, precision) for a partial date; raises ValueError
     precision_field: str = ""  # a partial date: the field its precision goes in
     error: str = ""  # the rule shown when `read` refuses the text; blank: the ValueError's own message
     choices: tuple[str, ...] = ()  # a vocabulary's words, of which the cell (in any case) must be one
-    free_text: bool = False  # text checked by _text_rule (control characters, formula starts, company numbers)
+    word_of: dict[str, str] = field(default_factory=dict)  # a vocabulary's word by itself, to look the lower-cased cell up
+    free_text: bool = False  # text checked by _text_rule (control characters, formula starts)
+    numbered: bool = False  # company or charity number: always checked by _text_rule
 
 
 @dataclass(frozen=True)
@@ -970,14 +981,16 @@ def column_plan(model: type[SQLModel]) -> ColumnPlan:
         allowed = CHOICES.get((model, name)) or CHOICES.get((None, name))
         readers.append(
             ColumnReader(
-                field=name,
+                field_name=name,
                 column=name.removesuffix("_pence"),
                 required=info.is_required(),
                 read=read,
                 precision_field=precision_field,
                 error=error,
                 choices=allowed or (),
+                word_of={word: word for word in reversed(allowed or ())},  # the first of equal words, as in `choices`
                 free_text=kind is str and not allowed,
+                numbered=name in _NUMBERS_CHECKED,
             )
         )
     table = table_of(model)
@@ -1014,17 +1027,17 @@ def _convert_row(plan: ColumnPlan, raw: dict[str, str], fail: Callable[[str, str
             fail(column, text, reader.error or str(error))
             continue
         if reader.precision_field:
-            values[reader.field], values[reader.precision_field] = value
+            values[reader.field_name], values[reader.precision_field] = value
         else:
-            values[reader.field] = value
+            values[reader.field_name] = value
         if reader.choices:
-            match = next((word for word in reader.choices if word == text.lower()), None)
+            match = reader.word_of.get(text.lower())
             if match is None:
                 fail(column, text, f"must be one of: {', '.join(reader.choices)}")
             else:
-                values[reader.field] = match
-        elif reader.free_text:
-            rule = _text_rule(reader.field, cell, text)
+                values[reader.field_name] = match
+        elif reader.free_text and (reader.numbered or _SUSPECT_TEXT.match(text)):
+            rule = _text_rule(reader.field_name, cell, text)
             if rule:
                 fail(column, text, rule)
     if plan.has_period:
@@ -1173,7 +1186,7 @@ def check_table(
                 continue  # one message per value: a row rule has said what is wrong with it (a part of itself)
             if value not in known.get(target, _NONE_KNOWN):
                 fail(field_name, str(value), f"refers to an unknown {target} id: check the spelling, or import that {target} first")
-        key = tuple(values.get(f) for f in plan.key_fields)
+        key = tuple(map(values.get, plan.key_fields))
         if None not in key and key in seen:
             fail(", ".join(plan.key_fields), ", ".join(map(str, key)), "appears more than once in this file")
         seen.add(key)
