@@ -264,17 +264,17 @@ def _check_part(
         raise BackupError(_problem_text(checked.problems, "would not load"))
     table = table_of(model)
     key_columns = [c.name for c in table.primary_key.columns]
-    written = {tuple(getattr(r, k) for k in key_columns): r for r in checked.records}
+    written = {tuple(r[k] for k in key_columns): r for r in checked.values}
     for row in rows:
         key = tuple(row[k] for k in key_columns)
         again = written.pop(key, None)
         if again is None:
             raise BackupError(f"{path.name}: the row {key} was not written")
         for column, value in row.items():
-            if getattr(again, column) != value:
+            if again[column] != value:
                 raise BackupError(
                     f"{path.name}: row {', '.join(map(str, key))}, column {column} holds {value!r}, "
-                    f"which the import format would load back as {getattr(again, column)!r}"
+                    f"which the import format would load back as {again[column]!r}"
                 )
     if written:
         raise BackupError(f"{path.name}: rows not in the store were written: {sorted(written)}")
@@ -368,7 +368,7 @@ def load_backup(engine: Engine, folder: Path) -> dict[str, int]:
                 checked = check_table(read_csv_bytes((folder / name).read_bytes(), name), model, known=known, existing_shares=shares)
                 if checked.problems:
                     raise BackupError(_problem_text(checked.problems, "does not load"))
-                _insert(connection, table, [{c.name: getattr(r, c.name) for c in table.columns} for r in checked.records])
+                _insert(connection, table, checked.values)  # every column of the table, blanks at their defaults
             _forget_unreferenced(known, model)
         for file_name, model in EXTRA_FILES:
             for name in _parts_listed(files, file_name):

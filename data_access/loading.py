@@ -18,6 +18,7 @@ import calendar
 import codecs
 import csv
 import dataclasses
+import functools
 import io
 import math
 import re
@@ -311,12 +312,27 @@ class Table:
 
 @dataclass
 class CheckedTable:
-    """The records a table's rows became, with the row each came from, and what was wrong."""
+    """The records a table's rows became, with the row each came from, and what was wrong.
 
-    records: list[SQLModel] = field(default_factory=list)
+    `values` holds each good row's fields (every field of the model, blanks at their defaults): enough to insert or
+    compare. `records` builds the SQLModel records from them on first use, which costs more than checking the rows
+    did, so a caller that only inserts (a backup's load) never pays for it.
+    """
+
+    model: type[SQLModel] | None = None
+    values: list[dict[str, Any]] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
+    _records: list[SQLModel] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def records(self) -> list[SQLModel]:
+        """One `model` record per good row, in the rows' order."""
+        if self._records is None or len(self._records) != len(self.values):
+            model = self.model
+            self._records = [model(**v) for v in self.values] if model is not None else []
+        return self._records
 
 
 def column_letter(index: int) -> str:
@@ -776,8 +792,15 @@ def parse_date(text: str, *, partial: bool = False, at_end: bool = False) -> tup
     raise ValueError(f"is not a date: write it like {shapes}")
 
 
+# Plain pounds and pence, as backups and most exports write them (1037415.00, -1234.50): read without the general pattern.
+_PLAIN_POUNDS = re.compile(r"(-?)([0-9]+)\.([0-9]{2})")
+
+
 def parse_money_text(text: str) -> int:
     """UK money text -> whole pence, after tidying what spreadsheets add (non-breaking spaces, 'GBP', a Unicode minus)."""
+    if plain := _PLAIN_POUNDS.fullmatch(text):
+        pence = int(plain[2]) * 100 + int(plain[3])
+        return -pence if plain[1] else pence
     tidy = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2212", "-").strip()
     tidy = re.sub(r"^GBP\s*", "", tidy, flags=re.IGNORECASE)
     try:
@@ -788,8 +811,13 @@ def parse_money_text(text: str) -> int:
         raise ValueError(f"is not an amount of money ({MONEY_SHAPES})") from None
 
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
 def _parse_number(text: str) -> float:
     """'5,023', '11%' or '95.5' -> a finite float; raises ValueError."""
+    if _PLAIN_NUMBER.fullmatch(text):
+        return float(text)
     tidy = text.replace("\u00a0", "").strip().removesuffix("%").strip()
     if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", tidy):
         tidy = tidy.replace(",", "")
@@ -817,6 +845,8 @@ def _parse_bool(text: str) -> bool:
     raise ValueError("is not yes or no")
 
 
+# A file gives the same few periods on row after row: each distinct text is read once (a Period is immutable).
+@functools.lru_cache(maxsize=4096)
 def _parse_period(text: str) -> Period:
     """parse_period, also taking the quarter after the year ('2018/19 Q1')."""
     match = re.fullmatch(r"\s*(\S+)\s+(Q[1-4])\s*", text or "", re.IGNORECASE)
@@ -833,13 +863,20 @@ def _base_type(annotation: Any) -> type:
 
 
 _CONVERTERS: dict[type, Callable[[str], Any]] = {int: _parse_int, float: _parse_number, bool: _parse_bool, str: str}
+# Characters no text may hold: C0 controls other than tab, line feed and carriage return, DEL, and C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Text that may break a rule of _text_rule (a formula's first character, a control character anywhere): one search
+# per cell, so the ordinary cell is passed without a call. Company and charity numbers are always checked.
+_SUSPECT_TEXT = re.compile(r"[=+\-@]|.*[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", re.DOTALL)
+_NUMBERS_CHECKED = {"company_number", "charity_number"}
+_FORMULA = "is a spreadsheet formula: the importer reads values only (copy the column and paste it back as values)"
 
 
 def _text_rule(name: str, raw: str, text: str) -> str | None:
     """Why a text value must not be stored as it is, or None."""
-    control = next((ch for ch in text if (ord(ch) < 32 and ch not in "\t\n\r") or 0x7F <= ord(ch) < 0xA0), None)
+    control = _CONTROL.search(text)
     if control is not None:
-        return f"contains an invisible control character (U+{ord(control):04X}): retype the text"
+        return f"contains an invisible control character (U+{ord(control[0]):04X}): retype the text"
     if text.startswith(FORMULA_STARTS):
         return (
             f"starts with '{text[0]}', which a spreadsheet opening this later would run as a formula (formula injection): "
@@ -861,69 +898,164 @@ def _text_rule(name: str, raw: str, text: str) -> str | None:
     return None
 
 
-def _convert_row(model: type[SQLModel], raw: dict[str, str], fail: Callable[[str, str, str], None]) -> dict[str, Any]:
-    """One row's text -> field values for `model`; every problem goes to `fail(column, value, rule)`."""
-    values: dict[str, Any] = {}
+def _read_pence(text: str) -> int:
+    pence = parse_money_text(text)
+    if abs(pence) >= MAX_PENCE:
+        raise ValueError("is too large to be an amount of money here")
+    return pence
+
+
+# A file holds few distinct dates (and periods): each text is read once, and its value (immutable) reused.
+@functools.lru_cache(maxsize=4096)
+def _read_date(text: str, partial: bool, at_end: bool) -> tuple[date, str]:
+    return parse_date(text, partial=partial, at_end=at_end)
+
+
+def _whole_date(text: str) -> date:
+    return _read_date(text, False, False)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnReader:
+    """How one field of a model is read from its cell: worked out once per table, then used for every row."""
+
+    field_name: str
+    column: str  # the file's column: the field without _pence
+    required: bool
+    read: Callable[[str], Any]  # stripped text -> value, or (date, precision) for a partial date; raises ValueError
+    precision_field: str = ""  # a partial date: the field its precision goes in
+    error: str = ""  # the rule shown when `read` refuses the text; blank: the ValueError's own message
+    choices: tuple[str, ...] = ()  # a vocabulary's words, of which the cell (in any case) must be one
+    word_of: dict[str, str] = field(default_factory=dict)  # a vocabulary's word by itself, to look the lower-cased cell up
+    free_text: bool = False  # text checked by _text_rule (control characters, formula starts)
+    numbered: bool = False  # company or charity number: always checked by _text_rule
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """Everything `check_table` needs to know about a model's fields, worked out once per table rather than per row."""
+
+    model: type[SQLModel]
+    table: str
+    readers: tuple[ColumnReader, ...]
+    has_period: bool  # spend and observations: one `period` column fills financial_year, quarter (and start, end)
+    defaults: dict[str, Any]  # the fields a row may leave blank, with the value the model gives them
+    references: tuple[tuple[str, str], ...]  # (field, table its ids must be in)
+    key_fields: tuple[str, ...]
+    noted_blanks: tuple[str, ...]  # optional columns whose blank cells each get a note
+    row_rules: tuple[tuple[str, Callable[[dict[str, Any]], bool], str], ...]
+
+    def complete(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A row's values with every field the row left out at its default, as the model would hold them."""
+        return {**self.defaults, **values}
+
+
+def column_plan(model: type[SQLModel]) -> ColumnPlan:
+    """`model`'s ColumnPlan: field introspection, vocabularies and converters looked up once."""
     precision_fields = {p for p, _ in PARTIAL_DATES.values()}
+    periods = model in PERIOD_MODELS
+    readers = []
+    defaults: dict[str, Any] = {}
     for name, info in model.model_fields.items():
-        if name in precision_fields or (model in PERIOD_MODELS and name in PERIOD_FIELDS):
+        if not info.is_required():
+            # Every field of these models has a plain default (no factories): SQLModel stores it as given.
+            defaults[name] = info.get_default(call_default_factory=True)
+        if name in precision_fields or (periods and name in PERIOD_FIELDS):
             continue
-        column = name.removesuffix("_pence")
+        kind = _base_type(info.annotation)
+        pence, year = name.endswith("_pence"), name in YEAR_COLUMNS
+        precision_field = ""
+        if pence:
+            read: Callable[[str], Any] = _read_pence
+        elif year:
+            read = parse_fy
+        elif (model, name) in PARTIAL_DATES:
+            precision_field, at_end = PARTIAL_DATES[(model, name)]
+            read = functools.partial(_read_date, partial=True, at_end=at_end)
+        elif kind is date:
+            read = _whole_date
+        else:
+            read = _CONVERTERS[kind]
+        if kind is int and not pence and not year:
+            error = "must be a whole number"
+        elif kind is float:
+            error = "must be a number, like 224, 5,023 or 11%"
+        else:
+            error = ""
+        allowed = CHOICES.get((model, name)) or CHOICES.get((None, name))
+        readers.append(
+            ColumnReader(
+                field_name=name,
+                column=name.removesuffix("_pence"),
+                required=info.is_required(),
+                read=read,
+                precision_field=precision_field,
+                error=error,
+                choices=allowed or (),
+                word_of={word: word for word in reversed(allowed or ())},  # the first of equal words, as in `choices`
+                free_text=kind is str and not allowed,
+                numbered=name in _NUMBERS_CHECKED,
+            )
+        )
+    table = table_of(model)
+    return ColumnPlan(
+        model=model,
+        table=table_name(model),
+        readers=tuple(readers),
+        has_period=periods,
+        defaults=defaults,
+        references=tuple((c.name, fk.column.table.name) for c in table.columns for fk in c.foreign_keys),
+        key_fields=tuple(c.name for c in table.primary_key.columns),
+        noted_blanks=tuple(column for noted, column in NOTED_BLANKS if noted is model),
+        row_rules=tuple(ROW_RULES.get(model, [])),
+    )
+
+
+def _convert_row(plan: ColumnPlan, raw: dict[str, str], fail: Callable[[str, str, str], None]) -> dict[str, Any]:
+    """One row's text -> field values for `plan.model`; every problem goes to `fail(column, value, rule)`."""
+    values: dict[str, Any] = {}
+    for reader in plan.readers:
+        column = reader.column
         cell = raw.get(column) or ""
         text = cell.strip()
         if isinstance(cell, FromFormula):
-            fail(column, text, "is a spreadsheet formula: the importer reads values only (copy the column and paste it back as values)")
+            fail(column, text, _FORMULA)
             continue
         if not text:
-            if info.is_required():
+            if reader.required:
                 fail(column, text, "required: this column may not be blank")
             continue
-        kind = _base_type(info.annotation)
         try:
-            if name.endswith("_pence"):
-                values[name] = parse_money_text(text)
-                if abs(values[name]) >= MAX_PENCE:
-                    raise ValueError("is too large to be an amount of money here")
-            elif name in YEAR_COLUMNS:
-                values[name] = parse_fy(text)
-            elif (model, name) in PARTIAL_DATES:
-                precision_field, at_end = PARTIAL_DATES[(model, name)]
-                values[name], values[precision_field] = parse_date(text, partial=True, at_end=at_end)
-            elif kind is date:
-                values[name] = parse_date(text)[0]
-            else:
-                values[name] = _CONVERTERS[kind](text)
+            value = reader.read(text)
         except ValueError as error:
-            if kind is int and not name.endswith("_pence") and name not in YEAR_COLUMNS:
-                fail(column, text, "must be a whole number")
-            elif kind is float:
-                fail(column, text, "must be a number, like 224, 5,023 or 11%")
-            else:
-                fail(column, text, str(error))
+            fail(column, text, reader.error or str(error))
             continue
-        allowed = CHOICES.get((model, name)) or CHOICES.get((None, name))
-        if allowed:
-            match = next((a for a in allowed if a == text.lower()), None)
+        if reader.precision_field:
+            values[reader.field_name], values[reader.precision_field] = value
+        else:
+            values[reader.field_name] = value
+        if reader.choices:
+            match = reader.word_of.get(text.lower())
             if match is None:
-                fail(column, text, f"must be one of: {', '.join(allowed)}")
+                fail(column, text, f"must be one of: {', '.join(reader.choices)}")
             else:
-                values[name] = match
-        elif kind is str:
-            rule = _text_rule(name, cell, text)
+                values[reader.field_name] = match
+        elif reader.free_text and (reader.numbered or _SUSPECT_TEXT.match(text)):
+            rule = _text_rule(reader.field_name, cell, text)
             if rule:
                 fail(column, text, rule)
-    if model in PERIOD_MODELS:
+    if plan.has_period:
         cell = raw.get("period") or ""
         text = cell.strip()
         try:
             if isinstance(cell, FromFormula):
-                raise ValueError("is a spreadsheet formula: the importer reads values only (copy the column and paste it back as values)")
+                raise ValueError(_FORMULA)
             period = _parse_period(text)
         except ValueError as error:
             fail("period", text, str(error))
         else:
             values["financial_year"], values["quarter"] = period.financial_year, period.quarter
-            if model is Observation:
+            if plan.model is Observation:
                 values["period_start"], values["period_end"] = period.start, period.end
             elif period.financial_year is None:
                 # Spend is kept by financial year and quarter: a month's payments are not a quarter's, so a month
@@ -951,16 +1083,14 @@ def _columns(model: type[SQLModel]) -> set[str]:
     return set(columns_of(model))
 
 
-def _key(model: type[SQLModel], values: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(values.get(c.name) for c in table_of(model).primary_key.columns)
-
-
 def _heading(text: str) -> str:
     """'Source ID ' -> 'source_id': headings compared without regard to case, spaces or hyphens."""
     return re.sub(r"[\s\-]+", "_", str(text).strip().lower())
 
 
 # --- checking a table ---------------------------------------------------------------------------
+
+_NONE_KNOWN: frozenset[Any] = frozenset()
 
 
 def check_table(
@@ -976,7 +1106,7 @@ def check_table(
     later file may refer to them. `existing_shares` (agreement -> priority -> share) are the store's
     links, counted with the file's when an agreement's shares must add up to 100.
     """
-    result = CheckedTable(problems=list(table.problems), notes=list(table.notes))
+    result = CheckedTable(model=model, problems=list(table.problems), notes=list(table.notes))
     if table.problems:
         return result
     name, sheet = table.file, table.sheet
@@ -1017,6 +1147,9 @@ def check_table(
     for meaning, columns in left_out.items():
         problem(table.header_row, ", ".join(columns), "", f"optional, not in the file: every row's value is {meaning}", into=result.notes)
 
+    plan = column_plan(model)
+    width = len(table.header)
+    located = list(positions.items())
     last_filled = max((n for n, cells in table.rows if not _is_blank(cells)), default=0)
     seen: set[tuple[Any, ...]] = set()
     shares: dict[str, list[int]] = {}  # agreement id -> [first row, sum of the file's shares]
@@ -1031,47 +1164,42 @@ def check_table(
         def fail(column: str, value: str, rule: str, _number: int = number, _into: list[Problem] = row_problems) -> None:
             problem(_number, column, value, rule, positions.get(column), into=_into)
 
-        for index in unnamed + list(range(len(table.header), len(cells))):
-            if index < len(cells) and str(cells[index]).strip():
-                problem(
-                    number,
-                    f"column {column_letter(index)}",
-                    str(cells[index]).strip(),
-                    "has a value but no heading: add the column's name to the header row or clear it",
-                    index,
-                    into=row_problems,
-                )
-        raw = {column: cells[index] if index < len(cells) else "" for column, index in positions.items()}
-        values = _convert_row(model, raw, fail)
-        for optional_model, column_name in NOTED_BLANKS:
-            if optional_model is model and column_name in positions and not (raw.get(column_name) or "").strip():
+        if unnamed or len(cells) > width:
+            for index in unnamed + list(range(width, len(cells))):
+                if index < len(cells) and str(cells[index]).strip():
+                    problem(
+                        number,
+                        f"column {column_letter(index)}",
+                        str(cells[index]).strip(),
+                        "has a value but no heading: add the column's name to the header row or clear it",
+                        index,
+                        into=row_problems,
+                    )
+        count = len(cells)
+        raw = {column: cells[index] if index < count else "" for column, index in located}
+        values = _convert_row(plan, raw, fail)
+        for column_name in plan.noted_blanks:
+            if column_name in positions and not (raw.get(column_name) or "").strip():
                 problem(number, column_name, "", OPTIONAL_COLUMNS[(model, column_name)], positions[column_name], into=result.notes)
-        for column_name, holds, rule in ROW_RULES.get(model, []):
+        for column_name, holds, rule in plan.row_rules:
             if not row_problems and not holds(values):
                 fail(column_name, (raw.get(column_name) or "").strip(), rule)
-        for table_column in table_of(model).columns:
-            for fk in table_column.foreign_keys:
-                value = values.get(table_column.name)
-                target = fk.column.table.name
-                if any(p.column == table_column.name for p in row_problems):
-                    continue  # one message per value: a row rule has said what is wrong with it (a part of itself)
-                if value is not None and value not in known.get(target, set()):
-                    fail(
-                        table_column.name,
-                        str(value),
-                        f"refers to an unknown {target} id: check the spelling, or import that {target} first",
-                    )
-        key = _key(model, values)
+        for field_name, target in plan.references:
+            value = values.get(field_name)
+            if value is None or (row_problems and any(p.column == field_name for p in row_problems)):
+                continue  # one message per value: a row rule has said what is wrong with it (a part of itself)
+            if value not in known.get(target, _NONE_KNOWN):
+                fail(field_name, str(value), f"refers to an unknown {target} id: check the spelling, or import that {target} first")
+        key = tuple(map(values.get, plan.key_fields))
         if None not in key and key in seen:
-            key_columns = [c.name for c in table_of(model).primary_key.columns]
-            fail(", ".join(key_columns), ", ".join(map(str, key)), "appears more than once in this file")
+            fail(", ".join(plan.key_fields), ", ".join(map(str, key)), "appears more than once in this file")
         seen.add(key)
         result.problems.extend(row_problems)
         if len(key) == 1 and key[0] is not None:
             # Known even when the row has a mistake, so rows referring to it are not told a false "unknown id".
-            known.setdefault(table_name(model), set()).add(key[0])
+            known.setdefault(plan.table, set()).add(key[0])
         if not row_problems:
-            result.records.append(model(**values))
+            result.values.append(plan.complete(values))
             result.rows.append(number)
             if model is AgreementPriority:
                 shares.setdefault(values["agreement_id"], [number, 0])[1] += values.get("share_percent", 100)
