@@ -35,7 +35,7 @@ import hashlib
 import io
 import json
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -416,6 +416,11 @@ def check_tables(
     return report
 
 
+def _file_tables(data: bytes, file_name: str, kind: str, sheet: str | None) -> dict[str, Table]:
+    """One file as a bundle of one table (an unknown kind is left unread: `check_tables` reports it)."""
+    return {kind: read_file(data, file_name, sheet=sheet, kind=kind) if kind in KINDS else Table(file_name)}
+
+
 def check_file(
     data: bytes,
     *,
@@ -427,15 +432,11 @@ def check_file(
     confirm_shared: bool = False,
 ) -> Report:
     """Read one file of one kind of record and check it against the store (`check_tables` on a bundle of one)."""
-    file_name = Path(file_name or "upload").name
-    sha256 = hashlib.sha256(data).hexdigest()
-    if kind not in KINDS:
-        return check_tables({kind: Table(file_name)}, file_name=file_name, sha256=sha256, connection=connection)
-    table = read_file(data, file_name, sheet=sheet, kind=kind)
+    name = Path(file_name or "upload").name
     return check_tables(
-        {kind: table},
-        file_name=file_name,
-        sha256=sha256,
+        _file_tables(data, name, kind, sheet),
+        file_name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
         connection=connection,
         replace_overlapping=replace_overlapping,
         confirm_shared=confirm_shared,
@@ -552,19 +553,16 @@ def apply_file(
     confirm_shared: bool = False,
 ) -> Report:
     """`apply_tables` for one file of one kind of record."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
-    report = check_file(
-        data,
-        file_name=file_name,
-        kind=kind,
+    name = Path(file_name or "upload").name
+    return apply_tables(
+        _file_tables(data, name, kind, sheet),
+        file_name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
         connection=connection,
-        sheet=sheet,
+        who=who,
         replace_overlapping=replace_overlapping,
         confirm_shared=confirm_shared,
     )
-    _write(report, connection, who)
-    return report
 
 
 def _write(report: Report, connection: Connection, who: str) -> None:
@@ -651,32 +649,37 @@ def import_tables(
 ) -> Report:
     """Check a bundle of import-format tables (and, with `apply`, write it in one transaction); problems come back
     in the report, never as an exception. `sha256` is the original file's, so importing it again changes nothing."""
-    check = functools.partial(
-        check_tables,
-        tables,
-        file_name=file_name,
-        sha256=sha256,
-        label=label,
-        replace_overlapping=replace_overlapping,
-        confirm_shared=confirm_shared,
-    )
-    write = functools.partial(
-        apply_tables,
-        tables,
-        file_name=file_name,
-        sha256=sha256,
-        who=who,
-        label=label,
-        replace_overlapping=replace_overlapping,
-        confirm_shared=confirm_shared,
-    )
-    return _guarded(
-        lambda connection: check(connection=connection),
-        lambda connection: write(connection=connection),
-        engine=engine,
-        apply=apply,
-        empty=Report(kind=label, file_name=file_name, sha256=sha256, replace_overlapping=replace_overlapping),
-    )
+    try:
+        if not apply:
+            with engine.connect() as connection:
+                return check_tables(
+                    tables,
+                    file_name=file_name,
+                    sha256=sha256,
+                    connection=connection,
+                    label=label,
+                    replace_overlapping=replace_overlapping,
+                    confirm_shared=confirm_shared,
+                )
+        with engine.begin() as connection:
+            return apply_tables(
+                tables,
+                file_name=file_name,
+                sha256=sha256,
+                connection=connection,
+                who=who,
+                label=label,
+                replace_overlapping=replace_overlapping,
+                confirm_shared=confirm_shared,
+            )
+    except ImportFailed as failure:
+        if isinstance(checked := getattr(failure, "report", None), Report):
+            return checked
+        problems = failure.problems
+    except store_faults.STORE_ERRORS as error:  # e.g. the disk filled up at COMMIT: the transaction was rolled back
+        problems = [_store_fault_problem(file_name, "", error)]
+    single = next(iter(tables)) if len(tables) == 1 else ""
+    return Report(kind=label or single, file_name=file_name, sha256=sha256, problems=problems, replace_overlapping=replace_overlapping)
 
 
 def import_file(
@@ -698,46 +701,16 @@ def import_file(
     `confirm_shared` is the confirmation that an organisation other areas use may be changed.
     """
     name = Path(file_name or "upload").name
-    check = functools.partial(
-        check_file, data, file_name=name, kind=kind, sheet=sheet, replace_overlapping=replace_overlapping, confirm_shared=confirm_shared
-    )
-    write = functools.partial(
-        apply_file,
-        data,
+    return import_tables(
+        engine,
+        _file_tables(data, name, kind, sheet),
         file_name=name,
-        kind=kind,
+        sha256=hashlib.sha256(data).hexdigest(),
+        apply=apply,
         who=who,
-        sheet=sheet,
         replace_overlapping=replace_overlapping,
         confirm_shared=confirm_shared,
     )
-    return _guarded(
-        lambda connection: check(connection=connection),
-        lambda connection: write(connection=connection),
-        engine=engine,
-        apply=apply,
-        empty=Report(kind=kind, file_name=name, sha256=hashlib.sha256(data).hexdigest(), replace_overlapping=replace_overlapping),
-    )
-
-
-def _guarded(
-    check: Callable[[Connection], Report], write: Callable[[Connection], Report], *, engine: Engine, apply: bool, empty: Report
-) -> Report:
-    """Run a check on a connection, or a write in one transaction; every failure comes back as `empty` with its problems."""
-    try:
-        if not apply:
-            with engine.connect() as connection:
-                return check(connection)
-        with engine.begin() as connection:
-            return write(connection)
-    except ImportFailed as failure:
-        if isinstance(checked := getattr(failure, "report", None), Report):
-            return checked
-        empty.problems = failure.problems
-        return empty
-    except store_faults.STORE_ERRORS as error:  # e.g. the disk filled up at COMMIT: the transaction was rolled back
-        empty.problems = [_store_fault_problem(empty.file_name, empty.sheet, error)]
-        return empty
 
 
 def _store_fault_problem(file_name: str, sheet: str, error: BaseException) -> Problem:
