@@ -11,6 +11,7 @@ another priority or none, parts ("of which"), and records some audiences may not
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from difflib import SequenceMatcher
 from itertools import combinations
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data_access.findings import NAME_SIMILARITY, normalised_name, similar_name_pairs
 from data_access.models import VISIBLE_TO, Agreement, Audience, FundingStream, Priority, Source, Spend
@@ -27,12 +28,13 @@ from tests.conftest import BACKENDS
 from tests.test_importing import new_store, postgres_template, sqlite_template  # noqa: F401
 
 AREAS = ("west-yorkshire", "norfolk")
+SPEND: Any = Spend.__table__  # type: ignore[attr-defined]  # SQLModel declares the table at run time
 LINES = 3_000
 DESCRIPTIONS = ("Quarterly payment", " quarterly PAYMENT ", "Contingency", "Grant instalment", "")
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path):
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     yield from new_store(request.param, request, tmp_path)
 
 
@@ -43,13 +45,17 @@ def _generate_spend(engine: Engine, lines: int, seed: int = 12) -> None:
         pick: dict[str, dict[str, list[Any]]] = {}
         for area in AREAS:
             pick[area] = {
-                "agreements": list(session.execute(select(Agreement.id).where(Agreement.area_id == area).order_by(Agreement.id)).scalars()),
-                "streams": list(
-                    session.execute(select(FundingStream.id).where(FundingStream.area_id == area).order_by(FundingStream.id)).scalars()
+                "agreements": list(
+                    session.execute(select(col(Agreement.id)).where(col(Agreement.area_id) == area).order_by(Agreement.id)).scalars()
                 ),
-                "sources": list(session.execute(select(Source.id).order_by(Source.id)).scalars()),
+                "streams": list(
+                    session.execute(
+                        select(col(FundingStream.id)).where(col(FundingStream.area_id) == area).order_by(FundingStream.id)
+                    ).scalars()
+                ),
+                "sources": list(session.execute(select(col(Source.id)).order_by(Source.id)).scalars()),
             }
-        priorities = list(session.execute(select(Priority.id).order_by(Priority.id)).scalars())
+        priorities = list(session.execute(select(col(Priority.id)).order_by(Priority.id)).scalars())
     rows: list[dict[str, Any]] = []
     for n in range(lines):
         area = rng.choice(AREAS)
@@ -82,15 +88,15 @@ def _generate_spend(engine: Engine, lines: int, seed: int = 12) -> None:
             }
         )
     with engine.begin() as connection:
-        connection.execute(insert(Spend.__table__), rows)
+        connection.execute(insert(SPEND), rows)
 
 
 def _brute_force(engine: Engine, audience: Audience) -> set[tuple[str, frozenset[str]]]:
     """Every pair of spend records, compared in Python by the rule's definition (see `data_access.overlaps`)."""
     allowed = {v.value for v in VISIBLE_TO[audience]}
     with Session(engine) as session:
-        agreements = {a.id: a.visibility for a in session.execute(select(Agreement.id, Agreement.visibility)).all()}
-        spend = session.execute(select(Spend.__table__)).mappings().all()
+        agreements = {a.id: a.visibility for a in session.execute(select(col(Agreement.id), col(Agreement.visibility))).all()}
+        spend = session.execute(select(SPEND)).mappings().all()
     seen = [
         s
         for s in spend
