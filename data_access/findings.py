@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
 from enum import StrEnum
@@ -26,7 +26,10 @@ from itertools import combinations
 from typing import Any
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
 from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
 from sqlmodel import Session, col
 
@@ -220,6 +223,15 @@ class Context:
     years: tuple[int, ...]
     red_months: int = 6
     amber_months: int = 12
+    # What rules find over the whole store rather than in one area (such as providers under several names), by key:
+    # `store_findings` hands one dict to every area's context, so each is computed once per report, not once per area.
+    store_wide: dict[Any, Any] = field(default_factory=dict)
+
+    def store_wide_value(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """The store-wide result under `key`, computed on first use."""
+        if key not in self.store_wide:
+            self.store_wide[key] = compute()
+        return self.store_wide[key]
 
     @property
     def disclose(self) -> bool:
@@ -250,6 +262,14 @@ class Context:
         """Figures for periods that had ended by the as-at date: the panel could not have had later ones."""
         frame = queries.observations(session=self.session, area=self.area, audience=self.audience)
         return frame.loc[pd.Series([end <= self.as_at for end in frame["period_end"]], index=frame.index, dtype=bool)]
+
+    @cached_property
+    def money_records(self) -> dict[tuple[int, str], list[Record]]:
+        return _money_records(self)
+
+    @cached_property
+    def streams_with_spend(self) -> dict[int, set[str]]:
+        return _streams_with_spend(self)
 
     def count_text(self, value: float, *, people: bool, published: bool = True) -> str:
         """A count as a finding writes it; counts of people pass the one disclosure step for the public."""
@@ -304,11 +324,15 @@ def extensions(ctx: Context) -> list[Finding]:
     """Repeated extensions; an end past the latest possible end; more options used or recorded than available;
     an extension past the original end with no option recorded; extensions recorded but not counted as used."""
     known = ctx.amendments
-    moved = known[_moves_end(known)]
+    # Each agreement's amendments, split once: filtering the whole frame for every agreement grew with their product.
+    none = known.iloc[0:0]
+    known_of = dict(iter(known.groupby("agreement_id", sort=False)))
+    moved_of = dict(iter(known[_moves_end(known)].groupby("agreement_id", sort=False)))
     found = []
     for r in ctx.renewals[ctx.renewals["warning"] != "planned"].itertuples():
-        own = moved[moved["agreement_id"] == r.id]
-        recorded = int((known["agreement_id"] == r.id).mul(known["kind"] == "extension").sum())
+        own = moved_of.get(r.id, none)
+        mine = known_of.get(r.id, none)
+        recorded = int((mine["kind"] == "extension").sum())
         original, current, latest = _day(r.original_end_date), _day(r.current_end_date), _day(r.latest_end_date)
         available = None if pd.isna(r.extension_options_available) else int(r.extension_options_available)
         # A blank count of options used is not published, never 0: only the extensions recorded are known to be used.
@@ -350,7 +374,7 @@ def extensions(ctx: Context) -> list[Finding]:
             continue
         ended = "" if live else f" (it ended {_on(r.end_text, r.end_precision)})"
         severity = (Severity.HIGH if live else Severity.MEDIUM) if breaches else (Severity.MEDIUM if live else Severity.LOW)
-        own_ids = list(known[known["agreement_id"] == r.id]["id"])
+        own_ids = list(mine["id"])
         found.append(
             Finding(
                 "extensions",
@@ -366,7 +390,7 @@ def extensions(ctx: Context) -> list[Finding]:
                     *([Figure("extension options used", used, "number", Basis.REPORTED)] if used is not None else []),
                     Figure("current end", current, "date", _basis("current_end_date" in r.illustrative_fields)),
                 ),
-                _cites([r.citations, *known[known["agreement_id"] == r.id]["citations"]]),
+                _cites([r.citations, *mine["citations"]]),
                 _link("renewals", area=ctx.area),
             )
         )
@@ -875,27 +899,42 @@ def budget_and_spend(ctx: Context) -> list[Finding]:
 
 def money_records(ctx: Context, year: int, stream: str) -> list[Record]:
     """The budget lines and payments of a funding stream in a year, as the records a finding names."""
-    found = []
-    for model, table in ((Budget, "budget"), (Spend, "spend")):
-        query = select(col(model.id)).where(
-            col(model.area_id) == ctx.area,
-            col(model.financial_year) == year,
-            col(model.funding_stream_id) == stream,
-            visible_to(model, ctx.audience),
-        )
-        found += [Record(table, i, f"{table} {i}") for i in ctx.session.execute(query.order_by(col(model.id))).scalars()]
-    return found
+    return ctx.money_records.get((year, stream), [])
 
 
 def spend_published(ctx: Context, year: int) -> set[str]:
     """Funding streams with any spend row published for the area and year (the audience may see)."""
-    query = select(col(Spend.funding_stream_id)).where(
+    return set(ctx.streams_with_spend.get(year, set()))
+
+
+def _money_records(ctx: Context) -> dict[tuple[int, str], list[Record]]:
+    """Every budget line and payment with a funding stream in the context's years, by (year, stream): budgets first,
+    each table in id order. One query per table for the area, not two for every stream and year."""
+    found: dict[tuple[int, str], list[Record]] = {}
+    for model, table in ((Budget, "budget"), (Spend, "spend")):
+        query = select(col(model.id), col(model.financial_year), col(model.funding_stream_id)).where(
+            col(model.area_id) == ctx.area,
+            col(model.financial_year).in_(ctx.years),
+            col(model.funding_stream_id).is_not(None),
+            visible_to(model, ctx.audience),
+        )
+        for i, year, stream in ctx.session.execute(query.order_by(col(model.id))).all():
+            found.setdefault((int(year), str(stream)), []).append(Record(table, i, f"{table} {i}"))
+    return found
+
+
+def _streams_with_spend(ctx: Context) -> dict[int, set[str]]:
+    """Funding streams with any spend row the audience may see, by year of the context's years: one query."""
+    query = select(col(Spend.financial_year), col(Spend.funding_stream_id)).where(
         col(Spend.area_id) == ctx.area,
-        col(Spend.financial_year) == year,
+        col(Spend.financial_year).in_(ctx.years),
         col(Spend.funding_stream_id).is_not(None),
         visible_to(Spend, ctx.audience),
     )
-    return set(ctx.session.execute(query.distinct()).scalars())
+    published: dict[int, set[str]] = {}
+    for year, stream in ctx.session.execute(query.distinct()).all():
+        published.setdefault(int(year), set()).add(str(stream))
+    return published
 
 
 def shares(ctx: Context) -> list[Finding]:
@@ -968,7 +1007,20 @@ def annual_and_quarters(ctx: Context) -> list[Finding]:
     found = []
     obs = ctx.observations
     counts = obs[(obs["dimension"] == "") & (obs["unit"] == "count") & obs["financial_year"].notna()]
-    for (measure, agreement, year), rows in counts.groupby(["measure", "agreement", "financial_year"], sort=False):
+    keys = ["measure", "agreement", "financial_year"]
+    # Only a year with a stated annual figure and something to compare it with (a stated quarterly average, or four
+    # quarters) can be a finding: the others are dropped in one pass over the frame, not looked at one by one below.
+    whole = counts["quarter"].isna()
+    average = counts["value_statement"].str.lower().str.contains("a quarter|per quarter|average", regex=True, na=False)
+    by = [counts[k] for k in keys]
+    has_annual = (whole & ~average).groupby(by, sort=False).transform("any")
+    has_average = (whole & average).groupby(by, sort=False).transform("any")
+    in_quarters = counts["quarter"].where(~whole)
+    four_quarters = (in_quarters.groupby(by, sort=False).transform("count") == 4) & (
+        in_quarters.groupby(by, sort=False).transform("nunique") == 4
+    )
+    counts = counts[(has_annual.fillna(False) & (has_average.fillna(False) | four_quarters)).astype(bool)]
+    for (measure, agreement, year), rows in counts.groupby(keys, sort=False):
         whole_year = rows[rows["quarter"].isna()]
         per_quarter = whole_year["value_statement"].str.lower().str.contains("a quarter|per quarter|average", regex=True)
         average, annual = whole_year[per_quarter], whole_year[~per_quarter]
@@ -1396,14 +1448,70 @@ def spend_after_end(ctx: Context) -> list[Finding]:
     return found
 
 
-def provider_names(ctx: Context) -> list[Finding]:
-    """Providers of this area's agreements whose names, normalised, match another provider's, or who share a
-    charity or company number. Only providers the audience can see through an agreement are compared."""
-    used_visibly = select(col(Agreement.provider_id)).where(col(Agreement.provider_id).is_not(None), visible_to(Agreement, ctx.audience))
-    used_at_all = select(col(Agreement.provider_id)).where(col(Agreement.provider_id).is_not(None))
-    in_area = select(col(Agreement.provider_id)).where(
-        col(Agreement.area_id) == ctx.area, col(Agreement.provider_id).is_not(None), visible_to(Agreement, ctx.audience)
+@dataclass(frozen=True)
+class ProviderGroup:
+    """Providers that may be one organisation: the rows (in id order) and why they were taken for one."""
+
+    rows: tuple[Any, ...]
+    why: str
+
+    @cached_property
+    def ids(self) -> frozenset[str]:
+        return frozenset(p.id for p in self.rows)
+
+
+@dataclass(frozen=True)
+class ProviderGroups:
+    """Every group of providers the audience can see that may be one organisation, over the whole store, and the
+    providers any agreement uses (seen by the audience or not)."""
+
+    groups: tuple[ProviderGroup, ...]
+    used: frozenset[str]
+
+
+def similar_name_pairs(names: Sequence[str]) -> list[tuple[int, int]]:
+    """The pairs (i, j), i < j, of non-empty names at least NAME_SIMILARITY alike by difflib's SequenceMatcher ratio.
+
+    Comparing every pair with SequenceMatcher in Python grows with the square of the providers (minutes for a national
+    store). RapidFuzz's Indel similarity (2 × longest common subsequence / total length, in C++) is never below
+    SequenceMatcher's ratio, whose matching blocks are a common subsequence; so the pairs it keeps at the same
+    threshold (less a margin for rounding) include every pair SequenceMatcher would, and SequenceMatcher then decides
+    each of those few as before. The result is the same pairs; only the number of slow comparisons changes.
+    """
+    at = [i for i, name in enumerate(names) if name]
+    if len(at) < 2:
+        return []
+    texts = [names[i] for i in at]
+    scores = process.cdist(texts, texts, scorer=Indel.normalized_similarity, score_cutoff=NAME_SIMILARITY - 0.01, dtype=np.float32)
+    first, second = np.nonzero(np.triu(scores, k=1))
+    return sorted(
+        (at[i], at[j])
+        for i, j in zip(first.tolist(), second.tolist(), strict=True)
+        if SequenceMatcher(None, texts[i], texts[j]).ratio() >= NAME_SIMILARITY
     )
+
+
+def _number_pairs(providers: Sequence[Any], number: str) -> set[tuple[int, int]]:
+    """The pairs (i, j), i < j, of providers with the same charity or company number (spaces and case ignored)."""
+    holders: dict[str, list[int]] = {}
+    for i, p in enumerate(providers):
+        key = getattr(p, number).replace(" ", "").upper()
+        if key:
+            holders.setdefault(key, []).append(i)
+    return {pair for members in holders.values() for pair in combinations(members, 2)}
+
+
+def provider_groups(session: Session, audience: Audience) -> ProviderGroups:
+    """Providers whose names, normalised, match another provider's, or who share a charity or company number, over the
+    whole store: the same for every area, so `store_findings` finds them once (`Context.store_wide`).
+
+    Only providers the audience can see through an agreement (or that no agreement uses) are compared. Pairs are
+    found by number (exact keys) and by name (`similar_name_pairs`), then joined into groups in the order of the pairs,
+    as comparing every pair in turn did: a group's reason is that of its first pair, and a pair with the same number
+    gives that reason even when the names match too.
+    """
+    used_visibly = select(col(Agreement.provider_id)).where(col(Agreement.provider_id).is_not(None), visible_to(Agreement, audience))
+    used_at_all = select(col(Agreement.provider_id)).where(col(Agreement.provider_id).is_not(None))
     query = (
         select(
             col(Provider.id),
@@ -1416,43 +1524,57 @@ def provider_names(ctx: Context) -> list[Finding]:
         .where(or_(col(Provider.id).in_(used_visibly), ~col(Provider.id).in_(used_at_all)))
         .order_by(col(Provider.id))
     )
-    providers = _rows(ctx, query)
-    ours = set(ctx.session.execute(in_area.distinct()).scalars())
-    used = set(ctx.session.execute(used_at_all.distinct()).scalars())
+    providers = list(session.execute(query).all())
+    used = frozenset(session.execute(used_at_all.distinct()).scalars())
+    charity, company = _number_pairs(providers, "charity_number"), _number_pairs(providers, "company_number")
+    names = similar_name_pairs([normalised_name(p.name) for p in providers])
     group_of = {p.id: {p.id} for p in providers}
     reasons: dict[frozenset[str], str] = {}
-    for a, b in combinations(providers, 2):
-        why = ""
-        for number in ("charity_number", "company_number"):
-            first, second = (getattr(p, number).replace(" ", "").upper() for p in (a, b))
-            if first and first == second:
-                why = f"the same {number.replace('_', ' ')} ({getattr(a, number)})"
-        na, nb = normalised_name(a.name), normalised_name(b.name)
-        if not why and na and nb and SequenceMatcher(None, na, nb).ratio() >= NAME_SIMILARITY:
+    for i, j in sorted(charity | company | set(names)):
+        a, b = providers[i], providers[j]
+        if (i, j) in company:  # the later of the two numbers named, as comparing charity then company number did
+            why = f"the same company number ({a.company_number})"
+        elif (i, j) in charity:
+            why = f"the same charity number ({a.charity_number})"
+        else:
             why = "names that match once case, punctuation, 'The' and 'Ltd/Limited' are ignored"
-        if why:
-            merged = group_of[a.id] | group_of[b.id]
-            for member in merged:
-                group_of[member] = merged
-            reasons[frozenset(merged)] = why
+        merged = group_of[a.id] | group_of[b.id]
+        for member in merged:
+            group_of[member] = merged
+        reasons[frozenset(merged)] = why
     by_id = {p.id: p for p in providers}
-    found, seen = [], set()
+    groups, seen = [], set()
     for members in group_of.values():
         key = frozenset(members)
-        # A group belongs to the areas whose agreements use it; one no agreement uses is listed in every area
-        # (the data-quality page lists it once).
-        if len(members) < 2 or key in seen or not (members & ours or not members & used):
+        if len(members) < 2 or key in seen:
             continue
         seen.add(key)
-        rows = [by_id[m] for m in sorted(members)]
         why = next(reason for group, reason in reasons.items() if group <= key)
+        groups.append(ProviderGroup(tuple(by_id[m] for m in sorted(members)), why))
+    return ProviderGroups(tuple(groups), used)
+
+
+def provider_names(ctx: Context) -> list[Finding]:
+    """Providers of this area's agreements that may be one organisation under several names (`provider_groups`)."""
+    in_area = select(col(Agreement.provider_id)).where(
+        col(Agreement.area_id) == ctx.area, col(Agreement.provider_id).is_not(None), visible_to(Agreement, ctx.audience)
+    )
+    ours = set(ctx.session.execute(in_area.distinct()).scalars())
+    store = ctx.store_wide_value(("provider_groups", ctx.audience), lambda: provider_groups(ctx.session, ctx.audience))
+    found = []
+    for group in store.groups:
+        # A group belongs to the areas whose agreements use it; one no agreement uses is listed in every area
+        # (the data-quality page lists it once).
+        if not (group.ids & ours or not group.ids & store.used):
+            continue
+        rows = group.rows
         found.append(
             Finding(
                 "provider_names",
                 Outcome.BREACH,
                 Severity.MEDIUM,
                 ctx.area,
-                "These may be one organisation under several names: " + ", ".join(f"“{p.name}”" for p in rows) + f" ({why})",
+                "These may be one organisation under several names: " + ", ".join(f"“{p.name}”" for p in rows) + f" ({group.why})",
                 "Are these one organisation, and is the money paid to it counted together?",
                 tuple(Record("provider", p.id, p.name) for p in rows),
                 (),
@@ -1667,19 +1789,21 @@ def findings(
     every_year: bool = False,
     red_months: int = 6,
     amber_months: int = 12,
+    store_wide: dict[Any, Any] | None = None,
 ) -> list[Finding]:
     """Every finding for the area at the as-at date, most serious first.
 
     `year` is the financial year the money rules look at (by default the as-at date's, as the pages choose it), or
     with `every_year` every year with figures; `scope` keeps the rules of the scrutiny views or of the data-quality
-    page; `rules` names rules to run (all by default).
+    page; `rules` names rules to run (all by default); `store_wide` shares what is found over the whole store between
+    calls for several areas of one session and audience (`Context.store_wide`).
     """
     if every_year:
         years = tuple(queries.financial_years(session=session, area=area, audience=audience))
     else:
         year = year if year is not None else queries.default_financial_year(session=session, area=area, audience=audience, as_at=as_at)
         years = (year,)
-    ctx = Context(session, area, as_at, Audience(audience), years, red_months, amber_months)
+    ctx = Context(session, area, as_at, Audience(audience), years, red_months, amber_months, {} if store_wide is None else store_wide)
     wanted = set(rules) if rules is not None else set(RULES)
     found = [f for rule in RULES.values() if rule.id in wanted and (scope is None or scope in rule.scopes) for f in rule.run(ctx)]
     return sorted(found, key=lambda f: (SEVERITY_ORDER[f.severity], _RULE_ORDER[f.rule]))
@@ -1763,6 +1887,7 @@ def store_findings(*, session: Session, as_at: date, audience: Audience, area: s
     names = dict(session.execute(select(col(Area.id), col(Area.name)).order_by(col(Area.name))).all())
     found: list[Finding] = []
     seen: set[tuple[str, tuple[Record, ...]]] = set()
+    store_wide: dict[Any, Any] = {}
     for area_id in [area] if area else list(names):
         for f in findings(
             session=session,
@@ -1772,6 +1897,7 @@ def store_findings(*, session: Session, as_at: date, audience: Audience, area: s
             scope=Scope.QUALITY,
             rules=[rule] if rule else None,
             every_year=True,
+            store_wide=store_wide,
         ):
             key = (f.rule, tuple(sorted(f.records, key=lambda r: (r.table, r.id))))
             if key not in seen:
@@ -1786,7 +1912,12 @@ def quality_summary(*, session: Session, as_at: date, audience: Audience) -> pd.
     """How many findings each data-quality rule gives, by severity, under the heading they are shown with: every rule's
     own heading (zero where it finds nothing), and a rule's "cannot be checked" heading where some finding has it, so a
     check that could not be made is never counted as a breach."""
-    found = store_findings(session=session, as_at=as_at, audience=audience)
+    return summarise(store_findings(session=session, as_at=as_at, audience=audience))
+
+
+def summarise(found: pd.DataFrame) -> pd.DataFrame:
+    """`quality_summary` of findings already found (`store_findings` of every area and check), so a page that shows
+    both the findings and their summary finds them once."""
     rows = []
     for rule in (r for r in RULES.values() if Scope.QUALITY in r.scopes):
         for outcome, heading in ((Outcome.BREACH, rule.heading), (Outcome.CANNOT_CHECK, rule.cannot_check_heading)):

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ColumnElement, Table, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, ColumnElement, Index, Table, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -415,6 +415,10 @@ class Budget(Cited, Restricted, table=True):
         _in("apportionment", APPORTIONMENTS, "budget_apportionment"),
         _in("qualifier", MONEY_QUALIFIERS, "budget_qualifier"),
         CheckConstraint("part_of_id IS NULL OR part_of_id <> id", name="budget_not_part_of_itself"),
+        # Migration 0010: the parts ("of which") of a year's budget lines, found from their wholes.
+        Index(
+            "ix_budget_part_of", "part_of_id", sqlite_where=text("part_of_id IS NOT NULL"), postgresql_where=text("part_of_id IS NOT NULL")
+        ),
     )
 
 
@@ -443,6 +447,14 @@ class Spend(Cited, Restricted, table=True):
         CheckConstraint("amount_pence >= 0 OR is_credit", name="spend_not_negative_unless_credit"),
         _in("qualifier", MONEY_QUALIFIERS, "spend_qualifier"),
         CheckConstraint("part_of_id IS NULL OR part_of_id <> id", name="spend_not_part_of_itself"),
+        # Migration 0010. The overlap checks (data_access.overlaps) look up the other records of one line and year: of
+        # one agreement, or, with no agreement, of one area, year, funding stream and priority; the second index also
+        # serves every "this area's spend in this year" query. Parts ("of which") are few: their index holds only them.
+        Index("ix_spend_agreement_year", "agreement_id", "financial_year"),
+        Index("ix_spend_area_year_line", "area_id", "financial_year", "funding_stream_id", "priority_id"),
+        Index(
+            "ix_spend_part_of", "part_of_id", sqlite_where=text("part_of_id IS NOT NULL"), postgresql_where=text("part_of_id IS NOT NULL")
+        ),
     )
 
 

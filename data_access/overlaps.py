@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -46,45 +46,54 @@ def _citation(a: Any) -> Any:
     return a.source_id + literal("|") + a.source_section
 
 
-def _spend_overlaps(session: Session, audience: Audience, area: str | None) -> list[Overlap]:
+def _spend_pairs(audience: Audience, area: str | None, *, by_agreement: bool) -> Select[*tuple[Any, ...]]:
+    """The pairs of spend records of one line whose periods overlap: of one agreement (`by_agreement`), or, without an
+    agreement, of one area, funding stream and priority.
+
+    The two kinds of line are two queries, not one join on "same agreement OR same stream and priority": no index
+    serves an OR, and the database then compared every line of an area with every line of the year (23,300 × 11,650
+    pairs per area on the 5-area benchmark store). Each query here probes an index with its equalities:
+    `ix_spend_agreement_year` (agreement, year) and `ix_spend_area_year_line` (area, year, stream, priority). The kinds
+    exclude each other (the first record has an agreement or has none), so together they are the old join's pairs,
+    each once."""
     a, b = aliased(Spend), aliased(Spend)
     agreement = aliased(Agreement)
-    same_line = or_(
-        and_(col(a.agreement_id).is_not(None), col(a.agreement_id) == col(b.agreement_id)),
-        and_(
+    if by_agreement:
+        same_line = and_(col(a.agreement_id).is_not(None), col(b.agreement_id) == col(a.agreement_id))
+    else:
+        same_line = and_(
             col(a.agreement_id).is_(None),
             col(b.agreement_id).is_(None),
             col(a.funding_stream_id).is_not(None),
-            col(a.area_id) == col(b.area_id),
-            col(a.funding_stream_id) == col(b.funding_stream_id),
+            col(b.area_id) == col(a.area_id),
+            col(b.funding_stream_id) == col(a.funding_stream_id),
             func.coalesce(col(a.priority_id), "") == func.coalesce(col(b.priority_id), ""),
-        ),
-    )
-    query = (
+        )
+    query: Select[*tuple[Any, ...]] = (
         select(
-            col(a.area_id),
-            col(a.id),
-            col(b.id),
-            col(a.agreement_id),
-            col(agreement.title),
-            col(a.funding_stream_id),
-            col(a.priority_id),
-            col(a.financial_year),
-            col(a.quarter),
-            col(b.financial_year),
-            col(b.quarter),
-            col(a.amount_pence),
-            col(b.amount_pence),
-            _citation(a),
-            _citation(b),
-            col(a.basis),
-            col(b.basis),
+            col(a.area_id).label("area_id"),
+            col(a.id).label("first_id"),
+            col(b.id).label("second_id"),
+            col(a.agreement_id).label("agreement_id"),
+            col(agreement.title).label("title"),
+            col(a.funding_stream_id).label("funding_stream_id"),
+            col(a.priority_id).label("priority_id"),
+            col(a.financial_year).label("first_year"),
+            col(a.quarter).label("first_quarter"),
+            col(b.financial_year).label("second_year"),
+            col(b.quarter).label("second_quarter"),
+            col(a.amount_pence).label("first_pence"),
+            col(b.amount_pence).label("second_pence"),
+            _citation(a).label("first_citation"),
+            _citation(b).label("second_citation"),
+            col(a.basis).label("first_basis"),
+            col(b.basis).label("second_basis"),
         )
         .join(
             b,
             and_(
-                col(a.id) < col(b.id),
                 same_line,
+                col(a.id) < col(b.id),
                 _periods_overlap(a, b),
                 # A quarter inside a year, or the same period twice under one description (consistency.figures_clash).
                 or_(
@@ -103,10 +112,15 @@ def _spend_overlaps(session: Session, audience: Audience, area: str | None) -> l
             col(a.part_of_id).is_(None),
             col(b.part_of_id).is_(None),
         )
-        .order_by(col(a.area_id), col(a.id), col(b.id))
     )
     if area is not None:
         query = query.where(col(a.area_id) == area)
+    return query
+
+
+def _spend_overlaps(session: Session, audience: Audience, area: str | None) -> list[Overlap]:
+    pairs = union_all(_spend_pairs(audience, area, by_agreement=True), _spend_pairs(audience, area, by_agreement=False)).subquery()
+    query = select(pairs).order_by(pairs.c.area_id, pairs.c.first_id, pairs.c.second_id)
     found = []
     for r in session.execute(query).all():
         stream = f"funding stream {r[5]}" + (f", priority {r[6]}" if r[6] else "")

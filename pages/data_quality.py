@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from data_access.findings import RULES, Scope, Severity, findings_csv
+from data_access.findings import RULES, Scope, Severity, findings_csv, summarise
 from data_access.models import Audience
 from data_access.periods import format_date
 from data_access.text import safe_text
@@ -29,8 +29,13 @@ check = left.selectbox("Check", [None, *CHECKS], format_func=lambda c: "All chec
 area = middle.selectbox("Area", [None, *area_names], format_func=lambda a: "All areas" if a is None else area_names[a], key="quality_area")
 as_at = right.date_input("Figures known by", value=date.today(), format="DD/MM/YYYY", key="quality_as_at")
 
-summary = cache.quality_summary(as_at=as_at, audience=audience)
-findings = cache.store_findings(as_at=as_at, audience=audience, rule=check, area=area)
+# Every check in every area is found once; the summary and the chosen check are read from it, not found again.
+everything = cache.store_findings(as_at=as_at, audience=audience)
+summary = summarise(everything)
+# One area on its own: a finding shared by several areas (one provider under several names) is listed in each.
+findings = cache.store_findings(as_at=as_at, audience=audience, area=area) if area else everything
+if check:
+    findings = findings[findings["rule"] == check].reset_index(drop=True)
 
 st.caption(f"Every check, in every area, over the figures known by {format_date(as_at)}.")
 render.kpi_row(
