@@ -31,6 +31,10 @@ DEBIAN_CHROMIUM = "/usr/bin/chromium"
 EXPORT_TIMEOUT_S = 60
 WIDTH_PX = 1000  # layout pixels; images are drawn at twice this for print
 SCALE = 2
+# The most pixels an image needs from top to bottom: a chart taller than the A4 text area (about 25 cm) is shrunk to fit
+# the page (Typst), and 3,000 px over 25 cm is 300 dpi. Drawn at SCALE, a 150-agreement timeline (7,400 layout px)
+# made a 2,000 x 14,800 px PNG of 3.2 MB that took 2-7 s to draw and was printed at 1,500 dpi.
+PRINT_HEIGHT_PX = 3000
 
 
 class StaticExportUnavailable(RuntimeError):
@@ -98,9 +102,8 @@ class _KeptBrowser:
             images = []
             for fig in figures:
                 height = fig.layout.height or 450
-                images.append(
-                    await self._kaleido.calc_fig(fig.to_dict(), opts={"format": "png", "width": width, "height": height, "scale": scale})
-                )
+                opts = {"format": "png", "width": width, "height": height, "scale": min(scale, PRINT_HEIGHT_PX / height)}
+                images.append(await self._kaleido.calc_fig(fig.to_dict(), opts=opts))
             return images
         except BaseException:
             await self._close()
