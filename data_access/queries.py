@@ -1218,10 +1218,11 @@ def renewals(*, session: Session, area: str, as_at: date, audience: Audience, re
     frame["last_listed"] = [n if s == SUPERSEDED else "" for s, n in zip(frame["standing"], frame["status_note"], strict=True)]
 
     def date_text(field: str, precision: str | None = None) -> list[str]:
+        # Columns zipped, not iterrows: building a Series per row was most of this function's time on 150 agreements.
+        precisions = frame[precision] if precision else ["day"] * len(frame)
         return [
-            (format_date(row[field], row[precision] if precision else "day") if pd.notna(row[field]) else "not published")
-            + (" (illustrative)" if field in row["illustrative_fields"] else "")
-            for _, row in frame.iterrows()
+            (format_date(day, exactness) if pd.notna(day) else "not published") + (" (illustrative)" if field in fields else "")
+            for day, exactness, fields in zip(frame[field], precisions, frame["illustrative_fields"], strict=True)
         ]
 
     frame["start_text"] = date_text("start_date", "start_precision")
