@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ColumnElement, Table, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, ColumnElement, Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -407,7 +407,10 @@ class Budget(Cited, Restricted, table=True):
     last_financial_year: int | None = Field(default=None, description="Last year of a budget over several years; blank for one year")
     apportionment: str = Field(default=Apportionment.NOT_SPLIT, description="How a budget over several years is split by year")
     qualifier: str = Field(default=MoneyQualifier.STATED, description="'up to' where the amount is a ceiling")
-    part_of_id: str | None = Field(default=None, foreign_key="budget.id", description="The budget line this one is part of ('of which')")
+    # Indexed, as spend's: the parts of a year's lines are found by joining on it (migration 0011).
+    part_of_id: str | None = Field(
+        default=None, foreign_key="budget.id", index=True, description="The budget line this one is part of ('of which')"
+    )
 
     __table_args__ = (
         CheckConstraint("amount_pence >= 0", name="budget_amount_not_negative"),
@@ -436,9 +439,15 @@ class Spend(Cited, Restricted, table=True):
     is_credit: bool = Field(default=False, description="A refund or clawback; the only spend allowed below zero")
     description: str = Field(default="")
     qualifier: str = Field(default=MoneyQualifier.STATED, description="'up to' where the amount is a ceiling")
-    part_of_id: str | None = Field(default=None, foreign_key="spend.id", description="The spend line this one is part of ('of which')")
+    # Indexed: the parts of a year's lines are found by joining on it, which otherwise read every spend line (migration 0011).
+    part_of_id: str | None = Field(
+        default=None, foreign_key="spend.id", index=True, description="The spend line this one is part of ('of which')"
+    )
 
     __table_args__ = (
+        # An area's spend in one year, the filter of every spend page and of the years menu: with the visibility in it,
+        # the years of an area are read from the index alone (migration 0011).
+        Index("ix_spend_area_year_visibility", "area_id", "financial_year", "visibility"),
         CheckConstraint("quarter IS NULL OR quarter BETWEEN 1 AND 4", name="spend_quarter_range"),
         CheckConstraint("amount_pence >= 0 OR is_credit", name="spend_not_negative_unless_credit"),
         _in("qualifier", MONEY_QUALIFIERS, "spend_qualifier"),
