@@ -56,13 +56,13 @@ def _plotly_js() -> str:
 class _KeptBrowser:
     """One Chromium kept open between packs, so only the first pack in a process pays for starting it.
 
-    Starting the browser took 2.5-3.5 s of the 7-8 s the sample pack took, drawing its two charts about 1 s (measured on
-    the shared 2-core VM, issue 12). kaleido's own persistent server (`kaleido.start_sync_server`, kaleido >= 1.1) is a process-wide
-    singleton that answers calls in order through shared queues, cannot be told which browser to use per call, and, if the
-    browser fails to start, leaves callers waiting on a thread that has died; so this keeps its own: one event loop in a
-    daemon thread, one `kaleido.Kaleido` opened on it for the browser path asked for, one drawing at a time (a lock). A
-    browser that fails is closed and forgotten, so the next pack starts a new one; one left idle for `IDLE_S` seconds is
-    closed, so a server that rarely builds packs does not hold Chromium's memory for nothing.
+    Starting the browser took 2.5-3.5 s of the 7-8 s the sample pack took, drawing its two charts about 1 s (measured
+    on the shared 2-core VM, issue 12). kaleido's own persistent server (`kaleido.start_sync_server`, kaleido >= 1.1)
+    is a process-wide singleton that answers calls in order through shared queues, is told which browser to use once
+    for all calls, and, if the browser fails to start, leaves callers waiting on a thread that has died. So this keeps
+    its own: one event loop in a daemon thread, one `kaleido.Kaleido` opened on it for the browser path asked for, one
+    drawing at a time (a lock). A browser that fails is closed and forgotten, so the next pack starts a new one; one
+    left idle for `IDLE_S` seconds is closed, so a server that rarely builds packs does not hold Chromium's memory.
     """
 
     IDLE_S = 300.0
@@ -73,13 +73,16 @@ class _KeptBrowser:
         self._kaleido: Any = None  # kaleido.Kaleido, open, or None
         self._path: str | None = None
         self._idle: asyncio.TimerHandle | None = None
+        self._pid = 0  # the process whose thread runs the loop
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None:
+        # A forked child (a benchmark, a worker) has the loop object but not its thread, nor the parent's browser: start afresh.
+        if self._loop is None or self._pid != os.getpid():
             loop = asyncio.new_event_loop()
             threading.Thread(target=loop.run_forever, name="chart-browser", daemon=True).start()
-            self._loop = loop
-            atexit.register(self.close)
+            if self._loop is None:
+                atexit.register(self.close)
+            self._loop, self._pid, self._kaleido, self._path, self._idle = loop, os.getpid(), None, None, None
         return self._loop
 
     async def _close(self) -> None:
@@ -124,7 +127,7 @@ class _KeptBrowser:
 
     def close(self) -> None:
         """Close the kept browser, if any (at exit, and in tests)."""
-        if self._loop is not None and self._loop.is_running():
+        if self._loop is not None and self._pid == os.getpid() and self._loop.is_running():
             with contextlib.suppress(Exception):
                 asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=10)
 
