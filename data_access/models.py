@@ -186,6 +186,16 @@ class Restricted(SQLModel):
     visibility: str = Field(default=Visibility.PUBLIC, index=True)
 
 
+class RestrictedUnindexed(Restricted):
+    """A restricted row whose visibility is not indexed on its own (spend: see ix_spend_area_year_visibility).
+
+    With two values the index selects nothing, yet on one visibility (the public's) SQLite, which keeps no statistics
+    here, took it for a selective one and read every public spend line of the store to find one year's parts ("of
+    which"): 0.3-0.5 s a query on 43 areas. Every spend query filters by area first (migration 0011)."""
+
+    visibility: str = Field(default=Visibility.PUBLIC)
+
+
 class Source(SQLModel, table=True):
     """A document figures were taken from."""
 
@@ -422,7 +432,7 @@ class Budget(Cited, Restricted, table=True):
     )
 
 
-class Spend(Cited, Restricted, table=True):
+class Spend(Cited, RestrictedUnindexed, table=True):
     """Money actually paid in a financial year (and quarter, where known).
 
     Spend reaches a priority through its agreement's shares, or directly through `priority_id`;
@@ -443,6 +453,9 @@ class Spend(Cited, Restricted, table=True):
     part_of_id: str | None = Field(default=None, foreign_key="spend.id", description="The spend line this one is part of ('of which')")
 
     __table_args__ = (
+        # An area's spend in one year, the filter of every spend page and of the years menu: with the visibility in it,
+        # the years of an area are read from the index alone (migration 0011).
+        Index("ix_spend_area_year_visibility", "area_id", "financial_year", "visibility"),
         CheckConstraint("quarter IS NULL OR quarter BETWEEN 1 AND 4", name="spend_quarter_range"),
         CheckConstraint("amount_pence >= 0 OR is_credit", name="spend_not_negative_unless_credit"),
         _in("qualifier", MONEY_QUALIFIERS, "spend_qualifier"),

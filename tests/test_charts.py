@@ -266,28 +266,45 @@ def test_renewal_timeline_has_a_vertical_line_at_the_as_at_date(wy_timeline) -> 
     assert [a.text for a in fig.layout.annotations] == ["As at 14 September 2018"]
 
 
+def segments(trace) -> list[tuple[str, list, str]]:
+    """A timeline trace's agreements: (label, x values, hover text) of each run of points between gaps (None)."""
+    runs: list[tuple[str, list, str]] = []
+    current: list[tuple] = []
+    hovertext = trace.hovertext if trace.hovertext is not None else [None] * len(trace.x)
+    for x, y, text in [*zip(trace.x, trace.y, hovertext, strict=True), (None, None, None)]:
+        if x is None and y is None:
+            if current:
+                runs.append((current[0][1], [p[0] for p in current], current[0][2]))
+            current = []
+        else:
+            current.append((x, y, text))
+    return runs
+
+
+def bars(fig: go.Figure, label: str) -> list[tuple[list, str, object]]:
+    """Each bar (or single dated point) drawn for the agreement `label`: its x values, hover text and trace."""
+    return [(xs, text, t) for t in fig.data if t.marker.symbol == "square" for lab, xs, text in segments(t) if lab == label]
+
+
 def test_renewal_timeline_bars(wy_timeline) -> None:
     fig, _ = wy_timeline
-
-    def bars(label: str) -> list:
-        return [t for t in fig.data if t.y and t.y[0] == label and t.marker.symbol == "square"]
-
-    (isva,) = bars(ISVA_LABEL)
-    assert list(isva.x) == [date(2015, 4, 1), date(2019, 3, 31)]  # (illustrative start) to the extended end
-    assert isva.line.color == palette.ORANGE
-    assert isva.name == "Ends within 12 months"
-    (core,) = bars("Core Referral Service")
-    assert list(core.x) == [date(2018, 4, 1), date(2021, 3, 31)]
-    assert core.line.color == palette.BLUE
-    assert core.name == "Runs beyond 12 months"
-    runways = {t.y[0]: list(t.x) for t in fig.data if t.name == "Extension options not yet used"}
+    (isva,) = bars(fig, ISVA_LABEL)
+    isva_x, _, isva_trace = isva
+    assert isva_x == [date(2015, 4, 1), date(2019, 3, 31)]  # (illustrative start) to the extended end
+    assert isva_trace.line.color == palette.ORANGE
+    assert isva_trace.name == "Ends within 12 months"
+    ((core_x, _, core_trace),) = bars(fig, "Core Referral Service")
+    assert core_x == [date(2018, 4, 1), date(2021, 3, 31)]
+    assert core_trace.line.color == palette.BLUE
+    assert core_trace.name == "Runs beyond 12 months"
+    runways = {label: xs for t in fig.data if t.name == "Extension options not yet used" for label, xs, _ in segments(t)}
     assert runways == {
         "Core Referral Service": [date(2021, 3, 31), date(2023, 3, 31)],  # two one-year options
         "Restorative Justice (Restorative Solutions)": [date(2021, 3, 31), date(2022, 3, 31)],  # one
     }
     assert {t.line.dash for t in fig.data if t.name == "Extension options not yet used"} == {"dot"}
-    (perpetrator,) = bars("Perpetrator programme (2015-17) (CHOICES)")
-    assert (list(perpetrator.x), perpetrator.line.color) == ([date(2015, 9, 1), date(2017, 11, 30)], palette.GREY)
+    ((perpetrator_x, _, perpetrator),) = bars(fig, "Perpetrator programme (2015-17) (CHOICES)")
+    assert (perpetrator_x, perpetrator.line.color) == ([date(2015, 9, 1), date(2017, 11, 30)], palette.GREY)
     # Each warning appears once in the legend.
     legend = [t.name for t in fig.data if t.showlegend is not False]
     assert len(legend) == len(set(legend))
@@ -505,13 +522,13 @@ def test_breakdown_empty(wy_observations: pd.DataFrame) -> None:
 
 def test_renewal_timeline_marks_illustrative_start_dates(wy_timeline) -> None:
     fig, renewals = wy_timeline
-    (isva,) = [t for t in fig.data if t.y and t.y[0] == ISVA_LABEL and t.marker.symbol == "square"]
+    ((_, isva_hover, _),) = bars(fig, ISVA_LABEL)
     assert ISVA_LABEL.endswith("(illustrative start)")
-    assert "(illustrative start)" in isva.hovertemplate
+    assert "(illustrative start)" in isva_hover
     row = renewals[renewals["id"] == "wy-isva"].iloc[0]
     assert row["start_text"] == "1 April 2015 (illustrative)"  # the table's Start column says so too
-    reported = [t for t in fig.data if t.y and t.y[0] == "Core Referral Service" and t.marker.symbol == "square"]
-    assert reported and "illustrative" not in reported[0].hovertemplate
+    reported = bars(fig, "Core Referral Service")
+    assert reported and "illustrative" not in reported[0][1]
 
 
 def test_breakdown_takeaway_uses_the_findings_share_rule() -> None:
