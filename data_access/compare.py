@@ -147,7 +147,7 @@ def _renewal_indicators() -> list[Indicator]:
 
 
 INDICATORS: dict[str, Indicator] = {i.id: i for i in (*_money_indicators(), *_renewal_indicators(), *_service_indicators())}
-DEFAULT_INDICATOR = "cost-per-referral-isva"
+DEFAULT_INDICATOR = "linked-share"  # every sample area has the figure, for every audience
 
 
 def value_text(indicator: Indicator, value: float | None) -> str:
@@ -466,3 +466,56 @@ SECTIONS: dict[str, Callable[[Indicator], bool]] = {
     "Renewals and performance": lambda i: i.by_date,
     "Cost by service": lambda i: bool(i.service_type),
 }
+
+
+def _count_text(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _when(indicator: Indicator, row: dict[str, Any]) -> str:
+    if indicator.by_date and row["as_at"] is not None and not pd.isna(row["as_at"]):
+        return f"as at {format_date(row['as_at'])}"
+    year = row["financial_year"]
+    return fy_label(int(year)) if year is not None and not pd.isna(year) else ""
+
+
+def display(frame: pd.DataFrame, indicator: Indicator, *, chosen: str, peers: set[str]) -> pd.DataFrame:
+    """The rows as the page shows them: label (area and year), shown (the value in the chart's units: pounds or
+    percent), text (the value with its basis), when, numerator and denominator as written, marked (chosen area /
+    same group), and the status of an area without the figure. Illustrative money is labelled in every cell it is in."""
+    money_numerator = not indicator.by_date
+    money_denominator = indicator.id == "linked-share"
+    records = []
+    for row in frame.to_dict("records"):
+        known = row["value"] is not None and not pd.isna(row["value"])
+        basis = str(row["basis"] or "")
+        when = _when(indicator, row)
+
+        def written(amount: Any, money: bool, _basis: str = basis) -> str:
+            if amount is None or pd.isna(amount):
+                return ""
+            return _labelled(format_money(int(amount)), _basis) if money else _count_text(float(amount))
+
+        records.append(
+            {
+                "area_id": row["area_id"],
+                "rank": "" if row["rank"] is None or pd.isna(row["rank"]) else str(int(row["rank"])),
+                "area": row["area"],
+                "marked": "chosen area" if row["area_id"] == chosen else "same group" if row["area_id"] in peers else "",
+                "label": f"{row['area']} ({when})" if when else str(row["area"]),
+                "shown": (float(row["value"]) / (100 if indicator.unit == "money" else 1)) if known else None,
+                "text": _labelled(value_text(indicator, row["value"]), basis) if known else NOT_PUBLISHED,
+                "when": when,
+                "numerator": written(row["numerator"], money_numerator),
+                "denominator": written(row["denominator"], money_denominator),
+                "status": row["status"] or "",
+                "illustrative": bool(basis),
+                "citations": row["citations"] or "",
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def axis_title(indicator: Indicator) -> str:
+    """The value axis's title: pounds or percent."""
+    return "Percent" if indicator.unit == "percent" else "Pounds"
