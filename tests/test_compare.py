@@ -282,3 +282,33 @@ def test_every_indicator_runs_on_the_sample_for_every_audience(session: Session)
             frame = compare.compare_areas(session=session, indicator=indicator, audience=audience, today=TODAY)
             assert sorted(frame["area_id"]) == ["derbyshire", "norfolk", "west-yorkshire"], indicator
             assert (frame["value"].notna() | (frame["status"] != "")).all(), indicator  # no figure without a reason
+
+
+# --- the chart ---------------------------------------------------------------------------------------------------
+
+
+def test_the_chart_is_sorted_and_marks_the_chosen_area_and_its_group_not_by_colour_alone(several: Engine) -> None:
+    from charts.compare import compare_empty, compare_figure
+
+    indicator = compare.INDICATORS["spend-per-head"]
+    frame = table(several, "spend-per-head")
+    shown = compare.display(frame, indicator, chosen="alpha", peers={"bravo", "charlie"})
+    assert list(shown["label"]) == ["Bravo (2018/19)", "Alpha (2018/19)", "Delta (2016/17)", "Charlie (2018/19)"]
+    assert list(shown["text"]) == ["£3.00", "£2.00", "£1.50", "not published"]
+    assert list(shown["numerator"]) == ["£1,500,000", "£2,000,000", "£3,000,000", ""]
+    fig = compare_figure(
+        shown, title="Spend per head", axis_title="Pounds", chosen="alpha", peers={"bravo", "charlie"}, averages=[("Group £2.33", 2.33)]
+    )
+    bars = {trace.name: trace for trace in fig.data}
+    assert set(bars) == {"Chosen area", "Same group", "Other areas"}
+    assert list(bars["Chosen area"].y) == ["Alpha (2018/19)"] and bars["Chosen area"].marker.pattern.shape == "x"
+    assert list(bars["Chosen area"].text) == ["£2.00 (chosen area)"]
+    assert list(bars["Same group"].y) == ["Bravo (2018/19)"] and bars["Same group"].marker.pattern.shape == "."
+    assert list(bars["Same group"].text) == ["£3.00 (same group)"]  # charlie has no figure: no bar, listed beneath instead
+    assert list(fig.layout.yaxis.categoryarray) == ["Bravo (2018/19)", "Alpha (2018/19)", "Delta (2016/17)"]
+    assert [s.x0 for s in fig.layout.shapes] == [2.33]
+    assert compare_empty(frame, indicator_name=indicator.name) is None
+    nothing = frame.assign(value=None)
+    assert compare_empty(nothing, indicator_name="X") == (
+        "No area in the store has the figure for X, so there is nothing to chart; every area is listed below."
+    )
