@@ -51,6 +51,7 @@ KEY_TEXT = {
     "spend.py": "Ministry of Justice (MOJ) victims grant",
     "renewals.py": "the first is Independent Sexual Advisor Contract (ISVA), on 31 March 2019",
     "performance.py": "The largest share is Other agencies: 29% (as published)",
+    "compare.py": "West Yorkshire: 100% (illustrative) (2018/19)",  # the share of its spend linked to a Plan priority
     "data_quality.py": "2.3.2 West Yorkshire ISVA service",
     "audit.py": "No changes have been recorded yet",
     "transparency_spending.py": "Independent Sexual Advisor Contract (ISVA)",
