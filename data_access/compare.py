@@ -321,7 +321,8 @@ def compare_areas(*, session: Session, indicator: str, audience: Audience, today
     of its latest figures, as every page chooses it), shown in `as_at`.
     """
     chosen = INDICATORS[indicator]
-    names = dict(zip(*queries.areas(session=session)[["id", "name"]].T.values, strict=True))
+    areas = queries.areas(session=session)
+    names = dict(zip(areas["id"], areas["name"], strict=True))
     rows: list[dict[str, Any]]
     if chosen.id in ("spend-per-head", "budget-per-head"):
         people = queries.populations(session=session)
