@@ -40,7 +40,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from data_access.models import AgreementKind, AgreementStatus, DatePrecision, ProcurementRoute
+from data_access.models import SERVICE_TYPE_NAMES, AgreementKind, AgreementStatus, DatePrecision, ProcurementRoute
 from data_access.money import pounds
 from data_access.periods import format_date
 
@@ -354,6 +354,17 @@ def _organisation(identifier: str, name: str) -> dict[str, Any]:
     return organisation
 
 
+SERVICE_TYPE_SCHEME = "police-commissioning-service-type"  # this app's vocabulary (models.ServiceType)
+
+
+def service_classification(row: Mapping[str, Any]) -> dict[str, str] | None:
+    """An agreement's service type as an OCDS classification (scheme, id, description); None where not stated."""
+    code = row.get("service_type")
+    if not _present(code) or not str(code):
+        return None
+    return {"scheme": SERVICE_TYPE_SCHEME, "id": str(code), "description": SERVICE_TYPE_NAMES.get(str(code), str(code))}
+
+
 def ocds_release(
     row: Mapping[str, Any], amendments: pd.DataFrame, *, ocid_prefix: str = OCID_PREFIX, buyer_id: str | None = None
 ) -> dict[str, Any]:
@@ -406,6 +417,11 @@ def ocds_release(
         tender["numberOfTenderers"] = int(row["number_of_tenderers"])
     if planned and _period(start, end, latest):
         tender["contractPeriod"] = _period(start, end, latest)
+    service = service_classification(row)
+    if service:
+        # The kind of service as an item classification under our own scheme (the codelist is open): not
+        # mainProcurementCategory, whose goods / works / services says nothing about which service.
+        tender["items"] = [{"id": "1", "description": str(row["title"]), "classification": service}]
 
     release: dict[str, Any] = {
         "ocid": ocid(agreement_id, ocid_prefix),
@@ -590,6 +606,9 @@ def grant_360(row: Mapping[str, Any]) -> dict[str, Any]:
         grant["plannedDates"] = [planned]
     if _present(row.get("funding_stream")):
         grant["grantProgramme"] = [{"title": str(row["funding_stream"])}]
+    service = service_classification(row)
+    if service:
+        grant["classifications"] = [{"vocabulary": service["scheme"], "code": service["id"], "title": service["description"]}]
     if row.get("procurement_route") == ProcurementRoute.OPEN:
         grant["fromOpenCall"] = "Yes"
     elif row.get("procurement_route") == ProcurementRoute.DIRECT:

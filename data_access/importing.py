@@ -100,6 +100,8 @@ KIND_LABELS: dict[str, str] = {
     "spend": "Spend: payment totals",
     "measures": "Measures: performance indicators",
     "observations": "Observations: a measure's values",
+    "area_groups": "Area groups: peer groups of areas (regions, most similar groups)",
+    "populations": "Populations: residents per area and year, for figures per head",
 }
 # Serialises imports on PostgreSQL, so two people applying at once cannot interleave.
 _IMPORT_LOCK = 4_617_202
@@ -199,10 +201,12 @@ class Report:
 
 
 @functools.cache
-def _sample_rows(kind: str) -> tuple[list[str], list[str]]:
+def _sample_rows(kind: str) -> tuple[list[str], list[str] | None]:
+    """The sample file's header and first row; no row where the sample has none (populations: the seed documents
+    publish no population, and a template must not carry a made-up one)."""
     with (SAMPLE_DATA_DIR / f"{kind}.csv").open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
-        return next(reader), next(reader)
+        return next(reader), next(reader, None)
 
 
 def file_columns(kind: str) -> list[str]:
@@ -214,7 +218,7 @@ def template_csv(kind: str) -> bytes:
     """The import format for `kind`: the header row and one example row from the sample data (UTF-8 with a BOM, for Excel)."""
     header, example = _sample_rows(kind)
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows([header, example])
+    csv.writer(buffer, lineterminator="\r\n").writerows([header] if example is None else [header, example])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -228,7 +232,8 @@ def template_xlsx(kind: str) -> bytes:
     sheet = workbook.active
     sheet.title = kind
     sheet.append(header)
-    sheet.append(example)
+    if example is not None:
+        sheet.append(example)
     for index, name in enumerate(header, start=1):
         sheet.cell(1, index).font = Font(bold=True)
         sheet.cell(2, index).number_format = "@"

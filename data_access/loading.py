@@ -44,16 +44,19 @@ from data_access.models import (
     AMENDMENT_KINDS,
     APPORTIONMENTS,
     BASES,
+    GROUP_KINDS,
     MEASURE_UNITS,
     MILESTONE_KINDS,
     MONEY_QUALIFIERS,
     PROCUREMENT_ROUTES,
+    SERVICE_TYPES,
     SOURCE_KINDS,
     VISIBILITIES,
     Agreement,
     AgreementPriority,
     Amendment,
     Area,
+    AreaGroup,
     Budget,
     DatePrecision,
     FundingStream,
@@ -61,6 +64,7 @@ from data_access.models import (
     Milestone,
     Observation,
     Plan,
+    Population,
     Priority,
     Provider,
     Source,
@@ -88,6 +92,8 @@ FILES: list[tuple[str, type[SQLModel]]] = [
     ("spend.csv", Spend),
     ("measures.csv", Measure),
     ("observations.csv", Observation),
+    ("area_groups.csv", AreaGroup),  # peer groups of areas, for comparing areas (data_access.compare)
+    ("populations.csv", Population),  # residents per area and year, for figures per head
 ]
 
 # Limits on what a file may hold. The upload limit matches `server.maxUploadSize` in .streamlit/config.toml.
@@ -113,6 +119,8 @@ CHOICES: dict[tuple[type[SQLModel] | None, str], tuple[str, ...]] = {
     (Agreement, "kind"): AGREEMENT_KINDS,
     (Agreement, "status"): AGREEMENT_STATUSES,
     (Agreement, "procurement_route"): PROCUREMENT_ROUTES,
+    (Agreement, "service_type"): SERVICE_TYPES,  # or blank: not stated
+    (AreaGroup, "kind"): GROUP_KINDS,
     (Amendment, "kind"): AMENDMENT_KINDS,
     (Milestone, "kind"): MILESTONE_KINDS,
     (Measure, "unit"): MEASURE_UNITS,
@@ -174,7 +182,21 @@ OPTIONAL_COLUMNS: dict[tuple[type[SQLModel], str], str] = {
     (Observation, "provider_id"): "blank: the provider is not named (the agreement's provider is shown where there is one)",
 }
 # Cited records may leave out the section: the source (its URL) as a whole is then the citation.
-for _cited in (Plan, Priority, Provider, FundingStream, Agreement, Amendment, Milestone, AgreementPriority, Budget, Spend, Observation):
+for _cited in (
+    Plan,
+    Priority,
+    Provider,
+    FundingStream,
+    Agreement,
+    Amendment,
+    Milestone,
+    AgreementPriority,
+    Budget,
+    Spend,
+    Observation,
+    AreaGroup,
+    Population,
+):
     OPTIONAL_COLUMNS[(_cited, "source_section")] = "blank: the source as a whole is cited (its URL or title)"
     OPTIONAL_COLUMNS[(_cited, "basis_note")] = "blank: no note"
 # Optional columns whose blank cells each get a note, because the blank decides how figures are shown.
@@ -192,6 +214,7 @@ COLUMNS_ADDED_LATER: dict[tuple[type[SQLModel], str], str] = {
     (Budget, "part_of_id"): "blank: the amount is not part of another budget line",
     (Spend, "qualifier"): "blank: the amount is as stated (write 'up to' where the source gives a ceiling)",
     (Spend, "part_of_id"): "blank: the amount is not part of another spend line",
+    (Agreement, "service_type"): "blank: the kind of service is not stated, so it is not compared with any kind",
 }
 
 # Date columns that may be partial (2018-03, 2018), and the column that records how precise they are.
@@ -258,6 +281,7 @@ ROW_RULES: dict[type[SQLModel], list[tuple[str, Callable[[dict[str, Any]], bool]
             "is before first_year",
         )
     ],
+    Population: [("population", lambda v: (v.get("population") or 0) > 0, "must be a whole number of residents above 0")],
     AgreementPriority: [("share_percent", lambda v: 0 < v.get("share_percent", 100) <= 100, "must be a whole percent from 1 to 100")],
 }
 PERIOD_MODELS = (Spend, Observation)

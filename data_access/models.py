@@ -134,6 +134,41 @@ class Apportionment(StrEnum):
     EVEN = "even"  # equal shares a year, in whole pence: the later years take any odd penny (33p, 33p, 34p of £1)
 
 
+class ServiceType(StrEnum):
+    """What kind of service an agreement buys, so one area's cost of a service is compared with other areas' cost of
+    the same service. Blank (NULL) is not stated: such an agreement is never counted under any type."""
+
+    ISVA = "isva"  # independent sexual violence advisers (adult or children's)
+    IDVA = "idva"  # independent domestic violence advisers
+    RESTORATIVE_JUSTICE = "restorative justice"
+    VICTIM_ASSESSMENT_AND_REFERRAL = "victim assessment and referral"  # a core victims' referral hub
+    YOUNG_VICTIMS = "young victims"
+    PERPETRATOR_PROGRAMME = "perpetrator programme"
+    SUBSTANCE_MISUSE = "substance misuse"
+    OTHER = "other"  # a stated service of none of the kinds above
+
+
+# The names people read: the stored words are short and lower case so a cell in any case matches them.
+SERVICE_TYPE_NAMES: dict[str, str] = {
+    ServiceType.ISVA: "ISVA (independent sexual violence advisers)",
+    ServiceType.IDVA: "IDVA (independent domestic violence advisers)",
+    ServiceType.RESTORATIVE_JUSTICE: "Restorative justice",
+    ServiceType.VICTIM_ASSESSMENT_AND_REFERRAL: "Victim assessment and referral",
+    ServiceType.YOUNG_VICTIMS: "Young victims",
+    ServiceType.PERPETRATOR_PROGRAMME: "Perpetrator programme",
+    ServiceType.SUBSTANCE_MISUSE: "Substance misuse",
+    ServiceType.OTHER: "Other service",
+}
+
+
+class GroupKind(StrEnum):
+    """What makes a group of areas peers: the same region, or a most similar group (as HMICFRS forms them)."""
+
+    REGION = "region"
+    MOST_SIMILAR_GROUP = "most similar group"
+    OTHER = "other"  # a group the office chose; its source says why
+
+
 class AuditAction(StrEnum):
     """What one audit entry records being done to one record."""
 
@@ -160,6 +195,8 @@ MEASURE_UNITS = values_of(MeasureUnit)
 MONEY_QUALIFIERS = values_of(MoneyQualifier)
 APPORTIONMENTS = values_of(Apportionment)
 AUDIT_ACTIONS = values_of(AuditAction)
+SERVICE_TYPES = values_of(ServiceType)
+GROUP_KINDS = values_of(GroupKind)
 
 
 def _money(nullable: bool = True) -> Column[int]:
@@ -325,9 +362,12 @@ class Agreement(Cited, Restricted, table=True):
     value_part_of_id: str | None = Field(
         default=None, foreign_key="agreement.id", description="The agreement whose value this one's is part of ('of which')"
     )
+    service_type: str | None = Field(default=None, description="What kind of service it buys (ServiceType); blank: not stated")
 
     __table_args__ = (
         _in("kind", AGREEMENT_KINDS, "agreement_kind"),
+        # NULL (not stated) passes: a CHECK only refuses a row whose condition is false, and NULL IN (...) is unknown.
+        _in("service_type", SERVICE_TYPES, "agreement_service_type"),
         _in("status", AGREEMENT_STATUSES, "agreement_status"),
         _in("basis", BASES, "agreement_basis"),
         _in("visibility", VISIBILITIES, "agreement_visibility"),
@@ -512,6 +552,34 @@ class Observation(Cited, Restricted, table=True):
     )
 
 
+class AreaGroup(Cited, table=True):
+    """One area's membership of a peer group (a region, a most similar group): one row per group and member area.
+
+    The group's name and kind are repeated on each of its rows, as a file of groups is written; the comparison
+    reads them from any one row (they are checked to agree, see `data_access.compare`)."""
+
+    __tablename__ = "area_group"
+
+    group_id: str = Field(primary_key=True)
+    name: str
+    kind: str = Field(description="region, most similar group or other")
+    area_id: str = Field(foreign_key="area.id", primary_key=True, index=True)
+
+    __table_args__ = (_in("kind", GROUP_KINDS, "area_group_kind"),)
+
+
+class Population(Cited, table=True):
+    """An area's resident population for a financial year, with its source, so figures per head can be worked out.
+
+    The year is the financial year the figure serves: an ONS mid-year estimate for mid-2018 serves 2018/19."""
+
+    area_id: str = Field(foreign_key="area.id", primary_key=True)
+    financial_year: int = Field(primary_key=True)
+    population: int = Field(description="Residents, a whole number")
+
+    __table_args__ = (CheckConstraint("population > 0", name="population_positive"),)
+
+
 class ImportRecord(SQLModel, table=True):
     """A file that has been imported, by its SHA-256, so importing it again changes nothing."""
 
@@ -574,7 +642,21 @@ def table_name(model: type[SQLModel]) -> str:
 
 # Every cited row's basis and every restricted row's visibility is one of the known words, enforced by
 # the database as well as the importer (tables that declared theirs above keep them).
-for _model in (Plan, Priority, Provider, FundingStream, Agreement, Amendment, Milestone, AgreementPriority, Budget, Spend, Observation):
+for _model in (
+    Plan,
+    Priority,
+    Provider,
+    FundingStream,
+    Agreement,
+    Amendment,
+    Milestone,
+    AgreementPriority,
+    Budget,
+    Spend,
+    Observation,
+    AreaGroup,
+    Population,
+):
     _table = table_of(_model)
     for _column, _values in (("basis", BASES), ("visibility", VISIBILITIES)):
         _name = f"{_table.name}_{_column}"

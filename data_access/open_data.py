@@ -37,7 +37,7 @@ from sqlalchemy import Connection, select
 
 from data_access import exporting
 from data_access.loading import Problem, Table, columns_of, read_file
-from data_access.models import Provider, table_of
+from data_access.models import SERVICE_TYPES, Provider, table_of
 from data_access.settings import get_settings
 
 FORMATS = ("ocds", "360giving")
@@ -183,6 +183,17 @@ def _first(items: Any) -> dict[str, Any]:
 
 def _objects(items: Any) -> list[dict[str, Any]]:
     return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _service_type(classifications: Iterable[dict[str, Any]]) -> str:
+    """The first of this app's service types among OCDS classifications ({scheme, id}), as a cell; '' where none is.
+
+    Only our own scheme is read: a CPV code says what was bought in other words, which are not matched to ours."""
+    for classification in classifications:
+        code = _text(classification.get("id")).lower()
+        if _text(classification.get("scheme")) == exporting.SERVICE_TYPE_SCHEME and code in SERVICE_TYPES:
+            return code
+    return ""
 
 
 def _source_id(area_id: str, kind: str, key: str) -> str:
@@ -532,6 +543,7 @@ def _ocds_process(number: int, where: str, release: dict[str, Any], context: Con
     else:
         pairs = [({}, {})]
     method = _text(tender.get("procurementMethod"))
+    service_type = _service_type(_first(item.get("classification")) for item in _objects(tender.get("items")))
     for contract, award in pairs:
         item = contract or award
         agreement_id = base_id if len(pairs) == 1 else f"{base_id}-{slug(_text(item.get('id')))}"
@@ -557,6 +569,7 @@ def _ocds_process(number: int, where: str, release: dict[str, Any], context: Con
             "kind": "contract",
             "provider_id": provider_ids[0] if len(provider_ids) == 1 else "",
             "procurement_route": method if method in exporting.PROCUREMENT_METHODS else "",
+            "service_type": service_type,
             "number_of_tenderers": _text(tender.get("numberOfTenderers")),
             "start_date": date_text(current.get("startDate")),
             "original_end_date": date_text(awarded.get("endDate")),
@@ -812,6 +825,7 @@ def _grant_rows(number: int, stated_id: str, grant: Mapping[str, Any], context: 
         "provider_id": provider_id,
         "funding_stream_id": stream_id,
         "procurement_route": "open" if open_call == "yes" else "",
+        "service_type": _service_type({"scheme": c.get("vocabulary"), "id": c.get("code")} for c in _objects(grant.get("classifications"))),
         "start_date": date_text(planned.get("startDate")),
         "current_end_date": date_text(planned.get("endDate")),
         "annual_value": amount if annual else "",

@@ -116,6 +116,7 @@ def published_agreements(*, session: Session, area: str, audience: Audience, as_
             col(FundingStream.name).label("funding_stream"),
             col(FundingStream.funder),
             col(Agreement.procurement_route),
+            col(Agreement.service_type),
             col(Agreement.number_of_tenderers),
             col(Agreement.start_date),
             col(Agreement.start_precision),

@@ -42,6 +42,7 @@ from data_access.models import (
     Amendment,
     Apportionment,
     Area,
+    AreaGroup,
     Audience,
     Basis,
     Budget,
@@ -52,6 +53,7 @@ from data_access.models import (
     MoneyQualifier,
     Observation,
     Plan,
+    Population,
     Priority,
     Provider,
     Source,
@@ -1246,3 +1248,97 @@ def renewals(*, session: Session, area: str, as_at: date, audience: Audience, re
     ]
     frame["label"] = [f"{t} ({p})" if p != NO_PROVIDER else t for t, p in zip(frame["title"], frame["provider"], strict=True)]
     return frame.drop(columns=["standing", "status_note"])
+
+
+# --- comparing areas (data_access.compare builds its indicators on these) -----------------------------------------
+
+
+def spend_by_area_and_year(*, session: Session, audience: Audience) -> pd.DataFrame:
+    """Every area's spend per financial year, and how much of it reaches a Plan priority, as the spend page counts it:
+    lines that are parts of another ("of which") are left out, and a payment reaches priorities through its agreement's
+    shares or its own priority (`_spend_apportioned`). Columns: area_id, financial_year, spend_pence, linked_pence,
+    illustrative_pence, citations.
+
+    An agreement's shares add up to 100 (the importer refuses any that do not), so a payment whose agreement has shares
+    reaches priorities whole: the sum needs no apportioning, which on a national store (a million lines) is the
+    difference between a plain SUM and a window over every line."""
+    shared = exists().where(col(AgreementPriority.agreement_id) == col(Spend.agreement_id))
+    linked = case((or_(col(Spend.priority_id).is_not(None), shared), col(Spend.amount_pence)), else_=0)
+    illustrative = case((col(Spend.basis) == Basis.ILLUSTRATIVE, col(Spend.amount_pence)), else_=0)
+    query: Query = (
+        select(
+            col(Spend.area_id),
+            col(Spend.financial_year),
+            _sum_pence(col(Spend.amount_pence)).label("spend_pence"),
+            _sum_pence(linked).label("linked_pence"),
+            _sum_pence(illustrative).label("illustrative_pence"),
+            _citations(Spend).label("citations"),
+        )
+        .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
+        .where(
+            col(Spend.part_of_id).is_(None), visible_to(Spend, audience), or_(col(Agreement.id).is_(None), visible_to(Agreement, audience))
+        )
+        .group_by(col(Spend.area_id), col(Spend.financial_year))
+        .order_by(col(Spend.area_id), col(Spend.financial_year))
+    )
+    return _frame(session, query)
+
+
+def budget_by_area_and_year(*, session: Session, audience: Audience) -> pd.DataFrame:
+    """Every area's budget per financial year, counted as the spend page counts a year's budget (`_budget_counts_in`,
+    `_budget_for_year`: parts left out, budgets over several years only where split). Columns: area_id,
+    financial_year, budget_pence, illustrative_pence, citations."""
+    spans = select(func.min(col(Budget.financial_year)), func.max(_budget_last_year())).where(visible_to(Budget, audience))
+    first, last = session.execute(spans).one()
+    frames = []
+    for year in range(first, last + 1) if first is not None else ():
+        amount = _budget_for_year(year)
+        query: Query = (
+            select(
+                col(Budget.area_id),
+                literal(year).label("financial_year"),
+                _sum_pence(amount).label("budget_pence"),
+                _sum_pence(case((col(Budget.basis) == Basis.ILLUSTRATIVE, amount), else_=0)).label("illustrative_pence"),
+                _citations(Budget).label("citations"),
+            )
+            .where(_budget_counts_in(year), visible_to(Budget, audience))
+            .group_by(col(Budget.area_id))
+        )
+        frames.append(_frame(session, query))
+    columns = ["area_id", "financial_year", "budget_pence", "illustrative_pence", "citations"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def populations(*, session: Session) -> pd.DataFrame:
+    """Every area's population per financial year, with its basis and citation (populations are public facts)."""
+    query: Query = select(
+        col(Population.area_id),
+        col(Population.financial_year),
+        col(Population.population),
+        col(Population.basis),
+        citation(Population).label("citations"),
+    ).order_by(col(Population.area_id), col(Population.financial_year))
+    return _frame(session, query)
+
+
+def area_groups(*, session: Session) -> pd.DataFrame:
+    """Every peer group's members: group_id, name, kind, area_id, basis and citation."""
+    query: Query = select(
+        col(AreaGroup.group_id),
+        col(AreaGroup.name),
+        col(AreaGroup.kind),
+        col(AreaGroup.area_id),
+        col(AreaGroup.basis),
+        citation(AreaGroup).label("citations"),
+    ).order_by(col(AreaGroup.kind), col(AreaGroup.name), col(AreaGroup.area_id))
+    return _frame(session, query)
+
+
+def agreement_service_types(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+    """The area's agreements the audience may see, with the kind of service each buys (None: not stated)."""
+    query: Query = (
+        select(col(Agreement.id), col(Agreement.title), col(Agreement.service_type))
+        .where(col(Agreement.area_id) == area, visible_to(Agreement, audience))
+        .order_by(col(Agreement.title))
+    )
+    return _frame(session, query)

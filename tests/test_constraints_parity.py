@@ -23,12 +23,14 @@ from data_access.models import (
     AgreementPriority,
     Amendment,
     Apportionment,
+    AreaGroup,
     Budget,
     FundingStream,
     Milestone,
     MoneyQualifier,
     Observation,
     Plan,
+    Population,
     Priority,
     Provider,
     Source,
@@ -71,6 +73,8 @@ GOOD: dict[type[SQLModel], dict[str, Any]] = {
         "period_start": date(2018, 7, 1), "period_end": date(2018, 9, 30), "financial_year": 2018, "quarter": 2, "value": 5.0,
         "target": None, "target_basis": "", "dimension": "", "dimension_value": "", "value_statement": "", "visibility": "public", **CITED,
     },
+    AreaGroup: {"group_id": "parity-group", "name": "Group", "kind": "region", "area_id": "west-yorkshire", **CITED},
+    Population: {"area_id": "west-yorkshire", "financial_year": 2018, "population": 2_300_000, **CITED},
 }  # fmt: skip
 
 
@@ -112,7 +116,9 @@ FOREIGN_KEYS = [(model, column.name) for model in GOOD for column in model.__tab
 def test_every_foreign_key_is_covered() -> None:
     tables_with_keys = {t.name for t in SQLModel.metadata.sorted_tables if any(c.foreign_keys for c in t.columns)}
     assert tables_with_keys == {m.__tablename__ for m, _ in FOREIGN_KEYS}
-    assert len(FOREIGN_KEYS) == 35  # 31, observation.provider_id (migration 0005) and the three "of which" self-references (0006)
+    # 31, observation.provider_id (migration 0005), the three "of which" self-references (0006), and the area and
+    # source of area_group and population (0013)
+    assert len(FOREIGN_KEYS) == 39
 
 
 @pytest.mark.parametrize(("model", "column"), FOREIGN_KEYS, ids=[f"{m.__tablename__}.{c}" for m, c in FOREIGN_KEYS])
@@ -206,7 +212,7 @@ def test_quarters_one_to_four_or_none_are_accepted(engine: Engine, model: type[S
 VISIBILITY = [m for m in GOOD if "visibility" in m.__table__.c]
 BASIS = [m for m in GOOD if "basis" in m.__table__.c]
 ENFORCED_VISIBILITY = {Agreement, Amendment}
-ENFORCED_BASIS = {Agreement}
+ENFORCED_BASIS = {Agreement, AreaGroup, Population}
 
 
 def _cases(models: list[type[SQLModel]], enforced: set[type[SQLModel]]) -> list:
@@ -217,7 +223,7 @@ def test_every_table_with_visibility_or_basis_is_covered() -> None:
     tables = SQLModel.metadata.tables.values()
     assert {t.name for t in tables if "visibility" in t.c} == {m.__tablename__ for m in VISIBILITY}
     assert {t.name for t in tables if "basis" in t.c} == {m.__tablename__ for m in BASIS}
-    assert len(VISIBILITY) == 6 and len(BASIS) == 11
+    assert len(VISIBILITY) == 6 and len(BASIS) == 13
 
 
 @pytest.mark.parametrize("model", _cases(VISIBILITY, ENFORCED_VISIBILITY))
@@ -384,3 +390,25 @@ def test_a_row_that_is_part_of_itself_is_refused(engine: Engine, model: type[SQL
 )
 def test_a_part_of_another_row_is_accepted(engine: Engine, model: type[SQLModel], column: str, whole: str) -> None:
     insert_and_roll_back(engine, model, {**GOOD[model], column: whole})
+
+
+# --- comparing areas (migration 0013) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("service_type", ["ISVA", "counselling", ""])
+def test_an_unknown_service_type_is_refused(engine: Engine, service_type: str) -> None:
+    assert "agreement_service_type" in refused(engine, Agreement, {"service_type": service_type})
+
+
+@pytest.mark.parametrize("service_type", [None, "isva", "victim assessment and referral", "other"])
+def test_a_known_or_not_stated_service_type_is_accepted(engine: Engine, service_type: str | None) -> None:
+    insert_and_roll_back(engine, Agreement, {**GOOD[Agreement], "service_type": service_type})
+
+
+def test_an_unknown_group_kind_is_refused(engine: Engine) -> None:
+    assert "area_group_kind" in refused(engine, AreaGroup, {"kind": "county"})
+
+
+@pytest.mark.parametrize("population", [0, -5])
+def test_a_population_of_none_or_less_is_refused(engine: Engine, population: int) -> None:
+    assert "population_positive" in refused(engine, Population, {"population": population})

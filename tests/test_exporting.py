@@ -471,6 +471,28 @@ def test_ocds_west_yorkshire_isva(session: Session) -> None:
     assert isva["date"] == "2018-09-14T00:00:00Z"  # the report's date
     assert "value" not in contract  # not published
     assert "Value not published." in contract["description"]
+    # The kind of service, in this app's own vocabulary, as the tender's one item: compared like for like across areas.
+    assert isva["tender"]["items"] == [
+        {
+            "id": "1",
+            "description": "Independent Sexual Advisor Contract (ISVA)",
+            "classification": {
+                "scheme": "police-commissioning-service-type",
+                "id": "isva",
+                "description": "ISVA (independent sexual violence advisers)",
+            },
+        }
+    ]
+
+
+def test_an_agreement_with_no_service_type_has_no_items() -> None:
+    assert exporting.service_classification({"service_type": None}) is None
+    assert exporting.service_classification({"service_type": float("nan")}) is None
+    assert exporting.service_classification({"service_type": "idva"}) == {
+        "scheme": "police-commissioning-service-type",
+        "id": "idva",
+        "description": "IDVA (independent domestic violence advisers)",
+    }
 
 
 def test_ocds_method_value_and_planning(session: Session) -> None:

@@ -657,6 +657,11 @@ def test_every_template_is_the_sample_format_and_imports_cleanly(seeded: Engine,
     header, _rows = sample(kind)
     for name, data in ((f"{kind}.csv", importing.template_csv(kind)), (f"{kind}.xlsx", importing.template_xlsx(kind))):
         report = check_file_on(seeded, data, name, kind)
+        if kind == "populations":
+            # populations.csv ships empty (the seed documents publish no population), so its template is the header
+            # alone, which the importer reads and says holds nothing to import.
+            assert [p.rule for p in report.problems] == ["has a header row but no records to import"], name
+            continue
         assert report.problems == [], (name, report.problems)
         assert (len(report.of("insert")), len(report.of("update")), len(report.of("unchanged"))) == (0, 0, 1), name
     assert importing.template_csv(kind).decode("utf-8-sig").splitlines()[0] == ",".join(header)

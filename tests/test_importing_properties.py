@@ -35,6 +35,24 @@ for _kind in KINDS:
     with (SAMPLE_DATA_DIR / f"{_kind}.csv").open(newline="", encoding="utf-8") as _handle:
         _reader = csv.DictReader(_handle)
         SAMPLES[_kind] = (list(_reader.fieldnames or []), list(_reader))
+# Kinds whose sample file ships empty (the seeds publish no population): a row made up here, so the properties
+# still mix awkward values into a real row of the format. It is never stored: every example is rolled back.
+MADE_UP = {
+    "populations": [
+        {
+            "area_id": "west-yorkshire",
+            "financial_year": "2018/19",
+            "population": "2,300,000",
+            "source_id": "wy-2018",
+            "source_section": "",
+            "basis": "illustrative",
+            "basis_note": "made up by a test",
+        }
+    ]
+}
+for _kind, _rows in MADE_UP.items():
+    assert SAMPLES[_kind][1] == [], f"{_kind}.csv has rows now: use them instead"
+    SAMPLES[_kind] = (SAMPLES[_kind][0], _rows)
 
 # Values people really type, good and bad, mixed into otherwise real sample rows.
 AWKWARD = [
@@ -212,4 +230,6 @@ def test_the_examples_reach_the_preview(prop_store: Engine) -> None:
         csv.DictWriter(buffer, fieldnames=header, lineterminator="\r\n").writeheader()
         csv.DictWriter(buffer, fieldnames=header, lineterminator="\r\n").writerows(rows)
         report = exercise(prop_store, buffer.getvalue().encode(), f"{kind}.csv", kind)
-        assert report.problems == [] and len(report.of("unchanged")) == len(rows), kind
+        # The sample's rows are in the store already; a made-up row is new to it.
+        expected = "insert" if kind in MADE_UP else "unchanged"
+        assert report.problems == [] and len(report.of(expected)) == len(rows), kind

@@ -91,10 +91,11 @@ def test_sample_folder_reads_without_a_problem() -> None:
     assert problems == []
     counts = sample_row_counts()
     assert len(records) == sum(counts.values())
-    by_table: dict[str, int] = {}
+    by_table: dict[str, int] = dict.fromkeys(counts, 0)  # populations.csv ships with no rows: the seeds give none
     for record in records:
-        by_table[record.__tablename__] = by_table.get(record.__tablename__, 0) + 1
+        by_table[record.__tablename__] += 1
     assert by_table == counts
+    assert counts["population"] == 0 and counts["area_group"] == 3
 
 
 def test_every_sample_file_is_loaded() -> None:
@@ -104,7 +105,7 @@ def test_every_sample_file_is_loaded() -> None:
 def test_seeded_store_holds_every_sample_row(engine: Engine) -> None:
     counts = table_counts(engine)
     assert counts == sample_row_counts()
-    assert counts["source"] == 4  # one per seed document
+    assert counts["source"] == 5  # one per seed document, and the ONS list of regions (the area groups cite it)
     assert counts["area"] == 3  # Derbyshire, Norfolk, West Yorkshire
 
 
@@ -507,6 +508,7 @@ def test_the_seed_sources_are_published_documents() -> None:
         "derbyshire-2025": "published",
         "norfolk-2016": "published",
         "wy-2018": "published",
+        "ons-regions": "published",  # the list of regions the area groups cite
     }
 
 
@@ -529,7 +531,7 @@ def test_a_blank_source_kind_is_internal_with_a_note(sample_copy: Path) -> None:
 def test_a_sources_file_without_the_kind_column_loads_as_internal_with_a_note(sample_copy: Path) -> None:
     rewrite(sample_copy / "sources.csv", lambda row: None, drop_column="kind")
     kinds, notes = _sources(sample_copy)
-    assert set(kinds.values()) == {"internal"} and len(kinds) == 4
+    assert set(kinds.values()) == {"internal"} and len(kinds) == 5
     assert [(n.row, n.column) for n in notes] == [(1, "kind")] and notes[0].rule.startswith(
         "optional, not in the file: every row's value is blank: taken as internal"
     )
@@ -607,3 +609,65 @@ def test_qualified_money_mistakes_are_reported_with_what_is_accepted(sample_copy
             ("funding_streams.csv", "stated_awards_total", "(1,000)", "must not be negative"),
         ]
     )
+
+
+# --- comparing areas: service types, peer groups, populations -----------------------------------
+
+
+def test_the_sample_agreements_say_what_service_each_buys() -> None:
+    records, _ = read_folder(SAMPLE_DATA_DIR)
+    types = {r.id: r.service_type for r in records if isinstance(r, Agreement)}
+    assert (types["wy-isva"], types["dby21-isva-adult"], types["dby21-chisva"]) == ("isva", "isva", "isva")
+    assert (types["nfk-idva"], types["dby21-idva-city"]) == ("idva", "idva")
+    assert types["nfk-varss"] == types["wy-core-referral"] == "victim assessment and referral"
+    assert sorted(t for t in set(types.values()) if t) == [
+        "idva",
+        "isva",
+        "other",
+        "perpetrator programme",
+        "restorative justice",
+        "substance misuse",
+        "victim assessment and referral",
+        "young victims",
+    ]
+
+
+def test_an_agreements_file_from_before_service_types_loads_as_not_stated(sample_copy: Path) -> None:
+    rewrite(sample_copy / "agreements.csv", lambda row: None, drop_column="service_type")
+    records, problems = read_folder(sample_copy)
+    assert problems == []
+    agreements = [r for r in records if isinstance(r, Agreement)]
+    assert len(agreements) == 24 and {r.service_type for r in agreements} == {None}
+    table = loading.read_csv_bytes((sample_copy / "agreements.csv").read_bytes(), "agreements.csv")
+    notes = loading.check_table(table, Agreement, known={}).notes
+    assert not any("service_type" in n.column for n in notes)  # a column added later: left out without a note
+
+
+def test_an_unknown_service_type_is_refused_naming_the_choices(sample_copy: Path) -> None:
+    rewrite(sample_copy / "agreements.csv", set_value("wy-isva", "service_type", "counselling"))
+    rewrite(sample_copy / "agreements.csv", set_value("nfk-idva", "service_type", "IDVA"))  # any case: stored as idva
+    records, problems = read_folder(sample_copy)
+    assert [(p.row, p.column, p.value, p.rule) for p in problems] == [
+        (
+            row_number(sample_copy / "agreements.csv", "wy-isva"),
+            "service_type",
+            "counselling",
+            "must be one of: isva, idva, restorative justice, victim assessment and referral, young victims, "
+            "perpetrator programme, substance misuse, other",
+        )
+    ]
+    assert next(r for r in records if isinstance(r, Agreement) and r.id == "nfk-idva").service_type == "idva"
+
+
+def test_groups_and_populations_are_checked_like_any_file(sample_copy: Path) -> None:
+    with (sample_copy / "populations.csv").open("a", encoding="utf-8") as handle:
+        handle.write("norfolk,2016/17,0,norfolk-2016,,illustrative,made up by a test\n")
+        handle.write("kent,2016/17,1000,norfolk-2016,,illustrative,made up by a test\n")
+    with (sample_copy / "area_groups.csv").open("a", encoding="utf-8") as handle:
+        handle.write("msg-1,Most similar group 1,county,norfolk,ons-regions,,reported,\n")
+    _, problems = read_folder(sample_copy)
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [
+        ("area_groups.csv", 5, "kind", "county"),
+        ("populations.csv", 2, "population", "0"),
+        ("populations.csv", 3, "area_id", "kent"),
+    ]

@@ -390,7 +390,7 @@ def empty_store(tmp_path: Path) -> Iterator[Engine]:
 
 
 COMPARED = ["id", "title", "provider_id", "provider", "start_date", "start_precision", "original_end_date", "current_end_date"]
-COMPARED += ["end_precision", "latest_end_date", "annual_value_pence", "total_value_pence", "status"]
+COMPARED += ["end_precision", "latest_end_date", "annual_value_pence", "total_value_pence", "status", "service_type"]
 
 
 def frame_rows(frame: Any, columns: list[str]) -> list[dict[str, Any]]:
@@ -543,6 +543,7 @@ def test_own_360giving_download_reads_back_to_the_same_grant() -> None:
         "total_value_pence": 2000050,
         "annual_value_pence": None,
         "purpose": "Youth work",
+        "service_type": "young victims",
     }
     package = exporting.grants_360_package(pd.DataFrame([grant]), published=PUBLISHED)
     assert package is not None
@@ -558,13 +559,18 @@ def test_own_360giving_download_reads_back_to_the_same_grant() -> None:
         "20000.5",
     )
     assert rows(tables["providers"])[0]["name"] == "Leeds Trust"
+    assert package["grants"][0]["classifications"] == [
+        {"vocabulary": "police-commissioning-service-type", "code": "young victims", "title": "Young victims"}
+    ]
+    assert row["service_type"] == "young victims"
     # 360Giving has no status: the blank is kept, and the loader takes it as not stated.
     assert checked(tables) == []
 
 
 OWN_GRANTS = [  # Norfolk grants as a grant list publishes them: an award date to the day, or to the month only
     {"id": "nfk-rape-crisis", "title": "Rape crisis counselling", "provider_id": "rape-crisis-norfolk", "start_date": date(2017, 7, 1),
-     "current_end_date": date(2019, 3, 31), "award_date": date(2017, 6, 15), "award_precision": "day", "total_value_pence": 4_500_000},
+     "current_end_date": date(2019, 3, 31), "award_date": date(2017, 6, 15), "award_precision": "day", "total_value_pence": 4_500_000,
+     "service_type": "other"},
     {"id": "nfk-youth-diversion", "title": "Youth diversion", "provider_id": "norfolk-yot", "start_date": date(2017, 4, 1),
      "current_end_date": date(2018, 3, 31), "award_date": date(2017, 3, 1), "award_precision": "month", "total_value_pence": 1_250_050},
 ]  # fmt: skip
@@ -596,7 +602,12 @@ def test_own_360giving_download_imports_back_into_an_empty_store(tmp_path: Path,
     with Session(empty_store) as back:
         imported = public.published_agreements(session=back, area="norfolk", audience=Audience.PUBLIC)
     same = ["id", "title", "kind", "provider", "charity_number", "funding_stream", "start_date", "current_end_date", "total_value_pence"]
+    same += ["service_type"]  # one stated (other), one not stated (blank both ways)
     assert frame_rows(imported, same) == frame_rows(grants, same)
+    assert frame_rows(imported, ["id", "service_type"]) == [
+        {"id": "nfk-rape-crisis", "service_type": "other"},
+        {"id": "nfk-youth-diversion", "service_type": None},
+    ]
     # 360Giving's awardDate takes a whole date: the day where it is published, else the start date with a note saying so.
     awards = {r["id"]: (r["award_date"], r["award_precision"]) for r in frame_rows(imported, ["id", "award_date", "award_precision"])}
     assert awards == {"nfk-rape-crisis": (date(2017, 6, 15), "day"), "nfk-youth-diversion": (date(2017, 4, 1), "day")}

@@ -23,10 +23,11 @@ import pytest
 from sqlmodel import Session
 
 from charts import palette
+from charts.compare import compare_figure
 from charts.performance import breakdown_figure, measure_trend_figure
 from charts.renewals import renewal_timeline_figure
 from charts.spend import budget_and_spend_figure, money_flow_figure
-from data_access import queries
+from data_access import compare, queries
 from data_access.models import Audience
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -174,6 +175,16 @@ def _charts(session: Session, audience: Audience) -> Iterator[tuple[str, go.Figu
         breakdowns = observations[observations["dimension"] != ""]
         for (measure, dimension, period), parts in breakdowns.groupby(["measure", "dimension", "period"], sort=False):
             yield f"{area} {measure} by {dimension} {period}", breakdown_figure(parts, title="t")
+    # Compare areas: each indicator with a figure for some area, West Yorkshire chosen and another area its peer.
+    for indicator in ("linked-share", "cost-per-referral-isva", "extended-beyond-options", "measures-on-target"):
+        chosen = compare.INDICATORS[indicator]
+        frame = compare.compare_areas(session=session, indicator=indicator, audience=audience, today=date.today())
+        shown = compare.display(frame, chosen, chosen="west-yorkshire", peers={"norfolk"})
+        if shown["shown"].notna().any():
+            yield (
+                f"compare {indicator}",
+                compare_figure(shown, title="t", axis_title="x", chosen="west-yorkshire", peers={"norfolk"}, averages=[("Average", 1.0)]),
+            )
 
 
 def _colours(value) -> list[str]:

@@ -59,11 +59,15 @@ def test_areas(session: Session) -> None:
 def test_sources_are_the_four_seed_documents(session: Session) -> None:
     frame = queries.sources(session=session)
     assert sorted(frame["file"]) == [
+        "",  # the ONS list of regions, which the area groups cite: a web page, no seed file
         "000_fc6a4ce9b9a32b68.txt",
         "001_48baff0836ff3a7c.txt",
         "002_aa8dc047766e7edc.txt",
         "003_1d55a00a0d24ffbf.txt",
     ]
+    assert (
+        only(frame, id="ons-regions")["url"] == "https://www.ons.gov.uk/methodology/geography/ukgeographies/administrativegeography/england"
+    )
     assert only(frame, id="wy-2018")["figures_as_at"] == WY_AS_AT
 
 

@@ -18,7 +18,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from data_access import audit, briefing, changes, findings, public, queries, store_faults, store_version
+from data_access import audit, briefing, changes, compare, findings, public, queries, store_faults, store_version
 from data_access.db import open_store
 
 MAX_CACHED_RESULTS = 2_000  # bounds memory; results of older store versions are the first to go
@@ -108,3 +108,5 @@ illustrative_left_out = _cached(public.illustrative_left_out)
 published_agreements = _cached(public.published_agreements)
 published_performance = _cached(public.published_performance)
 published_cost_per_unit = _cached(public.published_cost_per_unit)
+compare_areas = _cached(compare.compare_areas)
+area_groups = _cached(queries.area_groups)

@@ -153,3 +153,23 @@ def current() -> Filters:
 def as_at_caption(filters: Filters) -> str:
     """'As at 14 September 2018: the date of the latest figures for this area (…)'."""
     return f"As at {format_date(filters.as_at)}: {safe_text(filters.as_at_reason)}."
+
+
+def choice(param: str, options: dict[str, str], *, key: str, label: str, what: str, default: str) -> str:
+    """A page's own choice (compare's indicator), kept in the link like the shared filters: seeded from it on a fresh
+    visit, a value that is not one of `options` named in a message and the default shown instead, and written back."""
+    problems: list[str] = []
+
+    def parse(raw: str) -> str:
+        if raw not in options:
+            raise KeyError(raw)
+        return raw
+
+    _seed_from_url(key, param, parse, problems, what)
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    value: str = st.selectbox(label, list(options), format_func=options.get, key=key)
+    st.query_params[param] = value
+    for problem in problems:
+        st.warning(problem, icon="⚠️")
+    return value

@@ -36,6 +36,7 @@ PAGE_FILES = {
     "spend": "pages/spend.py",
     "renewals": "pages/renewals.py",
     "performance": "pages/performance.py",
+    "compare": "pages/compare.py",
 }
 
 

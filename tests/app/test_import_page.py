@@ -104,7 +104,8 @@ def test_staff_see_the_uploader_and_a_template_for_every_kind(monkeypatch: pytes
     assert_ran_cleanly(at)
     assert texts(at, "title") == ["Import data"]
     kind = at.selectbox(key="import_kind")
-    assert kind.label == "Kind of record" and kind.options[0].startswith("Sources") and len(KINDS) == 14
+    assert kind.label == "Kind of record" and kind.options[0].startswith("Sources")
+    assert len(KINDS) == 16 and kind.options[15].startswith("Populations")  # the 14 of the first format, area groups and populations
     assert kind.options[len(KINDS) :] == [
         "My own spreadsheet: a contract register, grant list or performance table with its own headings",
         "Open contracting data (OCDS JSON): a release or record package, as Find a Tender publishes",

@@ -26,6 +26,7 @@ TITLE_PREFIX = {
     "spend": "Spend against priorities: ",
     "renewals": "Contract renewals: ",
     "performance": "Provider performance: ",
+    "compare": "Compare areas: ",
 }
 ISVA = "Independent Sexual Advisor Contract (ISVA)"
 

@@ -41,6 +41,8 @@ DOWNLOAD_CASES = [c for c in CASES if re.search(r"download_(button|row)\(", (PRO
 LINK = {"area": "norfolk", "year": "2016-17", "as_at": "2017-03-31", "priority": "nfk-victims"}
 SHOWN = {"area": "Norfolk", "year": "2016/17", "as_at": "2017-03-31", "priority": "Victims and witnesses"}
 OTHER_AREA = ("West Yorkshire", "west-yorkshire")
+# A page's own choices, written into the link beside the shared filters so the exact view can go in an agenda.
+PAGE_PARAMS = {"compare.py": {"indicator": "linked-share"}}
 
 
 # What each page must show for West Yorkshire at 14 September 2018 (the tour's area, and the date of its latest
@@ -51,6 +53,7 @@ KEY_TEXT = {
     "spend.py": "Ministry of Justice (MOJ) victims grant",
     "renewals.py": "the first is Independent Sexual Advisor Contract (ISVA), on 31 March 2019",
     "performance.py": "The largest share is Other agencies: 29% (as published)",
+    "compare.py": "West Yorkshire: 100% (illustrative) (2018/19)",  # the share of its spend linked to a Plan priority
     "data_quality.py": "2.3.2 West Yorkshire ISVA service",
     "audit.py": "No changes have been recorded yet",
     "transparency_spending.py": "Independent Sexual Advisor Contract (ISVA)",
@@ -146,6 +149,7 @@ def test_a_link_selects_its_filters_and_choosing_another_area_changes_the_link_a
     if spec.with_priority:
         assert _selected(page, "Plan priority").startswith(SHOWN["priority"]), what
         expected["priority"] = LINK["priority"]
+    expected |= PAGE_PARAMS.get(spec.file, {})
     assert _query(page) == expected, f"{what}: the address now holds {_query(page)}"
     assert SHOWN["area"] in _heading(page), f"{what}: heading {_heading(page)!r}"
 

@@ -1,0 +1,78 @@
+"""Comparing areas: a sorted bar chart (the "ski slope") with the chosen area and its peer group marked.
+
+Marked three ways, never by colour alone: each kind of bar has its own colour and fill pattern (the chosen area
+crossed, its group's members dotted), and its label says "chosen area" or "same group". Each bar's label carries its
+financial year (or as-at date), since areas' latest figures come from different years, and "illustrative" where the
+figure is.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts.palette import BLACK, BLUE, SKY_BLUE, VERMILLION, base_layout, outline
+from data_access.text import plotly_text
+
+CHOSEN, GROUP, OTHER = "Chosen area", "Same group", "Other areas"
+STYLE = {CHOSEN: (VERMILLION, "x"), GROUP: (BLUE, "."), OTHER: (SKY_BLUE, "")}
+
+
+def compare_empty(frame: pd.DataFrame, *, indicator_name: str) -> str | None:
+    """Why there is no chart to draw (no area has the figure), or None."""
+    if frame.empty or not frame["value"].notna().any():
+        return f"No area in the store has the figure for {indicator_name}, so there is nothing to chart; every area is listed below."
+    return None
+
+
+def kind_of_bar(area_id: str, *, chosen: str, peers: set[str]) -> str:
+    """Which of the three kinds of bar an area's is."""
+    return CHOSEN if area_id == chosen else GROUP if area_id in peers else OTHER
+
+
+def compare_figure(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    axis_title: str,
+    chosen: str,
+    peers: set[str],
+    averages: list[tuple[str, float]],
+) -> go.Figure:
+    """Horizontal bars, highest at the top, for the rows of `frame` with a figure.
+
+    `frame` has area_id, label (the area's name with its year), shown (the value in the axis's units) and text (the
+    value as written, with its basis). `averages` are (name, value in the axis's units), drawn as dashed lines."""
+    known = frame[frame["shown"].notna()]
+    order = [plotly_text(label) for label in known["label"]]
+    fig = go.Figure()
+    kinds = [kind_of_bar(a, chosen=chosen, peers=peers) for a in known["area_id"]]
+    for kind in (CHOSEN, GROUP, OTHER):
+        rows = known[[k == kind for k in kinds]]
+        if rows.empty:
+            continue
+        colour, pattern = STYLE[kind]
+        marker = "" if kind == OTHER else f" ({kind.lower()})"
+        fig.add_bar(
+            x=rows["shown"],
+            y=[plotly_text(label) for label in rows["label"]],
+            orientation="h",
+            name=kind,
+            text=[plotly_text(f"{t}{marker}") for t in rows["text"]],
+            textposition="outside",
+            cliponaxis=False,
+            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#FFFFFF", "fillmode": "overlay"}},
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    for position, (name, value) in enumerate(averages):
+        fig.add_vline(
+            x=value,
+            line={"color": BLACK, "dash": "dash" if position == 0 else "dot", "width": 2},
+            annotation={"text": plotly_text(name), "font": {"color": BLACK}, "yanchor": "bottom"},
+            annotation_position="top right" if position % 2 == 0 else "bottom right",
+        )
+    base_layout(fig, title=title, height=max(320, 90 + 44 * len(known)))
+    fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
+    fig.update_xaxes(title_text=plotly_text(axis_title), rangemode="tozero")
+    fig.update_layout(barmode="overlay", margin={"r": 160})
+    return outline(fig)

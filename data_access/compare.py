@@ -1,0 +1,522 @@
+"""How does an area compare with its peers? One indicator, every area in the store, each at its latest figure.
+
+Each indicator is a ratio of two sums (spend / residents, linked spend / spend, spend / referrals, flagged agreements /
+agreements, measures on target / measures with a target), so every average is weighted: the sum of the members'
+numerators over the sum of their denominators, never a mean of their ratios. An area without the figure is a row
+saying why (*population not published*), never 0 and never dropped.
+
+The definitions are the rest of the app's, not copies: spend and budget as the spend page counts them
+(`queries.spend_by_area_and_year`, `queries.budget_by_area_and_year`), cost per unit as the performance page works it
+out (`queries.cost_per_unit`; `public.published_cost_per_unit` for the public, whose counts pass disclosure control),
+and renewals and targets as the findings engine judges them (`findings.ending`, `findings.extensions`,
+`findings.below_target`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlmodel import Session
+
+from data_access import findings, public, queries
+from data_access.basis import NOT_PUBLISHED, basis_word
+from data_access.models import SERVICE_TYPE_NAMES, Audience, ServiceType
+from data_access.money import format_money
+from data_access.periods import financial_year_of, format_date, fy_label
+
+# A count measure is a number of referrals, or of people supported, by its name: the store has no vocabulary for
+# what a measure counts, and these are the two the panels ask about ("cost per ISVA referral").
+REFERRALS = re.compile(r"\breferrals?\b", re.IGNORECASE)
+PEOPLE_SUPPORTED = re.compile(r"\b(people|persons|victims|clients|individuals|service users) supported\b", re.IGNORECASE)
+
+COLUMNS = ["area_id", "area", "financial_year", "as_at", "numerator", "denominator", "value", "status", "basis", "citations"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """What is compared: a ratio, how it is written, what it means and where its figures come from."""
+
+    id: str
+    name: str
+    unit: str  # "money" (pence: per head, per unit) or "percent"
+    definition: str
+    numerator: str  # what the numerator counts, for the table's heading
+    denominator: str
+    by_date: bool = False  # judged at an as-at date (renewals, targets) rather than for a financial year
+    counts_people: bool = False  # the denominator is a count of people: disclosure control for the public
+    service_type: str = ""
+    measure: str = ""  # "referrals" or "people supported"
+
+
+def _money_indicators() -> list[Indicator]:
+    return [
+        Indicator(
+            "spend-per-head",
+            "Commissioning spend per head of population",
+            "money",
+            "Spend recorded in the area's latest financial year with both spend and a population, as the spend page "
+            "totals it (parts of other lines left out), divided by the area's residents that year.",
+            "Spend",
+            "Population",
+        ),
+        Indicator(
+            "budget-per-head",
+            "Commissioning budget per head of population",
+            "money",
+            "Budget for the area's latest financial year with both a budget and a population, as the spend page "
+            "totals it (a budget over several years counts only where it is split by year), divided by its residents.",
+            "Budget",
+            "Population",
+        ),
+        Indicator(
+            "linked-share",
+            "Share of spend linked to a Plan priority",
+            "percent",
+            "Of the spend recorded in the area's latest financial year with spend, the share that reaches a Police and "
+            "Crime Plan priority through its agreement's shares or its own priority, as on the spend page.",
+            "Spend linked to a priority",
+            "Spend",
+        ),
+    ]
+
+
+def _service_indicators() -> list[Indicator]:
+    made = []
+    for service in ServiceType:
+        name = SERVICE_TYPE_NAMES[service]
+        short = name.split(" (")[0]
+        for measure, pattern in (("referrals", "referral"), ("people supported", "person supported")):
+            made.append(
+                Indicator(
+                    f"cost-per-{'referral' if measure == 'referrals' else 'person'}-{service.value.replace(' ', '-')}",
+                    f"Cost per {pattern}: {short}",
+                    "money",
+                    f"Spend on the area's agreements for {short} services in its latest financial year with both spend "
+                    f"and a full year's count of {measure} (a stated annual figure, else four quarters), divided by that "
+                    "count, as the performance page works out cost per unit. Agreements whose service type is not "
+                    "stated are not counted.",
+                    "Spend",
+                    measure.capitalize(),
+                    counts_people=True,
+                    service_type=service.value,
+                    measure=measure,
+                )
+            )
+    return made
+
+
+def _renewal_indicators() -> list[Indicator]:
+    return [
+        Indicator(
+            "ending-no-reprocurement",
+            "Agreements ending within 12 months with no re-procurement step",
+            "percent",
+            "Of the agreements running at the as-at date, the share ending within 12 months with no re-procurement step "
+            "recorded (the findings rule 'Ending with no re-procurement recorded').",
+            "Ending, no step recorded",
+            "Running agreements",
+            by_date=True,
+        ),
+        Indicator(
+            "extended-beyond-options",
+            "Agreements extended beyond their term or options",
+            "percent",
+            "Of the agreements let by the as-at date, the share the findings rule 'Extended beyond its term or options' "
+            "flags: extended past the latest end set when let, using more options than it had, extended repeatedly, or "
+            "extended with no option recorded.",
+            "Flagged",
+            "Agreements let",
+            by_date=True,
+        ),
+        Indicator(
+            "measures-on-target",
+            "Measures on target",
+            "percent",
+            "Of the measures with a target and a stated direction, the share whose latest figure by the as-at date meets "
+            "its target (the findings rule 'Below target' judges the rest).",
+            "On target",
+            "Measures with a target",
+            by_date=True,
+        ),
+    ]
+
+
+INDICATORS: dict[str, Indicator] = {i.id: i for i in (*_money_indicators(), *_renewal_indicators(), *_service_indicators())}
+DEFAULT_INDICATOR = "linked-share"  # every sample area has the figure, for every audience
+
+
+def value_text(indicator: Indicator, value: float | None) -> str:
+    """An indicator's value as the page writes it: £311, £12.34 per head, 45%; not published where there is none."""
+    if value is None or pd.isna(value):
+        return NOT_PUBLISHED
+    if indicator.unit == "percent":
+        return f"{value:.0f}%"
+    pence = round(value)
+    return format_money(pence) if pence >= 10_000 else f"£{pence / 100:,.2f}"
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=COLUMNS)
+
+
+def _row(area_id: str, area: str, **values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update({"area_id": area_id, "area": area, "status": "", "basis": "", "citations": "", **values})
+    return row
+
+
+def _ratio(numerator: float, denominator: float, unit: str) -> float:
+    return (100 if unit == "percent" else 1) * numerator / denominator
+
+
+def _per_head(indicator: Indicator, money: pd.DataFrame, people: pd.DataFrame, amount: str, names: dict[str, str]) -> list[dict[str, Any]]:
+    rows = []
+    for area_id, area in names.items():
+        own = money[(money["area_id"] == area_id) & money[amount].notna()]
+        residents = people[people["area_id"] == area_id].set_index("financial_year")
+        what = indicator.numerator.lower()
+        if own.empty:
+            rows.append(_row(area_id, area, status=f"{what} not published"))
+            continue
+        both = own[own["financial_year"].isin(residents.index)]
+        if both.empty:
+            latest = own.sort_values("financial_year").iloc[-1]
+            rows.append(_row(area_id, area, financial_year=int(latest["financial_year"]), status="population not published"))
+            continue
+        latest = both.sort_values("financial_year").iloc[-1]
+        year = int(latest["financial_year"])
+        population = int(residents.loc[year, "population"])
+        pence = int(latest[amount])
+        word = basis_word(pence, int(latest["illustrative_pence"] or 0))
+        if word == "" and residents.loc[year, "basis"] == "illustrative":
+            word = "illustrative"
+        rows.append(
+            _row(
+                area_id,
+                area,
+                financial_year=year,
+                numerator=pence,
+                denominator=population,
+                value=_ratio(pence, population, indicator.unit),
+                basis=word,
+                citations=f"{latest['citations']}{queries.CITATION_SEP}{residents.loc[year, 'citations']}",
+            )
+        )
+    return rows
+
+
+def _linked_share(indicator: Indicator, spend: pd.DataFrame, names: dict[str, str]) -> list[dict[str, Any]]:
+    rows = []
+    for area_id, area in names.items():
+        own = spend[(spend["area_id"] == area_id) & (spend["spend_pence"] > 0)]
+        if own.empty:
+            rows.append(_row(area_id, area, status="spend not published"))
+            continue
+        latest = own.sort_values("financial_year").iloc[-1]
+        total, linked = int(latest["spend_pence"]), int(latest["linked_pence"])
+        rows.append(
+            _row(
+                area_id,
+                area,
+                financial_year=int(latest["financial_year"]),
+                numerator=linked,
+                denominator=total,
+                value=_ratio(linked, total, indicator.unit),
+                basis=basis_word(total, int(latest["illustrative_pence"] or 0)),
+                citations=str(latest["citations"]),
+            )
+        )
+    return rows
+
+
+def _cost_per_unit(indicator: Indicator, session: Session, audience: Audience, area_id: str, area: str) -> dict[str, Any]:
+    if audience == Audience.PUBLIC:
+        costs = public.published_cost_per_unit(session=session, area=area_id, audience=audience)
+    else:
+        costs = queries.cost_per_unit(session=session, area=area_id, audience=audience)
+    agreements = queries.agreement_service_types(session=session, area=area_id, audience=audience)
+    # cost_per_unit names agreements by title: a title two agreements share cannot say which service it is.
+    unique = agreements.drop_duplicates("title", keep=False)
+    kind_of = dict(zip(unique["title"], unique["service_type"], strict=True))
+    pattern = REFERRALS if indicator.measure == "referrals" else PEOPLE_SUPPORTED
+    own = costs[
+        [
+            kind_of.get(t) == indicator.service_type and bool(pattern.search(m))
+            for t, m in zip(costs["agreement"], costs["measure"], strict=True)
+        ]
+    ]
+    if own.empty:
+        return _row(area_id, area, status=f"cost per unit not published (spend and a full year's {indicator.measure} are needed)")
+    year = int(own["financial_year"].max())
+    latest = own[own["financial_year"] == year]
+    shown = latest[latest["units"].notna() & (latest["units"] != 0)]
+    if shown.empty:
+        return _row(area_id, area, financial_year=year, status=f"number of {indicator.measure} withheld (disclosure control)")
+    spend, units = int(shown["spend_pence"].sum()), float(shown["units"].sum())
+    illustrative = int(shown.loc[shown["illustrative"].astype(bool), "spend_pence"].sum())
+    return _row(
+        area_id,
+        area,
+        financial_year=year,
+        numerator=spend,
+        denominator=units,
+        value=_ratio(spend, units, indicator.unit),
+        basis=basis_word(spend, illustrative) if illustrative or not shown["illustrative"].any() else "illustrative",
+        citations=queries.CITATION_SEP.join(shown["citations"]),
+    )
+
+
+def _judged(indicator: Indicator, session: Session, audience: Audience, area_id: str, area: str, as_at: date) -> dict[str, Any]:
+    ctx = findings.Context(session, area_id, as_at, Audience(audience), ())
+    when = {"as_at": as_at, "financial_year": financial_year_of(as_at)}
+    if indicator.id == "measures-on-target":
+        obs = ctx.observations
+        plain = obs[(obs["dimension"] == "") & obs["target"].notna() & obs["higher_is_better"].notna()]
+        judged = plain.groupby(["measure", "agreement"]).ngroups if len(plain) else 0
+        if not judged:
+            return _row(area_id, area, status="no measure with a target and a stated direction", **when)
+        below = sum(f.outcome == findings.Outcome.BREACH for f in findings.below_target(ctx))
+        return _row(
+            area_id,
+            area,
+            numerator=judged - below,
+            denominator=judged,
+            value=_ratio(judged - below, judged, indicator.unit),
+            citations=queries.CITATION_SEP.join(plain["citations"]),
+            **when,
+        )
+    renewals = ctx.renewals
+    if indicator.id == "ending-no-reprocurement":
+        pool = renewals[renewals["warning"].isin(findings.LIVE_WARNINGS)]
+        flagged = findings.ending(ctx)
+        none_text = f"no agreement running on {format_date(as_at)}"
+    else:
+        pool = renewals[renewals["warning"] != "planned"]
+        flagged = findings.extensions(ctx)
+        none_text = f"no agreement let by {format_date(as_at)}"
+    if pool.empty:
+        return _row(area_id, area, status=none_text, **when)
+    count = len({f.records[0].id for f in flagged})
+    return _row(
+        area_id,
+        area,
+        numerator=count,
+        denominator=len(pool),
+        value=_ratio(count, len(pool), indicator.unit),
+        citations=queries.CITATION_SEP.join(pool["citations"]),
+        **when,
+    )
+
+
+def compare_areas(*, session: Session, indicator: str, audience: Audience, today: date, as_at: date | None = None) -> pd.DataFrame:
+    """Every area's figure for `indicator`, highest first, then the areas without it (with `status` saying why).
+
+    Money and cost indicators use each area's latest financial year with the figure (`financial_year`); renewal and
+    target indicators are judged at `as_at`, or where none is given at each area's own default as-at date (the date
+    of its latest figures, as every page chooses it), shown in `as_at`.
+    """
+    chosen = INDICATORS[indicator]
+    areas = queries.areas(session=session)
+    names = dict(zip(areas["id"], areas["name"], strict=True))
+    rows: list[dict[str, Any]]
+    if chosen.id in ("spend-per-head", "budget-per-head"):
+        people = queries.populations(session=session)
+        if chosen.id == "spend-per-head":
+            money = queries.spend_by_area_and_year(session=session, audience=audience)
+            rows = _per_head(chosen, money, people, "spend_pence", names)
+        else:
+            money = queries.budget_by_area_and_year(session=session, audience=audience)
+            rows = _per_head(chosen, money, people, "budget_pence", names)
+    elif chosen.id == "linked-share":
+        rows = _linked_share(chosen, queries.spend_by_area_and_year(session=session, audience=audience), names)
+    elif chosen.by_date:
+        rows = [
+            _judged(
+                chosen,
+                session,
+                audience,
+                area_id,
+                area,
+                as_at or queries.default_as_at(session=session, area=area_id, today=today, audience=audience)[0],
+            )
+            for area_id, area in names.items()
+        ]
+    else:
+        rows = [_cost_per_unit(chosen, session, audience, area_id, area) for area_id, area in names.items()]
+    frame = pd.DataFrame(rows, columns=COLUMNS) if rows else _empty()
+    frame["value"] = frame["value"].astype("float64")
+    frame = frame.sort_values(["value", "area"], ascending=[False, True], na_position="last", kind="stable").reset_index(drop=True)
+    frame.insert(0, "rank", [i + 1 if pd.notna(v) else None for i, v in enumerate(frame["value"])])
+    return frame
+
+
+def weighted_average(frame: pd.DataFrame, indicator: Indicator) -> float | None:
+    """Sum of numerators over sum of denominators of the rows with the figure; None where no row has it."""
+    known = frame[frame["value"].notna()]
+    denominator = float(known["denominator"].astype("float64").sum()) if len(known) else 0.0
+    if not denominator:
+        return None
+    return _ratio(float(known["numerator"].astype("float64").sum()), denominator, indicator.unit)
+
+
+def years_text(frame: pd.DataFrame) -> str:
+    """The financial years the rows with the figure come from: '2018/19', or '2016/17 to 2021/22'."""
+    years = sorted({int(y) for y in frame.loc[frame["value"].notna(), "financial_year"].dropna()})
+    if not years:
+        return ""
+    return fy_label(years[0]) if len(years) == 1 else f"{fy_label(years[0])} to {fy_label(years[-1])}"
+
+
+def group_averages(frame: pd.DataFrame, groups: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """Each peer group's weighted average over its members with the figure, then all areas'.
+
+    Columns: group_id, name, kind, members, with_figure, value, years, citations. The last row is 'All areas'."""
+    rows = []
+    for group_id, members in groups.groupby("group_id", sort=False):
+        own = frame[frame["area_id"].isin(members["area_id"])]
+        rows.append(
+            {
+                "group_id": group_id,
+                "name": str(members["name"].iloc[0]),
+                "kind": str(members["kind"].iloc[0]),
+                "members": len(members),
+                "with_figure": int(own["value"].notna().sum()),
+                "value": weighted_average(own, indicator),
+                "years": years_text(own),
+                "citations": queries.CITATION_SEP.join(members["citations"]),
+            }
+        )
+    rows.append(
+        {
+            "group_id": "",
+            "name": "All areas",
+            "kind": "",
+            "members": len(frame),
+            "with_figure": int(frame["value"].notna().sum()),
+            "value": weighted_average(frame, indicator),
+            "years": years_text(frame),
+            "citations": "",
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def groups_of(groups: pd.DataFrame, area: str) -> pd.DataFrame:
+    """The peer groups `area` belongs to, with every member of each."""
+    return groups[groups["group_id"].isin(groups.loc[groups["area_id"] == area, "group_id"])]
+
+
+def _labelled(text: str, basis: str) -> str:
+    return f"{text} ({basis})" if basis else text
+
+
+def takeaway(frame: pd.DataFrame, averages: pd.DataFrame, indicator: Indicator, area: str) -> str:
+    """One sentence from the data: where the chosen area stands, against its groups and all areas."""
+    known = frame[frame["value"].notna()]
+    missing = len(frame) - len(known)
+    tail = f" {missing} of {len(frame)} areas: not published." if missing else ""
+    mine = frame[frame["area_id"] == area]
+    name = str(mine["area"].iloc[0]) if len(mine) else area
+    if known.empty:
+        return f"No area has the figure for {indicator.name}.{tail}"
+    overall = averages.iloc[-1]
+    everyone = f"the {_areas(int(overall['with_figure']))} with the figure {value_text(indicator, overall['value'])}"
+    if mine.empty or pd.isna(mine["value"].iloc[0]):
+        why = str(mine["status"].iloc[0]) if len(mine) else NOT_PUBLISHED
+        return f"{name}: {why}. Weighted average of {everyone} ({overall['years']}).{tail}"
+    row = mine.iloc[0]
+    when = f"as at {format_date(row['as_at'])}" if indicator.by_date and row["as_at"] is not None else fy_label(int(row["financial_year"]))
+    rank = int(row["rank"])
+    position = (
+        "the only area with the figure"
+        if len(known) == 1
+        else f"the highest of {len(known)}"
+        if rank == 1
+        else f"{_ordinal(rank)} highest of {len(known)}"
+    )
+    peers = [
+        f"{g['name']} average {value_text(indicator, g['value'])} ({_areas(int(g['with_figure']))}, {g['years']})"
+        for g in averages.iloc[:-1].to_dict("records")
+        if g["value"] is not None and not pd.isna(g["value"])
+    ]
+    return (
+        f"{name}: {_labelled(value_text(indicator, row['value']), row['basis'])} ({when}), {position}; "
+        + "; ".join([*peers, f"weighted average of {everyone}"])
+        + "."
+        + tail
+    )
+
+
+def _areas(count: int) -> str:
+    return f"{count} area" if count == 1 else f"{count} areas"
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+# The indicators by the kind of question, for the page's choice (services listed by name).
+SECTIONS: dict[str, Callable[[Indicator], bool]] = {
+    "Money": lambda i: i.id in ("spend-per-head", "budget-per-head", "linked-share"),
+    "Renewals and performance": lambda i: i.by_date,
+    "Cost by service": lambda i: bool(i.service_type),
+}
+
+
+def _count_text(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _when(indicator: Indicator, row: dict[str, Any]) -> str:
+    if indicator.by_date and row["as_at"] is not None and not pd.isna(row["as_at"]):
+        return f"as at {format_date(row['as_at'])}"
+    year = row["financial_year"]
+    return fy_label(int(year)) if year is not None and not pd.isna(year) else ""
+
+
+def display(frame: pd.DataFrame, indicator: Indicator, *, chosen: str, peers: set[str]) -> pd.DataFrame:
+    """The rows as the page shows them: label (area and year), shown (the value in the chart's units: pounds or
+    percent), text (the value with its basis), when, numerator and denominator as written, marked (chosen area /
+    same group), and the status of an area without the figure. Illustrative money is labelled in every cell it is in."""
+    money_numerator = not indicator.by_date
+    money_denominator = indicator.id == "linked-share"
+    records = []
+    for row in frame.to_dict("records"):
+        known = row["value"] is not None and not pd.isna(row["value"])
+        basis = str(row["basis"] or "")
+        when = _when(indicator, row)
+
+        def written(amount: Any, money: bool, _basis: str = basis) -> str:
+            if amount is None or pd.isna(amount):
+                return ""
+            return _labelled(format_money(int(amount)), _basis) if money else _count_text(float(amount))
+
+        records.append(
+            {
+                "area_id": row["area_id"],
+                "rank": "" if row["rank"] is None or pd.isna(row["rank"]) else str(int(row["rank"])),
+                "area": row["area"],
+                "marked": "chosen area" if row["area_id"] == chosen else "same group" if row["area_id"] in peers else "",
+                "label": f"{row['area']} ({when})" if when else str(row["area"]),
+                "shown": (float(row["value"]) / (100 if indicator.unit == "money" else 1)) if known else None,
+                "text": _labelled(value_text(indicator, row["value"]), basis) if known else NOT_PUBLISHED,
+                "when": when,
+                "numerator": written(row["numerator"], money_numerator),
+                "denominator": written(row["denominator"], money_denominator),
+                "status": row["status"] or "",
+                "illustrative": bool(basis),
+                "citations": row["citations"] or "",
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def axis_title(indicator: Indicator) -> str:
+    """The value axis's title: pounds or percent."""
+    return "Percent" if indicator.unit == "percent" else "Pounds"

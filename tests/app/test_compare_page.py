@@ -1,0 +1,76 @@
+"""The compare page (`/compare`): deep links, bad link values, every audience, and the sample's three areas with their
+differing years (issue 13)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app.test_pages import OpenApp, assert_ran_cleanly, find_table, page_text, title, warnings
+
+
+def test_the_sample_areas_appear_with_their_differing_years(open_app: OpenApp) -> None:
+    at = open_app("compare", area="norfolk", indicator="linked-share")
+    assert_ran_cleanly(at)
+    assert title(at) == "Compare areas: Norfolk"
+    numbers = find_table(at, ["Rank", "Area", "Year or date"])
+    assert sorted(zip(numbers["Area"], numbers["Year or date"], strict=True)) == [
+        ("Derbyshire", "2025/26"),
+        ("Norfolk", "2016/17"),
+        ("West Yorkshire", "2018/19"),
+    ]
+    assert dict(zip(numbers["Area"], numbers["Marked"], strict=True))["Norfolk"] == "chosen area"
+    # Every sample spend figure is illustrative: labelled so in every cell that shows one.
+    assert set(numbers["Share of spend linked to a Plan priority"]) == {"100% (illustrative)", "92% (illustrative)"}
+    averages = find_table(at, ["Group", "Weighted average"])
+    assert list(averages["Group"]) == ["East of England", "All areas"]
+    assert list(averages["Areas with the figure"]) == ["1 of 1", "3 of 3"]
+    text = page_text(at)
+    assert "Office for National Statistics" in text  # the region's source, beneath
+
+
+def test_a_link_to_west_yorkshire_isva_cost_per_referral_for_the_panel(open_app: OpenApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCAL_DEMO", "yes")
+    at = open_app("compare", audience="panel", area="west-yorkshire", indicator="cost-per-referral-isva")
+    assert_ran_cleanly(at)
+    assert at.selectbox(key="compare_indicator").value == "cost-per-referral-isva"
+    assert at.query_params["indicator"] == "cost-per-referral-isva"
+    text = page_text(at)
+    assert "West Yorkshire: £311.24 (illustrative) (2017/18), the only area with the figure" in text
+    numbers = find_table(at, ["Area", "Why not shown"])
+    reasons = dict(zip(numbers["Area"], numbers["Why not shown"], strict=True))
+    assert reasons["Norfolk"] == reasons["Derbyshire"] == "cost per unit not published (spend and a full year's referrals are needed)"
+    assert dict(zip(numbers["Area"], numbers["Spend"], strict=True))["West Yorkshire"] == "£310,000 (illustrative)"
+
+
+def test_the_public_see_no_illustrative_cost_and_every_area_listed_as_not_published(open_app: OpenApp) -> None:
+    at = open_app("compare", area="west-yorkshire", indicator="cost-per-referral-isva")
+    assert_ran_cleanly(at)
+    text = page_text(at)
+    assert "£311" not in text
+    assert "No area in the store has the figure for Cost per referral: ISVA" in text
+    assert "nearest 5" in text  # the disclosure rule, for a cost per person
+
+
+def test_per_head_says_population_not_published(open_app: OpenApp) -> None:
+    at = open_app("compare", area="derbyshire", indicator="spend-per-head")
+    assert_ran_cleanly(at)
+    text = page_text(at)
+    for area in ("Derbyshire", "Norfolk", "West Yorkshire"):
+        assert f"{area}: population not published" in text
+
+
+@pytest.mark.parametrize("bad", ["cost-per-widget", "<script>", ""])
+def test_a_bad_indicator_in_the_link_warns_and_shows_the_default(open_app: OpenApp, bad: str) -> None:
+    at = open_app("compare", area="west-yorkshire", indicator=bad)
+    assert_ran_cleanly(at)
+    assert any("indicator" in w and "not an indicator this page compares" in w for w in warnings(at)), warnings(at)
+    assert at.selectbox(key="compare_indicator").value == "linked-share"
+    assert at.query_params["indicator"] == "linked-share"
+
+
+def test_choosing_an_indicator_updates_the_link(open_app: OpenApp) -> None:
+    at = open_app("compare", area="west-yorkshire")
+    at.selectbox(key="compare_indicator").set_value("extended-beyond-options").run()
+    assert_ran_cleanly(at)
+    assert at.query_params["indicator"] == "extended-beyond-options"
+    assert "West Yorkshire: 33% (as at 14 September 2018), the highest of 3" in page_text(at)
