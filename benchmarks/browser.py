@@ -47,7 +47,7 @@ from ui.audience import AUDIENCE_NAMES
 from ui.navigation import PAGES, PageSpec
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page, WebSocket
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_PATH = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -171,7 +171,7 @@ class Frames:
         self.runs_started: list[float] = []
         self.runs_finished: list[float] = []
 
-    def attach(self, ws: WebSocket) -> None:
+    def attach(self, ws: Any) -> None:  # a sync or async playwright WebSocket
         ws.on("framereceived", self._frame)
 
     def _frame(self, payload: str | bytes) -> None:
@@ -436,9 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.strftime("%Y-%m-%d %H:%M %Z")
     load = os.getloadavg()
     results = measure_browser(args.database_url, area, repeat=args.repeat, pages=pages)
-    print(
-        f"\nBrowser benchmark of {started}, area {area}, medians of {args.repeat}; load {load[0]:.1f} on {os.cpu_count()} CPUs\n"
-    )
+    print(f"\nBrowser benchmark of {started}, area {area}, medians of {args.repeat}; load {load[0]:.1f} on {os.cpu_count()} CPUs\n")
     print(report(results, args.database_url))
     return 0
 
