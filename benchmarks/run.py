@@ -13,8 +13,10 @@ one area (the sample's West Yorkshire, the generated stores' first area). Cold: 
 figure is the median of --repeat runs. The table is Markdown, with issue 12's targets beside the figures;
 the targets are for the 43-area store, and one already missed on a smaller store is reported as missed.
 
-Not measured yet: bytes sent to the browser per page, browser time to usable, the load test (issue 12, items 2
-and 6).
+With --browser, each store is also served by `streamlit run` and every page opened in headless Chromium
+(benchmarks/browser.py): the KB each page sends over the websocket and its time to usable, against an empty
+Streamlit app in the same run. With --plans, the query plans of every statement over 50 ms (benchmarks/plans.py).
+The load test is benchmarks/load.py.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from streamlit import logger as streamlit_logger
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from benchmarks.browser import BrowserResults, Figure, measure_browser, verdict
 from benchmarks.generate import write_store
 from data_access.backup import load_backup
 from data_access.db import make_engine, migrate, open_store
@@ -78,6 +81,7 @@ class Store:
     load_s: float | None = None
     rows: int = 0
     figures: dict[str, tuple[float | str | None, float | str | None]] = field(default_factory=dict)  # item -> (cold, warm)
+    browser: BrowserResults | None = None
 
 
 def clear_caches() -> None:
@@ -118,7 +122,7 @@ def _postgres_database(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
-def prepare_stores(work: Path, *, national: bool, postgres: str | None) -> list[Store]:
+def prepare_stores(work: Path, *, national: bool, postgres: str | None, db_prefix: str = "bench_") -> list[Store]:
     """The stores to measure, loaded; generated folders are made once and reused."""
     sizes = [("5 areas", 5)] + ([("43 areas", 43)] if national else [])
     stores: list[Store] = []
@@ -127,7 +131,7 @@ def prepare_stores(work: Path, *, national: bool, postgres: str | None) -> list[
         for name, areas in [("sample", 0), *sizes]:
             slug = name.replace(" ", "_")
             if server:
-                url = _postgres_database(server, f"bench_{slug}")
+                url = _postgres_database(server, f"{db_prefix}{slug}")
             else:
                 path = work / f"{slug}.sqlite3"
                 path.unlink(missing_ok=True)
@@ -290,14 +294,30 @@ def _target(label: str) -> tuple[float | None, float | None, str]:
     return limits[label], None, f"≤ {limits[label]:g} s"
 
 
+def _browser_cell(figure: Figure | None, baseline: Figure | None = None) -> str:
+    if figure is None:
+        return ""
+    if figure.seconds is None or figure.kb is None:
+        return f"error: {figure.problem}"
+    ratio = f", {figure.seconds / baseline.seconds:.1f}×" if baseline and baseline.seconds else ""
+    return f"{figure.seconds:.2f} s, {figure.kb:,.0f} KB{ratio}" + (f" ({figure.problem})" if figure.problem else "")
+
+
 def report(stores: list[Store]) -> str:
     """The Markdown table for the stores of one database (the first one the sample store)."""
     sample = stores[0]
     big = stores[1:]
+    browsed = [s for s in stores if s.browser]
     lines = [
-        "| item | " + " | ".join(f"{s.name} cold / warm" for s in stores) + " | target (43 areas) | missed |",
-        "|---|" + "---|" * len(stores) + "---|---|",
+        "| item | "
+        + " | ".join(f"{s.name} cold / warm" for s in stores)
+        + "".join(f" | {s.name} browser: staff menu click; public first load (time, KB, × empty)" for s in browsed)
+        + " | target (43 areas) | missed |",
+        "|---|" + "---|" * (len(stores) + len(browsed)) + "---|---|",
     ]
+    if browsed:
+        empty = [f"{_browser_cell(s.browser.empty_click)}; {_browser_cell(s.browser.empty_first)}" for s in browsed if s.browser]
+        lines.append("| empty Streamlit page (baseline) | " + " | " * len(stores) + " | ".join(empty) + " | | |")
     missed_all: list[str] = []
     for label in sample.figures:
         cold_limit, warm_limit, target = _target(label)
@@ -317,10 +337,24 @@ def report(stores: list[Store]) -> str:
             sample_cold = sample.figures[label][0]
             if label.startswith("page:") and isinstance(sample_cold, float) and cold is not None and cold / sample_cold > RATIO:
                 missed.append(f"{cold / sample_cold:.1f}× sample on {store.name}")
-        lines.append(f"| {label.removeprefix('page: ')} | " + " | ".join(cells) + f" | {target} | {'; '.join(missed) or 'met'} |")
+        title = label.removeprefix("page: ")
+        for store in browsed:
+            assert store.browser is not None
+            click, first = store.browser.click.get(title), store.browser.first.get(title)
+            if not label.startswith("page:"):
+                cells.append("")
+                continue
+            b = store.browser
+            cells.append(f"{_browser_cell(click, b.empty_click)}; {_browser_cell(first, b.empty_first) if first else 'not for the public'}")
+            missed += [f"browser {m} on {store.name}" for m in verdict(click, store.browser.empty_click)]
+            missed += [f"browser first load {m} on {store.name}" for m in verdict(first, store.browser.empty_first)]
+        if browsed and label.startswith("page:"):
+            target += ", browser ≤ 300 KB and ≤ 1.5× empty page"
+        lines.append(f"| {title} | " + " | ".join(cells) + f" | {target} | {'; '.join(missed) or 'met'} |")
         if missed:
             missed_all.append(f"{label.removeprefix('page: ')} ({'; '.join(missed)})")
     load_cells = [f"{s.rows:,} rows in {s.load_s:.1f} s = {s.rows / s.load_s:,.0f} rows/s" if s.load_s else "" for s in stores]
+    load_cells += [""] * len(browsed)
     load_missed = [s.name for s in big if "SQLite" in s.name and s.load_s and s.rows / s.load_s < LOAD_ROWS_S]
     load_verdict = "below on " + ", ".join(load_missed) if load_missed else "met"
     lines.append(f"| loading (backup load, once) | {' | '.join(load_cells)} | ≥ {LOAD_ROWS_S:,} rows/s on SQLite | {load_verdict} |")
@@ -338,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "benchmark_stores", help="where stores are kept")
     parser.add_argument("--limit", type=float, default=600, help="stop a data-quality, export or PDF item after this many seconds")
     parser.add_argument("--only", choices=["pages", "functions"], help="measure only the pages, or only the rest")
+    parser.add_argument("--db-prefix", default="bench_", help="PostgreSQL database names start with this (default bench_)")
+    parser.add_argument("--browser", action="store_true", help="also KB sent and time to usable in headless Chromium (minutes per store)")
+    parser.add_argument("--plans", action="store_true", help="also the query plans of statements over 50 ms (benchmarks/plans.py)")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
 
@@ -348,13 +385,20 @@ def main(argv: list[str] | None = None) -> int:
     app_test_module.PagesManager = _NavigationPagesManager  # type: ignore[attr-defined]
 
     started = time.strftime("%Y-%m-%d %H:%M %Z")
-    stores = prepare_stores(args.work, national=args.national, postgres=args.postgres)
+    stores = prepare_stores(args.work, national=args.national, postgres=args.postgres, db_prefix=args.db_prefix)
+    plans: dict[str, str] = {}
     for store in stores:
         clear_all_caches()
         if args.only != "functions":
             measure_pages(store, args.repeat)
+            if args.browser:
+                store.browser = measure_browser(store.url, store.area, repeat=args.repeat)
         if args.only != "pages":
             measure_functions(store, args.repeat, args.limit)
+        if args.plans:
+            from benchmarks.plans import capture, plans_report
+
+            plans[store.name] = plans_report(store.url, capture(store.url, store.area, PAGES), 50)
     clear_all_caches()
     print()
     print(f"Benchmark of {started}, medians of {args.repeat}; {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
@@ -363,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         if group:
             print(f"\n{backend}:\n")
             print(report(group))
+    for name, text_ in plans.items():
+        print(f"\nQuery plans, {name}:\n\n{text_}")
     return 0
 
 
