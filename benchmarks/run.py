@@ -122,11 +122,14 @@ def _postgres_database(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
-def prepare_stores(work: Path, *, national: bool, postgres: str | None, db_prefix: str = "bench_") -> list[Store]:
-    """The stores to measure, loaded; generated folders are made once and reused."""
+def prepare_stores(
+    work: Path, *, national: bool, postgres: str | None, db_prefix: str = "bench_", sqlite: bool = True, analyze: bool = False
+) -> list[Store]:
+    """The stores to measure, loaded; generated folders are made once and reused. `analyze`: planner statistics
+    gathered after each load (the loader does not; PostgreSQL's autovacuum would, some time later, where it is on)."""
     sizes = [("5 areas", 5)] + ([("43 areas", 43)] if national else [])
     stores: list[Store] = []
-    backends = [("SQLite", None)] + ([("PostgreSQL", postgres)] if postgres else [])
+    backends = ([("SQLite", None)] if sqlite else []) + ([("PostgreSQL", postgres)] if postgres else [])
     for backend, server in backends:
         for name, areas in [("sample", 0), *sizes]:
             slug = name.replace(" ", "_")
@@ -156,6 +159,9 @@ def prepare_stores(work: Path, *, national: bool, postgres: str | None, db_prefi
                 engine.dispose()
                 store.rows = sum(counts.values())
             engine = make_engine(url)
+            if analyze:
+                with engine.begin() as connection:
+                    connection.exec_driver_sql("ANALYZE")
             with Session(engine) as session:
                 store.areas = list(session.scalars(select(col(Area.id)).order_by(col(Area.id))))
                 if not areas:
@@ -372,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "benchmark_stores", help="where stores are kept")
     parser.add_argument("--limit", type=float, default=600, help="stop a data-quality, export or PDF item after this many seconds")
     parser.add_argument("--only", choices=["pages", "functions"], help="measure only the pages, or only the rest")
+    parser.add_argument("--no-sqlite", action="store_true", help="only the --postgres server")
+    parser.add_argument("--analyze", action="store_true", help="ANALYZE each store after loading it (planner statistics)")
     parser.add_argument("--db-prefix", default="bench_", help="PostgreSQL database names start with this (default bench_)")
     parser.add_argument("--browser", action="store_true", help="also KB sent and time to usable in headless Chromium (minutes per store)")
     parser.add_argument("--plans", action="store_true", help="also the query plans of statements over 50 ms (benchmarks/plans.py)")
@@ -385,7 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     app_test_module.PagesManager = _NavigationPagesManager  # type: ignore[attr-defined]
 
     started = time.strftime("%Y-%m-%d %H:%M %Z")
-    stores = prepare_stores(args.work, national=args.national, postgres=args.postgres, db_prefix=args.db_prefix)
+    stores = prepare_stores(
+        args.work, national=args.national, postgres=args.postgres, db_prefix=args.db_prefix, sqlite=not args.no_sqlite, analyze=args.analyze
+    )
     plans: dict[str, str] = {}
     for store in stores:
         clear_all_caches()
@@ -401,7 +411,9 @@ def main(argv: list[str] | None = None) -> int:
             plans[store.name] = plans_report(store.url, capture(store.url, store.area, PAGES), 50)
     clear_all_caches()
     print()
-    print(f"Benchmark of {started}, medians of {args.repeat}; {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    analyzed = "; ANALYZE after loading" if args.analyze else ""
+    machine = f"{platform.node()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}"
+    print(f"Benchmark of {started}, medians of {args.repeat}{analyzed}; {machine}")
     for backend in ("SQLite", "PostgreSQL"):
         group = [s for s in stores if s.name.endswith(backend)]
         if group:
