@@ -176,11 +176,28 @@ def prepare_stores(
 # --- measurements ----------------------------------------------------------------------------
 
 
+_COMPONENTS: list[Any] = []
+
+
+def shared_components() -> Any:
+    """Streamlit's registry of custom components, discovered once. A server scans the installed packages for them
+    once, at start; a new AppTest does it on its first run, which read the metadata of every installed package (463
+    files, 2.4 s of a 20 s visit on the loaded machine, cProfile) and was counted in every page's time."""
+    if not _COMPONENTS:
+        from streamlit.components.v2.component_manager import BidiComponentManager
+
+        manager = BidiComponentManager()
+        manager.discover_and_register_components(start_file_watching=False)
+        _COMPONENTS.append(manager)
+    return _COMPONENTS[0]
+
+
 def page_visit(file: str, area: str) -> Callable[[], AppTest]:
     """A fresh visit to a page as OPCC staff, for one area; raises when the page shows an exception."""
 
     def visit() -> AppTest:
         at = AppTest.from_file(str(ENTRYPOINT), default_timeout=RUN_TIMEOUT_S)
+        at._bidi_component_manager = shared_components()  # as a server: discovered once, not on every visit
         at.session_state["local_demo_audience"] = "staff"
         at.query_params["area"] = area
         if file != "overview.py":
