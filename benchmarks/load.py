@@ -267,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     p95 = percentile(tally.times, 0.95) if tally.times else float("nan")
     growth = after - before
     print("| figure | value | aim |\n|---|---|---|")
+    first: Tally = result["first"]  # type: ignore[assignment]
+    first_text = f"{first.times[0]:.2f} s" if first.times else f"failed: {first.failures[0]}"
+    print(f"| first visit (overview, cold caches, alone, before the load) | {first_text} | |")
     print(f"| visits | {tally.visits} ({tally.visits / args.seconds * 60:.0f} a minute) | |")
     print(f"| success | {success:.1%} ({len(tally.failures)} failed) | 100% |")
     print(f"| page time p50 / p95 | {p50:.2f} s / {p95:.2f} s | p95 < {P95_TARGET_S:g} s |")
