@@ -45,13 +45,14 @@ from sqlmodel import Session, SQLModel, col, func, select
 from streamlit import logger as streamlit_logger
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from benchmarks.browser import BrowserResults, Figure, measure_browser, verdict
 from benchmarks.generate import write_store
 from data_access.backup import load_backup
 from data_access.db import make_engine, migrate, open_store
 from data_access.models import Area, Audience
-from ui.navigation import PAGES
+from ui.navigation import PAGES, by_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENTRYPOINT = PROJECT_ROOT / "dashboard.py"
@@ -195,6 +196,9 @@ def shared_components() -> Any:
 def page_visit(file: str, area: str) -> Callable[[], AppTest]:
     """A fresh visit to a page as OPCC staff, for one area; raises when the page shows an exception."""
 
+    spec = by_file(file)
+    url_path = spec.url_path if spec else Path(file).stem
+
     def visit() -> AppTest:
         at = AppTest.from_file(str(ENTRYPOINT), default_timeout=RUN_TIMEOUT_S)
         at._bidi_component_manager = shared_components()  # as a server: discovered once, not on every visit
@@ -202,9 +206,14 @@ def page_visit(file: str, area: str) -> Callable[[], AppTest]:
         at.query_params["area"] = area
         if file != "overview.py":
             at.switch_page(f"pages/{file}")
+            # Before its first run AppTest names a page by its file ("data_quality"), but st.Page hashes the url_path
+            # ("data-quality"): where the two differ, it silently ran the overview instead (data quality, import).
+            at._page_hash = calc_hash(url_path)
         at.run()
         if at.exception:
             raise RuntimeError(str(at.exception[0].value).splitlines()[0] if at.exception[0].value else "exception")
+        if file != "overview.py" and any(str(t.value).startswith("Commissioning overview") for t in at.title):
+            raise RuntimeError(f"AppTest showed the overview instead of {file}")
         faults = [str(e.value) for e in at.error if "data store cannot be used" in str(e.value)]
         if faults:  # ui.cache.store_fault: the page stopped with a message instead of its figures
             raise RuntimeError(faults[0].splitlines()[0][:100])
