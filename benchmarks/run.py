@@ -13,8 +13,10 @@ one area (the sample's West Yorkshire, the generated stores' first area). Cold: 
 figure is the median of --repeat runs. The table is Markdown, with issue 12's targets beside the figures;
 the targets are for the 43-area store, and one already missed on a smaller store is reported as missed.
 
-Not measured yet: bytes sent to the browser per page, browser time to usable, the load test (issue 12, items 2
-and 6).
+With --browser, each store is also served by `streamlit run` and every page opened in headless Chromium
+(benchmarks/browser.py): the KB each page sends over the websocket and its time to usable, against an empty
+Streamlit app in the same run. With --plans, the query plans of every statement over 50 ms (benchmarks/plans.py).
+The load test is benchmarks/load.py.
 """
 
 from __future__ import annotations
@@ -43,12 +45,14 @@ from sqlmodel import Session, SQLModel, col, func, select
 from streamlit import logger as streamlit_logger
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
+from benchmarks.browser import BrowserResults, Figure, measure_browser, verdict
 from benchmarks.generate import write_store
 from data_access.backup import load_backup
 from data_access.db import make_engine, migrate, open_store
 from data_access.models import Area, Audience
-from ui.navigation import PAGES
+from ui.navigation import PAGES, by_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENTRYPOINT = PROJECT_ROOT / "dashboard.py"
@@ -78,6 +82,7 @@ class Store:
     load_s: float | None = None
     rows: int = 0
     figures: dict[str, tuple[float | str | None, float | str | None]] = field(default_factory=dict)  # item -> (cold, warm)
+    browser: BrowserResults | None = None
 
 
 def clear_caches() -> None:
@@ -118,16 +123,19 @@ def _postgres_database(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
-def prepare_stores(work: Path, *, national: bool, postgres: str | None) -> list[Store]:
-    """The stores to measure, loaded; generated folders are made once and reused."""
+def prepare_stores(
+    work: Path, *, national: bool, postgres: str | None, db_prefix: str = "bench_", sqlite: bool = True, analyze: bool = False
+) -> list[Store]:
+    """The stores to measure, loaded; generated folders are made once and reused. `analyze`: planner statistics
+    gathered after each load (the loader does not; PostgreSQL's autovacuum would, some time later, where it is on)."""
     sizes = [("5 areas", 5)] + ([("43 areas", 43)] if national else [])
     stores: list[Store] = []
-    backends = [("SQLite", None)] + ([("PostgreSQL", postgres)] if postgres else [])
+    backends = ([("SQLite", None)] if sqlite else []) + ([("PostgreSQL", postgres)] if postgres else [])
     for backend, server in backends:
         for name, areas in [("sample", 0), *sizes]:
             slug = name.replace(" ", "_")
             if server:
-                url = _postgres_database(server, f"bench_{slug}")
+                url = _postgres_database(server, f"{db_prefix}{slug}")
             else:
                 path = work / f"{slug}.sqlite3"
                 path.unlink(missing_ok=True)
@@ -152,6 +160,9 @@ def prepare_stores(work: Path, *, national: bool, postgres: str | None) -> list[
                 engine.dispose()
                 store.rows = sum(counts.values())
             engine = make_engine(url)
+            if analyze:
+                with engine.begin() as connection:
+                    connection.exec_driver_sql("ANALYZE")
             with Session(engine) as session:
                 store.areas = list(session.scalars(select(col(Area.id)).order_by(col(Area.id))))
                 if not areas:
@@ -166,18 +177,43 @@ def prepare_stores(work: Path, *, national: bool, postgres: str | None) -> list[
 # --- measurements ----------------------------------------------------------------------------
 
 
+_COMPONENTS: list[Any] = []
+
+
+def shared_components() -> Any:
+    """Streamlit's registry of custom components, discovered once. A server scans the installed packages for them
+    once, at start; a new AppTest does it on its first run, which read the metadata of every installed package (463
+    files, 2.4 s of a 20 s visit on the loaded machine, cProfile) and was counted in every page's time."""
+    if not _COMPONENTS:
+        from streamlit.components.v2.component_manager import BidiComponentManager
+
+        manager = BidiComponentManager()
+        manager.discover_and_register_components(start_file_watching=False)
+        _COMPONENTS.append(manager)
+    return _COMPONENTS[0]
+
+
 def page_visit(file: str, area: str) -> Callable[[], AppTest]:
     """A fresh visit to a page as OPCC staff, for one area; raises when the page shows an exception."""
 
+    spec = by_file(file)
+    url_path = spec.url_path if spec else Path(file).stem
+
     def visit() -> AppTest:
         at = AppTest.from_file(str(ENTRYPOINT), default_timeout=RUN_TIMEOUT_S)
+        at._bidi_component_manager = shared_components()  # as a server: discovered once, not on every visit
         at.session_state["local_demo_audience"] = "staff"
         at.query_params["area"] = area
         if file != "overview.py":
             at.switch_page(f"pages/{file}")
+            # Before its first run AppTest names a page by its file ("data_quality"), but st.Page hashes the url_path
+            # ("data-quality"): where the two differ, it silently ran the overview instead (data quality, import).
+            at._page_hash = calc_hash(url_path)
         at.run()
         if at.exception:
             raise RuntimeError(str(at.exception[0].value).splitlines()[0] if at.exception[0].value else "exception")
+        if file != "overview.py" and any(str(t.value).startswith("Commissioning overview") for t in at.title):
+            raise RuntimeError(f"AppTest showed the overview instead of {file}")
         faults = [str(e.value) for e in at.error if "data store cannot be used" in str(e.value)]
         if faults:  # ui.cache.store_fault: the page stopped with a message instead of its figures
             raise RuntimeError(faults[0].splitlines()[0][:100])
@@ -290,14 +326,30 @@ def _target(label: str) -> tuple[float | None, float | None, str]:
     return limits[label], None, f"≤ {limits[label]:g} s"
 
 
+def _browser_cell(figure: Figure | None, baseline: Figure | None = None) -> str:
+    if figure is None:
+        return ""
+    if figure.seconds is None or figure.kb is None:
+        return f"error: {figure.problem}"
+    ratio = f", {figure.seconds / baseline.seconds:.1f}×" if baseline and baseline.seconds else ""
+    return f"{figure.seconds:.2f} s, {figure.kb:,.0f} KB{ratio}" + (f" ({figure.problem})" if figure.problem else "")
+
+
 def report(stores: list[Store]) -> str:
     """The Markdown table for the stores of one database (the first one the sample store)."""
     sample = stores[0]
     big = stores[1:]
+    browsed = [s for s in stores if s.browser]
     lines = [
-        "| item | " + " | ".join(f"{s.name} cold / warm" for s in stores) + " | target (43 areas) | missed |",
-        "|---|" + "---|" * len(stores) + "---|---|",
+        "| item | "
+        + " | ".join(f"{s.name} cold / warm" for s in stores)
+        + "".join(f" | {s.name} browser: staff menu click; public first load (time, KB, × empty)" for s in browsed)
+        + " | target (43 areas) | missed |",
+        "|---|" + "---|" * (len(stores) + len(browsed)) + "---|---|",
     ]
+    if browsed:
+        empty = [f"{_browser_cell(s.browser.empty_click)}; {_browser_cell(s.browser.empty_first)}" for s in browsed if s.browser]
+        lines.append("| empty Streamlit page (baseline) | " + " | " * len(stores) + " | ".join(empty) + " | | |")
     missed_all: list[str] = []
     for label in sample.figures:
         cold_limit, warm_limit, target = _target(label)
@@ -317,10 +369,24 @@ def report(stores: list[Store]) -> str:
             sample_cold = sample.figures[label][0]
             if label.startswith("page:") and isinstance(sample_cold, float) and cold is not None and cold / sample_cold > RATIO:
                 missed.append(f"{cold / sample_cold:.1f}× sample on {store.name}")
-        lines.append(f"| {label.removeprefix('page: ')} | " + " | ".join(cells) + f" | {target} | {'; '.join(missed) or 'met'} |")
+        title = label.removeprefix("page: ")
+        for store in browsed:
+            assert store.browser is not None
+            click, first = store.browser.click.get(title), store.browser.first.get(title)
+            if not label.startswith("page:"):
+                cells.append("")
+                continue
+            b = store.browser
+            cells.append(f"{_browser_cell(click, b.empty_click)}; {_browser_cell(first, b.empty_first) if first else 'not for the public'}")
+            missed += [f"browser {m} on {store.name}" for m in verdict(click, store.browser.empty_click)]
+            missed += [f"browser first load {m} on {store.name}" for m in verdict(first, store.browser.empty_first)]
+        if browsed and label.startswith("page:"):
+            target += ", browser ≤ 300 KB and ≤ 1.5× empty page"
+        lines.append(f"| {title} | " + " | ".join(cells) + f" | {target} | {'; '.join(missed) or 'met'} |")
         if missed:
             missed_all.append(f"{label.removeprefix('page: ')} ({'; '.join(missed)})")
     load_cells = [f"{s.rows:,} rows in {s.load_s:.1f} s = {s.rows / s.load_s:,.0f} rows/s" if s.load_s else "" for s in stores]
+    load_cells += [""] * len(browsed)
     load_missed = [s.name for s in big if "SQLite" in s.name and s.load_s and s.rows / s.load_s < LOAD_ROWS_S]
     load_verdict = "below on " + ", ".join(load_missed) if load_missed else "met"
     lines.append(f"| loading (backup load, once) | {' | '.join(load_cells)} | ≥ {LOAD_ROWS_S:,} rows/s on SQLite | {load_verdict} |")
@@ -338,6 +404,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "benchmark_stores", help="where stores are kept")
     parser.add_argument("--limit", type=float, default=600, help="stop a data-quality, export or PDF item after this many seconds")
     parser.add_argument("--only", choices=["pages", "functions"], help="measure only the pages, or only the rest")
+    parser.add_argument("--no-sqlite", action="store_true", help="only the --postgres server")
+    parser.add_argument("--analyze", action="store_true", help="ANALYZE each store after loading it (planner statistics)")
+    parser.add_argument("--db-prefix", default="bench_", help="PostgreSQL database names start with this (default bench_)")
+    parser.add_argument("--browser", action="store_true", help="also KB sent and time to usable in headless Chromium (minutes per store)")
+    parser.add_argument("--plans", action="store_true", help="also the query plans of statements over 50 ms (benchmarks/plans.py)")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
 
@@ -348,21 +419,34 @@ def main(argv: list[str] | None = None) -> int:
     app_test_module.PagesManager = _NavigationPagesManager  # type: ignore[attr-defined]
 
     started = time.strftime("%Y-%m-%d %H:%M %Z")
-    stores = prepare_stores(args.work, national=args.national, postgres=args.postgres)
+    stores = prepare_stores(
+        args.work, national=args.national, postgres=args.postgres, db_prefix=args.db_prefix, sqlite=not args.no_sqlite, analyze=args.analyze
+    )
+    plans: dict[str, str] = {}
     for store in stores:
         clear_all_caches()
         if args.only != "functions":
             measure_pages(store, args.repeat)
+            if args.browser:
+                store.browser = measure_browser(store.url, store.area, repeat=args.repeat)
         if args.only != "pages":
             measure_functions(store, args.repeat, args.limit)
+        if args.plans:
+            from benchmarks.plans import capture, plans_report
+
+            plans[store.name] = plans_report(store.url, capture(store.url, store.area, PAGES), 50)
     clear_all_caches()
     print()
-    print(f"Benchmark of {started}, medians of {args.repeat}; {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    analyzed = "; ANALYZE after loading" if args.analyze else ""
+    machine = f"{platform.node()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}"
+    print(f"Benchmark of {started}, medians of {args.repeat}{analyzed}; {machine}")
     for backend in ("SQLite", "PostgreSQL"):
         group = [s for s in stores if s.name.endswith(backend)]
         if group:
             print(f"\n{backend}:\n")
             print(report(group))
+    for name, text_ in plans.items():
+        print(f"\nQuery plans, {name}:\n\n{text_}")
     return 0
 
 
