@@ -32,7 +32,6 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -376,37 +375,36 @@ def load_backup(engine: Engine, folder: Path) -> dict[str, int]:
     with engine.begin() as connection:
         if not is_store_empty(connection):
             raise BackupError("the store is not empty: a backup loads only into an empty store (a new database)")
-        with _load_settings(connection):
-            known: dict[str, set[Any]] = {}
-            for position, (file_name, model) in enumerate(FILES):
-                table = table_of(model)
-                parts = _parts_listed(files, file_name)
-                shares = _shares_in(folder, parts) if model is AgreementPriority else None
-                # A table only its own rows refer to (spend lines, parts of other lines) need not keep every id in
-                # memory while it loads: its earlier parts are in the database already.
-                stored = _StoredIds(connection, table) if "id" in table.c and table.name not in _REFERENCED_AFTER[position] else None
+        known: dict[str, set[Any]] = {}
+        for position, (file_name, model) in enumerate(FILES):
+            table = table_of(model)
+            parts = _parts_listed(files, file_name)
+            shares = _shares_in(folder, parts) if model is AgreementPriority else None
+            # A table only its own rows refer to (spend lines, parts of other lines) need not keep every id in
+            # memory while it loads: its earlier parts are in the database already.
+            stored = _StoredIds(connection, table) if "id" in table.c and table.name not in _REFERENCED_AFTER[position] else None
+            if stored is not None:
+                known[table.name] = stored
+            for name in parts:
+                writer = _Writer(connection, table)
                 if stored is not None:
-                    known[table.name] = stored
-                for name in parts:
-                    writer = _Writer(connection, table)
-                    if stored is not None:
-                        stored.start_part(writer)
-                    checked, batches = check_csv_parts(
-                        (folder / name).read_bytes(), name, model, known=known, existing_shares=shares, batch=_BATCH_ROWS
-                    )
-                    for rows in batches:
-                        writer.write(rows)  # every column of the table, blanks at their defaults
-                    if checked.problems:  # found after some batches were written: the transaction takes them back
-                        raise BackupError(_problem_text(checked.problems, "does not load"))
-                    writer.finish()
-                if table.name not in _REFERENCED_AFTER[position]:
-                    known.pop(table.name, None)
-            for file_name, model in EXTRA_FILES:
-                for name in _parts_listed(files, file_name):
-                    writer = _Writer(connection, table_of(model))
-                    for rows in _batches(_extra_rows(folder / name, model), _BATCH_ROWS):
-                        writer.write(rows)
-                    writer.finish()
+                    stored.start_part(writer)
+                checked, batches = check_csv_parts(
+                    (folder / name).read_bytes(), name, model, known=known, existing_shares=shares, batch=_BATCH_ROWS
+                )
+                for rows in batches:
+                    writer.write(rows)  # every column of the table, blanks at their defaults
+                if checked.problems:  # found after some batches were written: the transaction takes them back
+                    raise BackupError(_problem_text(checked.problems, "does not load"))
+                writer.finish()
+            if table.name not in _REFERENCED_AFTER[position]:
+                known.pop(table.name, None)
+        for file_name, model in EXTRA_FILES:
+            for name in _parts_listed(files, file_name):
+                writer = _Writer(connection, table_of(model))
+                for rows in _batches(_extra_rows(folder / name, model), _BATCH_ROWS):
+                    writer.write(rows)
+                writer.finish()
         store_version.bump(connection)
         if engine.dialect.name == "postgresql":
             # Rows were given their ids: move the id sequence past them, or the next import would collide.
@@ -477,24 +475,6 @@ def _stored_shares(connection: Connection) -> dict[str, dict[str, int]]:
 
 
 _BATCH_ROWS = 5_000  # rows checked, then written, at a time: enough to make each round trip to the database worth it
-# SQLite's page cache while loading (KiB, as SQLite takes a negative cache_size): a load is one transaction, and with
-# the default 2 MB the pages of a large table's indexes are written out to the WAL again and again as it grows (a
-# 43-area store wrote 1.1 GB for a 0.4 GB database). A bounded cache keeps memory flat; it is set back afterwards.
-_SQLITE_LOAD_CACHE_KIB = 128 * 1024
-
-
-@contextmanager
-def _load_settings(connection: Connection) -> Iterator[None]:
-    """The connection's settings for a load, put back as they were afterwards (the connection returns to the pool)."""
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
-    connection.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_LOAD_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
 def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
