@@ -464,7 +464,7 @@ class _CsvRows:
             delimiter, skip_first = first[-1], True
         else:
             delimiter = _delimiter(next((line for line in _lines(text) if line.strip()), ""))
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        reader = csv.reader(_text_lines(text), delimiter=delimiter)
         given = 0
         number = 0
         try:
@@ -492,10 +492,20 @@ class _CsvRows:
             self.broken = True
 
 
+# A line and its ending, as a file opened with newline="" gives them: split at \r\n, \n or \r only.
+_LINE = re.compile(r".*?(?:\r\n|\r|\n)|.+", re.DOTALL)
+
+
+def _text_lines(text: str) -> Iterator[str]:
+    """`io.StringIO(text, newline="")`'s lines, without the copy of the text that StringIO keeps (four bytes a
+    character: 90 MB for a 23 MB file)."""
+    return (match[0] for match in _LINE.finditer(text))
+
+
 def _lines(text: str) -> Iterator[str]:
     """`text.splitlines()`, one line at a time: finding the header line does not split the whole file."""
-    for line in io.StringIO(text, newline=""):
-        yield from line.splitlines() or [line]
+    for line in _text_lines(text):
+        yield from line.splitlines()
 
 
 def read_csv_bytes(data: bytes, file_name: str) -> Table:
