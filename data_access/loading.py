@@ -8,6 +8,8 @@ One set of rules for every way in:
   Workbooks are checked for zip bombs before they are opened, and read with defusedxml.
 - `check_table` checks every row of a table against its model and reports every problem at once
   (file, sheet, row, column, value, rule); it never stops at the first.
+- `check_csv_parts`: `check_table` on a CSV file as it is read, giving the good rows a batch at a time, so a backup's
+  load holds one batch of rows, not a whole file of them.
 - `read_folder` / `load_folder`: a folder of CSV files, as the sample data ships (used on first start).
   `data_access.importing` builds the staff import (preview, audit trail, one transaction) on the same.
 """
