@@ -36,12 +36,21 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, Table, bindparam, func, select, text
 from sqlmodel import SQLModel
 
 from data_access import store_version
-from data_access.loading import FILES, MAX_ROWS, PARTIAL_DATES, YEAR_COLUMNS, Problem, check_table, columns_of, read_csv_bytes
+from data_access.loading import (
+    FILES,
+    MAX_ROWS,
+    PARTIAL_DATES,
+    YEAR_COLUMNS,
+    Problem,
+    check_csv_parts,
+    check_table,
+    columns_of,
+    read_csv_bytes,
+)
 from data_access.models import AgreementPriority, AuditEntry, DatePrecision, ImportRecord, SavedMapping, table_name, table_of
 from data_access.periods import fy_label, quarter_label
 from data_access.settings import SAMPLE_DATA_DIR
@@ -173,7 +182,8 @@ def _part_number(file_name: str, name: str) -> int | None:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as handle:  # read a block at a time, not the whole file at once
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _write(path: Path, header: list[str], rows: Iterable[list[str]]) -> int:
@@ -293,25 +303,30 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
 
 def _read_extra(path: Path, model: type[SQLModel]) -> list[dict[str, Any]]:
     """Rows of one of the EXTRA_FILES, typed as the table holds them."""
+    return list(_extra_rows(path, model))
+
+
+def _extra_rows(path: Path, model: type[SQLModel]) -> Iterator[dict[str, Any]]:
+    """`_read_extra`, a row at a time."""
     table = table_of(model)
     columns = list(table.columns.keys())
+    parsers: dict[str, Callable[[str], Any]] = {}
+    for column in columns:
+        type_name = type(table.columns[column].type).__name__.upper()
+        parsers[column] = _PARSERS.get("DATETIME" if "DATETIME" in type_name else type_name, str)
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames != columns:
             raise BackupError(f"{path.name}: the header must be {','.join(columns)}, not {','.join(reader.fieldnames or [])}")
-        rows = []
         for line, raw in enumerate(reader, start=2):
             row = {}
             for column in columns:
                 value = raw[column]
-                type_name = type(table.columns[column].type).__name__.upper()
-                kind = "DATETIME" if "DATETIME" in type_name else type_name
                 try:
-                    row[column] = _PARSERS.get(kind, str)(value)
+                    row[column] = parsers[column](value)
                 except ValueError:
                     raise BackupError(f"{path.name} row {line}, column {column}: '{value}' is not valid here") from None
-            rows.append(row)
-    return rows
+            yield row
 
 
 def _check_manifest(folder: Path) -> dict[str, Any]:
@@ -352,27 +367,44 @@ def is_store_empty(connection: Connection) -> bool:
 def load_backup(engine: Engine, folder: Path) -> dict[str, int]:
     """Load a backup folder into an empty store, all in one transaction; returns rows loaded per table.
 
-    Each part is read, checked with the loader's rules and inserted before the next is read, so memory stays flat as
-    the store grows."""
+    Each part is checked with the loader's rules as it is read, and written a batch of rows at a time straight to the
+    database's driver (COPY on PostgreSQL), so memory holds one part's text and one batch of rows however large the
+    store. A part with a problem stops the writing; the whole load then rolls back, leaving the store empty."""
     folder = Path(folder)
     files = _check_manifest(folder)
     with engine.begin() as connection:
         if not is_store_empty(connection):
             raise BackupError("the store is not empty: a backup loads only into an empty store (a new database)")
         known: dict[str, set[Any]] = {}
-        for file_name, model in FILES:
+        for position, (file_name, model) in enumerate(FILES):
             table = table_of(model)
             parts = _parts_listed(files, file_name)
             shares = _shares_in(folder, parts) if model is AgreementPriority else None
+            # A table only its own rows refer to (spend lines, parts of other lines) need not keep every id in
+            # memory while it loads: its earlier parts are in the database already.
+            stored = _StoredIds(connection, table) if "id" in table.c and table.name not in _REFERENCED_AFTER[position] else None
+            if stored is not None:
+                known[table.name] = stored
             for name in parts:
-                checked = check_table(read_csv_bytes((folder / name).read_bytes(), name), model, known=known, existing_shares=shares)
-                if checked.problems:
+                writer = _Writer(connection, table)
+                if stored is not None:
+                    stored.start_part(writer)
+                checked, batches = check_csv_parts(
+                    (folder / name).read_bytes(), name, model, known=known, existing_shares=shares, batch=_BATCH_ROWS
+                )
+                for rows in batches:
+                    writer.write(rows)  # every column of the table, blanks at their defaults
+                if checked.problems:  # found after some batches were written: the transaction takes them back
                     raise BackupError(_problem_text(checked.problems, "does not load"))
-                _insert(connection, table, checked.values)  # every column of the table, blanks at their defaults
-            _forget_unreferenced(known, model)
+                writer.finish()
+            if table.name not in _REFERENCED_AFTER[position]:
+                known.pop(table.name, None)
         for file_name, model in EXTRA_FILES:
             for name in _parts_listed(files, file_name):
-                _insert(connection, table_of(model), _read_extra(folder / name, model))
+                writer = _Writer(connection, table_of(model))
+                for rows in _batches(_extra_rows(folder / name, model), _BATCH_ROWS):
+                    writer.write(rows)
+                writer.finish()
         store_version.bump(connection)
         if engine.dialect.name == "postgresql":
             # Rows were given their ids: move the id sequence past them, or the next import would collide.
@@ -385,6 +417,39 @@ def load_backup(engine: Engine, folder: Path) -> dict[str, int]:
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for table in SQLModel.metadata.sorted_tables
         }
+
+
+# The tables the files after each file of FILES refer to: a table's ids are kept while loading only until the last
+# file referring to them is read.
+_REFERENCED_AFTER: list[set[str]] = [
+    {fk.column.table.name for _, model in FILES[position + 1 :] for column in table_of(model).columns for fk in column.foreign_keys}
+    for position in range(len(FILES))
+]
+
+
+class _StoredIds(set[Any]):
+    """A table's ids as the loader collects them while its parts load, for its rows that refer to others of its own
+    (a part of a spend line): those of the part being read in memory, and those of earlier parts, already written,
+    looked up in the database when a row refers to one. So memory holds one part's ids, however many parts."""
+
+    def __init__(self, connection: Connection, table: Table) -> None:
+        super().__init__()
+        self.connection = connection
+        self.lookup = select(table.c.id).where(table.c.id == bindparam("id"))
+        self.writer: _Writer | None = None
+
+    def start_part(self, writer: _Writer) -> None:
+        self.clear()
+        self.writer = writer
+
+    def __contains__(self, value: object) -> bool:
+        if super().__contains__(value):
+            return True
+        if self.writer is not None and self.writer.refused is not None:
+            # The database refused a row of this part, which fails the load with its reason; PostgreSQL answers no
+            # more queries in the transaction, and what this id refers to no longer matters.
+            return True
+        return self.connection.execute(self.lookup, {"id": value}).first() is not None
 
 
 def _shares_in(folder: Path, parts: list[str]) -> dict[str, dict[str, int]]:
@@ -409,13 +474,80 @@ def _stored_shares(connection: Connection) -> dict[str, dict[str, int]]:
     return shares
 
 
-def _insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows in batches; a row the database refuses fails the whole load, which rolls back."""
-    try:
-        for start in range(0, len(rows), 10_000):
-            connection.execute(insert(table), rows[start : start + 10_000])
-    except IntegrityError as error:
-        raise BackupError(f"the backup does not load: the database refused a row of {table.name} ({error.orig})") from None
+_BATCH_ROWS = 5_000  # rows checked, then written, at a time: enough to make each round trip to the database worth it
+
+
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Writer:
+    """Writes one table's rows, a batch at a time, straight to the database's driver: COPY on PostgreSQL, one
+    executemany of plain tuples on SQLite. Values go through the same conversions SQLAlchemy would give them (dates as
+    SQLite holds them, booleans, UTC times), without building SQLAlchemy's parameters row by row, which cost as much
+    as the insert itself.
+
+    A row the database refuses is kept, not raised, so that a problem the checker finds later in the same part is
+    reported first, as when every row was checked before any was written; `finish` raises it. Nothing is written after
+    it (PostgreSQL refuses any further statement in the transaction), and the load then rolls back."""
+
+    def __init__(self, connection: Connection, table: Table) -> None:
+        self.connection, self.table = connection, table
+        dialect = connection.dialect
+        self.columns = list(table.columns)
+        self.names = [c.name for c in self.columns]
+        processors = ((n, c.type.dialect_impl(dialect).bind_processor(dialect)) for n, c in enumerate(self.columns))
+        self.processors: list[tuple[int, Callable[[Any], Any]]] = [(n, p) for n, p in processors if p is not None]
+        quote, self.postgresql = dialect.identifier_preparer.quote, dialect.name == "postgresql"
+        columns = ", ".join(quote(n) for n in self.names)
+        table_sql = dialect.identifier_preparer.format_table(table)
+        self.sql = (
+            f"COPY {table_sql} ({columns}) FROM STDIN"
+            if self.postgresql
+            else f"INSERT INTO {table_sql} ({columns}) VALUES ({', '.join('?' * len(self.names))})"
+        )
+        self.refused: Exception | None = None
+
+    def _tuples(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        names, processors = self.names, self.processors
+        if not processors:
+            return [tuple(map(row.__getitem__, names)) for row in rows]
+        out = []
+        for row in rows:
+            values = list(map(row.__getitem__, names))
+            for index, process in processors:
+                values[index] = process(values[index])
+            out.append(tuple(values))
+        return out
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if self.refused is not None or not rows:
+            return
+        driver = self.connection.dialect.dbapi
+        assert driver is not None
+        cursor = self.connection.connection.cursor()
+        try:
+            if self.postgresql:
+                with cursor.copy(self.sql) as copy:
+                    for values in self._tuples(rows):
+                        copy.write_row(values)
+            else:
+                cursor.executemany(self.sql, self._tuples(rows))
+        except driver.IntegrityError as error:
+            self.refused = error
+        finally:
+            cursor.close()
+
+    def finish(self) -> None:
+        if self.refused is not None:
+            raise BackupError(f"the backup does not load: the database refused a row of {self.table.name} ({self.refused})")
 
 
 # --- command line ----------------------------------------------------------------------------

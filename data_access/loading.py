@@ -8,6 +8,8 @@ One set of rules for every way in:
   Workbooks are checked for zip bombs before they are opened, and read with defusedxml.
 - `check_table` checks every row of a table against its model and reports every problem at once
   (file, sheet, row, column, value, rule); it never stops at the first.
+- `check_csv_parts`: `check_table` on a CSV file as it is read, giving the good rows a batch at a time, so a backup's
+  load holds one batch of rows, not a whole file of them.
 - `read_folder` / `load_folder`: a folder of CSV files, as the sample data ships (used on first start).
   `data_access.importing` builds the staff import (preview, audit trail, one transaction) on the same.
 """
@@ -26,7 +28,7 @@ import types
 import typing
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -448,7 +450,14 @@ def _delimiter(line: str) -> str:
 
 
 def _is_blank(cells: list[str]) -> bool:
-    return not any(str(c).strip() for c in cells)
+    try:
+        return not "".join(cells).strip()  # one call per row: only blank cells join into blank text
+    except TypeError:  # a cell that is not text
+        return not any(str(c).strip() for c in cells)
+
+
+def _empty_problem(file_name: str, sheet: str) -> Problem:
+    return Problem(file_name, 0, "", "", "is empty: it needs a header row naming the columns, then one row per record", sheet)
 
 
 def _split_header(table: Table, numbered: list[tuple[int, list[str]]]) -> Table:
@@ -457,10 +466,72 @@ def _split_header(table: Table, numbered: list[tuple[int, list[str]]]) -> Table:
         if not _is_blank(cells):
             table.header, table.header_row, table.rows = [str(c) for c in cells], number, numbered[position + 1 :]
             return table
-    table.problems.append(
-        Problem(table.file, 0, "", "", "is empty: it needs a header row naming the columns, then one row per record", table.sheet)
-    )
+    table.problems.append(_empty_problem(table.file, table.sheet))
     return table
+
+
+class _CsvRows:
+    """A CSV text's rows, numbered as a spreadsheet numbers them, read one at a time (so a large file is never held as
+    rows all at once). What stops the file being used goes to `problems`; `broken` is set when the text is not valid
+    CSV, and the rows given before are then not to be used."""
+
+    def __init__(self, text: str, file_name: str) -> None:
+        self.text, self.file_name = text, file_name
+        self.problems: list[Problem] = []
+        self.broken = False
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        text, file_name = self.text, self.file_name
+        delimiter = ","
+        end = text.find("\n")  # not text.split("\n", 1), which copies the rest of the file
+        first = (text if end < 0 else text[:end]).strip().lower()
+        skip_first = False
+        if re.fullmatch(r"sep=.", first):  # Excel's hint line: "sep=;"
+            delimiter, skip_first = first[-1], True
+        else:
+            delimiter = _delimiter(next((line for line in _lines(text) if line.strip()), ""))
+        reader = csv.reader(_text_lines(text), delimiter=delimiter)
+        given = 0
+        number = 0
+        try:
+            for cells in reader:
+                number += 1
+                if skip_first and number == 1:
+                    continue
+                if given > MAX_ROWS:
+                    if not _is_blank(cells):
+                        self.problems.append(
+                            Problem(file_name, number, "", "", f"the file has more than {MAX_ROWS:,} rows: split it into smaller files")
+                        )
+                        break
+                    continue
+                if len(cells) > MAX_COLUMNS:
+                    if not _is_blank(cells[MAX_COLUMNS:]):
+                        self.problems.append(
+                            Problem(file_name, number, "", "", f"has more than {MAX_COLUMNS} columns; no kind of record has so many")
+                        )
+                    cells = cells[:MAX_COLUMNS]
+                given += 1
+                yield number, cells
+        except csv.Error as error:
+            self.problems.append(Problem(file_name, number + 1, "", "", f"is not valid CSV here ({error}): {_SAVE_AS}"))
+            self.broken = True
+
+
+# A line and its ending, as a file opened with newline="" gives them: split at \r\n, \n or \r only.
+_LINE = re.compile(r".*?(?:\r\n|\r|\n)|.+", re.DOTALL)
+
+
+def _text_lines(text: str) -> Iterator[str]:
+    """`io.StringIO(text, newline="")`'s lines, without the copy of the text that StringIO keeps (four bytes a
+    character: 90 MB for a 23 MB file)."""
+    return (match[0] for match in _LINE.finditer(text))
+
+
+def _lines(text: str) -> Iterator[str]:
+    """`text.splitlines()`, one line at a time: finding the header line does not split the whole file."""
+    for line in _text_lines(text):
+        yield from line.splitlines()
 
 
 def read_csv_bytes(data: bytes, file_name: str) -> Table:
@@ -469,37 +540,10 @@ def read_csv_bytes(data: bytes, file_name: str) -> Table:
     text, table.problems, table.notes = decode_text(data, file_name)
     if text is None:
         return table
-    delimiter = ","
-    first = text.split("\n", 1)[0].strip().lower()
-    skip_first = False
-    if re.fullmatch(r"sep=.", first):  # Excel's hint line: "sep=;"
-        delimiter, skip_first = first[-1], True
-    else:
-        delimiter = _delimiter(next((line for line in text.splitlines() if line.strip()), ""))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    numbered: list[tuple[int, list[str]]] = []
-    number = 0
-    try:
-        for cells in reader:
-            number += 1
-            if skip_first and number == 1:
-                continue
-            if len(numbered) > MAX_ROWS:
-                if not _is_blank(cells):
-                    table.problems.append(
-                        Problem(file_name, number, "", "", f"the file has more than {MAX_ROWS:,} rows: split it into smaller files")
-                    )
-                    break
-                continue
-            if len(cells) > MAX_COLUMNS:
-                if not _is_blank(cells[MAX_COLUMNS:]):
-                    table.problems.append(
-                        Problem(file_name, number, "", "", f"has more than {MAX_COLUMNS} columns; no kind of record has so many")
-                    )
-                cells = cells[:MAX_COLUMNS]
-            numbered.append((number, cells))
-    except csv.Error as error:
-        table.problems.append(Problem(file_name, number + 1, "", "", f"is not valid CSV here ({error}): {_SAVE_AS}"))
+    reader = _CsvRows(text, file_name)
+    numbered = list(reader)
+    table.problems.extend(reader.problems)
+    if reader.broken:
         return table
     return _split_header(table, numbered)
 
@@ -1035,41 +1079,68 @@ def column_plan(model: type[SQLModel]) -> ColumnPlan:
     )
 
 
-def _convert_row(plan: ColumnPlan, raw: dict[str, str], fail: Callable[[str, str, str], None]) -> dict[str, Any]:
-    """One row's text -> field values for `plan.model`; every problem goes to `fail(column, value, rule)`."""
+_UNSET: Any = object()  # a cell that gives its field no value (blank, refused, or a formula)
+# A cell's outcome, worked out once per distinct text of a column: (value or _UNSET, rule broken or None, stripped text).
+_Outcome = tuple[Any, str | None, str]
+# Distinct texts remembered per column of a file: a file repeats its areas, sources, periods, descriptions and bases on
+# row after row, while its ids are all different, so memory stays bounded however many rows the file has.
+_MEMO_SIZE = 4096
+
+
+def _read_cell(reader: ColumnReader, cell: str) -> _Outcome:
+    """One cell -> its outcome under `reader`'s rules (the same for every cell of the same text and kind)."""
+    text = cell.strip()
+    if isinstance(cell, FromFormula):
+        return _UNSET, _FORMULA, text
+    if not text:
+        return _UNSET, "required: this column may not be blank" if reader.required else None, text
+    try:
+        value = reader.read(text)
+    except ValueError as error:
+        return _UNSET, reader.error or str(error), text
+    if reader.choices:
+        match = reader.word_of.get(text.lower())
+        if match is None:
+            return value, f"must be one of: {', '.join(reader.choices)}", text
+        return match, None, text
+    if reader.free_text and (reader.numbered or _SUSPECT_TEXT.match(text)):
+        return value, _text_rule(reader.field_name, cell, text), text
+    return value, None, text
+
+
+def _convert_row(
+    plan: ColumnPlan,
+    cells: list[str],
+    slots: list[tuple[ColumnReader, int, dict[str, _Outcome]]],
+    period_index: int,
+    fail: Callable[[str, str, str], None],
+) -> dict[str, Any]:
+    """One row's cells -> field values for `plan.model`; every problem goes to `fail(column, value, rule)`.
+
+    `slots` holds each reader with its column's position in `cells` (-1: not in the file) and the outcomes of the texts
+    the column has held so far: a text seen before is not read again."""
     values: dict[str, Any] = {}
-    for reader in plan.readers:
-        column = reader.column
-        cell = raw.get(column) or ""
-        text = cell.strip()
-        if isinstance(cell, FromFormula):
-            fail(column, text, _FORMULA)
-            continue
-        if not text:
-            if reader.required:
-                fail(column, text, "required: this column may not be blank")
-            continue
-        try:
-            value = reader.read(text)
-        except ValueError as error:
-            fail(column, text, reader.error or str(error))
-            continue
-        if reader.precision_field:
-            values[reader.field_name], values[reader.precision_field] = value
+    count = len(cells)
+    for reader, index, memo in slots:
+        cell = cells[index] if 0 <= index < count else ""
+        if type(cell) is str:  # not FromNumber or FromFormula, whose outcome depends on more than their text
+            outcome = memo.get(cell)
+            if outcome is None:
+                outcome = _read_cell(reader, cell)
+                if len(memo) < _MEMO_SIZE:
+                    memo[cell] = outcome
         else:
-            values[reader.field_name] = value
-        if reader.choices:
-            match = reader.word_of.get(text.lower())
-            if match is None:
-                fail(column, text, f"must be one of: {', '.join(reader.choices)}")
+            outcome = _read_cell(reader, cell)
+        value, rule, text = outcome
+        if value is not _UNSET:
+            if reader.precision_field:
+                values[reader.field_name], values[reader.precision_field] = value
             else:
-                values[reader.field_name] = match
-        elif reader.free_text and (reader.numbered or _SUSPECT_TEXT.match(text)):
-            rule = _text_rule(reader.field_name, cell, text)
-            if rule:
-                fail(column, text, rule)
+                values[reader.field_name] = value
+        if rule is not None:
+            fail(reader.column, text, rule)
     if plan.has_period:
-        cell = raw.get("period") or ""
+        cell = cells[period_index] if 0 <= period_index < count else ""
         text = cell.strip()
         try:
             if isinstance(cell, FromFormula):
@@ -1133,63 +1204,99 @@ def check_table(
     result = CheckedTable(model=model, problems=list(table.problems), notes=list(table.notes))
     if table.problems:
         return result
-    name, sheet = table.file, table.sheet
-
-    def problem(row: int, column: str, value: str, rule: str, index: int | None = None, into: list[Problem] | None = None) -> None:
-        cell = f"{column_letter(index)}{row}" if index is not None and row else ""
-        (result.problems if into is None else into).append(Problem(name, row, column, value, rule, sheet, cell))
-
-    expected = columns_of(model)
-    positions: dict[str, int] = {}
-    unnamed: list[int] = []
-    for index, heading in enumerate(table.header):
-        column = _heading(heading)
-        if not column:
-            unnamed.append(index)
-        elif column in positions:
-            first = positions[column]
-            problem(
-                table.header_row,
-                column,
-                str(heading).strip(),
-                f"appears more than once in the header (columns {column_letter(first)} and {column_letter(index)}): the first is used",
-                index,
-            )
-        elif column not in expected:
-            problem(table.header_row, str(heading).strip(), "", f"unexpected column; this file takes: {', '.join(sorted(expected))}", index)
-        else:
-            positions[column] = index
-    # Optional columns left out: one note per meaning ("award_date, extension_terms: blank: not published").
-    left_out: dict[str, list[str]] = {}
-    for column in sorted(set(expected) - set(positions)):
-        if (model, column) in COLUMNS_ADDED_LATER:
-            continue
-        if (model, column) in OPTIONAL_COLUMNS:
-            left_out.setdefault(OPTIONAL_COLUMNS[(model, column)], []).append(column)
-        else:
-            problem(table.header_row, column, "", "missing column")
-    for meaning, columns in left_out.items():
-        problem(table.header_row, ", ".join(columns), "", f"optional, not in the file: every row's value is {meaning}", into=result.notes)
-
-    plan = column_plan(model)
-    width = len(table.header)
-    located = list(positions.items())
-    last_filled = max((n for n, cells in table.rows if not _is_blank(cells)), default=0)
-    seen: set[tuple[Any, ...]] = set()
-    shares: dict[str, list[int]] = {}  # agreement id -> [first row, sum of the file's shares]
-    file_links: dict[str, set[str]] = {}
+    checker = _Checker(result, table.file, table.sheet, table.header, table.header_row, known, existing_shares)
     for number, cells in table.rows:
+        checker.row(number, cells)
+    checker.finish()
+    return result
+
+
+class _Checker:
+    """`check_table`'s work, one row at a time, so a file can be checked (and written) as it is read.
+
+    Good rows' values go to `result.values` (and their row numbers to `result.rows`) as each row is checked, every
+    problem to `result.problems`; `finish` checks what needs the whole file (the shares of an agreement's priorities).
+    """
+
+    def __init__(
+        self,
+        result: CheckedTable,
+        name: str,
+        sheet: str,
+        header: list[str],
+        header_row: int,
+        known: dict[str, set[Any]],
+        existing_shares: dict[str, dict[str, int]] | None,
+    ) -> None:
+        assert result.model is not None
+        model = result.model
+        self.result, self.name, self.sheet, self.known, self.existing_shares = result, name, sheet, known, existing_shares
+        problem = self.problem
+        expected = columns_of(model)
+        positions: dict[str, int] = {}
+        unnamed: list[int] = []
+        for index, heading in enumerate(header):
+            column = _heading(heading)
+            if not column:
+                unnamed.append(index)
+            elif column in positions:
+                first = positions[column]
+                problem(
+                    header_row,
+                    column,
+                    str(heading).strip(),
+                    f"appears more than once in the header (columns {column_letter(first)} and {column_letter(index)}): the first is used",
+                    index,
+                )
+            elif column not in expected:
+                problem(header_row, str(heading).strip(), "", f"unexpected column; this file takes: {', '.join(sorted(expected))}", index)
+            else:
+                positions[column] = index
+        # Optional columns left out: one note per meaning ("award_date, extension_terms: blank: not published").
+        left_out: dict[str, list[str]] = {}
+        for column in sorted(set(expected) - set(positions)):
+            if (model, column) in COLUMNS_ADDED_LATER:
+                continue
+            if (model, column) in OPTIONAL_COLUMNS:
+                left_out.setdefault(OPTIONAL_COLUMNS[(model, column)], []).append(column)
+            else:
+                problem(header_row, column, "", "missing column")
+        for meaning, columns in left_out.items():
+            problem(header_row, ", ".join(columns), "", f"optional, not in the file: every row's value is {meaning}", into=result.notes)
+        self.model = model
+        self.plan = plan = column_plan(model)
+        self.positions, self.unnamed, self.width = positions, unnamed, len(header)
+        self.slots: list[tuple[ColumnReader, int, dict[str, _Outcome]]] = [(r, positions.get(r.column, -1), {}) for r in plan.readers]
+        self.period_index = positions.get("period", -1)
+        self.blanks: list[int] = []  # blank rows not yet followed by a filled one
+        self.seen: set[tuple[Any, ...]] = set()
+        self.shares: dict[str, list[int]] = {}  # agreement id -> [first row, sum of the file's shares]
+        self.file_links: dict[str, set[str]] = {}
+
+    def problem(self, row: int, column: str, value: str, rule: str, index: int | None = None, into: list[Problem] | None = None) -> None:
+        cell = f"{column_letter(index)}{row}" if index is not None and row else ""
+        (self.result.problems if into is None else into).append(Problem(self.name, row, column, value, rule, self.sheet, cell))
+
+    def _cell(self, cells: list[str], column: str) -> str:
+        index = self.positions.get(column)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    def row(self, number: int, cells: list[str]) -> None:
+        """Check one row (`number` as a spreadsheet shows it)."""
+        result, plan, positions, problem = self.result, self.plan, self.positions, self.problem
         if _is_blank(cells):
-            if number < last_filled:
-                problem(number, "", "", "blank row: skipped", into=result.notes)
-            continue
+            self.blanks.append(number)  # noted only if a filled row follows: trailing blank rows are no news
+            return
+        for blank in self.blanks:
+            problem(blank, "", "", "blank row: skipped", into=result.notes)
+        self.blanks.clear()
         row_problems: list[Problem] = []
 
         def fail(column: str, value: str, rule: str, _number: int = number, _into: list[Problem] = row_problems) -> None:
             problem(_number, column, value, rule, positions.get(column), into=_into)
 
-        if unnamed or len(cells) > width:
-            for index in unnamed + list(range(width, len(cells))):
+        if self.unnamed or len(cells) > self.width:
+            for index in self.unnamed + list(range(self.width, len(cells))):
                 if index < len(cells) and str(cells[index]).strip():
                     problem(
                         number,
@@ -1199,15 +1306,14 @@ def check_table(
                         index,
                         into=row_problems,
                     )
-        count = len(cells)
-        raw = {column: cells[index] if index < count else "" for column, index in located}
-        values = _convert_row(plan, raw, fail)
+        values = _convert_row(plan, cells, self.slots, self.period_index, fail)
         for column_name in plan.noted_blanks:
-            if column_name in positions and not (raw.get(column_name) or "").strip():
-                problem(number, column_name, "", OPTIONAL_COLUMNS[(model, column_name)], positions[column_name], into=result.notes)
+            if column_name in positions and not self._cell(cells, column_name).strip():
+                problem(number, column_name, "", OPTIONAL_COLUMNS[(self.model, column_name)], positions[column_name], into=result.notes)
         for column_name, holds, rule in plan.row_rules:
             if not row_problems and not holds(values):
-                fail(column_name, (raw.get(column_name) or "").strip(), rule)
+                fail(column_name, self._cell(cells, column_name).strip(), rule)
+        known = self.known
         for field_name, target in plan.references:
             value = values.get(field_name)
             if value is None or (row_problems and any(p.column == field_name for p in row_problems)):
@@ -1215,9 +1321,9 @@ def check_table(
             if value not in known.get(target, _NONE_KNOWN):
                 fail(field_name, str(value), f"refers to an unknown {target} id: check the spelling, or import that {target} first")
         key = tuple(map(values.get, plan.key_fields))
-        if None not in key and key in seen:
+        if None not in key and key in self.seen:
             fail(", ".join(plan.key_fields), ", ".join(map(str, key)), "appears more than once in this file")
-        seen.add(key)
+        self.seen.add(key)
         result.problems.extend(row_problems)
         if len(key) == 1 and key[0] is not None:
             # Known even when the row has a mistake, so rows referring to it are not told a false "unknown id".
@@ -1225,22 +1331,77 @@ def check_table(
         if not row_problems:
             result.values.append(plan.complete(values))
             result.rows.append(number)
-            if model is AgreementPriority:
-                shares.setdefault(values["agreement_id"], [number, 0])[1] += values.get("share_percent", 100)
-                file_links.setdefault(values["agreement_id"], set()).add(values["priority_id"])
-    for agreement_id, (first_row, total) in shares.items():
-        stored = {p: s for p, s in (existing_shares or {}).get(agreement_id, {}).items() if p not in file_links[agreement_id]}
-        total += sum(stored.values())
-        if total != 100:
-            also = f" with the {len(stored)} link(s) already in the store" if stored else ""
-            problem(
-                first_row,
-                "share_percent",
-                str(total),
-                f"the shares of agreement {agreement_id}{also} add up to {total}, not 100",
-                positions.get("share_percent"),
-            )
-    return result
+            if self.model is AgreementPriority:
+                self.shares.setdefault(values["agreement_id"], [number, 0])[1] += values.get("share_percent", 100)
+                self.file_links.setdefault(values["agreement_id"], set()).add(values["priority_id"])
+
+    def finish(self) -> None:
+        """The checks that need every row: each agreement's priority shares add up to 100."""
+        for agreement_id, (first_row, total) in self.shares.items():
+            stored = {p: s for p, s in (self.existing_shares or {}).get(agreement_id, {}).items() if p not in self.file_links[agreement_id]}
+            total += sum(stored.values())
+            if total != 100:
+                also = f" with the {len(stored)} link(s) already in the store" if stored else ""
+                self.problem(
+                    first_row,
+                    "share_percent",
+                    str(total),
+                    f"the shares of agreement {agreement_id}{also} add up to {total}, not 100",
+                    self.positions.get("share_percent"),
+                )
+
+
+def check_csv_parts(
+    data: bytes,
+    file_name: str,
+    model: type[SQLModel],
+    *,
+    known: dict[str, set[Any]],
+    existing_shares: dict[str, dict[str, int]] | None = None,
+    batch: int = 5_000,
+) -> tuple[CheckedTable, Iterator[list[dict[str, Any]]]]:
+    """`check_table(read_csv_bytes(data, file_name), ...)`, a batch of rows at a time, for loading large files.
+
+    Returns the CheckedTable, which fills with problems and notes as the file is read, and an iterator of the good
+    rows' values, `batch` at a time (as in `CheckedTable.values`), which stops giving rows at the first problem and
+    goes on checking to the end of the file. So memory holds one batch of rows and the file's text, never every row;
+    once the iterator is exhausted the CheckedTable says all that `check_table` would (its `values` and `rows` stay
+    empty), and the batches given are to be written only if it has no problems. A problem that makes the whole file
+    unreadable (not valid CSV, too many rows) leaves only that, as in `check_table`.
+    """
+    result = CheckedTable(model=model)
+    text, problems, notes = decode_text(data, file_name)
+    result.problems, result.notes = list(problems), list(notes)
+
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        if text is None:
+            return
+        reader = _CsvRows(text, file_name)
+        rows = iter(reader)
+        header: tuple[int, list[str]] | None = next((r for r in rows if not _is_blank(r[1])), None)
+        checker: _Checker | None = None
+        if header is not None:
+            checker = _Checker(result, file_name, "", [str(c) for c in header[1]], header[0], known, existing_shares)
+            for number, cells in rows:
+                checker.row(number, cells)
+                if len(result.values) >= batch:
+                    if not result.problems and not reader.problems:
+                        yield result.values
+                    result.values, result.rows = [], []
+        if reader.problems or header is None:
+            # As check_table on what read_csv_bytes gives: the reader's problems alone, or "is empty".
+            result.problems = [*problems, *reader.problems]
+            if header is None and not reader.broken:
+                result.problems.append(_empty_problem(file_name, ""))
+            result.notes, result.values, result.rows = list(notes), [], []
+            return
+        assert checker is not None
+        checker.finish()
+        if not result.problems and result.values:
+            yield result.values
+        result.values, result.rows = [], []
+
+    return result, batches()
 
 
 # --- a folder of CSV files (the sample data) ----------------------------------------------------

@@ -473,3 +473,68 @@ def test_scratch_stores_are_empty_and_separate(tmp_path: Path) -> None:
                 )
             assert len(every_row(engine)["import_record"]) == 1
             assert all(not rows for name, rows in every_row(engine).items() if name != "import_record")
+
+
+def _copy_backup(backup_folder: Path, to: Path) -> Path:
+    to.mkdir()
+    for path in backup_folder.iterdir():
+        (to / path.name).write_bytes(path.read_bytes())
+    return to
+
+
+def _refingerprint(folder: Path, name: str) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][name]["sha256"] = backup._sha256(folder / name)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_problem_met_after_rows_were_written_still_leaves_nothing(
+    sample_backup: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part is written a batch at a time as it is checked: a problem in its last row comes after rows went in."""
+    damaged = _copy_backup(sample_backup, tmp_path / "damaged")
+    lines = (damaged / "spend.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    last = read_csv(damaged / "spend.csv")[-1]
+    lines[-1] = lines[-1].replace(f",{last['amount']},no,", f",-{last['amount']},no,")
+    (damaged / "spend.csv").write_text("".join(lines), encoding="utf-8")
+    _refingerprint(damaged, "spend.csv")
+    written: list[str] = []
+    write = backup._Writer.write
+
+    def counted(self: backup._Writer, rows: list[dict[str, Any]]) -> None:
+        written.extend([self.table.name] * len(rows))
+        write(self, rows)
+
+    monkeypatch.setattr(backup, "_BATCH_ROWS", 2)
+    monkeypatch.setattr(backup._Writer, "write", counted)
+    with scratch_store("sqlite", tmp_path, sample=False) as engine:
+        with pytest.raises(BackupError, match=rf"spend\.csv row {len(lines)}, column amount \('-{last['amount']}'\): is negative"):
+            load_backup(engine, damaged)
+        assert written.count("spend") >= 2  # spend rows had gone in before the last was checked
+        with engine.connect() as connection:
+            assert backup.is_store_empty(connection)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_row_the_database_refuses_fails_the_load_and_leaves_nothing(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An id repeated in two parts passes each part's check (a part is checked on its own); the database's key refuses
+    it, and that is reported once the part has been checked to its end."""
+    monkeypatch.setattr(backup, "PART_ROWS", 7)
+    with scratch_store("sqlite", tmp_path, sample=True) as original:
+        add_corner_cases(original)
+        export_store(original, tmp_path / "backup")
+    folder = tmp_path / "backup"
+    first_line = (folder / "spend.csv").read_text(encoding="utf-8").splitlines(keepends=True)[1]
+    with (folder / "spend.part2.csv").open("a", encoding="utf-8") as handle:
+        handle.write(first_line)
+    _refingerprint(folder, "spend.part2.csv")
+    with scratch_store(backend, tmp_path, sample=False) as engine:
+        refused = (
+            r"^the backup does not load: the database refused a row of spend \((UNIQUE constraint failed: spend\.id|duplicate key value)"
+        )
+        with pytest.raises(BackupError, match=refused):
+            load_backup(engine, folder)
+        with engine.connect() as connection:
+            assert backup.is_store_empty(connection)

@@ -74,3 +74,59 @@ def test_a_cell_read_by_the_quick_path_is_still_refused_when_it_breaks_a_text_ru
         (3, "description", "contains an invisible control character (U+0007)"),
     ]
     assert checked.rows == [4] and checked.values[0]["visibility"] == "public"
+
+
+# --- checking a CSV file as it is read (a backup's load) ------------------------------------------
+
+
+def spend_csv(count: int, *, blank_after: tuple[int, ...] = (), trailing_blanks: int = 0) -> bytes:
+    lines = [",".join(HEADER)]
+    for n in range(count):
+        lines.append(f"line-{n},norfolk,Q1 2018/19,nfk-moj,,,{n}.05,no,Payment {n},Public,norfolk-2016,illustrative")
+        if n in blank_after:
+            lines.append(",,,")
+    lines += [""] * trailing_blanks
+    return ("\n".join(lines) + "\n").encode()
+
+
+def both_ways(data: bytes, batch: int) -> tuple[loading.CheckedTable, loading.CheckedTable, list[list[dict[str, Any]]]]:
+    """The file checked whole (check_table) and as it is read (check_csv_parts), with the batches the latter gave."""
+    whole = check_table(loading.read_csv_bytes(data, "spend.csv"), Spend, known={k: set(v) for k, v in KNOWN.items()})
+    streamed, batches = loading.check_csv_parts(data, "spend.csv", Spend, known={k: set(v) for k, v in KNOWN.items()}, batch=batch)
+    return whole, streamed, [list(b) for b in batches]
+
+
+def test_a_file_checked_as_it_is_read_gives_the_same_rows_in_batches() -> None:
+    whole, streamed, batches = both_ways(spend_csv(7, blank_after=(2,), trailing_blanks=3), batch=3)
+    assert [len(b) for b in batches] == [3, 3, 1]
+    assert [row for b in batches for row in b] == whole.values and len(whole.values) == 7
+    assert streamed.problems == whole.problems == []
+    # The blank row between rows is noted (row 5: the header, three rows, then it), the blank lines at the end are not.
+    assert streamed.notes == whole.notes
+    assert [n.row for n in streamed.notes if n.rule == "blank row: skipped"] == [5]
+    assert streamed.values == [] and streamed.rows == []  # the rows went out in the batches, not kept
+
+
+def test_a_file_checked_as_it_is_read_reports_every_problem_check_table_does_and_stops_giving_rows() -> None:
+    text = spend_csv(9).decode()
+    text = text.replace("line-5,norfolk", "line-5,suffolk").replace("8.05", "8.0x").replace("line-7,", "line-6,")
+    whole, streamed, batches = both_ways(text.encode(), batch=2)
+    assert [(p.row, p.column, p.rule.split(":")[0]) for p in whole.problems] == [
+        (7, "area_id", "refers to an unknown area id"),
+        (9, "id", "appears more than once in this file"),
+        (10, "amount", "is not an amount of money (write it like £1,234.50, £360k, £1.018m or £2.814 million)"),
+    ]
+    assert streamed.problems == whole.problems and streamed.notes == whole.notes
+    # Rows 2 to 5 went out before row 7's problem was met; nothing after it.
+    assert [row["id"] for b in batches for row in b] == ["line-0", "line-1", "line-2", "line-3"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\n,,\n\n", "id,area_id\nline-0,norfolk\n".encode("utf-16"), b"\xff\xfe\x00", spend_csv(6)],
+    ids=["empty", "blank", "utf-16", "not-text", "too-many-rows"],
+)
+def test_a_file_that_cannot_be_read_is_reported_alone_as_check_table_reports_it(data: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loading, "MAX_ROWS", 4)
+    whole, streamed, _ = both_ways(data, batch=2)
+    assert whole.problems and streamed.problems == whole.problems and streamed.notes == whole.notes
