@@ -24,7 +24,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from data_access import findings, public, queries
-from data_access.basis import NOT_PUBLISHED, basis_word
+from data_access.basis import ILLUSTRATIVE, NOT_PUBLISHED, PARTLY_ILLUSTRATIVE, basis_word
 from data_access.models import SERVICE_TYPE_NAMES, Audience, ServiceType
 from data_access.money import format_money
 from data_access.periods import financial_year_of, format_date, fy_label
@@ -372,10 +372,18 @@ def years_text(frame: pd.DataFrame) -> str:
     return fy_label(years[0]) if len(years) == 1 else f"{fy_label(years[0])} to {fy_label(years[-1])}"
 
 
+def average_basis(frame: pd.DataFrame) -> str:
+    """An average's basis from its members': illustrative when every figure in it is, partly when some are."""
+    bases = [str(b) for b in frame.loc[frame["value"].notna(), "basis"]]
+    if not any(bases):
+        return ""
+    return ILLUSTRATIVE if all(b == ILLUSTRATIVE for b in bases) else PARTLY_ILLUSTRATIVE
+
+
 def group_averages(frame: pd.DataFrame, groups: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     """Each peer group's weighted average over its members with the figure, then all areas'.
 
-    Columns: group_id, name, kind, members, with_figure, value, years, citations. The last row is 'All areas'."""
+    Columns: group_id, name, kind, members, with_figure, value, basis, years, citations. The last row is 'All areas'."""
     rows = []
     for group_id, members in groups.groupby("group_id", sort=False):
         own = frame[frame["area_id"].isin(members["area_id"])]
@@ -387,6 +395,7 @@ def group_averages(frame: pd.DataFrame, groups: pd.DataFrame, indicator: Indicat
                 "members": len(members),
                 "with_figure": int(own["value"].notna().sum()),
                 "value": weighted_average(own, indicator),
+                "basis": average_basis(own),
                 "years": years_text(own),
                 "citations": queries.CITATION_SEP.join(members["citations"]),
             }
@@ -399,6 +408,7 @@ def group_averages(frame: pd.DataFrame, groups: pd.DataFrame, indicator: Indicat
             "members": len(frame),
             "with_figure": int(frame["value"].notna().sum()),
             "value": weighted_average(frame, indicator),
+            "basis": average_basis(frame),
             "years": years_text(frame),
             "citations": "",
         }
@@ -415,6 +425,11 @@ def _labelled(text: str, basis: str) -> str:
     return f"{text} ({basis})" if basis else text
 
 
+def average_text(indicator: Indicator, average: Any) -> str:
+    """An average (a row of `group_averages`) as written, with its basis: '£311.24 (illustrative)'."""
+    return _labelled(value_text(indicator, average["value"]), str(average["basis"]))
+
+
 def takeaway(frame: pd.DataFrame, averages: pd.DataFrame, indicator: Indicator, area: str) -> str:
     """One sentence from the data: where the chosen area stands, against its groups and all areas."""
     known = frame[frame["value"].notna()]
@@ -425,7 +440,7 @@ def takeaway(frame: pd.DataFrame, averages: pd.DataFrame, indicator: Indicator, 
     if known.empty:
         return f"No area has the figure for {indicator.name}.{tail}"
     overall = averages.iloc[-1]
-    everyone = f"the {_areas(int(overall['with_figure']))} with the figure {value_text(indicator, overall['value'])}"
+    everyone = f"the {_areas(int(overall['with_figure']))} with the figure {average_text(indicator, overall)}"
     if mine.empty or pd.isna(mine["value"].iloc[0]):
         why = str(mine["status"].iloc[0]) if len(mine) else NOT_PUBLISHED
         return f"{name}: {why}. Weighted average of {everyone} ({overall['years']}).{tail}"
@@ -440,7 +455,7 @@ def takeaway(frame: pd.DataFrame, averages: pd.DataFrame, indicator: Indicator, 
         else f"{_ordinal(rank)} highest of {len(known)}"
     )
     peers = [
-        f"{g['name']} average {value_text(indicator, g['value'])} ({_areas(int(g['with_figure']))}, {g['years']})"
+        f"{g['name']} average {average_text(indicator, g)} ({_areas(int(g['with_figure']))}, {g['years']})"
         for g in averages.iloc[:-1].to_dict("records")
         if g["value"] is not None and not pd.isna(g["value"])
     ]

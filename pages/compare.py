@@ -35,9 +35,7 @@ averages = compare.group_averages(frame, groups, indicator)
 shown = compare.display(frame, indicator, chosen=f.area, peers=peers)
 scale = 100 if indicator.unit == "money" else 1
 lines = [
-    (f"{a['name']} {compare.value_text(indicator, a['value'])}", a["value"] / scale)
-    for a in averages.to_dict("records")
-    if a["value"] is not None
+    (f"{a['name']} {compare.average_text(indicator, a)}", a["value"] / scale) for a in averages.to_dict("records") if a["value"] is not None
 ]
 
 st.header(indicator.name)
@@ -69,7 +67,7 @@ if len(missing):
 st.subheader("Averages")
 render.table(
     averages.assign(
-        figure=[compare.value_text(indicator, v) for v in averages["value"]],
+        figure=[compare.average_text(indicator, a) for a in averages.to_dict("records")],
         areas=[f"{w} of {m}" for w, m in zip(averages["with_figure"], averages["members"], strict=True)],
     ),
     {"name": "Group", "kind": "Kind", "areas": "Areas with the figure", "figure": "Weighted average", "years": "Years"},

@@ -276,6 +276,17 @@ def test_west_yorkshire_isva_cost_per_referral_for_the_panel(session: Session) -
     )
 
 
+def test_an_average_of_illustrative_figures_is_labelled_illustrative_wherever_it_is_written(session: Session) -> None:
+    indicator = compare.INDICATORS["cost-per-referral-isva"]
+    frame = compare.compare_areas(session=session, indicator=indicator.id, audience=Audience.PANEL, today=TODAY)
+    groups = compare.groups_of(queries.area_groups(session=session), "west-yorkshire")
+    averages = compare.group_averages(frame, groups, indicator)
+    # West Yorkshire's illustrative £311.24 is the only figure in its region's average and in all areas'.
+    assert [compare.average_text(indicator, a) for a in averages.to_dict("records")] == ["£311.24 (illustrative)"] * 2
+    sentence = compare.takeaway(frame, averages, indicator, "west-yorkshire")
+    assert "£311.24" in sentence and sentence.count("£311.24 (illustrative)") == sentence.count("£311.24") == 3
+
+
 def test_every_indicator_runs_on_the_sample_for_every_audience(session: Session) -> None:
     for indicator in compare.INDICATORS:
         for audience in Audience:
