@@ -175,3 +175,89 @@ def breakdown_takeaway(parts: pd.DataFrame) -> str:
         total, missing = number_text(100 - gap), number_text(gap)
         text += f" The stated parts{made_up} add up to {total}%, not 100%: {missing}% is unaccounted for in the source."
     return text
+
+
+# --- choosing what to chart: one service at a time ---------------------------------------------------------------
+# A store of many services would draw hundreds of charts on one page, so the page charts one service's measures (or
+# one of them), and breakdowns one period at a time. Choices are keyed by ids, never names, which two records can share.
+
+WHOLE_AREA = "whole-area"  # the link's name for figures of no single service
+ALL_MEASURES = "all"  # the link's name for all of a service's measures
+
+
+def _unused(name: str, taken: set[str]) -> str:
+    """`name`, made longer until no id in `taken` is it: an agreement or measure's own id always wins its name."""
+    while name in taken:
+        name += "-"
+    return name
+
+
+def charted_figures(observations: pd.DataFrame) -> pd.DataFrame:
+    """The figures that are charted (quarterly series and breakdowns), each with the `service` it belongs to: its
+    agreement's id, or `WHOLE_AREA` (made unique) for a figure of no single agreement."""
+    charted = observations[(observations["dimension"] != "") | observations["quarter"].notna()]
+    whole_area = _unused(WHOLE_AREA, set(charted["agreement_id"].dropna()))
+    return charted.assign(service=charted["agreement_id"].fillna(whole_area).astype(str))
+
+
+def _unique(labels: list[str]) -> list[str]:
+    """Labels with any repeat numbered ("Outreach", "Outreach (2)"), so that two choices never read the same."""
+    seen: set[str] = set()
+    unique = []
+    for text in labels:
+        candidate, n = text, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{text} ({n})"
+        seen.add(candidate)
+        unique.append(candidate)
+    return unique
+
+
+def service_choices(charted: pd.DataFrame) -> tuple[dict[str, str], str]:
+    """The services to choose from (id -> name, by name; the provider added where two share a name, and numbered where
+    that is shared too) and the one to open on: the one with the most figures to chart, the first on a tie."""
+    services = charted.drop_duplicates("service").sort_values(["agreement", "service"], key=lambda c: c.str.casefold())
+    shared = services["agreement"].duplicated(keep=False)
+    labels = [
+        f"{title} ({provider})" if twin else str(title)
+        for title, provider, twin in zip(services["agreement"], services["provider"], shared, strict=True)
+    ]
+    options = dict(zip(services["service"], _unique(labels), strict=True))
+    sizes = charted.groupby("service").size()
+    return options, max(options, key=lambda s: int(sizes[s]))
+
+
+def measure_choices(charted: pd.DataFrame) -> dict[str, str]:
+    """For one service's charted figures: all its measures (the first choice, under `ALL_MEASURES` made unique), then
+    each measure by name (id -> name)."""
+    measures = charted.drop_duplicates("measure_id").sort_values(["measure", "measure_id"], key=lambda c: c.str.casefold())
+    every = _unused(ALL_MEASURES, set(measures["measure_id"]))
+    names = _unique([str(m) for m in measures["measure"]])
+    return {every: f"All its measures ({len(measures)})"} | dict(zip(measures["measure_id"], names, strict=True))
+
+
+def period_key(start: object, end: object) -> str:
+    """A breakdown period in a link: 2023-04-01..2024-03-31."""
+    return f"{pd.Timestamp(start).date().isoformat()}..{pd.Timestamp(end).date().isoformat()}"
+
+
+def breakdown_periods(breakdowns: pd.DataFrame) -> dict[str, str]:
+    """The periods breakdowns are published for, the latest first (`period_key` -> the period in words)."""
+    periods = breakdowns.drop_duplicates(["period_start", "period_end"]).sort_values(["period_end", "period_start"], ascending=False)
+    keys = [period_key(s, e) for s, e in zip(periods["period_start"], periods["period_end"], strict=True)]
+    return dict(zip(keys, _unique([str(p) for p in periods["period"]]), strict=True))
+
+
+def in_period(breakdowns: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The breakdowns of the period `key` names (`period_key`)."""
+    keys = [period_key(s, e) for s, e in zip(breakdowns["period_start"], breakdowns["period_end"], strict=True)]
+    return breakdowns[[k == key for k in keys]]
+
+
+def without_period(breakdowns: pd.DataFrame, key: str) -> list[str]:
+    """The breakdowns ("referrals by source") published for other periods but not for `key`."""
+    shown = in_period(breakdowns, key)
+    have = set(zip(shown["measure_id"], shown["dimension"], strict=True))
+    every = breakdowns.drop_duplicates(["measure_id", "dimension"])
+    return [f"{m} by {d}" for i, m, d in zip(every["measure_id"], every["measure"], every["dimension"], strict=True) if (i, d) not in have]

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
 from data_access.periods import format_date, fy_label, parse_fy
-from data_access.text import safe_text, url_value
+from data_access.text import cell_text, safe_text, url_value
 from ui import cache
 from ui.audience import current_audience
 from ui.entry import through_entry_point
@@ -51,12 +52,51 @@ def _seed_from_url(key: str, param: str, parse, problems: list[str], what: str) 
         problems.append(f"The link's {param} “{url_value(raw)}” is not {safe_text(what)}; showing the default instead.")
 
 
+_PAGE_CHOICES_KEY = "_page_choices"  # widget key -> link parameter of each page's own choice (`choice`)
+
+
 def _reset_dependent() -> None:
-    # A different area has different years, priorities and latest figures: drop choices made for the old one.
-    # The URL still holds the old area's values, and would seed them again.
-    for key, param in (("filter_year", "year"), ("filter_as_at", "as_at"), ("filter_priority", "priority")):
+    # A different area has different years, priorities, latest figures and services: drop choices made for the old
+    # one. The URL still holds the old area's values, and would seed them again.
+    page_choices = st.session_state.get(_PAGE_CHOICES_KEY, {})
+    for key, param in (("filter_year", "year"), ("filter_as_at", "as_at"), ("filter_priority", "priority"), *page_choices.items()):
         st.session_state.pop(key, None)
         st.query_params.pop(param, None)
+
+
+def choice(
+    label: str,
+    options: dict[str, str],
+    *,
+    key: str,
+    param: str,
+    default: str,
+    what: str,
+    in_link: bool = True,
+    container: Any = st,
+) -> str:
+    """A page's own choice among `options` (link value -> words on screen), kept in the link as `param` like the
+    shared filters: the link seeds it on a fresh visit, and a value there that is not an option gets a message
+    saying it is not `what` and the default instead. It belongs to the area: choosing another area drops it.
+
+    Options are keyed by what the store identifies a thing by (an agreement's id), never by its name, which two
+    records may share. `in_link=False` leaves the parameter out of the link while the default is chosen (a choice that is not always
+    offered)."""
+    st.session_state.setdefault(_PAGE_CHOICES_KEY, {})[key] = param
+    if key not in st.session_state and param in st.query_params:
+        raw = st.query_params[param]
+        if raw in options:
+            st.session_state[key] = raw
+        else:
+            st.warning(f"The link's {param} “{url_value(raw)}” is not {safe_text(what)}; showing the default instead.", icon="⚠️")
+    if st.session_state.get(key) not in options:  # new to this session, or an option no longer offered
+        st.session_state[key] = default
+    chosen: str = container.selectbox(label, list(options), format_func=lambda o: cell_text(options[o]), key=key)
+    if in_link or chosen != default:
+        st.query_params[param] = chosen
+    else:
+        st.query_params.pop(param, None)
+    return chosen
 
 
 def render(*, with_year: bool, with_priority: bool, with_as_at: bool) -> Filters:

@@ -107,11 +107,40 @@ def short_date(day) -> str:
     return day.strftime("%d/%m/%Y") if pd.notna(day) and day else "not stated"
 
 
-def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> None:
-    """A plain table of `columns` (source name -> heading), in that order; headings made unique (`unique_headings`)."""
-    shown = plain_cells(frame[list(columns)])
+# Rows a table shows at once. A store of 43 areas and ten years gives tables of hundreds or thousands of rows: sent to
+# the browser whole they make a page slow to arrive and no easier to read. A download beside a table holds every row.
+PAGE_ROWS = 50
+
+
+def page_of(frame: pd.DataFrame, *, key: str, rows: int = PAGE_ROWS) -> pd.DataFrame:
+    """The rows of `frame` to draw in this run: all of them when there are at most `rows`; else one page of them,
+    chosen in a small "Page" box (widget key `<key>_page`) beside "Rows 51–100 of 812"."""
+    if len(frame) <= rows:
+        return frame
+    pages = -(-len(frame) // rows)
+    state = f"{key}_page"
+    if not 1 <= st.session_state.get(state, 1) <= pages:  # the table has fewer rows than when the page was chosen
+        st.session_state[state] = 1
+    box, words = st.columns([1, 4], vertical_alignment="bottom")
+    page = int(box.number_input(f"Page (1 to {pages:,})", min_value=1, max_value=pages, step=1, key=state))
+    first = (page - 1) * rows
+    shown = frame.iloc[first : first + rows]
+    words.caption(f"Rows {first + 1:,}–{first + len(shown):,} of {len(frame):,}.")
+    return shown
+
+
+def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str, rows: int = PAGE_ROWS) -> None:
+    """A plain table of `columns` (source name -> heading), in that order; headings made unique (`unique_headings`);
+    `rows` at a time (`page_of`)."""
+    shown = plain_cells(page_of(frame, key=key, rows=rows)[list(columns)])
     shown.columns = unique_headings(list(columns.values()))
     st.dataframe(shown, hide_index=True, width="stretch", key=key)
+
+
+def text_table(frame: pd.DataFrame, *, key: str, alt: str | None = None, rows: int = PAGE_ROWS) -> None:
+    """A static table in large clear type (st.table), `rows` at a time (`page_of`); every cell through `plain_text`,
+    since st.table renders Markdown in cells."""
+    st.table(page_of(frame, key=key, rows=rows).map(plain_text), hide_index=True, alt=alt)
 
 
 def unique_headings(headings: list[str]) -> list[str]:

@@ -30,7 +30,8 @@ import streamlit.testing.v1.app_test as app_test_module
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from data_access import queries
+from charts import performance as performance_charts
+from data_access import public, queries
 from data_access.db import make_engine
 from data_access.models import Agreement, Area, Audience, Basis, Budget, Spend
 from data_access.money import format_money
@@ -277,8 +278,35 @@ def _cases() -> list[Case]:
 CASES = _cases()
 
 
-def _runs() -> Iterator[tuple[Case, AppTest]]:
-    """Each case's page as run: one AppTest per page, area and audience; meeting mode's topics in the same AppTest."""
+def performance_figures(session: Session, area: str, audience: Audience) -> pd.DataFrame:
+    """The figures the performance page shows this audience: the public's after disclosure control."""
+    if audience is Audience.PUBLIC:
+        return public.published_performance(session=session, area=area, audience=audience).rename(columns={"shown_value": "value"})
+    return queries.observations(session=session, area=area, audience=audience)
+
+
+def performance_choices(session: Session, area: str, audience: Audience) -> list[tuple[str, str, str | None]]:
+    """Every choice the performance page offers for `area` and `audience`: each service, with all its measures and with
+    each one, and each breakdown period it then offers (service, measure, period or None), from the page's own helpers."""
+    charted = performance_charts.charted_figures(performance_figures(session, area, audience))
+    if charted.empty:
+        return []
+    choices: list[tuple[str, str, str | None]] = []
+    services, _ = performance_charts.service_choices(charted)
+    for service in services:
+        mine = charted[charted["service"] == service]
+        measures = performance_charts.measure_choices(mine)
+        for n, measure in enumerate(measures):
+            shown = mine if n == 0 else mine[mine["measure_id"] == measure]  # the first choice is all of them
+            periods = performance_charts.breakdown_periods(shown[shown["dimension"] != ""])
+            choices += [(service, measure, period) for period in periods] if len(periods) > 1 else [(service, measure, None)]
+    return choices
+
+
+def _runs(database_url: str) -> Iterator[tuple[Case, AppTest, str]]:
+    """Each case's page as run, with what was chosen on it: one AppTest per page, area and audience; meeting mode's
+    topics in the same AppTest, and so is every choice of service, measure and breakdown period on the performance page
+    (which charts one service at a time), each yielded under its case."""
     for case in CASES:
         if case.topic and case.topic != next(iter(TOPICS)):
             continue
@@ -291,12 +319,25 @@ def _runs() -> Iterator[tuple[Case, AppTest]]:
         at.query_params.update(dict(case.link))
         at.switch_page(f"pages/{case.page}")
         at.run()
-        yield case, at
+        yield case, at, ""
         if case.topic:
             for topic in list(TOPICS)[1:]:
                 at.session_state["meeting_topic"] = topic
                 at.run()
-                yield Case(case.page, case.area, case.audience, topic, case.link), at
+                yield Case(case.page, case.area, case.audience, topic, case.link), at, ""
+        if case.page == "performance.py":
+            with Session(make_engine(database_url)) as session:
+                choices = performance_choices(session, case.area, case.audience)
+            for service, measure, period in choices:
+                chosen = {"performance_service": service, "performance_measure": measure}
+                chosen |= {"performance_period": period} if period else {}
+                for key, value in chosen.items():
+                    at.session_state[key] = value
+                at.run()
+                # A choice the page did not take would fall back to its default, and leave a chart unwalked.
+                taken = {key: at.selectbox(key=key).value for key in chosen}
+                assert taken == chosen, f"{case.id}: chose {chosen}, the page shows {taken}"
+                yield case, at, " ".join(f"{k.removeprefix('performance_')}={v}" for k, v in chosen.items())
 
 
 @pytest.fixture(scope="module")
@@ -310,8 +351,11 @@ def walked(database_url: str) -> dict[str, tuple[list[Element], list[str]]]:
         mp.chdir(ENTRYPOINT.parent)
         mp.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
         _clear_streamlit_caches()
-        for case, at in _runs():
-            results[case.id] = (elements_of(at), [e.message for e in at.exception])
+        for case, at, chosen in _runs(database_url):
+            elements, errors = results.setdefault(case.id, ([], []))
+            # Each element says which choice it was seen under, so that a failure names the view to open.
+            elements += [Element(f"{e.kind} [{chosen}]" if chosen else e.kind, e.text, e.section) for e in elements_of(at)]
+            errors += [e.message for e in at.exception]
         _clear_streamlit_caches()
     return results
 
@@ -328,6 +372,26 @@ def test_the_walk_covers_every_page_area_audience_and_topic(walked) -> None:
     assert {c.page for c in CASES} == {p.file for p in PAGES}
     # The store's illustrative figures are found somewhere: the walk would prove nothing if the pages showed none.
     assert any(e.kind.startswith("chart") for elements, _ in walked.values() for e in elements)
+
+
+def test_the_walk_reaches_every_performance_chart(walked, database_url: str) -> None:
+    """The performance page charts one service at a time: choosing every service, measure and breakdown period, the walk
+    sees every chart the store has for each area and audience (one per quarterly series, one per breakdown and period)."""
+    expected_any = False
+    with Session(make_engine(database_url)) as session:
+        for case in CASES:
+            if case.page != "performance.py" or case.link:
+                continue
+            drawn = performance_figures(session, case.area, case.audience)
+            drawn = drawn[(drawn["quarter"].notna() | (drawn["dimension"] != "")) & drawn["value"].notna()]
+            expected = {
+                f"{r.measure}: {r.agreement}" if r.dimension == "" else f"{r.measure}, {r.agreement}, {r.period}"
+                for r in drawn.itertuples()
+            }
+            seen = {e.text.split(" | ")[0] for e in walked[case.id][0] if e.kind.startswith("chart point")}
+            assert expected <= seen, f"{case.id}: charts never reached: {sorted(expected - seen)}"
+            expected_any |= len(expected) > 1
+    assert expected_any  # West Yorkshire's ISVA referrals and perpetrator programme breakdowns, at least
 
 
 def test_the_store_has_illustrative_figures_to_look_for(illustrative) -> None:
