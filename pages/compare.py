@@ -19,12 +19,13 @@ st.caption(
 )
 names = {i.id: i.name for i in compare.INDICATORS.values()}
 chosen_id = filters.choice(
-    "indicator",
+    "Indicator",
     names,
     key="compare_indicator",
-    label="Indicator",
-    what="an indicator this page compares",
+    param="indicator",
     default=compare.DEFAULT_INDICATOR,
+    what="an indicator this page compares",
+    per_area=False,
 )
 indicator = compare.INDICATORS[chosen_id]
 

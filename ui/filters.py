@@ -73,6 +73,7 @@ def choice(
     default: str,
     what: str,
     in_link: bool = True,
+    per_area: bool = True,
     container: Any = st,
 ) -> str:
     """A page's own choice among `options` (link value -> words on screen), kept in the link as `param` like the
@@ -81,8 +82,9 @@ def choice(
 
     Options are keyed by what the store identifies a thing by (an agreement's id), never by its name, which two
     records may share. `in_link=False` leaves the parameter out of the link while the default is chosen (a choice that is not always
-    offered)."""
-    st.session_state.setdefault(_PAGE_CHOICES_KEY, {})[key] = param
+    offered). `per_area=False` keeps the choice when the area changes (compare's indicator means the same in every area)."""
+    if per_area:
+        st.session_state.setdefault(_PAGE_CHOICES_KEY, {})[key] = param
     if key not in st.session_state and param in st.query_params:
         raw = st.query_params[param]
         if raw in options:
@@ -193,23 +195,3 @@ def current() -> Filters:
 def as_at_caption(filters: Filters) -> str:
     """'As at 14 September 2018: the date of the latest figures for this area (…)'."""
     return f"As at {format_date(filters.as_at)}: {safe_text(filters.as_at_reason)}."
-
-
-def choice(param: str, options: dict[str, str], *, key: str, label: str, what: str, default: str) -> str:
-    """A page's own choice (compare's indicator), kept in the link like the shared filters: seeded from it on a fresh
-    visit, a value that is not one of `options` named in a message and the default shown instead, and written back."""
-    problems: list[str] = []
-
-    def parse(raw: str) -> str:
-        if raw not in options:
-            raise KeyError(raw)
-        return raw
-
-    _seed_from_url(key, param, parse, problems, what)
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
-    value: str = st.selectbox(label, list(options), format_func=options.get, key=key)
-    st.query_params[param] = value
-    for problem in problems:
-        st.warning(problem, icon="⚠️")
-    return value
