@@ -1,0 +1,46 @@
+"""Trends: how has this area's money changed? Budget and spend for every financial year side by side, by Plan priority
+or by funding stream, on the spend page's own definitions (`queries.*_trend`)."""
+
+import streamlit as st
+
+from charts.trends import trend_empty, trend_figure, trend_table, trend_takeaway
+from data_access.models import Audience
+from data_access.periods import fy_label
+from data_access.text import safe_text
+from ui import cache, filters, render
+from ui.audience import current_audience
+
+f, audience = filters.current(), current_audience()
+public = audience == Audience.PUBLIC
+st.title(f"Trends: {safe_text(f.area_name)}")
+years = cache.financial_years(area=f.area, audience=audience)
+VIEWS = {"priority": "By Plan priority", "stream": "By funding stream"}
+view = filters.choice("View", VIEWS, key="trends_view", param="view", default="priority", what="a view this page shows", per_area=False)
+if not years:
+    st.info(f"No budget or spend is recorded for {safe_text(f.area_name)} in any financial year.")
+    st.stop()
+st.caption(
+    f"Every financial year with figures for {safe_text(f.area_name)}: {', '.join(fy_label(y) for y in years)}. Each year's "
+    "figure is the one the spend page shows for that year: parts (“of which”) are never added to their whole, a budget "
+    "over several years counts in a year only where the source splits it evenly, and a year with no figure is a gap, "
+    "never 0." + (" Published figures only." if public else "")
+)
+if view == "priority":
+    frame = cache.budget_and_spend_by_priority_trend(area=f.area, audience=audience, published_only=public)
+    category, what, heading = "priority", "priority", "Priority"
+else:
+    frame = cache.budget_and_spend_by_funding_stream_trend(area=f.area, audience=audience, published_only=public)
+    category, what, heading = "funding_stream", "funding stream", "Funding stream"
+table = trend_table(frame, category=category)
+span = f"{fy_label(years[0])} to {fy_label(years[-1])}" if len(years) > 1 else fy_label(years[0])
+for side, word in (("spend", "Spend"), ("budget", "Budget")):
+    st.header(f"{word} {VIEWS[view][0].lower()}{VIEWS[view][1:]}")
+    render.chart(
+        trend_figure(frame, category=category, side=side, years=years, title=f"{word} by {what}, {span}"),
+        alt=f"Line chart of {word.lower()} by {what} for {f.area_name}, one line per {what}, one point per financial year.",
+        takeaway=trend_takeaway(frame, category=category, side=side, what=what),
+        data=table,
+        columns={"year": "Year", "category": heading, "budget": "Budget", "spend": "Spend", "basis": "Basis"},
+        key=f"trends_{side}_chart",
+        empty=trend_empty(frame, side=side, subject=f.area_name),
+    )
