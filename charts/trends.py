@@ -20,7 +20,7 @@ SIDES = {"spend": "Spend", "budget": "Budget"}
 
 def amount_text(pence: object, *, illustrative: bool, up_to: bool = False, short: bool = False) -> str:
     """'£1.72m (illustrative)', 'up to £50', or 'not published' where the year has no figure."""
-    if pence is None or pd.isna(pence):  # type: ignore[call-overload]
+    if pence is None or pd.isna(pence):
         return "not published"
     text = format_money(int(pence), short=short)  # type: ignore[call-overload]
     return ("up to " if up_to else "") + text + (" (illustrative)" if illustrative else "")
@@ -107,4 +107,5 @@ def trend_takeaway(frame: pd.DataFrame, *, category: str, side: str, what: str) 
     a, b = int(first[f"{side}_pence"]), int(last[f"{side}_pence"])
     verb = "rose" if b > a else "fell" if b < a else "stayed"
     to = "at" if verb == "stayed" else "to"
-    return f"{lead} {verb} from {money(first)} in {fy_label(int(first['financial_year']))} {to} {money(last)} in {fy_label(int(last['financial_year']))}."
+    since, until = fy_label(int(first["financial_year"])), fy_label(int(last["financial_year"]))
+    return f"{lead} {verb} from {money(first)} in {since} {to} {money(last)} in {until}."
