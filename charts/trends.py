@@ -12,10 +12,16 @@ import plotly.graph_objects as go
 from charts.palette import ILLUSTRATIVE_PATTERN, SEQUENCE, base_layout
 from data_access.money import format_money
 from data_access.periods import fy_label
+from data_access.queries import NO_STREAM, NOT_ASSIGNED, NOT_LINKED
 from data_access.text import plotly_text
 
 _ = ILLUSTRATIVE_PATTERN  # lines carry their basis in words (each point's label), not in a fill pattern
 SIDES = {"spend": "Spend", "budget": "Budget"}
+NAMED_BY_WHAT_THEY_LACK = {
+    NOT_LINKED: "linked to no priority",
+    NOT_ASSIGNED: "not assigned to one priority",
+    NO_STREAM: "whose funding stream is not stated",
+}
 
 
 def amount_text(pence: object, *, illustrative: bool, up_to: bool = False, short: bool = False) -> str:
@@ -101,7 +107,8 @@ def trend_takeaway(frame: pd.DataFrame, *, category: str, side: str, what: str) 
     def money(r: pd.Series) -> str:
         return amount_text(r[f"{side}_pence"], illustrative=r[f"{side}_illustrative_pence"] > 0, up_to=bool(r[f"{side}_up_to"]))
 
-    lead = f"{SIDES[side]} on {what} {top}"
+    # The rows of money with no priority or stream are named by what they lack: "Spend linked to no priority".
+    lead = f"{SIDES[side]} on {what} {top}" if str(top) not in NAMED_BY_WHAT_THEY_LACK else f"{SIDES[side]} {NAMED_BY_WHAT_THEY_LACK[str(top)]}"
     if len(series) == 1:
         return f"{lead} was {money(last)} in {fy_label(int(last['financial_year']))}, the only year with a published figure."
     a, b = int(first[f"{side}_pence"]), int(last[f"{side}_pence"])
