@@ -108,7 +108,11 @@ def trend_takeaway(frame: pd.DataFrame, *, category: str, side: str, what: str) 
         return amount_text(r[f"{side}_pence"], illustrative=r[f"{side}_illustrative_pence"] > 0, up_to=bool(r[f"{side}_up_to"]))
 
     # The rows of money with no priority or stream are named by what they lack: "Spend linked to no priority".
-    lead = f"{SIDES[side]} on {what} {top}" if str(top) not in NAMED_BY_WHAT_THEY_LACK else f"{SIDES[side]} {NAMED_BY_WHAT_THEY_LACK[str(top)]}"
+    lead = (
+        f"{SIDES[side]} on {what} {top}"
+        if str(top) not in NAMED_BY_WHAT_THEY_LACK
+        else f"{SIDES[side]} {NAMED_BY_WHAT_THEY_LACK[str(top)]}"
+    )
     if len(series) == 1:
         return f"{lead} was {money(last)} in {fy_label(int(last['financial_year']))}, the only year with a published figure."
     a, b = int(first[f"{side}_pence"]), int(last[f"{side}_pence"])

@@ -1488,3 +1488,58 @@ def budget_and_spend_by_funding_stream_trend(
     frame["funding_stream_id"] = frame["key"].where(frame["key"].notna(), None)
     frame = _trend_shape(frame).sort_values(["financial_year", "funding_stream"])
     return frame[["funding_stream_id", "funding_stream", *TREND_COLUMNS]].reset_index(drop=True)
+
+
+def live_agreements_at_year_ends(*, session: Session, area: str, audience: Audience, published_only: bool = False) -> pd.DataFrame:
+    """Agreements running on 31 March, the end of each financial year of the area (`_standing`, the overview's and the
+    renewals page's rule): their number and summed published annual value (a part of another agreement's value never
+    added again). Agreements with no published end date are not counted as live at a past year end; `undated` says
+    how many there were. `published_only` leaves out illustrative agreements and illustrative values. One query per
+    year end: `_standing` compares documents' dates with the as-at date, so a year end is a constant of its query."""
+    rows = []
+    value = case(
+        (
+            and_(
+                col(Agreement.value_part_of_id).is_(None),
+                *([~col(Agreement.illustrative_fields).like("%annual_value%")] if published_only else []),
+            ),
+            col(Agreement.annual_value_pence),
+        )
+    )
+    illustrative = or_(col(Agreement.basis) == Basis.ILLUSTRATIVE, col(Agreement.illustrative_fields).like("%annual_value%"))
+    for year in financial_years(session=session, area=area, audience=audience):
+        year_end = fy_end(year)
+        standing = _standing(year_end)
+        query: Query = select(
+            func.sum(case((standing == RUNNING, 1), else_=0)).label("live"),
+            _sum_pence(case((standing == RUNNING, value))).label("annual_value_pence"),
+            _sum_pence(case((and_(standing == RUNNING, illustrative), value), else_=0)).label("illustrative_pence"),
+            _up_to(case((and_(standing == RUNNING, value.is_not(None)), col(Agreement.value_qualifier)))).label("up_to"),
+            func.sum(case((and_(standing == RUNNING, value.is_(None)), 1), else_=0)).label("value_not_published"),
+            func.sum(case((standing == UNDATED, 1), else_=0)).label("undated"),
+            func.aggregate_strings(
+                case((standing == RUNNING, col(Agreement.source_id) + literal("|") + col(Agreement.source_section))), CITATION_SEP
+            ).label("citations"),
+        ).where(col(Agreement.area_id) == area, visible_to(Agreement, audience), *([_published(Agreement)] if published_only else []))
+        row = session.execute(query).one()._asdict()
+        rows.append({"financial_year": year, "year_end": year_end, **row})
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "financial_year",
+            "year_end",
+            "live",
+            "annual_value_pence",
+            "illustrative_pence",
+            "up_to",
+            "value_not_published",
+            "undated",
+            "citations",
+        ],
+    )
+    for column in ("live", "illustrative_pence", "value_not_published", "undated"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    not_published_to_none(frame, ["annual_value_pence"])
+    frame["up_to"] = frame["up_to"].fillna(0).astype(bool)
+    frame["citations"] = frame["citations"].fillna("")
+    return frame

@@ -3,7 +3,7 @@ or by funding stream, on the spend page's own definitions (`queries.*_trend`).""
 
 import streamlit as st
 
-from charts.trends import trend_empty, trend_figure, trend_table, trend_takeaway
+from charts.trends import amount_text, trend_empty, trend_figure, trend_table, trend_takeaway
 from data_access.models import Audience
 from data_access.periods import fy_label
 from data_access.text import safe_text
@@ -44,3 +44,32 @@ for side, word in (("spend", "Spend"), ("budget", "Budget")):
         key=f"trends_{side}_chart",
         empty=trend_empty(frame, side=side, subject=f.area_name),
     )
+
+st.header("Live agreements at each year end")
+ends = cache.live_agreements_at_year_ends(area=f.area, audience=audience, published_only=public)
+ends_table = ends.assign(
+    year=[fy_label(int(y)) for y in ends["financial_year"]],
+    on=[render.short_date(d) for d in ends["year_end"]],
+    value=[
+        amount_text(v, illustrative=i > 0, up_to=bool(u))
+        for v, i, u in zip(ends["annual_value_pence"], ends["illustrative_pence"], ends["up_to"], strict=True)
+    ],
+    illustrative=ends["illustrative_pence"] > 0,
+)
+render.table(
+    ends_table,
+    {
+        "year": "Financial year",
+        "on": "Year end",
+        "live": "Live agreements",
+        "value": "Published annual value",
+        "value_not_published": "Live with no published value",
+        "undated": "Undated (not counted as live)",
+    },
+    key="trends_live_table",
+)
+st.caption(
+    "Live: running on 31 March by its published dates, the overview's and renewals page's rule. An agreement with no "
+    "published end date is not counted as live at a year end; the last column says how many there were."
+)
+render.sources_footer(ends["citations"])  # the charts above list their own sources

@@ -246,3 +246,24 @@ def test_several_years_fixture(tau: Engine) -> None:
             page = queries.budget_and_spend_by_priority(session=session, area="tau", year=year, audience=Audience.STAFF)
             trend = frame[frame["financial_year"] == year]
             assert _per_year(trend, "priority", True) == _per_year(page, "priority", False)
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_live_at_year_ends_uses_the_overviews_rule(session: Session, audience: Audience) -> None:
+    """Running plus undated at each 31 March is the overview's live count at that date: the same `_standing` rule."""
+    for area in AREAS:
+        ends = queries.live_agreements_at_year_ends(session=session, area=area, audience=audience)
+        for row in ends.to_dict("records"):
+            totals = queries.agreement_totals(session=session, area=area, as_at=row["year_end"], audience=audience)
+            assert row["live"] + row["undated"] == int(totals["live"].iloc[0]), (area, row["year_end"])
+
+
+def test_live_at_year_ends_exact(session: Session) -> None:
+    wy = queries.live_agreements_at_year_ends(session=session, area="west-yorkshire", audience=Audience.PUBLIC, published_only=True)
+    assert wy[["financial_year", "live", "annual_value_pence", "value_not_published", "undated"]].to_dict("records") == [
+        {"financial_year": 2017, "live": 3, "annual_value_pence": 2_000_000, "value_not_published": 2, "undated": 0},
+        {"financial_year": 2018, "live": 3, "annual_value_pence": None, "value_not_published": 3, "undated": 0},  # not £0
+    ]
+    derbyshire = queries.live_agreements_at_year_ends(session=session, area="derbyshire", audience=Audience.STAFF)
+    assert list(derbyshire["undated"]) == [9, 0]  # the 2021 strategy's services, listed with no end date
+    assert list(derbyshire["live"]) == [0, 0]
