@@ -120,3 +120,61 @@ def trend_takeaway(frame: pd.DataFrame, *, category: str, side: str, what: str) 
     to = "at" if verb == "stayed" else "to"
     since, until = fy_label(int(first["financial_year"])), fy_label(int(last["financial_year"]))
     return f"{lead} {verb} from {money(first)} in {since} {to} {money(last)} in {until}."
+
+
+def measure_empty(series: pd.DataFrame, *, measure: str) -> str | None:
+    """Why there is no series to draw: no period of this measure has a figure that can be shown."""
+    if series.empty or not series["value"].notna().any():
+        return f"No figure for {measure} can be shown for any period, so there is no series to draw."
+    return None
+
+
+def measure_figure(series: pd.DataFrame, *, title: str, axis_title: str) -> go.Figure:
+    """One line per agreement across its periods (years and quarters, oldest first), its targets as a dashed line; a
+    period without a figure shown is a gap."""
+    fig = go.Figure()
+    for i, (agreement, rows) in enumerate(series.groupby("agreement", sort=False)):
+        colour = SEQUENCE[i % len(SEQUENCE)]
+        fig.add_trace(
+            go.Scatter(
+                x=list(rows["period"]),
+                y=[None if pd.isna(v) else float(v) for v in rows["value"]],
+                name=plotly_text(str(agreement)),
+                mode="lines+markers",
+                connectgaps=False,
+                line={"color": colour, "width": 3},
+                marker={"size": 10, "symbol": i % 8},
+                text=[plotly_text(t) for t in rows["text"]],
+                hovertemplate="%{x}: %{text}<extra>%{fullData.name}</extra>",
+            )
+        )
+        if rows["target"].notna().any():
+            fig.add_trace(
+                go.Scatter(
+                    x=list(rows["period"]),
+                    y=[None if pd.isna(t) else float(t) for t in rows["target"]],
+                    name=plotly_text(f"Target: {agreement}"),
+                    mode="lines+markers",
+                    line={"color": colour, "width": 2, "dash": "dash"},
+                    marker={"size": 8, "symbol": "line-ew-open"},
+                    text=[plotly_text(t) for t in rows["target_text"]],
+                    hovertemplate="%{x}: target %{text}<extra></extra>",
+                )
+            )
+    fig.update_yaxes(title_text=plotly_text(axis_title), rangemode="tozero")
+    fig.update_xaxes(type="category", title_text="Period")
+    return base_layout(fig, title=title)
+
+
+def measure_takeaway(series: pd.DataFrame, *, measure: str) -> str:
+    """The first and latest figures shown for the measure, and whether the latest met its target where one is given."""
+    shown = series[series["value"].notna()]
+    if shown.empty:
+        return f"No figure for {measure} can be shown."
+    first, last = shown.iloc[0], shown.iloc[-1]
+    text = f"{measure}: {first['text']} in {first['period']}" + (
+        f", {last['text']} in {last['period']}." if len(shown) > 1 else ", the only period with a figure."
+    )
+    if pd.notna(last["target"]):
+        text += f" Target for {last['period']}: {last['target_text']}."
+    return text

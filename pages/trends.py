@@ -1,9 +1,20 @@
 """Trends: how has this area's money changed? Budget and spend for every financial year side by side, by Plan priority
 or by funding stream, on the spend page's own definitions (`queries.*_trend`)."""
 
+import pandas as pd
 import streamlit as st
 
-from charts.trends import amount_text, trend_empty, trend_figure, trend_table, trend_takeaway
+from charts.trends import (
+    amount_text,
+    measure_empty,
+    measure_figure,
+    measure_takeaway,
+    trend_empty,
+    trend_figure,
+    trend_table,
+    trend_takeaway,
+)
+from data_access import disclosure
 from data_access.models import Audience
 from data_access.periods import fy_label
 from data_access.text import safe_text
@@ -73,3 +84,42 @@ st.caption(
     "published end date is not counted as live at a year end; the last column says how many there were."
 )
 render.sources_footer(ends["citations"])  # the charts above list their own sources
+
+st.header("Measures across years and quarters")
+if public:
+    performance = cache.published_performance(area=f.area, audience=audience)
+    performance = performance.assign(value=performance["shown_value"], text=performance["shown_text"])
+else:
+    performance = cache.observations(area=f.area, audience=audience)
+    performance = performance.assign(
+        text=[
+            f"{v:,.10g}" + (f" ({s})" if isinstance(s, str) and s else "") + (" (illustrative)" if b == "illustrative" else "")
+            for v, s, b in zip(performance["value"], performance["value_statement"], performance["basis"], strict=True)
+        ]
+    )
+performance = performance[performance["dimension"].fillna("") == ""]  # whole figures: breakdowns are on the performance page
+measures = dict(zip(performance["measure_id"], performance["measure"], strict=True))
+if not measures:
+    st.info(f"No performance figure is recorded for {safe_text(f.area_name)}.")
+else:
+    chosen = filters.choice(
+        "Measure", measures, key="trends_measure", param="measure", default=next(iter(measures)), what="a measure of this area"
+    )
+    series = performance[performance["measure_id"] == chosen].sort_values(["agreement", "period_start", "period_end"])
+    series = series.assign(
+        target_text=[
+            (f"{t:,.10g}" + (" (illustrative)" if b == "illustrative" else "")) if pd.notna(t) else "not published"
+            for t, b in zip(series["target"], series["target_basis"], strict=True)
+        ]
+    )
+    render.chart(
+        measure_figure(series, title=f"{measures[chosen]}, by period", axis_title=measures[chosen]),
+        alt=f"Line chart of {measures[chosen]} for {f.area_name} by period, one line per agreement, targets dashed.",
+        takeaway=measure_takeaway(series, measure=measures[chosen]),
+        data=series,
+        columns={"period": "Period", "agreement": "Agreement", "text": "Figure", "target_text": "Target"},
+        key="trends_measure_chart",
+        empty=measure_empty(series, measure=measures[chosen]),
+    )
+    if public:
+        st.caption(safe_text(disclosure.rule_in_words()))

@@ -42,3 +42,20 @@ def test_a_bad_view_in_the_link_warns_and_falls_back(open_app: OpenApp) -> None:
     assert_ran_cleanly(at)
     assert any("sideways" in w for w in warnings(at))
     assert at.selectbox(key="trends_view").value == "priority"
+
+
+def test_a_measure_in_the_link_charts_its_series_with_targets(open_app: OpenApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCAL_DEMO", "yes")
+    at = open_app("trends", audience="panel", area="west-yorkshire", measure="isva-referrals")
+    assert_ran_cleanly(at)
+    assert at.selectbox(key="trends_measure").value == "isva-referrals"
+    numbers = find_table(at, ["Period", "Agreement", "Figure", "Target"])
+    rows = list(zip(numbers["Period"], numbers["Figure"], numbers["Target"], strict=True))
+    assert ("Q1 2017/18", "212 (illustrative)", "225 (illustrative)") in rows  # the sample's illustrative quarterly split and target
+    assert ("2017/18", "996 (per annum, as stated)", "not published") in rows
+
+
+def test_a_bad_measure_in_the_link_warns_and_falls_back(open_app: OpenApp) -> None:
+    at = open_app("trends", area="west-yorkshire", measure="no-such-measure")
+    assert_ran_cleanly(at)
+    assert any("no-such-measure" in w for w in warnings(at))
