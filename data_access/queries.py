@@ -30,6 +30,7 @@ from sqlalchemy import (
     select,
     true,
     union,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -451,7 +452,7 @@ def _budget_last_year(model: Any = Budget) -> ColumnElement[int]:
     return func.coalesce(col(model.last_financial_year), col(model.financial_year))
 
 
-def _budget_counts_in(year: int, model: Any = Budget) -> ColumnElement[bool]:
+def _budget_counts_in(year: int | ColumnElement[int], model: Any = Budget) -> ColumnElement[bool]:
     """Budget lines that count in a year's totals: not a part of another line ("of which"), and either for that one
     year or split evenly over years that include it. A budget over several years that is not split counts in no one
     year: `unsplit_budgets` lists it, whole, beside the year's figures."""
@@ -464,11 +465,12 @@ def _budget_counts_in(year: int, model: Any = Budget) -> ColumnElement[bool]:
     )
 
 
-def _budget_for_year(year: int) -> ColumnElement[int]:
+def _budget_for_year(year: int | ColumnElement[int]) -> ColumnElement[int]:
     """A budget line's amount for `year`: the whole of a one-year budget; year k's share of a budget split evenly over n
-    years, floor(amount x (k+1) / n) - floor(amount x k / n), so the shares add up to the amount to the penny."""
+    years, floor(amount x (k+1) / n) - floor(amount x k / n), so the shares add up to the amount to the penny.
+    `year` may be a column (the trend view's years), so every year is summed by one definition."""
     years = (_budget_last_year() - col(Budget.financial_year) + 1).self_group()  # bracketed: a custom "/" binds loosely
-    before = literal(year) - col(Budget.financial_year)
+    before = (literal(year) if isinstance(year, int) else year) - col(Budget.financial_year)
     amount = col(Budget.amount_pence)
     return cast(amount * (before + 1), BigInteger).op("/")(years) - cast(amount * before, BigInteger).op("/")(years)
 
@@ -1342,3 +1344,202 @@ def agreement_service_types(*, session: Session, area: str, audience: Audience) 
         .order_by(col(Agreement.title))
     )
     return _frame(session, query)
+
+
+# --- Trends: one area, every financial year side by side -------------------------------------------------------------
+# The same definitions as the spend page's one-year queries (`_spend_apportioned`, `_budget_counts_in`,
+# `_budget_for_year`, parts never in a sum, "up to" kept), grouped by year in one SQL query per side, so a year's figure
+# on the trend is the figure the spend page shows for that year (tests/test_trends.py asserts it for every sample area).
+
+TREND_COLUMNS = [
+    "financial_year",
+    "budget_pence",  # None: not published that year (never 0)
+    "spend_pence",
+    "budget_illustrative_pence",
+    "spend_illustrative_pence",
+    "budget_up_to",
+    "spend_up_to",
+    "illustrative",
+    "citations",
+]
+
+
+def _years_table(years: list[int]) -> Any:
+    """The area's financial years as a small table to join budgets to (a budget over several years counts in each)."""
+    # A UNION ALL of one-row selects: SQLite cannot name the columns of a VALUES list in FROM.
+    rows = [select(literal(y, Integer).label("financial_year")) for y in years]
+    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("trend_years")
+
+
+def _budget_by_year(session: Session, key: Any, *, area: str, audience: Audience, published_only: bool) -> pd.DataFrame:
+    """`_budget_by` for every year at once: each budget line joined to the years it counts in, summed by year and key."""
+    years = financial_years(session=session, area=area, audience=audience)
+    if not years:
+        return pd.DataFrame(
+            columns=["financial_year", "key", "budget_pence", "budget_illustrative_pence", "budget_up_to", "budget_citations"]
+        )
+    table = _years_table(years)
+    year = table.c.financial_year
+    amount = _budget_for_year(year)
+    query: Query = (
+        select(
+            year.label("financial_year"),
+            key.label("key"),
+            _sum_pence(amount).label("budget_pence"),
+            _sum_pence(case((col(Budget.basis) == Basis.ILLUSTRATIVE, amount), else_=0)).label("budget_illustrative_pence"),
+            _up_to(col(Budget.qualifier)).label("budget_up_to"),
+            _citations(Budget).label("budget_citations"),
+        )
+        .select_from(Budget)
+        .join(table, _budget_counts_in(year))
+        .where(col(Budget.area_id) == area, visible_to(Budget, audience), *([_published(Budget)] if published_only else []))
+        .group_by(year, key)
+    )
+    return _frame(session, query)
+
+
+def _trend_shape(frame: pd.DataFrame) -> pd.DataFrame:
+    """Money as int pence or None (not published that year, never 0); qualifiers as bool; one citations column."""
+    not_published_to_none(frame, ["budget_pence", "spend_pence"])
+    for side in ("budget", "spend"):
+        frame[f"{side}_illustrative_pence"] = frame[f"{side}_illustrative_pence"].fillna(0).astype("int64")
+        frame[f"{side}_up_to"] = frame[f"{side}_up_to"].fillna(0).astype(bool)
+    frame["illustrative"] = (frame["budget_illustrative_pence"] > 0) | (frame["spend_illustrative_pence"] > 0)
+    frame["citations"] = [
+        CITATION_SEP.join(c for c in pair if isinstance(c, str) and c)
+        for pair in zip(frame["spend_citations"], frame["budget_citations"], strict=True)
+    ]
+    frame["financial_year"] = frame["financial_year"].astype("int64")
+    return frame
+
+
+def budget_and_spend_by_priority_trend(*, session: Session, area: str, audience: Audience, published_only: bool = False) -> pd.DataFrame:
+    """`budget_and_spend_by_priority` for every financial year of the area: one row per year and priority (spend linked
+    to no priority and budget not assigned to one on their own rows), budget or spend None where not published."""
+    spend = (
+        _spend_apportioned(published_only=published_only)
+        .where(
+            col(Spend.area_id) == area,
+            col(Spend.part_of_id).is_(None),
+            visible_to(Spend, audience),
+            or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
+        )
+        .subquery()
+    )
+    illustrative = or_(spend.c.basis == Basis.ILLUSTRATIVE, spend.c.share_basis == Basis.ILLUSTRATIVE)
+    spend_by = _frame(
+        session,
+        select(
+            spend.c.financial_year,
+            spend.c.served_priority_id.label("key"),
+            _sum_pence(spend.c.apportioned_pence).label("spend_pence"),
+            _sum_pence(case((illustrative, spend.c.apportioned_pence), else_=0)).label("spend_illustrative_pence"),
+            _up_to(spend.c.qualifier).label("spend_up_to"),
+            func.aggregate_strings(spend.c.source_id + literal("|") + spend.c.source_section, CITATION_SEP).label("spend_citations"),
+        ).group_by(spend.c.financial_year, spend.c.served_priority_id),
+    )
+    budget_by = _budget_by_year(session, col(Budget.priority_id), area=area, audience=audience, published_only=published_only)
+    spend_by["key"] = spend_by["key"].astype(object).where(spend_by["key"].notna(), NOT_LINKED)
+    budget_by["key"] = budget_by["key"].astype(object).where(budget_by["key"].notna(), NOT_ASSIGNED)
+    names = priorities(session=session, area=area)[["id", "name", "plan", "position"]].rename(columns={"id": "key", "name": "priority"})
+    frame = spend_by.merge(budget_by, on=["financial_year", "key"], how="outer").merge(names, on="key", how="left")
+    unlinked = frame["key"].isin([NOT_LINKED, NOT_ASSIGNED])
+    frame.loc[unlinked, "priority"] = frame.loc[unlinked, "key"]
+    frame["priority_id"] = frame["key"].where(~unlinked, None)
+    frame = _trend_shape(frame).sort_values(["financial_year", "position", "priority"], na_position="last")
+    return frame[["priority_id", "priority", "plan", *TREND_COLUMNS]].reset_index(drop=True)
+
+
+def budget_and_spend_by_funding_stream_trend(
+    *, session: Session, area: str, audience: Audience, published_only: bool = False
+) -> pd.DataFrame:
+    """`budget_and_spend_by_funding_stream`'s budget and spend for every financial year of the area: one row per year and
+    stream (spend whose stream is not stated on its own row), budget or spend None where not published."""
+    stream_id = func.coalesce(col(Spend.funding_stream_id), col(Agreement.funding_stream_id))
+    spend_by = _frame(
+        session,
+        select(
+            col(Spend.financial_year),
+            stream_id.label("key"),
+            _sum_pence(col(Spend.amount_pence)).label("spend_pence"),
+            _sum_pence(case((col(Spend.basis) == Basis.ILLUSTRATIVE, col(Spend.amount_pence)), else_=0)).label("spend_illustrative_pence"),
+            _up_to(col(Spend.qualifier)).label("spend_up_to"),
+            _citations(Spend).label("spend_citations"),
+        )
+        .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
+        .where(
+            col(Spend.area_id) == area,
+            col(Spend.part_of_id).is_(None),
+            visible_to(Spend, audience),
+            or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
+            *([_published(Spend)] if published_only else []),
+        )
+        .group_by(col(Spend.financial_year), stream_id),
+    )
+    budget_by = _budget_by_year(session, col(Budget.funding_stream_id), area=area, audience=audience, published_only=published_only)
+    streams = _frame(
+        session,
+        select(col(FundingStream.id).label("key"), col(FundingStream.name).label("funding_stream")).where(
+            col(FundingStream.area_id) == area
+        ),
+    )
+    frame = spend_by.merge(budget_by, on=["financial_year", "key"], how="outer").merge(streams, on="key", how="left")
+    frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
+    frame["funding_stream_id"] = frame["key"].where(frame["key"].notna(), None)
+    frame = _trend_shape(frame).sort_values(["financial_year", "funding_stream"])
+    return frame[["funding_stream_id", "funding_stream", *TREND_COLUMNS]].reset_index(drop=True)
+
+
+def live_agreements_at_year_ends(*, session: Session, area: str, audience: Audience, published_only: bool = False) -> pd.DataFrame:
+    """Agreements running on 31 March, the end of each financial year of the area (`_standing`, the overview's and the
+    renewals page's rule): their number and summed published annual value (a part of another agreement's value never
+    added again). Agreements with no published end date are not counted as live at a past year end; `undated` says
+    how many there were. `published_only` leaves out illustrative agreements and illustrative values. One query per
+    year end: `_standing` compares documents' dates with the as-at date, so a year end is a constant of its query."""
+    rows = []
+    value = case(
+        (
+            and_(
+                col(Agreement.value_part_of_id).is_(None),
+                *([~col(Agreement.illustrative_fields).like("%annual_value%")] if published_only else []),
+            ),
+            col(Agreement.annual_value_pence),
+        )
+    )
+    illustrative = or_(col(Agreement.basis) == Basis.ILLUSTRATIVE, col(Agreement.illustrative_fields).like("%annual_value%"))
+    for year in financial_years(session=session, area=area, audience=audience):
+        year_end = fy_end(year)
+        standing = _standing(year_end)
+        query: Query = select(
+            func.sum(case((standing == RUNNING, 1), else_=0)).label("live"),
+            _sum_pence(case((standing == RUNNING, value))).label("annual_value_pence"),
+            _sum_pence(case((and_(standing == RUNNING, illustrative), value), else_=0)).label("illustrative_pence"),
+            _up_to(case((and_(standing == RUNNING, value.is_not(None)), col(Agreement.value_qualifier)))).label("up_to"),
+            func.sum(case((and_(standing == RUNNING, value.is_(None)), 1), else_=0)).label("value_not_published"),
+            func.sum(case((standing == UNDATED, 1), else_=0)).label("undated"),
+            func.aggregate_strings(
+                case((standing == RUNNING, col(Agreement.source_id) + literal("|") + col(Agreement.source_section))), CITATION_SEP
+            ).label("citations"),
+        ).where(col(Agreement.area_id) == area, visible_to(Agreement, audience), *([_published(Agreement)] if published_only else []))
+        row = session.execute(query).one()._asdict()
+        rows.append({"financial_year": year, "year_end": year_end, **row})
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "financial_year",
+            "year_end",
+            "live",
+            "annual_value_pence",
+            "illustrative_pence",
+            "up_to",
+            "value_not_published",
+            "undated",
+            "citations",
+        ],
+    )
+    for column in ("live", "illustrative_pence", "value_not_published", "undated"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    not_published_to_none(frame, ["annual_value_pence"])
+    frame["up_to"] = frame["up_to"].fillna(0).astype(bool)
+    frame["citations"] = frame["citations"].fillna("")
+    return frame

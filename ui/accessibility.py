@@ -67,7 +67,8 @@ KNOWN_ISSUES: tuple[KnownIssue, ...] = (
             "(show or hide columns, download, search, full screen) appears only when the pointer is over it or it has focus."
         ),
         wcag=(),
-        where="Overview, Spend against priorities, Contract renewals, Provider performance, Compare areas, Data quality: every table.",
+        where="Overview, Spend against priorities, Contract renewals, Provider performance, Compare areas, Trends, "
+        "Data quality: every table.",
         why="This is how Streamlit, the framework the app is built on, draws sortable tables.",
         workaround=(
             "Each grid's toolbar has 'Download as CSV', which opens in a spreadsheet or a screen reader's table mode. The "

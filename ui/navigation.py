@@ -44,6 +44,7 @@ PAGES: list[PageSpec] = [
     PageSpec("renewals.py", "Contract renewals", ":material/event_repeat:", "renewals", "Scrutiny", EVERYONE, with_as_at=True),
     PageSpec("performance.py", "Provider performance", ":material/monitoring:", "performance", "Scrutiny", EVERYONE),
     PageSpec("compare.py", "Compare areas", ":material/leaderboard:", "compare", "Scrutiny", EVERYONE),
+    PageSpec("trends.py", "Trends", ":material/trending_up:", "trends", "Scrutiny", EVERYONE),
     PageSpec("data_quality.py", "Data quality", ":material/rule:", "data-quality", "Data", PANEL_AND_STAFF, with_area=False),
     PageSpec("audit.py", "Audit trail", ":material/history:", "audit", "Data", STAFF, with_area=False),
     PageSpec(

@@ -37,6 +37,7 @@ PAGE_FILES = {
     "renewals": "pages/renewals.py",
     "performance": "pages/performance.py",
     "compare": "pages/compare.py",
+    "trends": "pages/trends.py",
 }
 
 

@@ -27,6 +27,7 @@ TITLE_PREFIX = {
     "renewals": "Contract renewals: ",
     "performance": "Provider performance: ",
     "compare": "Compare areas: ",
+    "trends": "Trends: ",
 }
 ISVA = "Independent Sexual Advisor Contract (ISVA)"
 

@@ -42,7 +42,7 @@ LINK = {"area": "norfolk", "year": "2016-17", "as_at": "2017-03-31", "priority":
 SHOWN = {"area": "Norfolk", "year": "2016/17", "as_at": "2017-03-31", "priority": "Victims and witnesses"}
 OTHER_AREA = ("West Yorkshire", "west-yorkshire")
 # A page's own choices, written into the link beside the shared filters so the exact view can go in an agenda.
-PAGE_PARAMS = {"compare.py": {"indicator": "linked-share"}}
+PAGE_PARAMS = {"compare.py": {"indicator": "linked-share"}, "trends.py": {"view": "priority"}}
 
 
 # What each page must show for West Yorkshire at 14 September 2018 (the tour's area, and the date of its latest
@@ -54,6 +54,7 @@ KEY_TEXT = {
     "renewals.py": "the first is Independent Sexual Advisor Contract (ISVA), on 31 March 2019",
     "performance.py": "The largest share is Other agencies: 29% (as published)",
     "compare.py": "West Yorkshire: 100% (illustrative) (2018/19)",  # the share of its spend linked to a Plan priority
+    "trends.py": "Every financial year with figures for West Yorkshire: 2017/18, 2018/19",
     "data_quality.py": "2.3.2 West Yorkshire ISVA service",
     "audit.py": "No changes have been recorded yet",
     "transparency_spending.py": "Independent Sexual Advisor Contract (ISVA)",
