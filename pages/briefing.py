@@ -77,22 +77,20 @@ else:
         "options_text": "Options used",
         "next_step": "Decision due",
     }
-    st.table(pack.ending[list(ending)].rename(columns=ending).map(plain_text), hide_index=True)
+    render.text_table(pack.ending[list(ending)].rename(columns=ending), key="briefing_ending")
 
 st.header("Latest performance figures")
 st.caption("Each measure's latest figure for each service, as published: percentages keep the decimals the source gives.")
 if pack.performance.empty:
     st.info("No performance figure is recorded for this area up to the as-at date.")
 else:
-    st.table(pack.performance[list(LATEST_FIGURE_COLUMNS)].rename(columns=LATEST_FIGURE_COLUMNS).map(plain_text), hide_index=True)
+    render.text_table(pack.performance[list(LATEST_FIGURE_COLUMNS)].rename(columns=LATEST_FIGURE_COLUMNS), key="briefing_performance")
 
 st.header("Every red flag")
 flags = {"severity": "Severity", "heading": "Flag", "statement": "Finding", "question": "Question to ask", "basis": "Basis"}
-st.table(
-    pack.flags.assign(basis=pack.flags["illustrative"].map({True: "illustrative", False: ""}))[list(flags)]
-    .rename(columns=flags)
-    .map(plain_text),
-    hide_index=True,
+render.text_table(
+    pack.flags.assign(basis=pack.flags["illustrative"].map({True: "illustrative", False: ""}))[list(flags)].rename(columns=flags),
+    key="briefing_flags",
 )
 render.sources_footer(
     [*pack.ending["citations"], *pack.spend["citations"], *pack.performance["citations"], *pack.flags["citations"]],

@@ -46,7 +46,9 @@ render.kpi_row(
 
 st.header("Published figures")
 st.caption("Each figure with the period it covers and how the source states it. Percentages and rates are shown as published.")
-st.table(table.map(public.plain_text), hide_index=True, alt=f"Published performance figures for {f.area_name}, after disclosure control")
+render.text_table(
+    table, key="transparency_services_figures", alt=f"Published performance figures for {f.area_name}, after disclosure control"
+)
 
 st.header("Download this data")
 st.caption(

@@ -4,6 +4,7 @@ asks. Published facts only, whoever is looking: this is the public page."""
 
 from datetime import UTC, datetime
 
+import pandas as pd
 import streamlit as st
 
 from charts.spend import awards_note, budget_and_spend_figure, unsplit_note
@@ -45,9 +46,9 @@ if left_out:
     st.caption(f"{left_out} budget or spend figures for {year} in this demonstration are illustrative (made up), so are not shown here.")
 
 
-def show(table, alt: str) -> None:
-    """A table in large clear type; store text escaped so it is never read as Markdown."""
-    st.table(table.map(public.plain_text), hide_index=True, alt=alt)
+def show(table: pd.DataFrame, alt: str, key: str) -> None:
+    """A table in large clear type, 50 rows at a time; store text escaped so it is never read as Markdown."""
+    render.text_table(table, key=f"transparency_spending_{key}", alt=alt)
 
 
 st.header(f"Where the money comes from, {year}")
@@ -61,7 +62,11 @@ else:
         key="public_spend_stream_chart",
         config={"displaylogo": False, "responsive": True},
     )
-    show(public.money_table(by_stream, name="funding_stream", heading="Funding stream"), f"Budget and spend by funding stream, {year}")
+    show(
+        public.money_table(by_stream, name="funding_stream", heading="Funding stream"),
+        f"Budget and spend by funding stream, {year}",
+        "streams",
+    )
 for note in (awards_note(by_stream), unsplit_note(cache.unsplit_budgets(area=f.area, year=f.year, audience=PUBLIC, published_only=True))):
     if note:
         st.caption(safe_text(note))
@@ -71,7 +76,9 @@ if by_priority.empty:
     st.info(f"No budget or spend figures for {year} are published for {safe_text(f.area_name)}.")
 else:
     show(
-        public.money_table(by_priority, name="priority", heading="Police and Crime Plan priority"), f"Budget and spend by priority, {year}"
+        public.money_table(by_priority, name="priority", heading="Police and Crime Plan priority"),
+        f"Budget and spend by priority, {year}",
+        "priorities",
     )
 
 st.header("Contracts over £10,000")
@@ -82,14 +89,14 @@ st.caption(
     + (f" {smaller} contract(s) of £10,000 or less are in the contracts download." if smaller else "")
 )
 if len(listed):
-    show(public.contracts_table(listed, amendments), "Contracts over £10,000")
+    show(public.contracts_table(listed, amendments), "Contracts over £10,000", "contracts")
 else:
     st.info(f"No contracts over £10,000, or of unpublished value, are recorded for {safe_text(f.area_name)}.")
 
 st.header("Grants")
 st.caption("All years. The law also asks for each grant's conditions and the reasons for it; the documents used here do not publish them.")
 if len(grants):
-    show(public.grants_table(grants, not_in_360), "Grants")
+    show(public.grants_table(grants, not_in_360), "Grants", "grants")
 else:
     st.info(f"No grants are recorded for {safe_text(f.area_name)}.")
 

@@ -106,7 +106,8 @@ def renewals(m: Meeting) -> None:
             (f"Ending within {amber} months", f"{counts.get('amber', 0)}", None),
         ]
     )
-    for r in agreements[agreements["warning"].isin(["red", "amber"])].itertuples():
+    # Paged like a table: a national store can have hundreds ending soon, and each is two headings.
+    for r in render.page_of(agreements[agreements["warning"].isin(["red", "amber"])], key="meeting_ending").itertuples():
         st.subheader(f"{public.plain_text(r.title)}: ends {public.plain_text(r.end_text)}", anchor=False)
         st.markdown(f"#### {public.plain_text(r.next_step)}")
     # Agreements whose status on the meeting date is not published are listed, not charted as running.
@@ -158,7 +159,7 @@ def performance(m: Meeting) -> None:
     if figures.empty:
         st.info(f"No performance figures are published for {public.plain_text(m.area_name)} up to {format_date(m.on)}.")
     else:
-        st.table(public.performance_table(figures).map(public.plain_text), hide_index=True)
+        render.text_table(public.performance_table(figures), key="meeting_performance")
     st.caption(disclosure.rule_in_words())
     render.sources_footer([*figures["citations"], *below["citations"]], illustrative=bool(below["illustrative"].any()))
 
@@ -171,7 +172,7 @@ def since_last_meeting(m: Meeting) -> None:
     st.subheader(f"Since {format_date(m.last)}: {len(changes)} dated change{'s' if len(changes) != 1 else ''}", anchor=False)
     if changes.empty:
         st.info("Nothing in the published records is dated between the two meetings.")
-    for c in changes.itertuples():
+    for c in render.page_of(changes, key="meeting_changes").itertuples():
         st.markdown(f"#### {public.plain_text(c.when)}: {public.plain_text(c.what)}" + (" (illustrative)" if c.illustrative else ""))
         st.caption(c.kind)
     render.sources_footer(changes["citations"], illustrative=bool(changes["illustrative"].any()))
