@@ -41,7 +41,7 @@ PAGE_CSS = """<style>
 [data-testid="stMain"] button p { white-space: normal; overflow-wrap: break-word; }
 @media (max-width: 40rem) { [data-testid="stMain"] h1 { font-size: 1.75rem; } }
 .st-key-print_footer { display: none; }
-@page { size: A4 portrait; margin: 12mm 12mm 22mm 12mm; }
+@page { size: A4 portrait; margin: 12mm; }
 @media print {
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
   [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
@@ -51,6 +51,11 @@ PAGE_CSS = """<style>
     height: auto !important; min-height: 0 !important; overflow: visible !important; position: static !important;
   }
   [data-testid="stAppViewContainer"], [data-testid="stMain"] { display: block !important; }
+  /* An ancestor with a transform, filter or containment becomes the box a fixed element is placed in, and the footer
+     would print once, at the top of a later page, instead of at the foot of every page. */
+  .stApp, .stApp div:not(.js-plotly-plot div) {
+    transform: none !important; filter: none !important; contain: none !important; will-change: auto !important;
+  }
   [data-testid="stMainBlockContainer"] { max-width: 100% !important; width: 100% !important; padding: 0 !important; }
   [data-testid="stPlotlyChart"], [data-testid="stPlotlyChart"] > div, .js-plotly-plot, .plot-container {
     max-width: 100% !important; break-inside: avoid;
@@ -62,9 +67,13 @@ PAGE_CSS = """<style>
   [data-testid="stMain"] h1 + * h2, [data-testid="stMain"] h2:first-of-type { break-before: auto; }
   [data-testid="stMain"] h2, [data-testid="stMain"] h3 { break-after: avoid; }
   .st-key-print_footer {
-    display: block !important; position: fixed; bottom: -18mm; left: 0; right: 0; font-size: 8pt;
-    background: white; border-top: 1px solid #999;
+    display: block !important; position: fixed !important; top: auto !important; bottom: 0 !important; left: 0; right: 0; height: auto !important;
+    background: white; border-top: 1px solid #999; overflow: visible !important;
   }
+  .st-key-print_footer * { font-size: 8pt !important; line-height: 1.2 !important; margin: 0 !important; gap: 0 !important; }
+  /* A plotly chart is drawn at the screen's width (about 970 px beside the sidebar at 1366 px) and does not redraw
+     when printed; the A4 column is about 700 px, so it is scaled down rather than cut off at the right. */
+  [data-testid="stPlotlyChart"] { zoom: 0.72; }
 }
 </style>"""
 
