@@ -22,6 +22,8 @@ FOOTER_KEY = "print_footer"
 def live_link() -> str:
     """The address of this view with its filters, as the browser shows it (the page's path plus its query)."""
     base = str(st.context.url or "").split("?", 1)[0]
+    if base.count("/") == 2:  # "http://host" for the default page: written as browsers show it, "http://host/"
+        base += "/"
     query = urlencode({key: st.query_params[key] for key in st.query_params})
     return f"{base}?{query}" if query else base
 
