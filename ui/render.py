@@ -67,7 +67,8 @@ PAGE_CSS = """<style>
   [data-testid="stMain"] h1 + * h2, [data-testid="stMain"] h2:first-of-type { break-before: auto; }
   [data-testid="stMain"] h2, [data-testid="stMain"] h3 { break-after: avoid; }
   .st-key-print_footer {
-    display: block !important; position: fixed !important; top: auto !important; bottom: 0 !important; left: 0; right: 0; height: auto !important;
+    display: block !important; position: fixed !important; top: auto !important; bottom: 0 !important;
+    left: 0; right: 0; height: auto !important;
     background: white; border-top: 1px solid #999; overflow: visible !important;
   }
   .st-key-print_footer * { font-size: 8pt !important; line-height: 1.2 !important; margin: 0 !important; gap: 0 !important; }
