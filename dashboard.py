@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import entry, filters, navigation
+from ui import print as print_view
 from ui.accessibility import SITE_NAME
 from ui.audience import current_audience, sidebar_account
 from ui.render import page_styles
@@ -33,4 +34,5 @@ if spec.with_area:
     st.sidebar.header("Show figures for")
     filters.render(with_year=spec.with_year, with_priority=spec.with_priority, with_as_at=spec.with_as_at)
 sidebar_account()
+print_view.footer(spec)  # shown only in print: live link and as-at date on every printed page
 page.run()

@@ -30,6 +30,9 @@ ILLUSTRATIVE_NOTE = (
 # - 1.4.10 Reflow, 320 CSS px wide (a phone, or 400% zoom): a long button label such as "Contracts as open
 #   contracting data (OCDS 1.1 JSON)" wraps instead of running off the screen, and page titles are smaller so
 #   that words are not broken in the middle.
+# - Print (issue 14): A4 portrait with no sidebar, header, toolbars or download buttons, content full width, charts
+#   kept whole within the page width, tables wrapping, a new page before each h2 section, and ui.print's footer
+#   (live link, as-at date, sources) pinned to the foot of every printed page: Chromium repeats position: fixed.
 PAGE_CSS = """<style>
 [data-testid="stDateInputField"] [role="spinbutton"] {
   min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
@@ -37,6 +40,42 @@ PAGE_CSS = """<style>
 [data-testid="stMain"] button { max-width: 100%; }
 [data-testid="stMain"] button p { white-space: normal; overflow-wrap: break-word; }
 @media (max-width: 40rem) { [data-testid="stMain"] h1 { font-size: 1.75rem; } }
+.st-key-print_footer { display: none; }
+@page { size: A4 portrait; margin: 12mm; }
+@media print {
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  [data-testid="stElementToolbar"], [data-testid="stDownloadButton"], [data-testid="stBaseButton-header"],
+  .stDownloadButton, .modebar-container, [data-testid="stSkipLink"] { display: none !important; }
+  html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"], [data-testid="stMainBlockContainer"] {
+    height: auto !important; min-height: 0 !important; overflow: visible !important; position: static !important;
+  }
+  [data-testid="stAppViewContainer"], [data-testid="stMain"] { display: block !important; }
+  /* An ancestor with a transform, filter or containment becomes the box a fixed element is placed in, and the footer
+     would print once, at the top of a later page, instead of at the foot of every page. */
+  .stApp, .stApp div:not(.js-plotly-plot div) {
+    transform: none !important; filter: none !important; contain: none !important; will-change: auto !important;
+  }
+  [data-testid="stMainBlockContainer"] { max-width: 100% !important; width: 100% !important; padding: 0 !important; }
+  [data-testid="stPlotlyChart"], [data-testid="stPlotlyChart"] > div, .js-plotly-plot, .plot-container {
+    max-width: 100% !important; break-inside: avoid;
+  }
+  [data-testid="stPlotlyChart"] .main-svg { max-width: 100% !important; }
+  [data-testid="stTable"], [data-testid="stTable"] table { width: 100% !important; overflow: visible !important; }
+  [data-testid="stTable"] td, [data-testid="stTable"] th { white-space: normal !important; overflow-wrap: anywhere; }
+  [data-testid="stMain"] h2 { break-before: page; }
+  [data-testid="stMain"] h1 + * h2, [data-testid="stMain"] h2:first-of-type { break-before: auto; }
+  [data-testid="stMain"] h2, [data-testid="stMain"] h3 { break-after: avoid; }
+  .st-key-print_footer {
+    display: block !important; position: fixed !important; top: auto !important; bottom: 0 !important;
+    left: 0; right: 0; height: auto !important;
+    background: white; border-top: 1px solid #999; overflow: visible !important;
+  }
+  .st-key-print_footer * { font-size: 8pt !important; line-height: 1.2 !important; margin: 0 !important; gap: 0 !important; }
+  /* A plotly chart is drawn at the screen's width (about 970 px beside the sidebar at 1366 px) and does not redraw
+     when printed; the A4 column is about 700 px, so it is scaled down rather than cut off at the right. */
+  [data-testid="stPlotlyChart"] { zoom: 0.72; }
+}
 </style>"""
 
 

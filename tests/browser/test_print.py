@@ -1,0 +1,126 @@
+"""Every page prints to A4 portrait from Chromium (issue 14): no sidebar, the content whole, and on every printed
+page the link to the live view and the as-at date.
+
+One tab as OPCC staff (the audience that reaches every page) walks the menu for West Yorkshire; each page is
+printed with the print stylesheet (ui.render.PAGE_CSS) and the PDF's text read back with pypdf. What must be in
+it comes from the store through data_access.queries, never from a list written here.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlmodel import Session
+
+from data_access import queries
+from data_access.db import open_store
+from data_access.models import Audience
+from data_access.periods import format_date
+from tests.browser.conftest import StreamlitServer, wait_for_app
+from tests.browser.tour import AudienceTab
+from ui.navigation import PageSpec, pages_for
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
+pytestmark = pytest.mark.browser
+AREA = "west-yorkshire"
+AUDIENCE = Audience.STAFF
+SIDEBAR_TEXT = ("Show figures for", "LOCAL DEMO ONLY")
+# Where the PDFs go when PRINT_PDFS names a folder (to look at them); otherwise they are only read in memory.
+KEEP = Path(p) if (p := os.environ.get("PRINT_PDFS")) else None
+
+
+@dataclass
+class Printed:
+    spec: PageSpec
+    pages: list[str]  # the text of each printed A4 page, whitespace collapsed
+    main: str  # the main column's text on screen: what the page itself says, without the sidebar
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.pages)
+
+
+@pytest.fixture(scope="module")
+def printed(app_server: StreamlitServer, visitors: BrowserContext) -> Iterator[dict[str, Printed]]:
+    """Every page the audience reaches, printed to A4 from Chromium with print media emulated."""
+    from pypdf import PdfReader
+
+    page = visitors.new_page()
+    try:
+        tab = AudienceTab(page, app_server.url, AUDIENCE, wait_for_app)
+        tab.start(f"?area={AREA}")
+        out: dict[str, Printed] = {}
+        for spec in pages_for(AUDIENCE):
+            tab.go(spec)
+            main = " ".join(page.locator('[data-testid="stMain"]').inner_text().split())
+            page.emulate_media(media="print")
+            pdf = page.pdf(format="A4", print_background=True)
+            page.emulate_media(media="screen")
+            if KEEP:
+                KEEP.mkdir(parents=True, exist_ok=True)
+                (KEEP / f"{Path(spec.file).stem}.pdf").write_bytes(pdf)
+                page.emulate_media(media="print")
+                box = page.locator(".st-key-print_footer").bounding_box()
+                (KEEP / f"{Path(spec.file).stem}.txt").write_text(f"{box}\n{page.locator('.st-key-print_footer').inner_text()}")
+                page.emulate_media(media="screen")
+            reader = PdfReader(io.BytesIO(pdf))
+            out[spec.file] = Printed(spec, [" ".join((p.extract_text() or "").split()) for p in reader.pages], main)
+        yield out
+    finally:
+        page.close()
+
+
+def _as_at(app_server: StreamlitServer) -> date:
+    engine = open_store(app_server.database_url, load_sample_data=False)
+    with Session(engine) as session:
+        return queries.default_as_at(session=session, area=AREA, today=date.today(), audience=AUDIENCE)[0]
+
+
+def test_no_page_prints_the_sidebar_or_the_menu(printed: dict[str, Printed]) -> None:
+    titles = [p.spec.title for p in printed.values()]
+    for item in printed.values():
+        for words in SIDEBAR_TEXT:
+            assert words not in item.text, f"{item.spec.file} prints the sidebar's {words!r}"
+        # The menu is every other page's title; those the page's own text names (the accessibility statement lists
+        # the pages) cannot tell the menu apart, the rest must not be printed.
+        menu_only = [t for t in titles if t != item.spec.title and t not in item.main]
+        shown = [t for t in menu_only if t in item.text]
+        assert not shown, f"{item.spec.file} prints the menu: {shown}"
+
+
+def test_every_printed_page_carries_the_live_link_and_the_as_at_date(printed: dict[str, Printed], app_server: StreamlitServer) -> None:
+    as_at = f"As at {format_date(_as_at(app_server))}"
+    for item in printed.values():
+        link = f"{app_server.url}/{item.spec.url_path}" + (f"?area={AREA}" if item.spec.with_area else "")
+        for number, text in enumerate(item.pages, start=1):
+            assert f"Live view: {link}" in text, f"{item.spec.file} page {number} of {len(item.pages)} has no live link {link!r}"
+            if item.spec.with_area:
+                assert as_at in text, f"{item.spec.file} page {number} of {len(item.pages)} has no {as_at!r}"
+
+
+# st.dataframe (ui.render.table) is a canvas grid: Chromium prints it as a picture of the rows in view, so no table
+# cell reaches the PDF's text. Strict, so this fails loudly once the tables print as text and the mark must go.
+@pytest.mark.xfail(strict=True, reason="st.dataframe tables print as a canvas picture of their visible rows, not as text")
+def test_renewals_prints_every_agreement_and_the_timeline_to_its_last_year(
+    printed: dict[str, Printed], app_server: StreamlitServer
+) -> None:
+    engine = open_store(app_server.database_url, load_sample_data=False)
+    as_at = _as_at(app_server)
+    with Session(engine) as session:
+        renewals = queries.renewals(session=session, area=AREA, as_at=as_at, audience=AUDIENCE)
+    text = printed["renewals.py"].text
+    assert len(renewals) > 0
+    missing = [title for title in renewals["title"] if " ".join(str(title).split()) not in text]
+    assert not missing, f"the printed renewals page lacks {missing}"
+    ends = [d for column in ("current_end_date", "latest_end_date") for d in renewals[column].dropna()]
+    last_year = max(d.year for d in ends)
+    assert str(last_year) in text, f"the printed timeline stops before {last_year}"
