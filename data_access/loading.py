@@ -46,6 +46,7 @@ from data_access.models import (
     AMENDMENT_KINDS,
     APPORTIONMENTS,
     BASES,
+    CITED_MODELS,
     GROUP_KINDS,
     MEASURE_UNITS,
     MILESTONE_KINDS,
@@ -184,21 +185,7 @@ OPTIONAL_COLUMNS: dict[tuple[type[SQLModel], str], str] = {
     (Observation, "provider_id"): "blank: the provider is not named (the agreement's provider is shown where there is one)",
 }
 # Cited records may leave out the section: the source (its URL) as a whole is then the citation.
-for _cited in (
-    Plan,
-    Priority,
-    Provider,
-    FundingStream,
-    Agreement,
-    Amendment,
-    Milestone,
-    AgreementPriority,
-    Budget,
-    Spend,
-    Observation,
-    AreaGroup,
-    Population,
-):
+for _cited in CITED_MODELS:
     OPTIONAL_COLUMNS[(_cited, "source_section")] = "blank: the source as a whole is cited (its URL or title)"
     OPTIONAL_COLUMNS[(_cited, "basis_note")] = "blank: no note"
 # Optional columns whose blank cells each get a note, because the blank decides how figures are shown.

@@ -640,9 +640,8 @@ def table_name(model: type[SQLModel]) -> str:
     return table_of(model).name
 
 
-# Every cited row's basis and every restricted row's visibility is one of the known words, enforced by
-# the database as well as the importer (tables that declared theirs above keep them).
-for _model in (
+# The tables whose rows cite a source (and carry a basis): the importer lets them leave out the section.
+CITED_MODELS: tuple[type[SQLModel], ...] = (
     Plan,
     Priority,
     Provider,
@@ -656,7 +655,11 @@ for _model in (
     Observation,
     AreaGroup,
     Population,
-):
+)
+
+# Every cited row's basis and every restricted row's visibility is one of the known words, enforced by
+# the database as well as the importer (tables that declared theirs above keep them).
+for _model in CITED_MODELS:
     _table = table_of(_model)
     for _column, _values in (("basis", BASES), ("visibility", VISIBILITIES)):
         _name = f"{_table.name}_{_column}"
