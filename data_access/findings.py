@@ -291,6 +291,11 @@ class Context:
         return self.count_text(value, people=people, published=published)
 
 
+# The key, in `Context.store_wide`, of every area's financial years (`queries.financial_years_by_area`), set when a
+# report covers every area: rules then find what they can for the whole store at once, not once per area.
+ALL_AREAS = "all areas"
+
+
 def _visible_both(model: Any, audience: Audience) -> ColumnElement[bool]:
     """An observation or spend row visible, with its agreement (when it has one) visible too."""
     return and_(
@@ -806,8 +811,10 @@ def budget_and_spend(ctx: Context) -> list[Finding]:
     """Spend recorded against a funding stream's budget that is more or less than the budget. Where no spend is
     published for the stream and year, the comparison cannot be made: unknown is not zero."""
     found = []
+    by_area_and_year = _budget_and_spend_by_area_and_year(ctx)
+    empty = by_area_and_year.get(None)
     for year in ctx.years:
-        frame = queries.budget_and_spend_by_funding_stream(session=ctx.session, area=ctx.area, year=year, audience=ctx.audience)
+        frame = by_area_and_year.get((ctx.area, year), empty)
         published = spend_published(ctx, year)
         for r in frame[frame["budget_pence"].fillna(0) > 0].itertuples():
             budget = int(r.budget_pence)
@@ -895,6 +902,25 @@ def budget_and_spend(ctx: Context) -> list[Finding]:
                 )
             )
     return found
+
+
+def _budget_and_spend_by_area_and_year(ctx: Context) -> dict[Any, pd.DataFrame]:
+    """`queries.budget_and_spend_by_funding_stream` of the context's area and years, by (area, year), and an empty frame
+    under None: in a report of every area (`ALL_AREAS`), one query for the whole store, shared by every area's context."""
+    every_area = ctx.store_wide.get(ALL_AREAS) is not None
+    area = None if every_area else ctx.area
+    years = sorted({y for ys in ctx.store_wide[ALL_AREAS].values() for y in ys}) if every_area else list(ctx.years)
+
+    def compute() -> dict[Any, pd.DataFrame]:
+        frame = queries.budget_and_spend_by_year_and_funding_stream(session=ctx.session, area=area, years=years, audience=ctx.audience)
+        split: dict[Any, pd.DataFrame] = {
+            (str(a), int(y)): part.drop(columns=["area_id", "financial_year"]).reset_index(drop=True)
+            for (a, y), part in frame.groupby(["area_id", "financial_year"], sort=False)
+        }
+        split[None] = frame.iloc[0:0].drop(columns=["area_id", "financial_year"])
+        return split
+
+    return dict(ctx.store_wide_value(("budget_and_spend", area, tuple(years)), compute))
 
 
 def money_records(ctx: Context, year: int, stream: str) -> list[Record]:
@@ -1799,7 +1825,12 @@ def findings(
     calls for several areas of one session and audience (`Context.store_wide`).
     """
     if every_year:
-        years = tuple(queries.financial_years(session=session, area=area, audience=audience))
+        years_by_area = (store_wide or {}).get(ALL_AREAS)
+        years = tuple(
+            years_by_area.get(area, [])
+            if years_by_area is not None
+            else queries.financial_years(session=session, area=area, audience=audience)
+        )
     else:
         year = year if year is not None else queries.default_financial_year(session=session, area=area, audience=audience, as_at=as_at)
         years = (year,)
@@ -1888,6 +1919,8 @@ def store_findings(*, session: Session, as_at: date, audience: Audience, area: s
     found: list[Finding] = []
     seen: set[tuple[str, tuple[Record, ...]]] = set()
     store_wide: dict[Any, Any] = {}
+    if not area:
+        store_wide[ALL_AREAS] = queries.financial_years_by_area(session=session, audience=audience)
     for area_id in [area] if area else list(names):
         for f in findings(
             session=session,
