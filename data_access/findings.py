@@ -1710,11 +1710,26 @@ def future_dates(ctx: Context) -> list[Finding]:
     return found
 
 
+def _overlaps_of_area(ctx: Context) -> list[overlaps.Overlap]:
+    """The area's overlaps; in a report of every area, found for the whole store at once and shared (`ALL_AREAS`)."""
+    if ctx.store_wide.get(ALL_AREAS) is None:
+        return overlaps.overlapping_periods(session=ctx.session, audience=ctx.audience, area=ctx.area)
+
+    def every_area() -> dict[str, list[overlaps.Overlap]]:
+        by_area: dict[str, list[overlaps.Overlap]] = {}
+        for o in overlaps.overlapping_periods(session=ctx.session, audience=ctx.audience):
+            by_area.setdefault(o.area_id, []).append(o)
+        return by_area
+
+    found: list[overlaps.Overlap] = ctx.store_wide_value("overlapping_periods", every_area).get(ctx.area, [])
+    return found
+
+
 def overlapping_periods(ctx: Context) -> list[Finding]:
     """Figures of one agreement or budget line whose periods overlap: a quarter inside a year already recorded, or
     the same period twice under one description. Both are counted in every total, so the money is counted twice."""
     found = []
-    for o in overlaps.overlapping_periods(session=ctx.session, audience=ctx.audience, area=ctx.area):
+    for o in _overlaps_of_area(ctx):
         table = "spend" if o.table == "spend" else "budget"
         (first, second), (a, b), (basis_a, basis_b) = o.periods, o.amounts_pence, o.bases
         found.append(
