@@ -240,6 +240,22 @@ class Context:
 
     @cached_property
     def renewals(self) -> pd.DataFrame:
+        if self.store_wide.get(ALL_AREAS) is not None:
+            # A report of every area: one query for the whole store, each area's agreements in the one-area order.
+            def every_area() -> dict[str, pd.DataFrame]:
+                frame = queries.renewals(
+                    session=self.session,
+                    area=None,
+                    as_at=self.as_at,
+                    audience=self.audience,
+                    red_months=self.red_months,
+                    amber_months=self.amber_months,
+                )
+                split = {str(a): part.drop(columns=["area_id"]).reset_index(drop=True) for a, part in frame.groupby("area_id", sort=False)}
+                return split | {"": frame.iloc[0:0].drop(columns=["area_id"])}
+
+            by_area: dict[str, pd.DataFrame] = self.store_wide_value(("renewals", self.red_months, self.amber_months), every_area)
+            return by_area.get(self.area, by_area[""])
         return queries.renewals(
             session=self.session,
             area=self.area,

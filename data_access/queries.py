@@ -331,7 +331,7 @@ def not_stated_text(title: str, published: date | None, precision: str) -> str:
     return f"Listed in {_document(title, published, precision)} with no status and no end date: current status not published"
 
 
-def standings(*, session: Session, area: str, as_at: date, audience: Audience) -> pd.DataFrame:
+def standings(*, session: Session, area: str | None, as_at: date, audience: Audience) -> pd.DataFrame:
     """Each of the area's agreements with its standing on the as-at date and, where its status is not published
     then, what is known (`status_note`): the document that last listed it, or that it was not yet listed."""
     query: Query = select(
@@ -341,7 +341,7 @@ def standings(*, session: Session, area: str, as_at: date, audience: Audience) -
         col(Source.published).label("source_published"),
         col(Source.published_precision).label("source_published_precision"),
     ).join(Source, col(Agreement.source_id) == col(Source.id))
-    frame = _frame(session, query.where(col(Agreement.area_id) == area, visible_to(Agreement, audience)))
+    frame = _frame(session, query.where(*_in_area(Agreement, area), visible_to(Agreement, audience)))
     texts = {SUPERSEDED: last_listed_text, NOT_YET_LISTED: not_yet_listed_text, NOT_STATED: not_stated_text}
     frame["status_note"] = [
         texts[s](t, p, pr) if s in texts else ""
@@ -1033,8 +1033,9 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
     return frame.sort_values("amount_pence", ascending=False).reset_index(drop=True)
 
 
-def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
-    """Every agreement in the area with its provider, funding stream, dates, options and values."""
+def agreements(*, session: Session, area: str | None, audience: Audience) -> pd.DataFrame:
+    """Every agreement in the area with its provider, funding stream, dates, options and values; of every area, with an
+    `area_id` column, where `area` is None."""
     reprocurement = (
         select(func.min(col(Milestone.on)))
         .where(col(Milestone.agreement_id) == col(Agreement.id), col(Milestone.kind) == "reprocurement", visible_to(Milestone, audience))
@@ -1080,10 +1081,10 @@ def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFra
         )
         .outerjoin(Provider, col(Agreement.provider_id) == col(Provider.id))
         .outerjoin(FundingStream, col(Agreement.funding_stream_id) == col(FundingStream.id))
-        .where(col(Agreement.area_id) == area, visible_to(Agreement, audience))
+        .where(*_in_area(Agreement, area), visible_to(Agreement, audience))
         .order_by(col(Agreement.current_end_date).is_(None), col(Agreement.current_end_date), col(Agreement.title))
     )
-    return _frame(session, query)
+    return _frame(session, query if area is not None else query.add_columns(col(Agreement.area_id)))
 
 
 def amendments(*, session: Session, area: str, audience: Audience, published_only: bool = False) -> pd.DataFrame:
@@ -1286,13 +1287,15 @@ def options_text(used: Any, available: Any) -> str:
     return f"{used_text} (options available not published)" if pd.notna(used) and int(used) else "not published"
 
 
-def renewals(*, session: Session, area: str, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12) -> pd.DataFrame:
+def renewals(
+    *, session: Session, area: str | None, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12
+) -> pd.DataFrame:
     """The area's agreements with, relative to the as-at date: a warning (red, amber, ok, ended, planned,
     undated, unknown), months to the current end, extension options left, and the decision that falls due.
 
     The warning follows `_standing`: "undated" is an agreement with no published dates that is still current,
     "unknown" one whose status on the as-at date is not published (`last_listed` says which document last
-    listed it, where one did)."""
+    listed it, where one did). With `area` None, every area's, with an `area_id` column (the data-quality report)."""
     frame = agreements(session=session, area=area, audience=audience)
     frame = frame.merge(standings(session=session, area=area, as_at=as_at, audience=audience), on="id", how="left")
     red_by, amber_by = add_months(as_at, red_months), add_months(as_at, amber_months)
