@@ -932,11 +932,11 @@ def _budget_and_spend_by_area_and_year(ctx: Context) -> dict[Any, pd.DataFrame]:
 
     def compute() -> dict[Any, pd.DataFrame]:
         frame = queries.budget_and_spend_by_year_and_funding_stream(session=ctx.session, area=area, years=years, audience=ctx.audience)
+        # Each part keeps the area and year columns and its index: the rule reads its rows by name, in order.
         split: dict[Any, pd.DataFrame] = {
-            (str(a), int(y)): part.drop(columns=["area_id", "financial_year"]).reset_index(drop=True)
-            for (a, y), part in frame.groupby(["area_id", "financial_year"], sort=False)
+            (str(a), int(y)): part for (a, y), part in frame.groupby(["area_id", "financial_year"], sort=False)
         }
-        split[None] = frame.iloc[0:0].drop(columns=["area_id", "financial_year"])
+        split[None] = frame.iloc[0:0]
         return split
 
     return dict(ctx.store_wide_value(("budget_and_spend", area, tuple(years)), compute))
@@ -1001,10 +1001,13 @@ def shares(ctx: Context) -> list[Finding]:
     do not add up to exactly 100 (its spend would be counted twice, or not all apportioned)."""
     found = []
     parts = ctx.observations[(ctx.observations["dimension"] != "") & (ctx.observations["unit"] == "share")]
-    for (measure, agreement, dimension, period), group in parts.groupby(["measure", "agreement", "dimension", "period"], sort=False):
-        total = float(group["value"].sum())
-        if shares_gap(group["value"]) is None:
+    by_group = parts.groupby(["measure", "agreement", "dimension", "period"], sort=False)
+    # Each group's values as a list first: most groups add up, and a frame for each of them was most of this rule's time.
+    for (measure, agreement, dimension, period), values in by_group["value"].agg(list).items():
+        if shares_gap(values) is None:
             continue
+        group = by_group.get_group((measure, agreement, dimension, period))
+        total = float(group["value"].sum())
         basis = _basis((group["basis"] == Basis.ILLUSTRATIVE).any())
         # Shares of people from a return that is not published would give hidden counts away: the public sees the sum only.
         private = ctx.disclose and (group.get("source_kind", pd.Series("published", index=group.index)) != "published").any()
