@@ -45,9 +45,7 @@ def dump(url: str) -> dict[str, Any]:
                     {k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
                 ]
             for area in area_ids:
-                out[f"{audience} findings {area}"] = [
-                    repr(f) for f in findings(session=session, area=area, as_at=TODAY, audience=audience)
-                ]
+                out[f"{audience} findings {area}"] = [repr(f) for f in findings(session=session, area=area, as_at=TODAY, audience=audience)]
     return out
 
 

@@ -831,7 +831,7 @@ def budget_and_spend(ctx: Context) -> list[Finding]:
     published for the stream and year, the comparison cannot be made: unknown is not zero."""
     found = []
     by_area_and_year = _budget_and_spend_by_area_and_year(ctx)
-    empty = by_area_and_year.get(None)
+    empty = by_area_and_year[None]
     for year in ctx.years:
         frame = by_area_and_year.get((ctx.area, year), empty)
         published = spend_published(ctx, year)

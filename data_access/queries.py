@@ -462,7 +462,8 @@ def _in_area(model: Any, area: str | None) -> tuple[ColumnElement[bool], ...]:
 
 def _in_years(column: Any, years: Sequence[int]) -> ColumnElement[bool]:
     """`column` is one of `years`: `=` for one year, so the one-year queries are the statements they always were."""
-    return column == years[0] if len(years) == 1 else column.in_(list(years))
+    condition: ColumnElement[bool] = column == years[0] if len(years) == 1 else column.in_(list(years))
+    return condition
 
 
 def _spend_in_years(area: str | None, years: Sequence[int], audience: Audience) -> tuple[ColumnElement[bool], ...]:
@@ -939,11 +940,18 @@ def budget_and_spend_by_year_and_funding_stream(
         .where(*_spend_in_years(area, years, audience), *([_published(Spend)] if published_only else []))
         .group_by(*area_group, *year_group, stream_id),
     )
-    in_scope = {"area": area, "years": years, "audience": audience, "published_only": published_only}
-    spend_by = _with_parts(spend_by, _of_which_by_years(session, Spend, "funding_stream_id", **in_scope))
-    budget_by = _budget_by_years(session, col(Budget.funding_stream_id), **in_scope)
-    budget_by = _with_parts(budget_by, _of_which_by_years(session, Budget, "funding_stream_id", **in_scope))
-    awards = _awards_by_stream(session, **in_scope)
+    spend_by = _with_parts(
+        spend_by,
+        _of_which_by_years(session, Spend, "funding_stream_id", area=area, years=years, audience=audience, published_only=published_only),
+    )
+    budget_by = _budget_by_years(
+        session, col(Budget.funding_stream_id), area=area, years=years, audience=audience, published_only=published_only
+    )
+    budget_by = _with_parts(
+        budget_by,
+        _of_which_by_years(session, Budget, "funding_stream_id", area=area, years=years, audience=audience, published_only=published_only),
+    )
+    awards = _awards_by_stream(session, area=area, years=years, audience=audience, published_only=published_only)
     streams = _frame(
         session,
         select(
