@@ -240,6 +240,22 @@ class Context:
 
     @cached_property
     def renewals(self) -> pd.DataFrame:
+        if self.store_wide.get(ALL_AREAS) is not None:
+            # A report of every area: one query for the whole store, each area's agreements in the one-area order.
+            def every_area() -> dict[str, pd.DataFrame]:
+                frame = queries.renewals(
+                    session=self.session,
+                    area=None,
+                    as_at=self.as_at,
+                    audience=self.audience,
+                    red_months=self.red_months,
+                    amber_months=self.amber_months,
+                )
+                split = {str(a): part.drop(columns=["area_id"]).reset_index(drop=True) for a, part in frame.groupby("area_id", sort=False)}
+                return split | {"": frame.iloc[0:0].drop(columns=["area_id"])}
+
+            by_area: dict[str, pd.DataFrame] = self.store_wide_value(("renewals", self.red_months, self.amber_months), every_area)
+            return by_area.get(self.area, by_area[""])
         return queries.renewals(
             session=self.session,
             area=self.area,
@@ -291,6 +307,11 @@ class Context:
         return self.count_text(value, people=people, published=published)
 
 
+# The key, in `Context.store_wide`, of every area's financial years (`queries.financial_years_by_area`), set when a
+# report covers every area: rules then find what they can for the whole store at once, not once per area.
+ALL_AREAS = "all areas"
+
+
 def _visible_both(model: Any, audience: Audience) -> ColumnElement[bool]:
     """An observation or spend row visible, with its agreement (when it has one) visible too."""
     return and_(
@@ -324,15 +345,18 @@ def extensions(ctx: Context) -> list[Finding]:
     """Repeated extensions; an end past the latest possible end; more options used or recorded than available;
     an extension past the original end with no option recorded; extensions recorded but not counted as used."""
     known = ctx.amendments
-    # Each agreement's amendments, split once: filtering the whole frame for every agreement grew with their product.
-    none = known.iloc[0:0]
-    known_of = dict(iter(known.groupby("agreement_id", sort=False)))
-    moved_of = dict(iter(known[_moves_end(known)].groupby("agreement_id", sort=False)))
+    # Each agreement's amendments, counted and listed once as plain values: filtering the whole frame for every agreement
+    # grew with their product, and a frame per agreement was most of this rule's time on 43 areas.
+    moved = known[_moves_end(known)]
+    moved_of = moved["agreement_id"].value_counts().to_dict()
+    moved_kind_of = moved.groupby("agreement_id", sort=False)["kind"].first().to_dict()
+    recorded_of = known.loc[known["kind"] == "extension", "agreement_id"].value_counts().to_dict()
+    by_agreement = known.groupby("agreement_id", sort=False)
+    ids_of, citations_of = by_agreement["id"].agg(list).to_dict(), by_agreement["citations"].agg(list).to_dict()
     found = []
     for r in ctx.renewals[ctx.renewals["warning"] != "planned"].itertuples():
-        own = moved_of.get(r.id, none)
-        mine = known_of.get(r.id, none)
-        recorded = int((mine["kind"] == "extension").sum())
+        own = int(moved_of.get(r.id, 0))
+        recorded = int(recorded_of.get(r.id, 0))
         original, current, latest = _day(r.original_end_date), _day(r.current_end_date), _day(r.latest_end_date)
         available = None if pd.isna(r.extension_options_available) else int(r.extension_options_available)
         # A blank count of options used is not published, never 0: only the extensions recorded are known to be used.
@@ -340,9 +364,9 @@ def extensions(ctx: Context) -> list[Finding]:
         at_least = recorded if used is None else max(used, recorded)
         live = r.warning in LIVE_WARNINGS
         breaches, notes, questions = [], [], []
-        if len(own) >= 2:
-            breaches.append(f"has been extended {len(own)} times, to {r.end_text}")
-            questions.append(f"Why has {r.title} been extended {len(own)} times rather than re-procured?")
+        if own >= 2:
+            breaches.append(f"has been extended {own} times, to {r.end_text}")
+            questions.append(f"Why has {r.title} been extended {own} times rather than re-procured?")
         if current is not None and latest is not None and current > latest:
             breaches.append(f"now ends on {r.end_text}, beyond the latest possible end of {r.latest_text} set when it was let")
             questions.append(f"Under what authority was {r.title} extended beyond its latest possible end, and why was it not re-procured?")
@@ -356,9 +380,9 @@ def extensions(ctx: Context) -> list[Finding]:
             and current > original
             and latest is None
             and available is None
-            and (len(own) > 0 or ctx.as_at > original)
+            and (own > 0 or ctx.as_at > original)
         ):
-            how = " by variation" if len(own) == 1 and own["kind"].iloc[0] == "variation" else ""
+            how = " by variation" if own == 1 and moved_kind_of.get(r.id) == "variation" else ""
             notes.append(
                 f"was extended{how} from its original end of {format_date(original)} to {r.end_text}, "
                 "and no extension option in the original agreement is recorded"
@@ -374,7 +398,7 @@ def extensions(ctx: Context) -> list[Finding]:
             continue
         ended = "" if live else f" (it ended {_on(r.end_text, r.end_precision)})"
         severity = (Severity.HIGH if live else Severity.MEDIUM) if breaches else (Severity.MEDIUM if live else Severity.LOW)
-        own_ids = list(mine["id"])
+        own_ids = ids_of.get(r.id, [])
         found.append(
             Finding(
                 "extensions",
@@ -390,7 +414,7 @@ def extensions(ctx: Context) -> list[Finding]:
                     *([Figure("extension options used", used, "number", Basis.REPORTED)] if used is not None else []),
                     Figure("current end", current, "date", _basis("current_end_date" in r.illustrative_fields)),
                 ),
-                _cites([r.citations, *mine["citations"]]),
+                _cites([r.citations, *citations_of.get(r.id, [])]),
                 _link("renewals", area=ctx.area),
             )
         )
@@ -806,8 +830,10 @@ def budget_and_spend(ctx: Context) -> list[Finding]:
     """Spend recorded against a funding stream's budget that is more or less than the budget. Where no spend is
     published for the stream and year, the comparison cannot be made: unknown is not zero."""
     found = []
+    by_area_and_year = _budget_and_spend_by_area_and_year(ctx)
+    empty = by_area_and_year[None]
     for year in ctx.years:
-        frame = queries.budget_and_spend_by_funding_stream(session=ctx.session, area=ctx.area, year=year, audience=ctx.audience)
+        frame = by_area_and_year.get((ctx.area, year), empty)
         published = spend_published(ctx, year)
         for r in frame[frame["budget_pence"].fillna(0) > 0].itertuples():
             budget = int(r.budget_pence)
@@ -897,6 +923,25 @@ def budget_and_spend(ctx: Context) -> list[Finding]:
     return found
 
 
+def _budget_and_spend_by_area_and_year(ctx: Context) -> dict[Any, pd.DataFrame]:
+    """`queries.budget_and_spend_by_funding_stream` of the context's area and years, by (area, year), and an empty frame
+    under None: in a report of every area (`ALL_AREAS`), one query for the whole store, shared by every area's context."""
+    every_area = ctx.store_wide.get(ALL_AREAS) is not None
+    area = None if every_area else ctx.area
+    years = sorted({y for ys in ctx.store_wide[ALL_AREAS].values() for y in ys}) if every_area else list(ctx.years)
+
+    def compute() -> dict[Any, pd.DataFrame]:
+        frame = queries.budget_and_spend_by_year_and_funding_stream(session=ctx.session, area=area, years=years, audience=ctx.audience)
+        # Each part keeps the area and year columns and its index: the rule reads its rows by name, in order.
+        split: dict[Any, pd.DataFrame] = {
+            (str(a), int(y)): part for (a, y), part in frame.groupby(["area_id", "financial_year"], sort=False)
+        }
+        split[None] = frame.iloc[0:0]
+        return split
+
+    return dict(ctx.store_wide_value(("budget_and_spend", area, tuple(years)), compute))
+
+
 def money_records(ctx: Context, year: int, stream: str) -> list[Record]:
     """The budget lines and payments of a funding stream in a year, as the records a finding names."""
     return ctx.money_records.get((year, stream), [])
@@ -910,6 +955,20 @@ def spend_published(ctx: Context, year: int) -> set[str]:
 def _money_records(ctx: Context) -> dict[tuple[int, str], list[Record]]:
     """Every budget line and payment with a funding stream in the context's years, by (year, stream): budgets first,
     each table in id order. One query per table for the area, not two for every stream and year."""
+    if ctx.store_wide.get(ALL_AREAS) is not None:
+        # A report of every area: one query per table for the whole store, each area's records in id order as below.
+        def every_area() -> dict[str, dict[tuple[int, str], list[Record]]]:
+            by_area: dict[str, dict[tuple[int, str], list[Record]]] = {}
+            for model, table in ((Budget, "budget"), (Spend, "spend")):
+                query = select(col(model.id), col(model.area_id), col(model.financial_year), col(model.funding_stream_id)).where(
+                    col(model.funding_stream_id).is_not(None), visible_to(model, ctx.audience)
+                )
+                for i, area, year, stream in ctx.session.execute(query.order_by(col(model.id))).all():
+                    by_area.setdefault(str(area), {}).setdefault((int(year), str(stream)), []).append(Record(table, i, f"{table} {i}"))
+            return by_area
+
+        mine: dict[tuple[int, str], list[Record]] = ctx.store_wide_value("money_records", every_area).get(ctx.area, {})
+        return {key: records for key, records in mine.items() if key[0] in ctx.years}
     found: dict[tuple[int, str], list[Record]] = {}
     for model, table in ((Budget, "budget"), (Spend, "spend")):
         query = select(col(model.id), col(model.financial_year), col(model.funding_stream_id)).where(
@@ -942,10 +1001,13 @@ def shares(ctx: Context) -> list[Finding]:
     do not add up to exactly 100 (its spend would be counted twice, or not all apportioned)."""
     found = []
     parts = ctx.observations[(ctx.observations["dimension"] != "") & (ctx.observations["unit"] == "share")]
-    for (measure, agreement, dimension, period), group in parts.groupby(["measure", "agreement", "dimension", "period"], sort=False):
-        total = float(group["value"].sum())
-        if shares_gap(group["value"]) is None:
+    by_group = parts.groupby(["measure", "agreement", "dimension", "period"], sort=False)
+    # Each group's values as a list first: most groups add up, and a frame for each of them was most of this rule's time.
+    for (measure, agreement, dimension, period), values in by_group["value"].agg(list).items():
+        if shares_gap(values) is None:
             continue
+        group = by_group.get_group((measure, agreement, dimension, period))
+        total = float(group["value"].sum())
         basis = _basis((group["basis"] == Basis.ILLUSTRATIVE).any())
         # Shares of people from a return that is not published would give hidden counts away: the public sees the sum only.
         private = ctx.disclose and (group.get("source_kind", pd.Series("published", index=group.index)) != "published").any()
@@ -1684,11 +1746,26 @@ def future_dates(ctx: Context) -> list[Finding]:
     return found
 
 
+def _overlaps_of_area(ctx: Context) -> list[overlaps.Overlap]:
+    """The area's overlaps; in a report of every area, found for the whole store at once and shared (`ALL_AREAS`)."""
+    if ctx.store_wide.get(ALL_AREAS) is None:
+        return overlaps.overlapping_periods(session=ctx.session, audience=ctx.audience, area=ctx.area)
+
+    def every_area() -> dict[str, list[overlaps.Overlap]]:
+        by_area: dict[str, list[overlaps.Overlap]] = {}
+        for o in overlaps.overlapping_periods(session=ctx.session, audience=ctx.audience):
+            by_area.setdefault(o.area_id, []).append(o)
+        return by_area
+
+    found: list[overlaps.Overlap] = ctx.store_wide_value("overlapping_periods", every_area).get(ctx.area, [])
+    return found
+
+
 def overlapping_periods(ctx: Context) -> list[Finding]:
     """Figures of one agreement or budget line whose periods overlap: a quarter inside a year already recorded, or
     the same period twice under one description. Both are counted in every total, so the money is counted twice."""
     found = []
-    for o in overlaps.overlapping_periods(session=ctx.session, audience=ctx.audience, area=ctx.area):
+    for o in _overlaps_of_area(ctx):
         table = "spend" if o.table == "spend" else "budget"
         (first, second), (a, b), (basis_a, basis_b) = o.periods, o.amounts_pence, o.bases
         found.append(
@@ -1799,7 +1876,12 @@ def findings(
     calls for several areas of one session and audience (`Context.store_wide`).
     """
     if every_year:
-        years = tuple(queries.financial_years(session=session, area=area, audience=audience))
+        years_by_area = (store_wide or {}).get(ALL_AREAS)
+        years = tuple(
+            years_by_area.get(area, [])
+            if years_by_area is not None
+            else queries.financial_years(session=session, area=area, audience=audience)
+        )
     else:
         year = year if year is not None else queries.default_financial_year(session=session, area=area, audience=audience, as_at=as_at)
         years = (year,)
@@ -1888,6 +1970,8 @@ def store_findings(*, session: Session, as_at: date, audience: Audience, area: s
     found: list[Finding] = []
     seen: set[tuple[str, tuple[Record, ...]]] = set()
     store_wide: dict[Any, Any] = {}
+    if not area:
+        store_wide[ALL_AREAS] = queries.financial_years_by_area(session=session, audience=audience)
     for area_id in [area] if area else list(names):
         for f in findings(
             session=session,

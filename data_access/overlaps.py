@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -62,8 +62,11 @@ def _spend_pairs(audience: Audience, area: str | None, *, by_agreement: bool) ->
         same_line = and_(col(a.agreement_id).is_not(None), col(b.agreement_id) == col(a.agreement_id))
     else:
         same_line = and_(
-            col(a.agreement_id).is_(None),
-            col(b.agreement_id).is_(None),
+            # Not "IS NULL": SQLite (no statistics) read every line of the store without an agreement through
+            # `ix_spend_agreement_year` for each area (0.9 s on 43 areas), rather than the area's through its own index.
+            # An agreement's id is never empty, so this is the same condition.
+            func.coalesce(col(a.agreement_id), "") == "",
+            func.coalesce(col(b.agreement_id), "") == "",
             col(a.funding_stream_id).is_not(None),
             col(b.area_id) == col(a.area_id),
             col(b.funding_stream_id) == col(a.funding_stream_id),
@@ -119,10 +122,11 @@ def _spend_pairs(audience: Audience, area: str | None, *, by_agreement: bool) ->
 
 
 def _spend_overlaps(session: Session, audience: Audience, area: str | None) -> list[Overlap]:
-    pairs = union_all(_spend_pairs(audience, area, by_agreement=True), _spend_pairs(audience, area, by_agreement=False)).subquery()
-    query = select(pairs).order_by(pairs.c.area_id, pairs.c.first_id, pairs.c.second_id)
+    # Two statements, sorted here: as one UNION ALL subquery SQLite planned the pairs without their indexes (4 s on
+    # the 43-area store, against 0.5 s for the two).
+    rows = [r for by_agreement in (True, False) for r in session.execute(_spend_pairs(audience, area, by_agreement=by_agreement)).all()]
     found = []
-    for r in session.execute(query).all():
+    for r in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
         stream = f"funding stream {r[5]}" + (f", priority {r[6]}" if r[6] else "")
         label = stream if not r[3] else f"{r[4]} ({r[3]})" if r[4] else str(r[3])
         found.append(

@@ -9,7 +9,7 @@ row is illustrative.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Date,
     Integer,
     Select,
     Subquery,
@@ -160,15 +161,28 @@ def default_as_at(*, session: Session, area: str, today: date, audience: Audienc
 def financial_years(*, session: Session, area: str, audience: Audience) -> list[int]:
     """Financial years with budget, spend or grant awards for the area, oldest first: every year a budget over several
     years spans, and the year each dated award from a funding stream starts in."""
-    spans = select(col(Budget.financial_year), _budget_last_year()).where(col(Budget.area_id) == area, visible_to(Budget, audience))
-    years = {year for first, last in session.execute(spans.distinct()).all() for year in range(first, last + 1)}
-    spent = select(col(Spend.financial_year)).where(col(Spend.area_id) == area, visible_to(Spend, audience))
-    awarded = select(col(Agreement.start_date)).where(
-        col(Agreement.area_id) == area, visible_to(Agreement, audience), _award_from_stream(), col(Agreement.start_date).is_not(None)
+    return financial_years_by_area(session=session, audience=audience, area=area).get(area, [])
+
+
+def financial_years_by_area(*, session: Session, audience: Audience, area: str | None = None) -> dict[str, list[int]]:
+    """`financial_years` of every area (or one), by area id: three queries for the whole store, not three per area."""
+    spans = select(col(Budget.area_id), col(Budget.financial_year), _budget_last_year()).where(visible_to(Budget, audience))
+    spent = select(col(Spend.area_id), col(Spend.financial_year)).where(visible_to(Spend, audience))
+    awarded = select(col(Agreement.area_id), col(Agreement.start_date)).where(
+        visible_to(Agreement, audience), _award_from_stream(), col(Agreement.start_date).is_not(None)
     )
-    years |= set(session.execute(spent.distinct()).scalars())
-    years |= {financial_year_of(day) for day in session.execute(awarded.distinct()).scalars()}
-    return sorted(years)
+    if area is not None:
+        spans = spans.where(col(Budget.area_id) == area)
+        spent = spent.where(col(Spend.area_id) == area)
+        awarded = awarded.where(col(Agreement.area_id) == area)
+    years: dict[str, set[int]] = {}
+    for owner, first, last in session.execute(spans.distinct()).all():
+        years.setdefault(owner, set()).update(range(first, last + 1))
+    for owner, year in session.execute(spent.distinct()).all():
+        years.setdefault(owner, set()).add(year)
+    for owner, day in session.execute(awarded.distinct()).all():
+        years.setdefault(owner, set()).add(financial_year_of(day))
+    return {owner: sorted(found) for owner, found in years.items()}
 
 
 def default_financial_year(*, session: Session, area: str, audience: Audience, as_at: date) -> int:
@@ -317,7 +331,7 @@ def not_stated_text(title: str, published: date | None, precision: str) -> str:
     return f"Listed in {_document(title, published, precision)} with no status and no end date: current status not published"
 
 
-def standings(*, session: Session, area: str, as_at: date, audience: Audience) -> pd.DataFrame:
+def standings(*, session: Session, area: str | None, as_at: date, audience: Audience) -> pd.DataFrame:
     """Each of the area's agreements with its standing on the as-at date and, where its status is not published
     then, what is known (`status_note`): the document that last listed it, or that it was not yet listed."""
     query: Query = select(
@@ -327,7 +341,7 @@ def standings(*, session: Session, area: str, as_at: date, audience: Audience) -
         col(Source.published).label("source_published"),
         col(Source.published_precision).label("source_published_precision"),
     ).join(Source, col(Agreement.source_id) == col(Source.id))
-    frame = _frame(session, query.where(col(Agreement.area_id) == area, visible_to(Agreement, audience)))
+    frame = _frame(session, query.where(*_in_area(Agreement, area), visible_to(Agreement, audience)))
     texts = {SUPERSEDED: last_listed_text, NOT_YET_LISTED: not_yet_listed_text, NOT_STATED: not_stated_text}
     frame["status_note"] = [
         texts[s](t, p, pr) if s in texts else ""
@@ -438,9 +452,25 @@ def _whole_division(numerator: Any, denominator: int) -> ColumnElement[int]:
 def _spend_in_year(area: str, year: int, audience: Audience) -> tuple[ColumnElement[bool], ...]:
     """Conditions for an area's spend in a financial year that the audience may see (its agreement too); a part of
     another spend line ("of which") is never one, so it is never added to its whole."""
+    return _spend_in_years(area, [year], audience)
+
+
+def _in_area(model: Any, area: str | None) -> tuple[ColumnElement[bool], ...]:
+    """Rows of one area, or (None) of every area."""
+    return () if area is None else (col(model.area_id) == area,)
+
+
+def _in_years(column: Any, years: Sequence[int]) -> ColumnElement[bool]:
+    """`column` is one of `years`: `=` for one year, so the one-year queries are the statements they always were."""
+    condition: ColumnElement[bool] = column == years[0] if len(years) == 1 else column.in_(list(years))
+    return condition
+
+
+def _spend_in_years(area: str | None, years: Sequence[int], audience: Audience) -> tuple[ColumnElement[bool], ...]:
+    """`_spend_in_year` for several years and one area or (None) every area."""
     return (
-        col(Spend.area_id) == area,
-        col(Spend.financial_year) == year,
+        *_in_area(Spend, area),
+        _in_years(col(Spend.financial_year), years),
         col(Spend.part_of_id).is_(None),
         visible_to(Spend, audience),
         or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
@@ -485,13 +515,39 @@ def money_text(pence: int, *, up_to: bool = False) -> str:
     return f"up to {format_money(pence)}" if up_to else format_money(pence)
 
 
+def _area_column(model: Any, area: str | None) -> tuple[ColumnElement[Any], list[Any]]:
+    """The `area_id` column of a query of one area (a constant, grouped by nothing) or of every area (grouped by it)."""
+    if area is None:
+        return col(model.area_id).label("area_id"), [col(model.area_id)]
+    return literal(area).label("area_id"), []
+
+
 def _budget_by(session: Session, key: Any, *, area: str, year: int, audience: Audience, published_only: bool = False) -> pd.DataFrame:
     """The area's budget for a financial year, summed by `key` (priority or funding stream): one-year lines and the
     year's share of lines split evenly over several years, never a part of another line; illustrative rows left
     out with `published_only`."""
+    frame = _budget_by_years(session, key, area=area, years=[year], audience=audience, published_only=published_only)
+    return frame.drop(columns=["area_id", "financial_year"])
+
+
+def _budget_by_years(
+    session: Session, key: Any, *, area: str | None, years: Sequence[int], audience: Audience, published_only: bool = False
+) -> pd.DataFrame:
+    """`_budget_by` for one area or (None) every area and several years, with `area_id` and `financial_year` columns:
+    each budget line joined to the years it counts in (`_budget_counts_in`), summed by area, year and key."""
+    area_column, area_group = _area_column(Budget, area)
+    if len(years) == 1:
+        year: Any = years[0]
+        query: Query = select(area_column, literal(years[0], Integer).label("financial_year"))
+        year_group: list[Any] = []
+    else:
+        table = _years_table(list(years))
+        year = table.c.financial_year
+        query = select(area_column, year.label("financial_year")).select_from(Budget).join(table, _budget_counts_in(year))
+        year_group = [year]
     amount = _budget_for_year(year)
-    query: Query = (
-        select(
+    query = (
+        query.add_columns(
             key,
             _sum_pence(amount).label("budget_pence"),
             _is_illustrative(Budget).label("budget_illustrative"),
@@ -499,8 +555,8 @@ def _budget_by(session: Session, key: Any, *, area: str, year: int, audience: Au
             _up_to(col(Budget.qualifier)).label("budget_up_to"),
             _citations(Budget).label("budget_citations"),
         )
-        .where(col(Budget.area_id) == area, _budget_counts_in(year), visible_to(Budget, audience))
-        .group_by(key)
+        .where(*_in_area(Budget, area), _budget_counts_in(year), visible_to(Budget, audience))
+        .group_by(*area_group, *year_group, key)
     )
     if published_only:
         query = query.where(_published(Budget))
@@ -510,40 +566,51 @@ def _budget_by(session: Session, key: Any, *, area: str, year: int, audience: Au
 def _of_which(session: Session, model: Any, key: str, *, area: str, year: int, audience: Audience, published_only: bool) -> pd.DataFrame:
     """Parts ("of which £X for ...") of the year's one-year budget or spend lines, as one text per `key` of their whole
     (`priority_id` or `funding_stream_id`), in a column `<budget|spend>_of_which`. Parts are never in a sum."""
+    frame = _of_which_by_years(session, model, key, area=area, years=[year], audience=audience, published_only=published_only)
+    return frame.drop(columns=["area_id", "financial_year"])
+
+
+def _of_which_by_years(
+    session: Session, model: Any, key: str, *, area: str | None, years: Sequence[int], audience: Audience, published_only: bool
+) -> pd.DataFrame:
+    """`_of_which` for one area or (None) every area and several years: one text per area, year and `key`."""
     whole = aliased(model)
     side = "budget" if model is Budget else "spend"
     if model is Budget:
         whole_key: Any = getattr(whole, key)
-        in_year: Any = and_(col(whole.financial_year) == year, _budget_last_year(whole) == year)
+        in_year: Any = and_(_in_years(col(whole.financial_year), years), _budget_last_year(whole) == col(whole.financial_year))
         query = select(whole_key.label(key))
     else:
         agreement = aliased(Agreement)
         whole_key = func.coalesce(col(whole.funding_stream_id), col(agreement.funding_stream_id))
-        in_year = col(whole.financial_year) == year
+        in_year = _in_years(col(whole.financial_year), years)
         query = select(whole_key.label(key)).outerjoin(agreement, col(whole.agreement_id) == col(agreement.id))
     query = (
-        query.add_columns(col(model.amount_pence), col(model.qualifier), col(model.description))
+        query.add_columns(
+            col(whole.area_id), col(whole.financial_year), col(model.amount_pence), col(model.qualifier), col(model.description)
+        )
         .join(model, col(model.part_of_id) == col(whole.id))
-        .where(col(whole.area_id) == area, in_year, visible_to(whole, audience), visible_to(model, audience))
+        .where(*_in_area(whole, area), in_year, visible_to(whole, audience), visible_to(model, audience))
         .order_by(col(model.id))
     )
     if published_only:
         query = query.where(_published(model), _published(whole))
-    texts: dict[Any, list[str]] = {}
+    texts: dict[tuple[Any, Any, Any], list[str]] = {}
     for row in session.execute(query).all():
         what = f" for {row.description}" if row.description else ""
-        texts.setdefault(row[0], []).append(
+        texts.setdefault((row.area_id, int(row.financial_year), row[0]), []).append(
             f"of which {money_text(int(row.amount_pence), up_to=row.qualifier == MoneyQualifier.UP_TO)}{what}"
         )
-    return pd.DataFrame({key: list(texts), f"{side}_of_which": ["; ".join(t) for t in texts.values()]}, columns=[key, f"{side}_of_which"])
+    columns = ["area_id", "financial_year", key, f"{side}_of_which"]
+    return pd.DataFrame([(*k, "; ".join(t)) for k, t in texts.items()], columns=columns)
 
 
 def _with_parts(frame: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with the `_of_which` texts of its rows beside them (by the parts' first column, the key)."""
-    key, column = parts.columns
+    """`frame` with the `_of_which` texts of its rows beside them (by the parts' key columns: all but the last)."""
+    *keys, column = parts.columns
     if parts.empty:
         return frame.assign(**{column: ""})
-    return frame.astype({key: object}).merge(parts, on=key, how="left")
+    return frame.astype({key: object for key in keys if key not in ("financial_year",)}).merge(parts, on=keys, how="left")
 
 
 def unsplit_budgets(*, session: Session, area: str, year: int, audience: Audience, published_only: bool = False) -> pd.DataFrame:
@@ -607,13 +674,42 @@ def _award_counted(*, published_only: bool = False) -> ColumnElement[bool]:
     return counted
 
 
-def _awards_by_stream(session: Session, *, area: str, year: int, audience: Audience, published_only: bool) -> pd.DataFrame:
+def _year_bounds(years: Sequence[int]) -> Any:
+    """Financial years with their first and last days, as a small table to join dated rows to."""
+    rows = [
+        select(
+            literal(y, Integer).label("financial_year"),
+            literal(fy_start(y), Date).label("first_day"),
+            literal(fy_end(y), Date).label("last_day"),
+        )
+        for y in years
+    ]
+    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("year_bounds")
+
+
+def _awards_by_stream(
+    session: Session, *, area: str | None, years: Sequence[int], audience: Audience, published_only: bool
+) -> pd.DataFrame:
     """Grants awarded from each funding stream that start in the financial year: how many, how many have a published
-    value, their sum (`awarded_pence`), whether any is a ceiling, and how much is illustrative."""
+    value, their sum (`awarded_pence`), whether any is a ceiling, and how much is illustrative; by area and year."""
     value = _award_value()
     illustrative = or_(col(Agreement.basis) == Basis.ILLUSTRATIVE, col(Agreement.illustrative_fields).like("%value%"))
-    query: Query = (
-        select(
+    area_column, area_group = _area_column(Agreement, area)
+    if len(years) == 1:
+        query: Query = select(area_column, literal(years[0], Integer).label("financial_year"))
+        starts: tuple[Any, ...] = (col(Agreement.start_date) >= fy_start(years[0]), col(Agreement.start_date) <= fy_end(years[0]))
+        year_group: list[Any] = []
+    else:
+        table = _year_bounds(years)
+        starts = (col(Agreement.start_date) >= fy_start(min(years)), col(Agreement.start_date) <= fy_end(max(years)))
+        query = (
+            select(area_column, table.c.financial_year.label("financial_year"))
+            .select_from(Agreement)
+            .join(table, and_(col(Agreement.start_date) >= table.c.first_day, col(Agreement.start_date) <= table.c.last_day))
+        )
+        year_group = [table.c.financial_year]
+    query = (
+        query.add_columns(
             col(Agreement.funding_stream_id),
             func.count().label("awards"),
             func.count(value).label("awards_valued"),
@@ -623,14 +719,13 @@ def _awards_by_stream(session: Session, *, area: str, year: int, audience: Audie
             _citations(Agreement).label("award_citations"),
         )
         .where(
-            col(Agreement.area_id) == area,
+            *_in_area(Agreement, area),
             visible_to(Agreement, audience),
             _award_from_stream(),
-            col(Agreement.start_date) >= fy_start(year),
-            col(Agreement.start_date) <= fy_end(year),
+            *starts,
             *([_published(Agreement), ~col(Agreement.illustrative_fields).like("%value%")] if published_only else []),
         )
-        .group_by(col(Agreement.funding_stream_id))
+        .group_by(*area_group, *year_group, col(Agreement.funding_stream_id))
     )
     return _frame(session, query)
 
@@ -801,10 +896,35 @@ def budget_and_spend_by_funding_stream(
 
     `published_only` (the public pages): illustrative budget and spend left out, the funder "not stated" where none
     is, the stream's own citation added, and the `_published_money` shape: None where a figure is not published."""
+    frame = budget_and_spend_by_year_and_funding_stream(
+        session=session, area=area, years=[year], audience=audience, published_only=published_only
+    )
+    return frame.drop(columns=["area_id", "financial_year"]).reset_index(drop=True)
+
+
+def budget_and_spend_by_year_and_funding_stream(
+    *, session: Session, area: str | None, years: Sequence[int], audience: Audience, published_only: bool = False
+) -> pd.DataFrame:
+    """`budget_and_spend_by_funding_stream` of one area or (None) every area, for several years at once: the same
+    figures, with `area_id` and `financial_year` columns, in area, year and then the one-year order. The one-year
+    function is this one for one area and year, so the spend page and the data-quality findings never disagree."""
+    columns = ["area_id", "financial_year", "funding_stream_id", "funding_stream", "funder"]
+    if not years:
+        money = PUBLISHED_MONEY_COLUMNS if published_only else [*MONEY_FRAME_COLUMNS, *AWARD_COLUMNS, "awarded_published"]
+        return pd.DataFrame(columns=[*columns, *money, *(AWARD_COLUMNS if published_only else [])])
+    keys = ["area_id", "financial_year", "funding_stream_id"]
     stream_id = func.coalesce(col(Spend.funding_stream_id), col(Agreement.funding_stream_id))
+    area_column, area_group = _area_column(Spend, area)
+    year_column, year_group = (
+        (literal(years[0], Integer).label("financial_year"), [])
+        if len(years) == 1
+        else (col(Spend.financial_year).label("financial_year"), [col(Spend.financial_year)])
+    )
     spend_by = _frame(
         session,
         select(
+            area_column,
+            year_column,
             stream_id.label("funding_stream_id"),
             _sum_pence(col(Spend.amount_pence)).label("spend_pence"),
             _is_illustrative(Spend).label("spend_illustrative"),
@@ -817,17 +937,21 @@ def budget_and_spend_by_funding_stream(
             _citations(Spend).label("spend_citations"),
         )
         .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
-        .where(*_spend_in_year(area, year, audience), *([_published(Spend)] if published_only else []))
-        .group_by(stream_id),
+        .where(*_spend_in_years(area, years, audience), *([_published(Spend)] if published_only else []))
+        .group_by(*area_group, *year_group, stream_id),
     )
     spend_by = _with_parts(
-        spend_by, _of_which(session, Spend, "funding_stream_id", area=area, year=year, audience=audience, published_only=published_only)
+        spend_by,
+        _of_which_by_years(session, Spend, "funding_stream_id", area=area, years=years, audience=audience, published_only=published_only),
     )
-    budget_by = _budget_by(session, col(Budget.funding_stream_id), area=area, year=year, audience=audience, published_only=published_only)
+    budget_by = _budget_by_years(
+        session, col(Budget.funding_stream_id), area=area, years=years, audience=audience, published_only=published_only
+    )
     budget_by = _with_parts(
-        budget_by, _of_which(session, Budget, "funding_stream_id", area=area, year=year, audience=audience, published_only=published_only)
+        budget_by,
+        _of_which_by_years(session, Budget, "funding_stream_id", area=area, years=years, audience=audience, published_only=published_only),
     )
-    awards = _awards_by_stream(session, area=area, year=year, audience=audience, published_only=published_only)
+    awards = _awards_by_stream(session, area=area, years=years, audience=audience, published_only=published_only)
     streams = _frame(
         session,
         select(
@@ -835,12 +959,17 @@ def budget_and_spend_by_funding_stream(
             col(FundingStream.name).label("funding_stream"),
             col(FundingStream.funder),
             citation(FundingStream).label("stream_citation"),
-        ).where(col(FundingStream.area_id) == area),
+        ).where(*_in_area(FundingStream, area)),
     )
+    for part, citations in ((spend_by, "spend_citations"), (budget_by, "budget_citations"), (awards, "award_citations")):
+        part["financial_year"] = part["financial_year"].astype("int64")
+        # In sorted order: the order a database concatenates them in follows its query plan, which differs between
+        # one area's year and the whole store (and between SQLite and PostgreSQL).
+        part[citations] = [CITATION_SEP.join(sorted(c.split(CITATION_SEP))) if isinstance(c, str) else c for c in part[citations]]
     if published_only:
         frame = (
-            budget_by.merge(spend_by, on="funding_stream_id", how="outer")
-            .merge(awards, on="funding_stream_id", how="outer")
+            budget_by.merge(spend_by, on=keys, how="outer")
+            .merge(awards, on=keys, how="outer")
             .merge(streams, on="funding_stream_id", how="left")
         )
         frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
@@ -850,10 +979,10 @@ def budget_and_spend_by_funding_stream(
             CITATION_SEP.join(c for c in pair if isinstance(c, str) and c)
             for pair in zip(frame["stream_citation"], frame["award_citations"], strict=True)
         ]
-        return _published_money(frame, ["funding_stream_id", "funding_stream", "funder"], extra_citations="stream_citation")
+        return _published_money(frame, columns, extra_citations="stream_citation")
     frame = (
-        spend_by.merge(budget_by, on="funding_stream_id", how="outer")
-        .merge(awards, on="funding_stream_id", how="outer")
+        spend_by.merge(budget_by, on=keys, how="outer")
+        .merge(awards, on=keys, how="outer")
         .merge(streams, on="funding_stream_id", how="left")
     )
     frame["funding_stream"] = frame["funding_stream"].fillna(NO_STREAM)
@@ -864,10 +993,9 @@ def budget_and_spend_by_funding_stream(
         CITATION_SEP.join(c for c in pair if isinstance(c, str) and c)
         for pair in zip(frame["citations"], frame["award_citations"], strict=True)
     ]
-    frame = frame.sort_values("budget_pence", ascending=False)
-    return frame[["funding_stream_id", "funding_stream", "funder", *MONEY_FRAME_COLUMNS, *AWARD_COLUMNS, "awarded_published"]].reset_index(
-        drop=True
-    )
+    # Stable, so rows of equal budget keep the merge's order, as the one-year sort always did for a year's few streams.
+    frame = frame.sort_values(["area_id", "financial_year", "budget_pence"], ascending=[True, True, False], kind="stable")
+    return frame[[*columns, *MONEY_FRAME_COLUMNS, *AWARD_COLUMNS, "awarded_published"]].reset_index(drop=True)
 
 
 def money_flow(*, session: Session, area: str, year: int, audience: Audience) -> pd.DataFrame:
@@ -913,8 +1041,9 @@ def money_flow(*, session: Session, area: str, year: int, audience: Audience) ->
     return frame.sort_values("amount_pence", ascending=False).reset_index(drop=True)
 
 
-def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
-    """Every agreement in the area with its provider, funding stream, dates, options and values."""
+def agreements(*, session: Session, area: str | None, audience: Audience) -> pd.DataFrame:
+    """Every agreement in the area with its provider, funding stream, dates, options and values; of every area, with an
+    `area_id` column, where `area` is None."""
     reprocurement = (
         select(func.min(col(Milestone.on)))
         .where(col(Milestone.agreement_id) == col(Agreement.id), col(Milestone.kind) == "reprocurement", visible_to(Milestone, audience))
@@ -960,10 +1089,10 @@ def agreements(*, session: Session, area: str, audience: Audience) -> pd.DataFra
         )
         .outerjoin(Provider, col(Agreement.provider_id) == col(Provider.id))
         .outerjoin(FundingStream, col(Agreement.funding_stream_id) == col(FundingStream.id))
-        .where(col(Agreement.area_id) == area, visible_to(Agreement, audience))
+        .where(*_in_area(Agreement, area), visible_to(Agreement, audience))
         .order_by(col(Agreement.current_end_date).is_(None), col(Agreement.current_end_date), col(Agreement.title))
     )
-    return _frame(session, query)
+    return _frame(session, query if area is not None else query.add_columns(col(Agreement.area_id)))
 
 
 def amendments(*, session: Session, area: str, audience: Audience, published_only: bool = False) -> pd.DataFrame:
@@ -1166,13 +1295,15 @@ def options_text(used: Any, available: Any) -> str:
     return f"{used_text} (options available not published)" if pd.notna(used) and int(used) else "not published"
 
 
-def renewals(*, session: Session, area: str, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12) -> pd.DataFrame:
+def renewals(
+    *, session: Session, area: str | None, as_at: date, audience: Audience, red_months: int = 6, amber_months: int = 12
+) -> pd.DataFrame:
     """The area's agreements with, relative to the as-at date: a warning (red, amber, ok, ended, planned,
     undated, unknown), months to the current end, extension options left, and the decision that falls due.
 
     The warning follows `_standing`: "undated" is an agreement with no published dates that is still current,
     "unknown" one whose status on the as-at date is not published (`last_listed` says which document last
-    listed it, where one did)."""
+    listed it, where one did). With `area` None, every area's, with an `area_id` column (the data-quality report)."""
     frame = agreements(session=session, area=area, audience=audience)
     frame = frame.merge(standings(session=session, area=area, as_at=as_at, audience=audience), on="id", how="left")
     red_by, amber_by = add_months(as_at, red_months), add_months(as_at, amber_months)

@@ -206,6 +206,29 @@ def test_budget_and_spend_by_funding_stream_norfolk_2016(session: Session) -> No
     assert list(frame["budget_pence"]) == sorted(frame["budget_pence"], reverse=True)  # largest budget first
 
 
+def test_budget_and_spend_of_every_area_and_year_is_each_years_figures(session: Session) -> None:
+    """The data-quality report's one query for the store gives, for each area and year, the spend page's figures."""
+    for audience in (PUBLIC, PANEL, STAFF):
+        years_by_area = queries.financial_years_by_area(session=session, audience=audience)
+        assert years_by_area["norfolk"] == queries.financial_years(session=session, area="norfolk", audience=audience)
+        every_year = sorted({y for years in years_by_area.values() for y in years})
+        for published_only in (False, True):
+            store = queries.budget_and_spend_by_year_and_funding_stream(
+                session=session, area=None, years=every_year, audience=audience, published_only=published_only
+            )
+            compared = 0
+            for area, years in years_by_area.items():
+                for year in years:
+                    one = queries.budget_and_spend_by_funding_stream(
+                        session=session, area=area, year=year, audience=audience, published_only=published_only
+                    )
+                    part = store[(store["area_id"] == area) & (store["financial_year"] == year)]
+                    part = part.drop(columns=["area_id", "financial_year"]).reset_index(drop=True)
+                    pd.testing.assert_frame_equal(part, one, check_dtype=False)
+                    compared += len(one)
+            assert compared == len(store) > 0
+
+
 def test_budget_and_spend_by_funding_stream_derbyshire(session: Session) -> None:
     grants_2021 = only(
         queries.budget_and_spend_by_funding_stream(session=session, area="derbyshire", year=2021, audience=PUBLIC),
