@@ -15,7 +15,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from charts.performance import charted_figures, measure_takeaway, measure_trend_empty, measure_trend_figure
+from charts.performance import (
+    breakdown_empty,
+    breakdown_figure,
+    breakdown_takeaway,
+    charted_figures,
+    measure_takeaway,
+    measure_trend_empty,
+    measure_trend_figure,
+)
 from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
 from charts.spend import budget_and_spend_empty, budget_and_spend_figure, budget_and_spend_takeaway, side_word
 from data_access import disclosure, public
@@ -305,10 +313,28 @@ def performance(m: Meeting) -> Sequence[Screen] | None:
 
         return draw
 
-    # One chart per measure against its target, in the order the store lists them; then every figure, a few to a screen.
+    def parts_of(n: int, parts: pd.DataFrame) -> Screen:
+        def draw() -> None:
+            measure_name, agreement, dimension, period = (parts[c].iloc[0] for c in ("measure", "agreement", "dimension", "period"))
+            _chart(
+                breakdown_figure(parts, title=f"{measure_name}, {agreement}, {period}"),
+                alt=f"Bar chart of {str(measure_name).lower()} by {dimension} for {agreement}, {period}.",
+                takeaway=breakdown_takeaway(parts),
+                empty=breakdown_empty(parts, name=f"{str(measure_name).lower()} by {dimension} for {agreement}, {period}"),
+                key=f"meeting_breakdown_{n}",
+                citations=list(parts["citations"]),
+                illustrative=bool((parts["basis"] == "illustrative").any()),
+            )
+
+        return draw
+
+    # One chart per measure against its target (and per breakdown), in the order the store lists them; then every
+    # figure, a few to a screen.
     columns = ["What is measured", "Service", "Period", "Figure", "Target", "Why it is shown this way"]
     table = public.performance_table(figures)[columns] if not figures.empty else pd.DataFrame()
     trends = [trend(n, s) for n, (_, s) in enumerate(quarterly.groupby("measure_id", sort=False))]
+    breakdowns = charted[charted["dimension"] != ""] if not charted.empty else charted
+    trends += [parts_of(n, p) for n, (_, p) in enumerate(breakdowns.groupby(["measure_id", "dimension", "period"], sort=False))]
     return [summary, *trends, *_table_screens(table, title="Published figures", rows=3)]
 
 

@@ -77,7 +77,9 @@ def everything_sent(at: AppTest) -> str:
 
 def position(at: AppTest) -> tuple[int, int]:
     """The item shown and how many the topic has, from the screen's "Item 4 of 7"."""
-    [(item, count)] = [re.fullmatch(r"Item (\d+) of (\d+)", m.value).groups() for m in at.markdown if re.fullmatch(r"Item \d+ of \d+", m.value)]
+    [(item, count)] = [
+        re.fullmatch(r"Item (\d+) of (\d+)", m.value).groups() for m in at.markdown if re.fullmatch(r"Item \d+ of \d+", m.value)
+    ]
     return int(item), int(count)
 
 
@@ -152,7 +154,9 @@ def test_meeting_mode_shows_the_public_view_to_a_panel_member(monkeypatch: pytes
         while position(at)[0] < position(at)[1]:
             at.button(key="meeting_next").click().run()
             assert MARKER not in everything_sent(at), topic
-    flags = "\n".join(walk(open_page(monkeypatch, "meeting.py", Audience.PANEL, area="west-yorkshire", meeting="2018-03-31", topic="flags")))
+    flags = "\n".join(
+        walk(open_page(monkeypatch, "meeting.py", Audience.PANEL, area="west-yorkshire", meeting="2018-03-31", topic="flags"))
+    )
     assert "£5,000 of 2017/18 spend is linked to no Plan priority: Honour based abuse advice project" in flags  # public: £5k only
 
 
@@ -218,6 +222,51 @@ def test_meeting_bad_link_values(monkeypatch: pytest.MonkeyPatch) -> None:
     assert any("The link's topic “budget” is not a topic" in w for w in warnings)
     assert any("The link's meeting “2018-13-45” is not a date" in w for w in warnings)
     assert at.title[0].value.startswith("Derbyshire: Police and Crime Panel")  # the first area, at its own default date
+
+
+def test_meeting_item_from_the_link_and_in_the_link(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clerk's "item 4 of 11": the link opens on it, the screen says so, and Next and Previous keep the link in step."""
+    at = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="flags", item="4")
+    assert position(at) == (4, 11)
+    assert [m.value[:7] for m in at.markdown if m.value.startswith("### ")] == ["### 3. "]  # the third flag (item 1: the counts)
+    assert not at.warning
+    at.button(key="meeting_next").click().run()
+    assert position(at) == (5, 11) and at.query_params["item"] == "5"
+    at.button(key="meeting_previous").click().run()
+    at.button(key="meeting_previous").click().run()
+    assert position(at) == (3, 11) and at.query_params["item"] == "3"
+
+
+def test_meeting_next_and_previous_cross_topics(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="flags", item="11")
+    assert at.button(key="meeting_previous").disabled is False and at.button(key="meeting_next").disabled is False
+    at.button(key="meeting_next").click().run()  # past the last flag: the spend topic's first item
+    assert at.query_params["topic"] == "spend" and position(at)[0] == 1 and at.query_params["item"] == "1"
+    at.button(key="meeting_previous").click().run()  # back: the last flag, not the first
+    assert at.query_params["topic"] == "flags" and position(at) == (11, 11)
+    first = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="flags", item="1")
+    assert first.button(key="meeting_previous").disabled  # nothing before the first item of the first topic
+    last = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="since", since="2018-03-01", item="7")
+    assert position(last) == (7, 7) and last.button(key="meeting_next").disabled  # 14 changes, two to a screen
+
+
+@pytest.mark.parametrize("raw", ["12", "0", "four", "-1"])
+def test_meeting_bad_item_warns_and_shows_the_first(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    at = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="flags", item=raw)
+    assert [shown(w.value) for w in at.warning] == [
+        f"The link's item “{raw}” is not an item of this topic (1 to 11); showing item 1 instead."
+    ]
+    assert position(at) == (1, 11) and at.query_params["item"] == "1"
+
+
+def test_meeting_performance_is_charts_per_measure_against_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, "meeting.py", area="west-yorkshire", topic="performance")
+    charts = []
+    while position(at)[0] < position(at)[1]:
+        at.button(key="meeting_next").click().run()
+        assert len(at.get("plotly_chart")) + len(at.table) <= 1  # one chart or one table to a screen
+        charts += at.get("plotly_chart")
+    assert len(charts) == 2, "West Yorkshire publishes two breakdowns (referral source, reoffending): one chart each"
 
 
 # --- the briefing pack --------------------------------------------------------------------------------
