@@ -102,12 +102,18 @@ st.caption(
 )
 st.session_state.setdefault("meeting_topic", "flags")
 topic = st.segmented_control(
-    "Topic", list(TOPICS), format_func=TOPICS.get, required=True, key="meeting_topic", width="stretch", on_change=first_item
+    "Topic",
+    list(TOPICS),
+    format_func=TOPICS.get,
+    required=True,
+    key="meeting_topic",
+    width="stretch",
+    on_change=first_item,
+    label_visibility="collapsed",  # the topics name themselves; the label is still read out
 )
 st.session_state["filter_area"] = area  # the other pages open on the same area
 
 name, draw = meeting_mode.TOPICS[topic]
-st.header(name, anchor=False)
 position = st.container(key="meeting_nav")
 body = st.container(key="meeting_item")
 with body:
@@ -130,7 +136,7 @@ with position:
         width="stretch",
         icon=":material/arrow_back:",
     )
-    where.container(key="meeting_position").markdown(f"Item {item} of {count}")
+    where.container(key="meeting_position").header(f"{name}: Item {item} of {count}", anchor=False)  # for the minutes
     forward.button(
         "Next", key="meeting_next", on_click=step, args=(1, item, count), disabled=last, width="stretch", icon=":material/arrow_forward:"
     )

@@ -29,6 +29,7 @@ from charts.spend import budget_and_spend_empty, budget_and_spend_figure, budget
 from data_access import disclosure, public
 from data_access.basis import marked
 from data_access.findings import Scope
+from data_access.measures import NO_TARGET
 from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import format_date, fy_label
@@ -40,7 +41,7 @@ from ui import cache, render
 PUBLIC = Audience.PUBLIC  # never the viewer's own audience: the screen is seen by everyone in the room
 SEVERITY_COLOUR = {"high": "red", "medium": "orange", "low": "gray"}  # with the word itself: never colour alone
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "low": ":material/info:"}
-CHART_HEIGHT = 340  # px: with the title, the position and the buttons, one chart fits a 1280x720 projector screen
+CHART_HEIGHT = 270  # px: with the title, the position and the buttons, one chart fits a 1280x720 projector screen
 PER_SCREEN = 2  # agreements ending soon, or changes, shown on one screen
 
 # A topic function draws its topic, or returns its screens (each draws one item) for the page to show one at a time;
@@ -49,7 +50,8 @@ Screen = Callable[[], None]
 
 # Meeting mode only (drawn by pages/meeting.py): type to read from the back of a room, the whole width, and nothing cut off.
 PROJECTOR_CSS = """<style>
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 2rem 1rem 2rem; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3rem 2rem 1rem 2rem; }
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] { gap: 0.5rem; }
 [data-testid="stMain"] { font-size: 28px; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li,
@@ -58,17 +60,17 @@ PROJECTOR_CSS = """<style>
 [data-testid="stMain"] [data-testid="stTable"] td,
 [data-testid="stMain"] [data-testid="stTable"] th,
 [data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 28px; line-height: 1.3; }
-[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 20px; }
-[data-testid="stMain"] h1 { font-size: 34px; padding: 0 0 0.25rem 0; }
-[data-testid="stMain"] h2 { font-size: 34px; padding: 0.25rem 0; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 16px; line-height: 1.3; }
+[data-testid="stMain"] h1 { font-size: 30px; padding: 0; }
+[data-testid="stMain"] h2 { font-size: 32px; padding: 0; text-align: center; }
 [data-testid="stMain"] h3 { font-size: 32px; padding: 0.25rem 0; }
 [data-testid="stMain"] h4 { font-size: 30px; padding: 0.25rem 0; }
 [data-testid="stMain"] [data-testid="stMetricValue"] div { font-size: 40px; white-space: normal; overflow: visible; text-overflow: clip; }
 [data-testid="stMain"] [data-testid="stMetricLabel"] div { white-space: normal; overflow: visible; }
 [data-testid="stMain"] [data-testid="stTable"] table { table-layout: auto; width: 100%; }
 [data-testid="stMain"] [data-testid="stTable"] td,
-[data-testid="stMain"] [data-testid="stTable"] th { white-space: normal; overflow-wrap: anywhere; }
-.st-key-meeting_position p { font-size: 30px; font-weight: 700; text-align: center; }
+[data-testid="stMain"] [data-testid="stTable"] th { white-space: normal; overflow-wrap: anywhere; padding: 0.2rem 0.4rem; }
+[data-testid="stMain"] h1 + div, [data-testid="stMain"] [data-testid="stHeading"] { margin-bottom: 0.25rem; }
 @media print { .st-key-meeting_nav { display: none; } }
 </style>"""
 
@@ -154,7 +156,6 @@ def red_flags(m: Meeting) -> Sequence[Screen] | None:
         st.caption(f"Counts of people in these findings follow the public rule: {disclosure.rule_in_words()}")
         return None
     counts = flags["severity"].value_counts()
-    tally = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("high", "medium", "low"))
 
     def overview() -> None:
         render.kpi_row([(f"{s.capitalize()} flags", f"{counts.get(s, 0)}", None) for s in ("high", "medium", "low")])
@@ -163,14 +164,12 @@ def red_flags(m: Meeting) -> Sequence[Screen] | None:
 
     def flag(n: int, item: pd.Series) -> Screen:
         def draw() -> None:
-            st.caption(f"{len(flags)} red flags: {tally}.")
             st.badge(
                 f"{item.severity.capitalize()}: {item.heading}", icon=SEVERITY_ICON[item.severity], color=SEVERITY_COLOUR[item.severity]
             )
             st.markdown(f"### {n}. {public.plain_text(item.statement)}")
             st.markdown(f"#### Question to ask: {public.plain_text(item.question)}")
             render.sources_footer([item.citations], illustrative=bool(item.illustrative))
-            st.caption(f"Counts of people follow the public rule: {disclosure.rule_in_words()}")
 
         return draw
 
@@ -330,12 +329,21 @@ def performance(m: Meeting) -> Sequence[Screen] | None:
 
     # One chart per measure against its target (and per breakdown), in the order the store lists them; then every
     # figure, a few to a screen.
-    columns = ["What is measured", "Service", "Period", "Figure", "Target", "Why it is shown this way"]
-    table = public.performance_table(figures)[columns] if not figures.empty else pd.DataFrame()
+    # The table a service at a time (its name in the heading, not a column), and no Target column where none is published.
+    table = public.performance_table(figures) if not figures.empty else pd.DataFrame(columns=["Service", "Target"])
+    targets = bool((table["Target"] != NO_TARGET).any())
+    columns = ["What is measured", "Period", "Figure", *(["Target"] if targets else []), "Why it is shown this way"]
+    by_service = [
+        screen
+        for service, rows in table.groupby("Service", sort=False)
+        for screen in _table_screens(
+            rows[columns], title=f"Published figures for {service}" + ("" if targets else " (no target published)"), rows=2
+        )
+    ]
     trends = [trend(n, s) for n, (_, s) in enumerate(quarterly.groupby("measure_id", sort=False))]
     breakdowns = charted[charted["dimension"] != ""] if not charted.empty else charted
     trends += [parts_of(n, p) for n, (_, p) in enumerate(breakdowns.groupby(["measure_id", "dimension", "period"], sort=False))]
-    return [summary, *trends, *_table_screens(table, title="Published figures", rows=3)]
+    return [summary, *trends, *by_service]
 
 
 def since_last_meeting(m: Meeting) -> Sequence[Screen] | None:

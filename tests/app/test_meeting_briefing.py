@@ -77,9 +77,7 @@ def everything_sent(at: AppTest) -> str:
 
 def position(at: AppTest) -> tuple[int, int]:
     """The item shown and how many the topic has, from the screen's "Item 4 of 7"."""
-    [(item, count)] = [
-        re.fullmatch(r"Item (\d+) of (\d+)", m.value).groups() for m in at.markdown if re.fullmatch(r"Item \d+ of \d+", m.value)
-    ]
+    [(item, count)] = [found.groups() for h in at.header if (found := re.fullmatch(r".+: Item (\d+) of (\d+)", h.value))]
     return int(item), int(count)
 
 
