@@ -60,6 +60,7 @@ PROJECTOR_CSS = """<style>
 [data-testid="stMain"] [data-testid="stTable"] td,
 [data-testid="stMain"] [data-testid="stTable"] th,
 [data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 28px; line-height: 1.3; }
+[data-testid="stMain"] [data-testid="stMarkdownBadge"] { font-size: 26px; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 16px; line-height: 1.3; }
 [data-testid="stMain"] h1 { font-size: 30px; padding: 0; }
 [data-testid="stMain"] h2 { font-size: 32px; padding: 0; text-align: center; }
@@ -116,13 +117,27 @@ def projector_styles() -> None:
     st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)  # our own constant script, never store text
 
 
-def _fitted(fig: go.Figure) -> go.Figure:
-    """A chart sized for one projector screen, with its text large enough to read across a room."""
-    return fig.update_layout(height=CHART_HEIGHT, font={"size": 18}, margin={"t": 60, "b": 40})
+def _fitted(fig: go.Figure, *, large: bool) -> go.Figure:
+    """A chart sized for one projector screen. A bar chart's value labels may run past the plot into a right margin
+    kept for them, never clipped ("£1.71m (illustrative)"); `large` numbers on its value axis. A timeline's many
+    labels and legend keep the builder's sizes, or its bars are squeezed out."""
+    if large:
+        fig.update_xaxes(tickfont_size=18, tickangle=0)
+        fig.update_traces(cliponaxis=False, selector={"type": "bar"})
+        fig.update_layout(margin={"r": 200})
+    return fig.update_layout(height=CHART_HEIGHT, margin={"t": 60, "b": 40})
 
 
 def _chart(
-    fig: go.Figure, *, alt: str, takeaway: str, empty: str | None, key: str, citations: Sequence[str] = (), illustrative: bool = False
+    fig: go.Figure,
+    *,
+    alt: str,
+    takeaway: str,
+    empty: str | None,
+    key: str,
+    citations: Sequence[str] = (),
+    illustrative: bool = False,
+    large: bool = True,
 ) -> None:
     """One chart on one screen: the takeaway in words, the chart with its alt text, and its sources."""
     if empty:
@@ -130,7 +145,10 @@ def _chart(
     else:
         st.markdown(f"**{safe_text(takeaway)}**")
         st.plotly_chart(
-            _fitted(fig), alt=f"{alt} {takeaway}", key=key, config={"displaylogo": False, "responsive": True, "displayModeBar": False}
+            _fitted(fig, large=large),
+            alt=f"{alt} {takeaway}",
+            key=key,
+            config={"displaylogo": False, "responsive": True, "displayModeBar": False},
         )
     render.sources_footer(citations, illustrative=illustrative)
 
@@ -266,6 +284,7 @@ def renewals(m: Meeting) -> Sequence[Screen] | None:
             takeaway=renewal_takeaway(charted, as_at=m.on, red_months=red, amber_months=amber) + unknown_sentence,
             empty=(nothing + unknown_sentence) if nothing else None,
             key="meeting_renewals",
+            large=False,
             citations=agreements.get("citations", []),
         )
 

@@ -40,12 +40,20 @@ MEASURE_JS = """
     .map(e => (e.getAttribute('data-testid') || e.tagName) + ': ' + e.textContent.trim().slice(0, 60));
   const metrics = [...main.querySelectorAll('[data-testid="stMetricValue"] *')]
     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent);
+  // A chart's text (value labels, ticks, titles) inside the chart's own box: nothing drawn past its edge.
+  const charts = [...main.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
+    const edge = plot.getBoundingClientRect();
+    return [...plot.querySelectorAll('svg text')].filter(t => {
+      const r = t.getBoundingClientRect();
+      return r.width > 0 && (r.right > edge.right + 1 || r.left < edge.left - 1);
+    }).map(t => t.textContent);
+  });
   const box = item.getBoundingClientRect();
   return {
     smallest: sizes.length ? Math.min(...sizes) : null,
     bottom: box.bottom + window.scrollY, right: box.right, height: window.innerHeight, width: window.innerWidth,
     scroll: document.scrollingElement.scrollHeight, mainScroll: main.scrollHeight, mainHeight: main.clientHeight,
-    clipped, metrics,
+    clipped, metrics, charts,
     position: (document.querySelector('.st-key-meeting_position') || {}).textContent || '',
   };
 }
@@ -98,6 +106,8 @@ def test_every_item_fits_one_projector_screen(projector: tuple[Page, str]) -> No
             problems.append(f"{name}: the item is {m['right']:.0f} px wide in a {m['width']} px window")
         if m["clipped"]:
             problems.append(f"{name}: cut off: {m['clipped'][:3]}")
+        if m["charts"]:
+            problems.append(f"{name}: chart text past the chart's edge: {m['charts'][:3]}")
         if m["metrics"]:
             problems.append(f"{name}: metric cut off: {m['metrics']}")
         seen += 1
