@@ -29,7 +29,6 @@ from charts.spend import budget_and_spend_empty, budget_and_spend_figure, budget
 from data_access import disclosure, public
 from data_access.basis import marked
 from data_access.findings import Scope
-from data_access.measures import NO_TARGET
 from data_access.models import Audience
 from data_access.money import format_money
 from data_access.periods import format_date, fy_label
@@ -348,16 +347,13 @@ def performance(m: Meeting) -> Sequence[Screen] | None:
 
     # One chart per measure against its target (and per breakdown), in the order the store lists them; then every
     # figure, a few to a screen.
-    # The table a service at a time (its name in the heading, not a column), and no Target column where none is published.
-    table = public.performance_table(figures) if not figures.empty else pd.DataFrame(columns=["Service", "Target"])
-    targets = bool((table["Target"] != NO_TARGET).any())
-    columns = ["What is measured", "Period", "Figure", *(["Target"] if targets else []), "Why it is shown this way"]
+    # The table a service at a time: its name in the heading, not a column.
+    table = public.performance_table(figures) if not figures.empty else pd.DataFrame(columns=["Service"])
+    columns = ["What is measured", "Period", "Figure", "Target", "Why it is shown this way"]
     by_service = [
         screen
         for service, rows in table.groupby("Service", sort=False)
-        for screen in _table_screens(
-            rows[columns], title=f"Published figures for {service}" + ("" if targets else " (no target published)"), rows=2
-        )
+        for screen in _table_screens(rows[columns], title=f"Published figures for {service}", rows=2)
     ]
     trends = [trend(n, s) for n, (_, s) in enumerate(quarterly.groupby("measure_id", sort=False))]
     breakdowns = charted[charted["dimension"] != ""] if not charted.empty else charted
