@@ -109,7 +109,6 @@ topic = st.segmented_control(
     key="meeting_topic",
     width="stretch",
     on_change=first_item,
-    label_visibility="collapsed",  # the topics name themselves; the label is still read out
 )
 st.session_state["filter_area"] = area  # the other pages open on the same area
 

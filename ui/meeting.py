@@ -40,7 +40,7 @@ from ui import cache, render
 PUBLIC = Audience.PUBLIC  # never the viewer's own audience: the screen is seen by everyone in the room
 SEVERITY_COLOUR = {"high": "red", "medium": "orange", "low": "gray"}  # with the word itself: never colour alone
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "low": ":material/info:"}
-CHART_HEIGHT = 270  # px: with the title, the position and the buttons, one chart fits a 1280x720 projector screen
+CHART_HEIGHT = 250  # px: with the title, the position and the buttons, one chart fits a 1280x720 projector screen
 PER_SCREEN = 2  # agreements ending soon, or changes, shown on one screen
 
 # A topic function draws its topic, or returns its screens (each draws one item) for the page to show one at a time;
@@ -58,8 +58,11 @@ PROJECTOR_CSS = """<style>
 [data-testid="stMain"] button p,
 [data-testid="stMain"] [data-testid="stTable"] td,
 [data-testid="stMain"] [data-testid="stTable"] th,
-[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 28px; line-height: 1.3; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 28px; line-height: 1.25; }
 [data-testid="stMain"] [data-testid="stMarkdownBadge"] { font-size: 26px; }
+[data-testid="stMain"] [data-testid="stTable"] td, [data-testid="stMain"] [data-testid="stTable"] th { line-height: 1.15; }
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 18px; line-height: 1.2; }
+[data-testid="stMain"] [data-testid="stWidgetLabel"] { min-height: 0; margin-bottom: 0; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 16px; line-height: 1.3; }
 [data-testid="stMain"] h1 { font-size: 30px; padding: 0; }
 [data-testid="stMain"] h2 { font-size: 32px; padding: 0; text-align: center; }
@@ -158,7 +161,8 @@ def _table_screens(frame: pd.DataFrame, *, title: str, rows: int) -> list[Screen
     def part(start: int) -> Screen:
         def draw() -> None:
             end = min(start + rows, len(frame))
-            st.subheader(f"{title}, rows {start + 1} to {end} of {len(frame)}" if len(frame) > rows else title, anchor=False)
+            heading = f"{title}, rows {start + 1} to {end} of {len(frame)}" if len(frame) > rows else title
+            st.subheader(public.plain_text(heading), anchor=False)  # the title may hold store text
             st.table(frame.iloc[start:end].map(public.plain_text), hide_index=True)
 
         return draw
@@ -176,7 +180,7 @@ def red_flags(m: Meeting) -> Sequence[Screen] | None:
 
     def overview() -> None:
         render.kpi_row([(f"{s.capitalize()} flags", f"{counts.get(s, 0)}", None) for s in ("high", "medium", "low")])
-        st.markdown(f"#### {len(flags)} red flags, one to a screen, each with the question to ask. Next: flag 1.")
+        st.markdown(f"### {len(flags)} red flags, one to a screen, each with the question to ask. Next: flag 1.")
         st.caption(f"Counts of people in these findings follow the public rule: {disclosure.rule_in_words()}")
 
     def flag(n: int, item: pd.Series) -> Screen:
@@ -257,7 +261,7 @@ def renewals(m: Meeting) -> Sequence[Screen] | None:
             ]
         )
         if ending.empty:
-            st.markdown(f"#### No agreement ends within {amber} months of {format_date(m.on)}.")
+            st.markdown(f"### No agreement ends within {amber} months of {format_date(m.on)}.")
 
     def soon(rows: pd.DataFrame) -> Screen:
         def draw() -> None:
@@ -350,11 +354,15 @@ def performance(m: Meeting) -> Sequence[Screen] | None:
     # The table a service at a time: its name in the heading, not a column.
     table = public.performance_table(figures) if not figures.empty else pd.DataFrame(columns=["Service"])
     columns = ["What is measured", "Period", "Figure", "Target", "Why it is shown this way"]
-    by_service = [
-        screen
-        for service, rows in table.groupby("Service", sort=False)
-        for screen in _table_screens(rows[columns], title=f"Published figures for {service}", rows=2)
-    ]
+
+    def of_service(service: str, rows: pd.DataFrame) -> list[Screen]:
+        # One period for all its figures: in the heading, and a column fewer to read across the room.
+        if rows["Period"].nunique() == 1:
+            only = str(rows["Period"].iloc[0])
+            return _table_screens(rows[[c for c in columns if c != "Period"]], title=f"Published figures for {service}, {only}", rows=2)
+        return _table_screens(rows[columns], title=f"Published figures for {service}", rows=2)
+
+    by_service = [screen for service, rows in table.groupby("Service", sort=False) for screen in of_service(str(service), rows)]
     trends = [trend(n, s) for n, (_, s) in enumerate(quarterly.groupby("measure_id", sort=False))]
     breakdowns = charted[charted["dimension"] != ""] if not charted.empty else charted
     trends += [parts_of(n, p) for n, (_, p) in enumerate(breakdowns.groupby(["measure_id", "dimension", "period"], sort=False))]

@@ -25,13 +25,13 @@ SHOTS = Path(os.environ.get("PROJECTOR_SHOTS", "/tmp/projector"))
 START = "/meeting?area=west-yorkshire&topic=flags&item=1&meeting=2018-09-14&since=2018-03-01"
 
 # What is measured on the item shown: the smallest body text, whether the item ends inside the window, and anything
-# wider than its box (text cut off or scrolled sideways). Captions (sources, notes) are not body text.
+# wider than its box (text cut off or scrolled sideways). Captions (sources, notes) and the topic bar's label are not body text.
 MEASURE_JS = """
 () => {
   const main = document.querySelector('[data-testid="stMain"]');
   const item = document.querySelector('.st-key-meeting_item');
   const body = [...main.querySelectorAll('[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li, td, th')]
-    .filter(e => !e.closest('[data-testid="stCaptionContainer"]') && !e.closest('[data-testid="stExpander"]') && e.offsetParent !== null
+    .filter(e => !e.closest('[data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"]') && e.offsetParent !== null
       && e.textContent.trim() !== '');
   const sizes = body.map(e => parseFloat(getComputedStyle(e).fontSize));
   const clipped = [...main.querySelectorAll('*')]
