@@ -180,7 +180,7 @@ def red_flags(m: Meeting) -> Sequence[Screen] | None:
 
     def overview() -> None:
         render.kpi_row([(f"{s.capitalize()} flags", f"{counts.get(s, 0)}", None) for s in ("high", "medium", "low")])
-        st.markdown(f"### {len(flags)} red flags, one to a screen, each with the question to ask. Next: flag 1.")
+        st.subheader(f"{len(flags)} red flags, one to a screen, each with the question to ask. Next: flag 1.", anchor=False)
         st.caption(f"Counts of people in these findings follow the public rule: {disclosure.rule_in_words()}")
 
     def flag(n: int, item: pd.Series) -> Screen:
