@@ -3,7 +3,9 @@ panel ask about spend, renewals, performance and red flags, and what has changed
 
 Projected in public, so it always asks as the public (Audience.PUBLIC), whoever is signed in, and counts of
 people follow the public pages' disclosure rule (`data_access.disclosure`). The area, the meeting date
-(`meeting`), the last meeting (`since`) and the topic (`topic`) live in the link for the agenda.
+(`meeting`), the last meeting (`since`), the topic (`topic`) and the item within it (`item`, "Item 4 of 7") live in the
+link for the agenda and the minutes. Made for a projector: the whole width, the sidebar closed, one item per screen in
+large type, and next/previous by buttons or by the keys a presenter's remote sends (arrows, Page Up, Page Down).
 """
 
 from datetime import date
@@ -18,7 +20,10 @@ from ui import meeting as meeting_mode
 from ui.entry import through_entry_point
 
 through_entry_point()
+st.set_page_config(layout="wide", initial_sidebar_state="collapsed")  # the projector shows the item, not the controls
+meeting_mode.projector_styles()
 
+LAST = -1  # "the last item", for previous from a topic's first item: the previous topic's count is known once drawn
 TOPICS = {key: name for key, (name, _) in meeting_mode.TOPICS.items()}
 areas = cache.areas()
 names = dict(zip(areas["id"], areas["name"], strict=True))
@@ -49,6 +54,33 @@ def reset_dates() -> None:  # a new area has its own latest figures, so its own 
         st.session_state.pop(key, None)
 
 
+def first_item() -> None:  # a topic chosen by hand opens on its first item
+    st.session_state["meeting_item"] = 1
+
+
+def step(by: int, item: int, count: int) -> None:
+    """Next (+1) or previous (-1) item; past either end of a topic, into the next or previous topic."""
+    keys = list(TOPICS)
+    at = keys.index(st.session_state["meeting_topic"])
+    if 1 <= item + by <= count:
+        st.session_state["meeting_item"] = item + by
+    elif 0 <= at + by < len(keys):
+        st.session_state["meeting_topic"] = keys[at + by]
+        st.session_state["meeting_item"] = 1 if by > 0 else LAST
+
+
+def item_number(count: int) -> int:
+    """The item to show, 1 to `count`: the link's on a fresh visit (a value that is not one warns and shows item 1)."""
+    if "meeting_item" not in st.session_state and "item" in st.query_params:
+        raw = st.query_params["item"]
+        st.session_state["meeting_item"] = int(raw) if raw.isdigit() and 1 <= int(raw) <= count else 1
+        if st.session_state["meeting_item"] != (int(raw) if raw.isdigit() else None):
+            st.warning(f"The link's item “{url_value(raw)}” is not an item of this topic (1 to {count}); showing item 1 instead.", icon="⚠️")
+    chosen = st.session_state.get("meeting_item", 1)
+    st.session_state["meeting_item"] = count if chosen == LAST else min(max(chosen, 1), count)
+    return int(st.session_state["meeting_item"])
+
+
 seed("meeting_area", "area", one_of(names), f"an area in this store ({', '.join(names)})")
 seed("meeting_topic", "topic", one_of(TOPICS), f"a topic ({', '.join(TOPICS)})")
 seed("meeting_date", "meeting", date.fromisoformat, "a date written like 2018-09-14")
@@ -69,10 +101,41 @@ st.caption(
     "This screen shows what the public may see, whoever is signed in."
 )
 st.session_state.setdefault("meeting_topic", "flags")
-topic = st.segmented_control("Topic", list(TOPICS), format_func=TOPICS.get, required=True, key="meeting_topic", width="stretch")
-st.query_params.from_dict({"area": area, "topic": topic, "meeting": meeting.isoformat(), "since": since.isoformat()})
+topic = st.segmented_control(
+    "Topic",
+    list(TOPICS),
+    format_func=TOPICS.get,
+    required=True,
+    key="meeting_topic",
+    width="stretch",
+    on_change=first_item,
+)
 st.session_state["filter_area"] = area  # the other pages open on the same area
 
 name, draw = meeting_mode.TOPICS[topic]
-st.header(name, anchor=False)
-draw(meeting_mode.Meeting(area, names[area], meeting, since, year))
+position = st.container(key="meeting_nav")
+body = st.container(key="meeting_item")
+with body:
+    screens = draw(meeting_mode.Meeting(area, names[area], meeting, since, year))  # None: the topic drew itself, one item
+count = len(screens) if screens is not None else 1
+item = item_number(count)
+if screens:
+    with body:
+        screens[item - 1]()
+st.query_params.from_dict({"area": area, "topic": topic, "item": str(item), "meeting": meeting.isoformat(), "since": since.isoformat()})
+with position:
+    back, where, forward = st.columns([1, 2, 1], vertical_alignment="center", gap="small")
+    first, last = topic == next(iter(TOPICS)) and item == 1, topic == list(TOPICS)[-1] and item == count
+    back.button(
+        "Previous",
+        key="meeting_previous",
+        on_click=step,
+        args=(-1, item, count),
+        disabled=first,
+        width="stretch",
+        icon=":material/arrow_back:",
+    )
+    where.container(key="meeting_position").header(f"{name}: Item {item} of {count}", anchor=False)  # for the minutes
+    forward.button(
+        "Next", key="meeting_next", on_click=step, args=(1, item, count), disabled=last, width="stretch", icon=":material/arrow_forward:"
+    )

@@ -59,7 +59,7 @@ KEY_TEXT = {
     "audit.py": "No changes have been recorded yet",
     "transparency_spending.py": "Independent Sexual Advisor Contract (ISVA)",
     "transparency_services.py": "996",
-    "meeting.py": "the 5 shares by referral source add up to 95%, not 100%",
+    "meeting.py": "Red flags: Item 1 of 11",  # the counts, then each of the 10 flags on its own screen
     "briefing.py": "Independent Sexual Advisor Contract (ISVA) on 31 March 2019",
     "import_data.py": "Nothing is written until you press Apply",
     "accessibility.py": f"This site is {a11y.COMPLIANCE} with the {a11y.STANDARD}",

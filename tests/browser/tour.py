@@ -339,6 +339,8 @@ def full_page_screenshot(page: Page, path: Path, viewport: dict[str, int]) -> No
 
 def reflow(page: Page, viewport: dict[str, int]) -> list[str]:
     """What runs off the side of the page in a window 320 CSS px wide; the window is put back and the menu open again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     page.set_viewport_size(REFLOW_VIEWPORT)  # type: ignore[arg-type]
     try:
         page.wait_for_function(_NARROW_JS, arg=REFLOW_VIEWPORT["width"])
@@ -346,7 +348,11 @@ def reflow(page: Page, viewport: dict[str, int]) -> list[str]:
         return page.evaluate(_REFLOW_JS)
     finally:
         page.set_viewport_size(viewport)  # type: ignore[arg-type]
-        page.wait_for_function(_SIDEBAR_OPEN_JS)
+        try:
+            page.wait_for_function(_SIDEBAR_OPEN_JS, timeout=3_000)
+        except PlaywrightTimeoutError:  # meeting mode keeps the sidebar closed for the projector: open it for the menu
+            page.locator('[data-testid="stExpandSidebarButton"]').click()
+            page.wait_for_function(_SIDEBAR_OPEN_JS)
 
 
 def tab_through(page: Page, wanted: set[int]) -> tuple[set[int], int]:
