@@ -1,5 +1,6 @@
 """Contract renewals: which agreements end soon, what options are left, and what decision falls due."""
 
+import pandas as pd
 import streamlit as st
 
 from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure, undated_count
@@ -78,7 +79,8 @@ st.caption("Sorted by current end date; click a column heading to sort by it. â€
 due = renewals[renewals["warning"].isin(["red", "amber", "ok", "undated"])]
 values = render.money_columns(due, {"annual_value_pence": "v"})["v"]
 made_up = due["illustrative_fields"].map(lambda fields: "illustrative" if "annual_value" in str(fields or "") else "")
-due = due.assign(months=due["months_to_end"], value=[marked(v, w) for v, w in zip(values, made_up, strict=True)])
+months = [render.BLANK if pd.isna(m) else f"{int(m)}" for m in due["months_to_end"]]  # no end date: a dash, not "None"
+due = due.assign(months=months, value=[marked(v, w) for v, w in zip(values, made_up, strict=True)])
 render.table(
     due,
     {

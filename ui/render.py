@@ -149,6 +149,7 @@ def short_date(day) -> str:
 # Rows a table shows at once. A store of 43 areas and ten years gives tables of hundreds or thousands of rows: sent to
 # the browser whole they make a page slow to arrive and no easier to read. A download beside a table holds every row.
 PAGE_ROWS = 50
+BLANK = "—"  # how a table writes a cell with nothing in it
 
 
 def page_of(frame: pd.DataFrame, *, key: str, rows: int = PAGE_ROWS) -> pd.DataFrame:
@@ -205,11 +206,17 @@ def breakdown_heading(dimension: str, others: Iterable[str]) -> str:
 
 
 def plain_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells pass `data_access.text.cell_text` (no bidi or control characters), for st.dataframe."""
+    """A copy whose text cells pass `data_access.text.cell_text` (no bidi or control characters), for st.dataframe.
+
+    A blank in a column of text reads "—": the grid would write it "None", which a panel member reads as a value."""
     shown = frame.copy()
     for column in shown.columns:
         if pd.api.types.is_object_dtype(shown[column]) or pd.api.types.is_string_dtype(shown[column]):
-            shown[column] = shown[column].map(cell_text)
+            cells = shown[column].map(cell_text)
+            blank = cells.isna()
+            if blank.any() and cells[~blank].map(lambda v: isinstance(v, str)).all():
+                cells = cells.where(~blank, BLANK)
+            shown[column] = cells
     return shown
 
 

@@ -196,7 +196,9 @@ def test_renewals_derbyshire_in_2022_the_2021_services_are_undated(open_app: Ope
     assert_ran_cleanly(at)
     assert metric(at, "No dates published") == "9"
     assert metric(at, "Current status not published") == "0"
-    assert set(decisions_due(at)["Agreement"]) == DERBYSHIRE_2021_SERVICES
+    due = decisions_due(at)
+    assert set(due["Agreement"]) == DERBYSHIRE_2021_SERVICES
+    assert set(due["Months left"]) == {"—"}  # no end date: a dash, never "None"
 
 
 def test_overview_derbyshire_default_date_counts_no_live_agreements(open_app: OpenApp) -> None:
@@ -304,6 +306,10 @@ def test_every_page_renders_for_every_area(open_app: OpenApp, page: str, area: s
     assert title(at).startswith(TITLE_PREFIX[page] + AREAS[area])
     assert not warnings(at), warnings(at)
     assert at.query_params["area"] == area
+    for table in at.dataframe:  # the grid writes a blank cell "None", which reads as a value
+        shown = table.value
+        blank = [c for c in shown.columns if shown[c].isna().any()]
+        assert not blank, f"{page}: blank cells in {blank}"
 
 
 # --- Charts' text alternatives ---------------------------------------------------------------
