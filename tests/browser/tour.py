@@ -454,6 +454,10 @@ def choose(page: Page, label: str, option: str, wait) -> None:
 def click_menu_link(page: Page, spec: PageSpec, base_url: str) -> None:
     """Click the menu link to `spec` (opening 'View more' first if Streamlit has folded the menu) and wait for its address."""
     link = page.locator(f'[data-testid="stSidebarNavLink"][href="{base_url}/{spec.url_path}"]')
+    expand = page.locator('[data-testid="stExpandSidebarButton"]')
+    if expand.is_visible():  # meeting mode closes the sidebar for the projector; a visitor opens it to go elsewhere
+        expand.click()
+        page.wait_for_function(_SIDEBAR_OPEN_JS)
     if not link.is_visible():
         more = page.locator('[data-testid="stSidebarNavViewButton"]')
         if more.count() and "more" in more.inner_text().lower():
