@@ -674,19 +674,6 @@ def _award_counted(*, published_only: bool = False) -> ColumnElement[bool]:
     return counted
 
 
-def _year_bounds(years: Sequence[int]) -> Any:
-    """Financial years with their first and last days, as a small table to join dated rows to."""
-    rows = [
-        select(
-            literal(y, Integer).label("financial_year"),
-            literal(fy_start(y), Date).label("first_day"),
-            literal(fy_end(y), Date).label("last_day"),
-        )
-        for y in years
-    ]
-    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("year_bounds")
-
-
 def _awards_by_stream(
     session: Session, *, area: str | None, years: Sequence[int], audience: Audience, published_only: bool
 ) -> pd.DataFrame:
@@ -700,7 +687,7 @@ def _awards_by_stream(
         starts: tuple[Any, ...] = (col(Agreement.start_date) >= fy_start(years[0]), col(Agreement.start_date) <= fy_end(years[0]))
         year_group: list[Any] = []
     else:
-        table = _year_bounds(years)
+        table = _years_table(list(years))
         starts = (col(Agreement.start_date) >= fy_start(min(years)), col(Agreement.start_date) <= fy_end(max(years)))
         query = (
             select(area_column, table.c.financial_year.label("financial_year"))
@@ -1496,37 +1483,28 @@ TREND_COLUMNS = [
 
 
 def _years_table(years: list[int]) -> Any:
-    """The area's financial years as a small table to join budgets to (a budget over several years counts in each)."""
+    """Financial years with their first and last days, as a small table to join to: budgets over several years count in
+    each, and dated rows (grant awards) in the year they start in."""
     # A UNION ALL of one-row selects: SQLite cannot name the columns of a VALUES list in FROM.
-    rows = [select(literal(y, Integer).label("financial_year")) for y in years]
-    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("trend_years")
+    rows = [
+        select(
+            literal(y, Integer).label("financial_year"),
+            literal(fy_start(y), Date).label("first_day"),
+            literal(fy_end(y), Date).label("last_day"),
+        )
+        for y in years
+    ]
+    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("years")
 
 
 def _budget_by_year(session: Session, key: Any, *, area: str, audience: Audience, published_only: bool) -> pd.DataFrame:
-    """`_budget_by` for every year at once: each budget line joined to the years it counts in, summed by year and key."""
+    """`_budget_by` for every year of the area at once (`_budget_by_years`), the key in a column `key`."""
+    columns = ["financial_year", "key", "budget_pence", "budget_illustrative_pence", "budget_up_to", "budget_citations"]
     years = financial_years(session=session, area=area, audience=audience)
     if not years:
-        return pd.DataFrame(
-            columns=["financial_year", "key", "budget_pence", "budget_illustrative_pence", "budget_up_to", "budget_citations"]
-        )
-    table = _years_table(years)
-    year = table.c.financial_year
-    amount = _budget_for_year(year)
-    query: Query = (
-        select(
-            year.label("financial_year"),
-            key.label("key"),
-            _sum_pence(amount).label("budget_pence"),
-            _sum_pence(case((col(Budget.basis) == Basis.ILLUSTRATIVE, amount), else_=0)).label("budget_illustrative_pence"),
-            _up_to(col(Budget.qualifier)).label("budget_up_to"),
-            _citations(Budget).label("budget_citations"),
-        )
-        .select_from(Budget)
-        .join(table, _budget_counts_in(year))
-        .where(col(Budget.area_id) == area, visible_to(Budget, audience), *([_published(Budget)] if published_only else []))
-        .group_by(year, key)
-    )
-    return _frame(session, query)
+        return pd.DataFrame(columns=columns)
+    frame = _budget_by_years(session, key.label("key"), area=area, years=years, audience=audience, published_only=published_only)
+    return frame[columns]
 
 
 def _trend_shape(frame: pd.DataFrame) -> pd.DataFrame:
