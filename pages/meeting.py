@@ -73,8 +73,9 @@ def item_number(count: int) -> int:
     """The item to show, 1 to `count`: the link's on a fresh visit (a value that is not one warns and shows item 1)."""
     if "meeting_item" not in st.session_state and "item" in st.query_params:
         raw = st.query_params["item"]
-        st.session_state["meeting_item"] = int(raw) if raw.isdigit() and 1 <= int(raw) <= count else 1
-        if st.session_state["meeting_item"] != (int(raw) if raw.isdigit() else None):
+        valid = raw.isdigit() and 1 <= int(raw) <= count
+        st.session_state["meeting_item"] = int(raw) if valid else 1
+        if not valid:
             st.warning(f"The link's item “{url_value(raw)}” is not an item of this topic (1 to {count}); showing item 1 instead.", icon="⚠️")
     chosen = st.session_state.get("meeting_item", 1)
     st.session_state["meeting_item"] = count if chosen == LAST else min(max(chosen, 1), count)

@@ -294,7 +294,7 @@ def renewals(m: Meeting) -> Sequence[Screen] | None:
     # Four narrow columns (five when some status is not published), wrapped: read whole from the back of the room.
     columns = {"title": "Agreement", "end_text": "Current end", "latest_text": "Latest possible end", "timing": "Status"}
     columns |= {"last_listed": "Last listed"} if len(unknown) else {}
-    table = agreements[list(columns)].rename(columns=columns).astype(object).where(lambda t: t.notna() & (t != ""), "—")
+    table = agreements[list(columns)].rename(columns=columns).astype(object).where(lambda t: t.notna() & (t != ""), render.BLANK)
     chunks = [soon(ending.iloc[i : i + PER_SCREEN]) for i in range(0, len(ending), PER_SCREEN)]
     return [tiles, *chunks, timeline, *_table_screens(table, title="Agreements", rows=2 if len(unknown) else 3)]
 
