@@ -15,7 +15,7 @@ and renewals and targets as the findings engine judges them (`findings.ending`, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -234,7 +234,16 @@ def _linked_share(indicator: Indicator, spend: pd.DataFrame, names: dict[str, st
     return rows
 
 
-def _cost_per_unit(indicator: Indicator, session: Session, audience: Audience, area_id: str, area: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class UnitCosts:
+    """An area's costs per unit (as the performance page works them out, disclosure-controlled for the public) and the
+    kind of service each agreement buys, read once for every cost-per-unit indicator."""
+
+    costs: pd.DataFrame
+    kind_of: dict[str, str]
+
+
+def unit_costs(session: Session, audience: Audience, area_id: str) -> UnitCosts:
     if audience == Audience.PUBLIC:
         costs = public.published_cost_per_unit(session=session, area=area_id, audience=audience)
     else:
@@ -242,11 +251,15 @@ def _cost_per_unit(indicator: Indicator, session: Session, audience: Audience, a
     agreements = queries.agreement_service_types(session=session, area=area_id, audience=audience)
     # cost_per_unit names agreements by title: a title two agreements share cannot say which service it is.
     unique = agreements.drop_duplicates("title", keep=False)
-    kind_of = dict(zip(unique["title"], unique["service_type"], strict=True))
+    return UnitCosts(costs, dict(zip(unique["title"], unique["service_type"], strict=True)))
+
+
+def _cost_per_unit(indicator: Indicator, found: UnitCosts, area_id: str, area: str) -> dict[str, Any]:
+    costs = found.costs
     pattern = REFERRALS if indicator.measure == "referrals" else PEOPLE_SUPPORTED
     own = costs[
         [
-            kind_of.get(t) == indicator.service_type and bool(pattern.search(m))
+            found.kind_of.get(t) == indicator.service_type and bool(pattern.search(m))
             for t, m in zip(costs["agreement"], costs["measure"], strict=True)
         ]
     ]
@@ -313,41 +326,56 @@ def _judged(indicator: Indicator, session: Session, audience: Audience, area_id:
     )
 
 
-def compare_areas(*, session: Session, indicator: str, audience: Audience, today: date, as_at: date | None = None) -> pd.DataFrame:
-    """Every area's figure for `indicator`, highest first, then the areas without it (with `status` saying why).
+def compare_areas(
+    *, session: Session, indicator: str, audience: Audience, today: date, as_at: date | None = None, areas: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Every area's (or the named `areas'`) figure for `indicator`, highest first, then the areas without it (with
+    `status` saying why).
 
     Money and cost indicators use each area's latest financial year with the figure (`financial_year`); renewal and
     target indicators are judged at `as_at`, or where none is given at each area's own default as-at date (the date
     of its latest figures, as every page chooses it), shown in `as_at`.
     """
     chosen = INDICATORS[indicator]
-    areas = queries.areas(session=session)
-    names = dict(zip(areas["id"], areas["name"], strict=True))
-    rows: list[dict[str, Any]]
-    if chosen.id in ("spend-per-head", "budget-per-head"):
+    names = _names(session, areas)
+    if not chosen.by_date:
+        return _figures(session, audience, names, (chosen,), areas)[chosen.id]
+    default = {} if as_at else {a: queries.default_as_at(session=session, area=a, today=today, audience=audience)[0] for a in names}
+    return _ranked([_judged(chosen, session, audience, area_id, area, as_at or default[area_id]) for area_id, area in names.items()])
+
+
+def _figures(
+    session: Session, audience: Audience, names: dict[str, str], wanted: Sequence[Indicator], areas: Sequence[str] | None
+) -> dict[str, pd.DataFrame]:
+    """The ranked rows of each money and cost indicator `wanted`, for the areas `names` (every area where `areas` is
+    None), each store read once however many indicators use it."""
+    ids = {i.id for i in wanted}
+    frames: dict[str, pd.DataFrame] = {}
+    if ids & {"spend-per-head", "budget-per-head"}:
         people = queries.populations(session=session)
-        if chosen.id == "spend-per-head":
-            money = queries.spend_by_area_and_year(session=session, audience=audience)
-            rows = _per_head(chosen, money, people, "spend_pence", names)
-        else:
-            money = queries.budget_by_area_and_year(session=session, audience=audience)
-            rows = _per_head(chosen, money, people, "budget_pence", names)
-    elif chosen.id == "linked-share":
-        rows = _linked_share(chosen, queries.spend_by_area_and_year(session=session, audience=audience), names)
-    elif chosen.by_date:
-        rows = [
-            _judged(
-                chosen,
-                session,
-                audience,
-                area_id,
-                area,
-                as_at or queries.default_as_at(session=session, area=area_id, today=today, audience=audience)[0],
-            )
-            for area_id, area in names.items()
-        ]
-    else:
-        rows = [_cost_per_unit(chosen, session, audience, area_id, area) for area_id, area in names.items()]
+    if ids & {"spend-per-head", "linked-share"}:
+        spend = queries.spend_by_area_and_year(session=session, audience=audience, areas=areas)
+        if "spend-per-head" in ids:
+            frames["spend-per-head"] = _ranked(_per_head(INDICATORS["spend-per-head"], spend, people, "spend_pence", names))
+        if "linked-share" in ids:
+            frames["linked-share"] = _ranked(_linked_share(INDICATORS["linked-share"], spend, names))
+    if "budget-per-head" in ids:
+        budget = queries.budget_by_area_and_year(session=session, audience=audience, areas=areas)
+        frames["budget-per-head"] = _ranked(_per_head(INDICATORS["budget-per-head"], budget, people, "budget_pence", names))
+    services = [i for i in wanted if i.service_type]
+    costs = {a: unit_costs(session, audience, a) for a in names} if services else {}
+    for indicator in services:
+        frames[indicator.id] = _ranked([_cost_per_unit(indicator, costs[a], a, n) for a, n in names.items()])
+    return frames
+
+
+def _names(session: Session, areas: Sequence[str] | None) -> dict[str, str]:
+    every = queries.areas(session=session)
+    return {a: n for a, n in zip(every["id"], every["name"], strict=True) if areas is None or a in areas}
+
+
+def _ranked(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The rows highest first, then those without the figure; `rank` numbers those with it."""
     frame = pd.DataFrame(rows, columns=COLUMNS) if rows else _empty()
     frame["value"] = frame["value"].astype("float64")
     frame = frame.sort_values(["value", "area"], ascending=[False, True], na_position="last", kind="stable").reset_index(drop=True)
@@ -464,6 +492,81 @@ def takeaway(frame: pd.DataFrame, averages: pd.DataFrame, indicator: Indicator, 
         + "; ".join([*peers, f"weighted average of {everyone}"])
         + "."
         + tail
+    )
+
+
+# A group's average needs the area and at least two others with the figure: against one other area, "the group" is a
+# pair, and the area's own figure is half its average.
+MIN_WITH_FIGURE = 3
+# An area at least a quarter above its group's weighted average, or a fifth below it (the same ratio, 1.25, either
+# way), is far enough from it for a panel to ask why: whether the service differs, or the way it is counted.
+FAR_RATIO = 1.25
+STANDING_COLUMNS = [
+    *("indicator", "name", "area", "group_id", "group", "value", "basis", "average", "average_basis", "area_text", "average_text"),
+    *("with_figure", "years", "ratio", "far", "citations"),
+]
+
+
+def standing(*, session: Session, area: str, audience: Audience) -> pd.DataFrame:
+    """Where `area` stands against each of its peer groups, on every money and cost indicator it and at least two
+    more of the group have, the furthest from its group first (`far`: at least FAR_RATIO either way).
+
+    The figures and weighted averages are /compare's (each area's latest figure, the group's average including the
+    area), read for the group's members only, so a national store costs one group's reads. Renewal and target
+    indicators are left out: judged at the page's date, they are the area's own findings already. Columns:
+    STANDING_COLUMNS; `ratio` is the area's figure over the group's average."""
+    groups = groups_of(queries.area_groups(session=session), area)
+    members = sorted(set(groups["area_id"]))
+    if len(members) < MIN_WITH_FIGURE:
+        return pd.DataFrame(columns=STANDING_COLUMNS)
+    names = _names(session, members)
+    wanted = [i for i in INDICATORS.values() if not i.by_date]
+    rows = []
+    for indicator_id, frame in _figures(session, audience, names, wanted, members).items():
+        indicator = INDICATORS[indicator_id]
+        mine = frame[(frame["area_id"] == area) & frame["value"].notna()]
+        if mine.empty:
+            continue
+        own = mine.iloc[0].to_dict()
+        shown = f"{value_text(indicator, own['value'])} ({', '.join(filter(None, [own['basis'], _when(indicator, own)]))})"
+        for group in group_averages(frame, groups, indicator).iloc[:-1].to_dict("records"):
+            in_group = frame["area_id"].isin(groups.loc[groups["group_id"] == group["group_id"], "area_id"])
+            average = group["value"]
+            if group["with_figure"] < MIN_WITH_FIGURE or average is None or not average:
+                continue  # too few figures, or an average of nothing (0%) that no ratio can be taken against
+            ratio = float(own["value"]) / average
+            rows.append(
+                {
+                    "indicator": indicator.id,
+                    "name": indicator.name,
+                    "area": names[area],
+                    "group_id": group["group_id"],
+                    "group": group["name"],
+                    "value": float(own["value"]),
+                    "basis": str(own["basis"] or ""),
+                    "average": float(average),
+                    "average_basis": str(group["basis"]),
+                    "area_text": shown,
+                    "average_text": average_text(indicator, group),
+                    "with_figure": int(group["with_figure"]),
+                    "years": group["years"],
+                    "ratio": ratio,
+                    "far": not 1 / FAR_RATIO < ratio < FAR_RATIO,
+                    "citations": queries.CITATION_SEP.join([*frame.loc[in_group, "citations"], group["citations"]]),
+                }
+            )
+    found = pd.DataFrame(rows, columns=STANDING_COLUMNS)
+    distance = [float("inf") if r == 0 else max(r, 1 / r) for r in found["ratio"]]
+    found = found.assign(distance=distance).sort_values(["distance", "name"], ascending=[False, True], kind="stable")
+    return found.drop(columns="distance")
+
+
+def standing_text(row: Any) -> str:
+    """One row of `standing` in words: 'Cost per referral: ISVA, West Yorkshire £311.24 (illustrative, 2017/18);
+    Yorkshire and the Humber average £240.00 (3 areas, 2018/19)'."""
+    return (
+        f"{row['name']}, {row['area']} {row['area_text']}; "
+        f"{row['group']} average {row['average_text']} ({_areas(int(row['with_figure']))}, {row['years']})"
     )
 
 

@@ -1787,6 +1787,38 @@ def overlapping_periods(ctx: Context) -> list[Finding]:
     return found
 
 
+def peer_group(ctx: Context) -> list[Finding]:
+    """Where the area's latest figure is far from its peer group's weighted average, as /compare shows them: a
+    question to ask (is the service different, or the counting?), not a fault in the records."""
+    from data_access import compare  # here, not at the top: compare judges renewals and targets with this module's rules
+
+    found = []
+    far = compare.standing(session=ctx.session, area=ctx.area, audience=ctx.audience)
+    for row in far[far["far"]].drop_duplicates("indicator").to_dict("records"):
+        indicator = compare.INDICATORS[row["indicator"]]
+        unit = "money" if indicator.unit == "money" else "percent"
+        side = "above" if row["ratio"] > 1 else "below"
+        found.append(
+            Finding(
+                "peer_group",
+                Outcome.BREACH,
+                Severity.LOW,
+                ctx.area,
+                compare.standing_text(row),
+                f"Why is {row['area']}'s {_lower_first(indicator.name.replace(': ', ' for '))} so far {side} the {row['group']} "
+                "average, and do the areas count it the same way?",
+                (Record("area", ctx.area, f"{indicator.name}: {row['group']}"),),
+                (
+                    Figure(indicator.name, row["value"], unit, _basis(bool(row["basis"]))),
+                    Figure(f"{row['group']} average", row["average"], unit, _basis(bool(row["average_basis"])), "weighted average"),
+                ),
+                row["citations"],
+                _link("compare", area=ctx.area, indicator=indicator.id),
+            )
+        )
+    return found
+
+
 # --- the register of rules ---------------------------------------------------------------------------
 
 BOTH = frozenset({Scope.SCRUTINY, Scope.QUALITY})
@@ -1840,6 +1872,7 @@ RULES: dict[str, Rule] = {
         ),
         Rule("parts_and_total", "Parts do not add up to the stated total", "Parts cannot be checked", BOTH, parts_and_total),
         Rule("below_target", "Below target", "Target cannot be checked", SCRUTINY, below_target),
+        Rule("peer_group", "Far from its peer group", "Comparison with its peer group cannot be made", SCRUTINY, peer_group),
         Rule("no_measures", "No performance measures", "Performance cannot be checked", SCRUTINY, no_measures),
         Rule("award_route", "Direct or limited award", "Award route not published", SCRUTINY, award_route),
         Rule("status_not_published", "Status", "Current status not published", SCRUTINY, status_not_published),

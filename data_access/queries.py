@@ -1373,11 +1373,11 @@ def renewals(
 # --- comparing areas (data_access.compare builds its indicators on these) -----------------------------------------
 
 
-def spend_by_area_and_year(*, session: Session, audience: Audience) -> pd.DataFrame:
-    """Every area's spend per financial year, and how much of it reaches a Plan priority, as the spend page counts it:
-    lines that are parts of another ("of which") are left out, and a payment reaches priorities through its agreement's
-    shares or its own priority (`_spend_apportioned`). Columns: area_id, financial_year, spend_pence, linked_pence,
-    illustrative_pence, citations.
+def spend_by_area_and_year(*, session: Session, audience: Audience, areas: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every area's (or the named `areas'`) spend per financial year, and how much of it reaches a Plan priority, as
+    the spend page counts it: lines that are parts of another ("of which") are left out, and a payment reaches
+    priorities through its agreement's shares or its own priority (`_spend_apportioned`). Columns: area_id,
+    financial_year, spend_pence, linked_pence, illustrative_pence, citations.
 
     An agreement's shares add up to 100 (the importer refuses any that do not), so a payment whose agreement has shares
     reaches priorities whole: the sum needs no apportioning, which on a national store (a million lines) is the
@@ -1396,7 +1396,10 @@ def spend_by_area_and_year(*, session: Session, audience: Audience) -> pd.DataFr
         )
         .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
         .where(
-            col(Spend.part_of_id).is_(None), visible_to(Spend, audience), or_(col(Agreement.id).is_(None), visible_to(Agreement, audience))
+            col(Spend.part_of_id).is_(None),
+            visible_to(Spend, audience),
+            or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
+            true() if areas is None else col(Spend.area_id).in_(areas),
         )
         .group_by(col(Spend.area_id), col(Spend.financial_year))
         .order_by(col(Spend.area_id), col(Spend.financial_year))
@@ -1404,11 +1407,12 @@ def spend_by_area_and_year(*, session: Session, audience: Audience) -> pd.DataFr
     return _frame(session, query)
 
 
-def budget_by_area_and_year(*, session: Session, audience: Audience) -> pd.DataFrame:
-    """Every area's budget per financial year, counted as the spend page counts a year's budget (`_budget_counts_in`,
-    `_budget_for_year`: parts left out, budgets over several years only where split). Columns: area_id,
+def budget_by_area_and_year(*, session: Session, audience: Audience, areas: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every area's (or the named `areas'`) budget per financial year, counted as the spend page counts a year's budget
+    (`_budget_counts_in`, `_budget_for_year`: parts left out, budgets over several years only where split). Columns: area_id,
     financial_year, budget_pence, illustrative_pence, citations."""
-    spans = select(func.min(col(Budget.financial_year)), func.max(_budget_last_year())).where(visible_to(Budget, audience))
+    chosen = true() if areas is None else col(Budget.area_id).in_(areas)
+    spans = select(func.min(col(Budget.financial_year)), func.max(_budget_last_year())).where(visible_to(Budget, audience), chosen)
     first, last = session.execute(spans).one()
     frames = []
     for year in range(first, last + 1) if first is not None else ():
@@ -1421,7 +1425,7 @@ def budget_by_area_and_year(*, session: Session, audience: Audience) -> pd.DataF
                 _sum_pence(case((col(Budget.basis) == Basis.ILLUSTRATIVE, amount), else_=0)).label("illustrative_pence"),
                 _citations(Budget).label("citations"),
             )
-            .where(_budget_counts_in(year), visible_to(Budget, audience))
+            .where(_budget_counts_in(year), visible_to(Budget, audience), chosen)
             .group_by(col(Budget.area_id))
         )
         frames.append(_frame(session, query))

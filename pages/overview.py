@@ -53,6 +53,8 @@ if not_known := int(totals["status_not_published"]):
         "lists them (or none listed them yet on this date), so their current status is not published. See Contract renewals."
     )
 
+render.group_standing(f.area, audience)
+
 st.header("Look at these first")
 found = cache.findings_frame(
     area=f.area, year=f.year, as_at=f.as_at, audience=audience, scope=Scope.SCRUTINY, red_months=red, amber_months=amber

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from data_access import compare, queries
+from data_access import compare, findings, queries
 from data_access.db import open_store
 from data_access.models import (
     Agreement,
@@ -82,9 +82,9 @@ def referrals(id_: str, area: str, count: float, start: date, end: date, quarter
     )
 
 
-@pytest.fixture(scope="module")
-def several(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('compare') / 'several.sqlite3'}", load_sample_data=False)
+def several_areas(url: str) -> Engine:
+    """The four areas of this module's docstring, in a new store at `url` (also the app tests' store of several areas)."""
+    engine = open_store(url, load_sample_data=False)
     quarters = [(date(2018, 4, 1), date(2018, 6, 30)), (date(2018, 7, 1), date(2018, 9, 30))]
     quarters += [(date(2018, 10, 1), date(2018, 12, 31)), (date(2019, 1, 1), date(2019, 3, 31))]
     records: list[list[Any]] = [
@@ -146,6 +146,12 @@ def several(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
             session.add_all(batch)
             session.flush()
         session.commit()
+    return engine
+
+
+@pytest.fixture(scope="module")
+def several(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    engine = several_areas(f"sqlite:///{tmp_path_factory.mktemp('compare') / 'several.sqlite3'}")
     yield engine
     engine.dispose()
 
@@ -323,3 +329,74 @@ def test_the_chart_is_sorted_and_marks_the_chosen_area_and_its_group_not_by_colo
     assert compare_empty(nothing, indicator_name="X") == (
         "No area in the store has the figure for X, so there is nothing to chart; every area is listed below."
     )
+
+
+# --- where an area stands against its group, in the other views (overview, briefing, meeting mode) --------------------
+
+
+def standing(engine: Engine, area: str, audience: Audience) -> list[tuple[Any, ...]]:
+    with Session(engine) as session:
+        found = compare.standing(session=session, area=area, audience=audience)
+    return [(r["indicator"], r["group"], round(r["ratio"], 3), r["far"], compare.standing_text(r)) for r in found.to_dict("records")]
+
+
+def test_an_area_stands_against_each_group_with_two_more_figures_furthest_first(several: Engine) -> None:
+    # Most similar 1 (alpha, bravo, charlie) has the three figures the line needs; North (alpha, delta) never has.
+    assert standing(several, "alpha", Audience.STAFF) == [
+        (
+            "cost-per-referral-isva",
+            "Most similar 1",
+            0.447,  # £250 against (£100k + £150k + £90k) / 608 referrals = £559.21
+            True,
+            "Cost per referral: ISVA, Alpha £250 (2018/19); Most similar 1 average £559.21 (3 areas, 2018/19)",
+        ),
+        (
+            "linked-share",
+            "Most similar 1",
+            1.183,  # 83% (the restricted £1m to a priority counts for staff) against (£2.5m + £0 + £810k) / £4.7m = 70%
+            False,
+            "Share of spend linked to a Plan priority, Alpha 83% (2018/19); Most similar 1 average 70% (3 areas, 2018/19 to 2019/20)",
+        ),
+    ]
+
+
+def test_the_public_line_uses_only_what_the_public_may_see(several: Engine) -> None:
+    # Charlie's 8 referrals are withheld from the public, so the group has two ISVA costs: too few for an average.
+    assert standing(several, "alpha", Audience.PUBLIC) == [
+        (
+            "linked-share",
+            "Most similar 1",
+            1.201,  # 75% against (£1.5m + £0 + £810k) / £3.7m = 62%
+            False,
+            "Share of spend linked to a Plan priority, Alpha 75% (2018/19); Most similar 1 average 62% (3 areas, 2018/19 to 2019/20)",
+        )
+    ]
+    assert standing(several, "delta", Audience.PUBLIC) == []  # North: delta and alpha only
+
+
+def test_far_from_the_group_is_a_finding_with_a_question_and_a_link_to_the_comparison(several: Engine) -> None:
+    with Session(several) as session:
+        alpha = findings.findings(session=session, area="alpha", as_at=AS_AT, audience=Audience.STAFF, rules=["peer_group"])
+        charlie = findings.findings(session=session, area="charlie", as_at=AS_AT, audience=Audience.PUBLIC, rules=["peer_group"])
+        staying = findings.findings(session=session, area="alpha", as_at=AS_AT, audience=Audience.PUBLIC, rules=["peer_group"])
+    assert [(f.heading, f.severity, f.statement, f.question, f.link) for f in alpha] == [
+        (
+            "Far from its peer group",
+            findings.Severity.LOW,
+            "Cost per referral: ISVA, Alpha £250 (2018/19); Most similar 1 average £559.21 (3 areas, 2018/19)",
+            "Why is Alpha's cost per referral for ISVA so far below the Most similar 1 average, and do the areas count it the same way?",
+            "compare?area=alpha&indicator=cost-per-referral-isva",
+        )
+    ]
+    assert [(f.statement, f.question) for f in charlie] == [
+        (
+            "Share of spend linked to a Plan priority, Charlie 90% (2018/19); Most similar 1 average 62% (3 areas, 2018/19 to 2019/20)",
+            "Why is Charlie's share of spend linked to a Plan priority so far above the Most similar 1 average, and do the areas "
+            "count it the same way?",
+        )
+    ]
+    assert [(fig.name, fig.value) for fig in charlie[0].figures] == [
+        ("Share of spend linked to a Plan priority", 90.0),
+        ("Most similar 1 average", pytest.approx(100 * 231 / 370)),
+    ]
+    assert staying == []  # 75% against 62%: a ratio of 1.2, inside 1.25 either way

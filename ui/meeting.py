@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from charts.compare import compare_figure
 from charts.performance import (
     breakdown_empty,
     breakdown_figure,
@@ -26,7 +27,7 @@ from charts.performance import (
 )
 from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
 from charts.spend import budget_and_spend_empty, budget_and_spend_figure, budget_and_spend_takeaway, side_word
-from data_access import disclosure, public
+from data_access import compare, disclosure, public
 from data_access.basis import marked
 from data_access.findings import Scope
 from data_access.models import Audience
@@ -395,11 +396,54 @@ def since_last_meeting(m: Meeting) -> Sequence[Screen] | None:
     return [some(changes.iloc[i : i + PER_SCREEN]) for i in range(0, len(changes), PER_SCREEN)]
 
 
+def comparison(m: Meeting) -> Sequence[Screen] | None:
+    standing = cache.compare_standing(area=m.area, audience=PUBLIC)
+    if standing.empty:
+        st.info(
+            f"No peer group of {public.plain_text(m.area_name)} in the store has two more areas with a published figure to "
+            "compare it with, on any indicator."
+        )
+        return None
+    groups = cache.area_groups()
+
+    def against(n: int, row: pd.Series) -> Screen:
+        def draw() -> None:
+            indicator = compare.INDICATORS[str(row["indicator"])]
+            members = groups.loc[groups["group_id"] == row["group_id"], "area_id"]
+            frame = cache.compare_areas(indicator=indicator.id, audience=PUBLIC, today=m.on, areas=tuple(sorted(members)))
+            shown = compare.display(frame, indicator, chosen=m.area, peers=set(members) - {m.area})
+            scale = 100 if indicator.unit == "money" else 1
+            if row["far"]:
+                st.badge("Far from its group", icon=SEVERITY_ICON["low"], color=SEVERITY_COLOUR["low"])
+            _chart(
+                compare_figure(
+                    shown,
+                    title=f"{indicator.name}: {row['group']}",
+                    axis_title=compare.axis_title(indicator),
+                    chosen=m.area,
+                    peers=set(members) - {m.area},
+                    averages=[(f"{row['group']} average {row['average_text']}", row["average"] / scale)],
+                ),
+                alt=f"Bar chart of {indicator.name} for the areas of {row['group']}, highest first, {m.area_name} marked, and a "
+                "dashed line at the group's weighted average.",
+                takeaway=f"{compare.standing_text(row)}.",
+                empty=None,
+                key=f"meeting_comparison_{n}",
+                citations=[str(row["citations"])],
+                illustrative=bool(row["basis"] or row["average_basis"]),
+            )
+
+        return draw
+
+    return [against(n, row) for n, (_, row) in enumerate(standing.iterrows())]
+
+
 # The topics in agenda order: link value -> (name on screen, what draws it).
 TOPICS: dict[str, tuple[str, Callable[[Meeting], Sequence[Screen] | None]]] = {
     "flags": ("Red flags", red_flags),
     "spend": ("Spend", spend),
     "renewals": ("Renewals", renewals),
     "performance": ("Performance", performance),
+    "comparison": ("Against its group", comparison),
     "since": ("Since the last meeting", since_last_meeting),
 }

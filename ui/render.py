@@ -10,12 +10,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from data_access import exporting
+from data_access import compare, exporting
+from data_access.models import Audience
 from data_access.money import format_money
 from data_access.public import plain_text
 from data_access.queries import source_lines
 from data_access.text import cell_text, safe_text
-from ui import cache
+from ui import cache, navigation
 
 ILLUSTRATIVE_NOTE = (
     "Figures marked *illustrative* are not in any published source: they were made up so this view can show "
@@ -249,6 +250,19 @@ def finding_list(found: pd.DataFrame) -> None:
             f"- **{plain_text(item.heading)} ({item.severity}).** {plain_text(item.statement)}.  \n"
             f"  *Question to ask:* {plain_text(item.question)}"
         )
+
+
+def group_standing(area: str, audience: Audience) -> None:
+    """One line where the area stands furthest from one of its peer groups (`compare.standing`), with a link to the
+    comparison; nothing where no group has two more areas with a figure."""
+    standing = cache.compare_standing(area=area, audience=audience)
+    if standing.empty:
+        return
+    row = standing.iloc[0]
+    st.markdown(f"**Against its group:** {plain_text(compare.standing_text(row))}.")
+    if spec := navigation.by_file("compare.py"):
+        link = {"area": area, "indicator": row["indicator"]}
+        st.page_link(spec.path, label="Compare areas on this figure", icon=":material/leaderboard:", query_params=link)
 
 
 def sources_footer(citations: Iterable[str], *, illustrative: bool = False) -> None:

@@ -3,9 +3,14 @@ differing years (issue 13)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from data_access.models import Audience
+from tests.app.test_meeting_briefing import open_page, position, words
 from tests.app.test_pages import OpenApp, assert_ran_cleanly, find_table, page_text, title, warnings
+from tests.test_compare import several_areas
 
 
 def test_the_sample_areas_appear_with_their_differing_years(open_app: OpenApp) -> None:
@@ -74,3 +79,73 @@ def test_choosing_an_indicator_updates_the_link(open_app: OpenApp) -> None:
     assert_ran_cleanly(at)
     assert at.query_params["indicator"] == "extended-beyond-options"
     assert "West Yorkshire: 33% (as at 14 September 2018), the highest of 3" in page_text(at)
+
+
+# --- where an area stands against its group, on the overview (issue 13 item 4) -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def several_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """tests/test_compare.py's four areas: Alpha, Bravo and Charlie make a most similar group with figures to compare."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('several_areas') / 'several.sqlite3'}"
+    several_areas(url).dispose()
+    return url
+
+
+@pytest.fixture
+def several(monkeypatch: pytest.MonkeyPatch, several_url: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", several_url)
+    monkeypatch.setenv("LOAD_SAMPLE_DATA", "no")
+
+
+@pytest.mark.usefixtures("several")
+def test_the_overview_says_where_the_area_stands_against_its_group_and_links_to_the_comparison(open_app: OpenApp) -> None:
+    at = open_app("overview", area="alpha")
+    assert_ran_cleanly(at)
+    text = page_text(at)
+    assert (
+        "**Against its group:** Share of spend linked to a Plan priority, Alpha 75% (2018/19); Most similar 1 average 62% "
+        "(3 areas, 2018/19 to 2019/20)." in text
+    )
+    assert "Far from its peer group" not in text  # 75% against 62% is within a ratio of 1.25
+    [link] = [e for e in at.get("page_link") if e.proto.label == "Compare areas on this figure"]
+    assert (link.proto.page, link.proto.query_string) == ("compare", "area=alpha&indicator=linked-share")
+
+
+@pytest.mark.usefixtures("several")
+def test_an_area_far_from_its_group_is_a_finding_with_a_question_on_the_overview(open_app: OpenApp) -> None:
+    at = open_app("overview", area="charlie")
+    assert_ran_cleanly(at)
+    text = page_text(at)
+    assert (
+        "**Far from its peer group (low).** Share of spend linked to a Plan priority, Charlie 90% (2018/19); Most similar 1 "
+        "average 62% (3 areas, 2018/19 to 2019/20)." in text
+    )
+    assert "Why is Charlie's share of spend linked to a Plan priority so far above the Most similar 1 average" in text
+
+
+@pytest.mark.usefixtures("several")
+def test_an_area_in_no_group_with_figures_has_no_line(open_app: OpenApp) -> None:
+    at = open_app("overview", area="delta")
+    assert_ran_cleanly(at)
+    assert "Against its group" not in page_text(at)
+
+
+@pytest.mark.usefixtures("several")
+def test_meeting_mode_shows_the_area_against_its_group_one_chart_to_a_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, "meeting.py", Audience.PANEL, area="charlie", topic="comparison")
+    assert position(at) == (1, 1)  # the public's figures: Charlie's 8 referrals are withheld, so no ISVA cost to compare
+    assert (
+        "**Share of spend linked to a Plan priority, Charlie 90% (2018/19); Most similar 1 average 62% (3 areas, 2018/19 to "
+        "2019/20).**" in words(at)
+    )
+    assert "Far from its group" in words(at)  # st.badge is sent as Markdown
+    [chart] = at.get("plotly_chart")
+    bars = {trace["name"]: trace["y"] for trace in json.loads(chart.proto.spec)["data"]}
+    assert bars == {"Chosen area": ["Charlie (2018/19)"], "Same group": ["Alpha (2018/19)", "Bravo (2019/20)"]}
+
+
+@pytest.mark.usefixtures("several")
+def test_meeting_mode_says_when_no_group_can_be_compared(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, "meeting.py", area="delta", topic="comparison")
+    assert "No peer group of Delta in the store has two more areas with a published figure" in words(at)
