@@ -72,6 +72,17 @@ SERVICES = [
     "Child exploitation support", "Hate crime support", "Modern slavery support", "Community safety grants",
     "Road safety education", "Rural crime prevention", "Anti-social behaviour mediation",
 ]  # fmt: skip
+# The import format's service type of each service above (data_access.models.ServiceType), so /compare and the
+# overview's line against the area's group compare like with like at national scale; the rest are "other".
+SERVICE_TYPES = {
+    "Independent sexual violence advisers": "isva",
+    "Domestic abuse advocacy": "idva",
+    "Victim referral and support": "victim assessment and referral",
+    "Restorative justice": "restorative justice",
+    "Perpetrator programme": "perpetrator programme",
+    "Substance misuse treatment": "substance misuse",
+}
+REGION_SIZE = 5  # generated peer groups of five areas in the store's order (the last holds what is left)
 
 
 def slug(name: str) -> str:
@@ -209,6 +220,7 @@ class Store:
                     "annual_value": money(annual),
                     "total_value": money(annual * (last_year - start_year + 1)),
                     "purpose": f"{SERVICES[n % len(SERVICES)]} (illustrative)",
+                    "service_type": SERVICE_TYPES.get(SERVICES[n % len(SERVICES)], "other"),
                     "illustrative_fields": "",
                     "visibility": "public" if n % 10 else "panel",
                     **self.cited(area),
@@ -365,6 +377,27 @@ class Store:
                             **self.cited(area),
                         }
 
+    def area_groups(self) -> Iterator[dict[str, str]]:
+        for n, area in enumerate(self.area_ids):
+            group = n // REGION_SIZE + 1
+            yield {
+                "group_id": f"gen-region-{group}",
+                "name": f"Generated region {group}",
+                "kind": "region",
+                "area_id": area,
+                **self.cited(area),
+            }
+
+    def populations(self) -> Iterator[dict[str, str]]:
+        for n, area in enumerate(self.area_ids):
+            for year in range(FIRST_YEAR, FIRST_YEAR + YEARS):  # no random draw: the other files' rows stay as they were
+                yield {
+                    "area_id": area,
+                    "financial_year": fy(year),
+                    "population": str(600_000 + 97_000 * n + 4_000 * (year - FIRST_YEAR)),
+                    **self.cited(area),
+                }
+
     def files(self) -> list[tuple[str, Iterable[dict[str, str]]]]:
         return [
             ("sources.csv", self.sources()),
@@ -381,6 +414,8 @@ class Store:
             ("spend.csv", self.spend()),
             ("measures.csv", self.measures()),
             ("observations.csv", self.observations()),
+            ("area_groups.csv", self.area_groups()),
+            ("populations.csv", self.populations()),
         ]
 
 

@@ -6,6 +6,8 @@ illustrative says so in its own label, and so does the takeaway sentence.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -88,7 +90,7 @@ def trend_figure(frame: pd.DataFrame, *, category: str, side: str, years: list[i
                 hovertemplate="%{x}: %{text}<extra>%{fullData.name}</extra>",
             )
         )
-    fig.update_yaxes(title_text=f"{SIDES[side]} (£)", rangemode="tozero")
+    fig.update_yaxes(title_text=f"{SIDES[side]} (£)", rangemode="tozero", tickprefix="£", separatethousands=True, tickformat=",.0f")
     fig.update_xaxes(type="category", title_text="Financial year")
     return base_layout(fig, title=title)
 
@@ -129,25 +131,39 @@ def measure_empty(series: pd.DataFrame, *, measure: str) -> str | None:
     return None
 
 
+def _period_kind(quarter: Any, statement: Any) -> str:
+    """What a figure counts over, so unlike figures never share a line: quarters, or what a year's figure says it is
+    ('average per quarter' and 'per annum, as stated' are two figures for one year, 224 and 996)."""
+    if pd.notna(quarter):
+        return "quarterly"
+    return str(statement) if isinstance(statement, str) and statement else "whole period"
+
+
 def measure_figure(series: pd.DataFrame, *, title: str, axis_title: str) -> go.Figure:
-    """One line per agreement across its periods (years and quarters, oldest first), its targets as a dashed line; a
-    period without a figure shown is a gap."""
+    """One line per agreement and kind of figure (quarterly, or each kind of whole-period figure) across its periods,
+    oldest first and a year after its fourth quarter; its targets as a dashed line; a period without a figure shown is
+    a gap."""
     fig = go.Figure()
-    for i, (agreement, rows) in enumerate(series.groupby("agreement", sort=False)):
+    ordered = series.sort_values(["period_end", "period_start"], ascending=[True, False], kind="stable")
+    kinds = [_period_kind(q, v) for q, v in zip(ordered["quarter"], ordered["value_statement"], strict=True)]
+    ordered = ordered.assign(kind=kinds)
+    for i, (agreement, rows) in enumerate(ordered.groupby("agreement", sort=False)):
         colour = SEQUENCE[i % len(SEQUENCE)]
-        fig.add_trace(
-            go.Scatter(
-                x=list(rows["period"]),
-                y=[None if pd.isna(v) else float(v) for v in rows["value"]],
-                name=plotly_text(str(agreement)),
-                mode="lines+markers",
-                connectgaps=False,
-                line={"color": colour, "width": 3},
-                marker={"size": 10, "symbol": i % 8},
-                text=[plotly_text(t) for t in rows["text"]],
-                hovertemplate="%{x}: %{text}<extra>%{fullData.name}</extra>",
+        several = rows["kind"].nunique() > 1
+        for j, (kind, part) in enumerate(rows.groupby("kind", sort=False)):
+            fig.add_trace(
+                go.Scatter(
+                    x=list(part["period"]),
+                    y=[None if pd.isna(v) else float(v) for v in part["value"]],
+                    name=plotly_text(f"{agreement} ({kind})" if several else str(agreement)),
+                    mode="lines+markers" if len(part) > 1 else "markers",
+                    connectgaps=False,
+                    line={"color": colour, "width": 3},
+                    marker={"size": 12, "symbol": (i + j) % 8, "color": colour},
+                    text=[plotly_text(t) for t in part["text"]],
+                    hovertemplate="%{x}: %{text}<extra>%{fullData.name}</extra>",
+                )
             )
-        )
         if rows["target"].notna().any():
             fig.add_trace(
                 go.Scatter(
@@ -162,7 +178,7 @@ def measure_figure(series: pd.DataFrame, *, title: str, axis_title: str) -> go.F
                 )
             )
     fig.update_yaxes(title_text=plotly_text(axis_title), rangemode="tozero")
-    fig.update_xaxes(type="category", title_text="Period")
+    fig.update_xaxes(type="category", title_text="Period", categoryorder="array", categoryarray=list(dict.fromkeys(ordered["period"])))
     return base_layout(fig, title=title)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.app.test_pages import OpenApp, assert_ran_cleanly, find_table, page_text, title, warnings
@@ -59,3 +61,27 @@ def test_a_bad_measure_in_the_link_warns_and_falls_back(open_app: OpenApp) -> No
     at = open_app("trends", area="west-yorkshire", measure="no-such-measure")
     assert_ran_cleanly(at)
     assert any("no-such-measure" in w for w in warnings(at))
+
+
+def test_unlike_figures_of_one_year_are_never_one_line(open_app: OpenApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """West Yorkshire's ISVA referrals for 2017/18 are stated twice, as 224 a quarter on average and 996 a year: each is
+    its own series beside the quarters, and the year comes after its fourth quarter."""
+    monkeypatch.setenv("LOCAL_DEMO", "yes")
+    at = open_app("trends", audience="panel", area="west-yorkshire", measure="isva-referrals")
+    assert_ran_cleanly(at)
+    [spec] = [s for c in at.get("plotly_chart") if "by period" in str((s := json.loads(c.proto.spec))["layout"]["title"])]
+    values = {t["name"]: list(zip(t["x"], t["y"], strict=True)) for t in spec["data"] if not t["name"].startswith("Target")}
+    isva = "Independent Sexual Advisor Contract (ISVA)"
+    assert values == {
+        f"{isva} (quarterly)": [("Q1 2017/18", 212), ("Q2 2017/18", 229), ("Q3 2017/18", 218), ("Q4 2017/18", 237), ("Q1 2018/19", 231)],
+        f"{isva} (average per quarter)": [("2017/18", 224)],
+        f"{isva} (per annum, as stated)": [("2017/18", 996)],
+    }
+    assert spec["layout"]["xaxis"]["categoryarray"] == ["Q1 2017/18", "Q2 2017/18", "Q3 2017/18", "Q4 2017/18", "2017/18", "Q1 2018/19"]
+
+
+def test_money_axes_are_in_pounds(open_app: OpenApp) -> None:
+    at = open_app("trends", area="norfolk", view="stream")
+    axes = [json.loads(chart.proto.spec)["layout"]["yaxis"] for chart in at.get("plotly_chart")]
+    money = [(a["title"]["text"], a["tickprefix"], a["separatethousands"]) for a in axes if "£" in a["title"]["text"]]
+    assert money == [("Budget (£)", "£", True)]  # Norfolk publishes no spend: only the budget is charted
