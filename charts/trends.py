@@ -183,14 +183,21 @@ def measure_figure(series: pd.DataFrame, *, title: str, axis_title: str) -> go.F
 
 
 def measure_takeaway(series: pd.DataFrame, *, measure: str) -> str:
-    """The first and latest figures shown for the measure, and whether the latest met its target where one is given."""
-    shown = series[series["value"].notna()]
+    """Each kind of figure's first and latest figures shown (naming the kind where there are several, so 224 a quarter
+    and 996 a year are not read as a change), and whether the latest met its target where one is given."""
+    shown = series[series["value"].notna()].sort_values(["period_end", "period_start"], ascending=[True, False], kind="stable")
     if shown.empty:
         return f"No figure for {measure} can be shown."
-    first, last = shown.iloc[0], shown.iloc[-1]
-    text = f"{measure}: {first['text']} in {first['period']}" + (
-        f", {last['text']} in {last['period']}." if len(shown) > 1 else ", the only period with a figure."
-    )
+    kinds = [_period_kind(q, v) for q, v in zip(shown["quarter"], shown["value_statement"], strict=True)]
+    several = len(set(kinds)) > 1
+    parts = []
+    for kind, rows in shown.assign(kind=kinds).groupby("kind", sort=False):
+        first, last = rows.iloc[0], rows.iloc[-1]
+        named = f" ({kind})" if several and kind not in str(first["text"]) else ""  # the staff's text says it already
+        span = f"{first['text']} in {first['period']}" + (f" to {last['text']} in {last['period']}" if len(rows) > 1 else "")
+        parts.append(span + named)
+    text = f"{measure}: {'; '.join(parts)}" + ("." if several or len(shown) > 1 else ", the only period with a figure.")
+    last = shown.iloc[-1]
     if pd.notna(last["target"]):
         text += f" Target for {last['period']}: {last['target_text']}."
     return text

@@ -85,3 +85,8 @@ def test_money_axes_are_in_pounds(open_app: OpenApp) -> None:
     axes = [json.loads(chart.proto.spec)["layout"]["yaxis"] for chart in at.get("plotly_chart")]
     money = [(a["title"]["text"], a["tickprefix"], a["separatethousands"]) for a in axes if "£" in a["title"]["text"]]
     assert money == [("Budget (£)", "£", True)]  # Norfolk publishes no spend: only the budget is charted
+
+
+def test_the_takeaway_names_each_kind_of_figure_for_the_public(open_app: OpenApp) -> None:
+    at = open_app("trends", area="west-yorkshire", measure="isva-referrals")
+    assert "ISVA referrals: 224 in 2017/18 (average per quarter); 996 in 2017/18 (per annum, as stated)." in page_text(at)
