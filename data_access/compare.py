@@ -345,10 +345,15 @@ def compare_areas(
 
 
 def _figures(
-    session: Session, audience: Audience, names: dict[str, str], wanted: Sequence[Indicator], areas: Sequence[str] | None
+    session: Session,
+    audience: Audience,
+    names: dict[str, str],
+    wanted: Sequence[Indicator],
+    areas: Sequence[str] | None,
+    costs_read: dict[str, UnitCosts] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The ranked rows of each money and cost indicator `wanted`, for the areas `names` (every area where `areas` is
-    None), each store read once however many indicators use it."""
+    None), each store read once however many indicators use it (`costs_read`: areas' unit costs read already)."""
     ids = {i.id for i in wanted}
     frames: dict[str, pd.DataFrame] = {}
     if ids & {"spend-per-head", "budget-per-head"}:
@@ -363,7 +368,8 @@ def _figures(
         budget = queries.budget_by_area_and_year(session=session, audience=audience, areas=areas)
         frames["budget-per-head"] = _ranked(_per_head(INDICATORS["budget-per-head"], budget, people, "budget_pence", names))
     services = [i for i in wanted if i.service_type]
-    costs = {a: unit_costs(session, audience, a) for a in names} if services else {}
+    known = costs_read or {}
+    costs = {a: known[a] if a in known else unit_costs(session, audience, a) for a in names} if services else {}
     for indicator in services:
         frames[indicator.id] = _ranked([_cost_per_unit(indicator, costs[a], a, n) for a, n in names.items()])
     return frames
@@ -520,9 +526,12 @@ def standing(*, session: Session, area: str, audience: Audience) -> pd.DataFrame
     if len(members) < MIN_WITH_FIGURE:
         return pd.DataFrame(columns=STANDING_COLUMNS)
     names = _names(session, members)
-    wanted = [i for i in INDICATORS.values() if not i.by_date]
+    # The members' costs per unit only where the area has a cost of its own to compare: reading them is most of the work.
+    own_costs = unit_costs(session, audience, area)
+    has_cost = [i for i in INDICATORS.values() if i.service_type and _cost_per_unit(i, own_costs, area, names[area])["value"] is not None]
+    wanted = [i for i in INDICATORS.values() if not i.by_date and not i.service_type] + has_cost
     rows = []
-    for indicator_id, frame in _figures(session, audience, names, wanted, members).items():
+    for indicator_id, frame in _figures(session, audience, names, wanted, members, {area: own_costs}).items():
         indicator = INDICATORS[indicator_id]
         mine = frame[(frame["area_id"] == area) & frame["value"].notna()]
         if mine.empty:

@@ -1234,7 +1234,12 @@ def cost_per_unit(*, session: Session, area: str, audience: Audience, published_
         )
         .join(Measure, col(Observation.measure_id) == col(Measure.id))
         .join(Source, col(Observation.source_id) == col(Source.id))
-        .where(counted, or_(full_year, col(Observation.quarter).is_not(None)))
+        .where(
+            counted,
+            or_(full_year, col(Observation.quarter).is_not(None)),
+            # The area's own agreements' counts, as the join below keeps, summed without reading every area's.
+            col(Observation.agreement_id).in_(select(col(Agreement.id)).where(col(Agreement.area_id) == area)),
+        )
         .group_by(col(Observation.agreement_id), col(Observation.measure_id), col(Observation.financial_year), full_year)
         .subquery()
     )
