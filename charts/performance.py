@@ -40,6 +40,21 @@ def measure_trend_empty(series: pd.DataFrame, *, name: str) -> str | None:
     return None
 
 
+# A bar at least this share of the tallest carries its value inside, at its foot: room for the words, and far from
+# its target's dash, which would strike through a value written just above the bar ("212" under a target of 225).
+INSIDE_FROM = 0.15
+
+
+def _label_positions(series: pd.DataFrame) -> list[str]:
+    """Each bar's value inside it where it has a target and the room, else above it (nothing there to strike it)."""
+    values = series["value"].astype("float64")
+    tallest = float(values.abs().max()) if values.notna().any() else 0.0
+    return [
+        "inside" if pd.notna(t) and pd.notna(v) and tallest and abs(v) >= INSIDE_FROM * tallest else "outside"
+        for v, t in zip(values, series["target"], strict=True)
+    ]
+
+
 def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
     """Bars for one measure's values per period; illustrative bars hatched and labelled; targets as black dashes."""
     unit = series["unit"].iloc[0] if len(series) else "count"
@@ -61,7 +76,10 @@ def measure_trend_figure(series: pd.DataFrame, *, title: str) -> go.Figure:
             },
         },
         text=[value_text(v, unit) for v in series["value"]],
-        textposition="outside",
+        textposition=_label_positions(series),
+        insidetextanchor="start",  # at the bar's foot, well below a target dash near its top
+        insidetextfont={"color": [BLACK if b == "illustrative" else "#FFFFFF" for b in series["basis"]]},
+        outsidetextfont={"color": BLACK},
         # The value as published, never plotly's own rounding of it.
         hovertext=[_labelled(v, unit, b == "illustrative") for v, b in zip(series["value"], series["basis"], strict=True)],
         hovertemplate="%{x}: %{hovertext}<extra></extra>",

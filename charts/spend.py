@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -57,6 +59,9 @@ def budget_and_spend_empty(frame: pd.DataFrame, *, subject: str, year_label: str
     return None
 
 
+LABEL_CHAR_PX = 9  # a value label's width per character at the charts' font size, with room to spare
+
+
 def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -> go.Figure:
     """Horizontal bars of budget and spend per category (priority or funding stream); illustrative bars hatched and labelled."""
     rows = frame.iloc[::-1]  # plotly draws the first category at the bottom
@@ -92,9 +97,12 @@ def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -
         )
     fig.update_layout(barmode="group")
     largest = max([int(rows[f"{side}_pence"].fillna(0).max()) for side, _, _ in _sides(rows)] + [1]) / 100 if len(rows) else 1
-    # Room on the right for the value labels.
-    fig.update_xaxes(tickprefix="£", separatethousands=True, title_text="Pounds", range=[0, largest * 1.35])
-    return outline(base_layout(fig, title=title, height=max(320, 90 + 70 * len(rows))))
+    fig.update_xaxes(tickprefix="£", separatethousands=True, title_text="Pounds", range=[0, largest * 1.02])
+    fig = base_layout(fig, title=title, height=max(320, 90 + 70 * len(rows)))
+    # Room on the right, outside the plot, for the longest value label beside the longest bar ("£93k (illustrative)"),
+    # whatever the chart's width: a share of the axis shrinks with the plot, a margin in pixels does not.
+    longest = max((len(str(t)) for trace in fig.data for t in (trace.text or ())), default=0)
+    return outline(fig.update_layout(margin={"r": 20 + LABEL_CHAR_PX * longest}))
 
 
 def budget_and_spend_takeaway(frame: pd.DataFrame, *, category: str, unlinked: str | None = None) -> str:
@@ -149,6 +157,21 @@ def money_flow_empty(flows: pd.DataFrame, *, subject: str, year_label: str, by_s
     )
 
 
+# A node's name is wrapped to lines of this many characters: the middle column's names run right and the last
+# column's run left, into one gap, so a long pair ran together ("Rehabilitations of offendersNorfolk Youth ...").
+NODE_LABEL_CHARS = 16
+
+
+def _lines(name: str) -> list[str]:
+    """A node's name as lines of at most NODE_LABEL_CHARS characters; a longer word ("Re-offending", a web address)
+    stays whole."""
+    return textwrap.wrap(name, NODE_LABEL_CHARS, break_long_words=False, break_on_hyphens=False) or [name]
+
+
+def _wrapped(name: str) -> str:
+    return "<br>".join(plotly_text(line) for line in _lines(name))
+
+
 def money_flow_figure(flows: pd.DataFrame, *, title: str) -> go.Figure:
     """A Sankey diagram: funding stream -> priority -> provider, link widths in pounds."""
     streams = list(dict.fromkeys(flows["funding_stream"]))
@@ -172,7 +195,7 @@ def money_flow_figure(flows: pd.DataFrame, *, title: str) -> go.Figure:
     fig = go.Figure(
         go.Sankey(
             node={
-                "label": [plotly_text(n.strip()) for n in nodes],
+                "label": [_wrapped(n.strip()) for n in nodes],
                 "color": colours,
                 "pad": 18,
                 "thickness": 18,
@@ -189,7 +212,10 @@ def money_flow_figure(flows: pd.DataFrame, *, title: str) -> go.Figure:
             },
         )
     )
-    return outline(base_layout(fig, title=title, height=max(380, 60 * max(len(streams), len(priorities), len(providers)))))
+    # Room for every wrapped name in the busiest column: its lines, and the gap between nodes.
+    lines = [sum(len(_lines(n)) for n in names) for names in (streams, priorities, providers)]
+    height = max(380, 80 + max(22 * count + 30 * len(names) for count, names in zip(lines, (streams, priorities, providers), strict=True)))
+    return outline(base_layout(fig, title=title, height=height))
 
 
 def money_flow_takeaway(flows: pd.DataFrame) -> str:
