@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
-from data_access import findings, queries
+from data_access import compare, findings, queries
 from data_access.basis import ILLUSTRATIVE, agreement_values_word, basis_word, illustrative_pence, marked, side_word
 from data_access.disclosure import AS_PUBLISHED
 from data_access.measures import format_measure, format_target
@@ -291,9 +291,12 @@ def briefing_summary(
         amber_months=amber_months,
     )
     off_target = red_flags[red_flags["rule"] == "below_target"].reset_index(drop=True)
+    # Where the area stands furthest from one of its peer groups, as the overview says it (a finding when far).
+    standing = compare.standing(session=session, area=area, audience=audience).head(1)
     narrative = [
         _sentence_agreements(as_at, areas.loc[area, "name"], totals),
         *_sentence_money(spend, year),
+        *(f"Against its group: {compare.standing_text(row)}." for row in standing.to_dict("records")),
         _sentence_ending(ending, as_at, amber_months, red_months),
         _sentence_targets(off_target, observations, as_at),
         _sentence_flags(red_flags),
@@ -304,6 +307,7 @@ def briefing_summary(
         *spend["citations"],
         *red_flags["citations"],
         *performance["citations"],
+        *standing["citations"],
         str(totals["citations"] or ""),
     ]
     return Briefing(
@@ -332,6 +336,8 @@ def briefing_summary(
             or red_flags["illustrative"].any()
             or ending["illustrative_fields"].astype(bool).any()
             or (performance["basis"] == ILLUSTRATIVE).any()
+            or (standing["basis"] != "").any()
+            or (standing["average_basis"] != "").any()
         ),
     )
 

@@ -149,3 +149,13 @@ def test_meeting_mode_shows_the_area_against_its_group_one_chart_to_a_screen(mon
 def test_meeting_mode_says_when_no_group_can_be_compared(monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(monkeypatch, "meeting.py", area="delta", topic="comparison")
     assert "No peer group of Delta in the store has two more areas with a published figure" in words(at)
+
+
+@pytest.mark.usefixtures("several")
+def test_the_briefing_says_where_the_area_stands_against_its_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, "briefing.py", Audience.PANEL, area="alpha")
+    text = words(at)
+    # The panel sees Alpha's ISVA cost: £250 against the group's £559.21, far from it, so a flag as well.
+    line = "Cost per referral: ISVA, Alpha £250 (2018/19); Most similar 1 average £559.21 (3 areas, 2018/19)"
+    assert f"Against its group: {line}." in text
+    assert "Why is Alpha's cost per referral for ISVA so far below the Most similar 1 average" in text
