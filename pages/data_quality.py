@@ -8,7 +8,7 @@ from data_access.findings import RULES, Scope, Severity, findings_csv, summarise
 from data_access.models import Audience
 from data_access.periods import format_date
 from data_access.text import safe_text
-from ui import cache, render
+from ui import cache, filters, render
 from ui.audience import require
 
 audience = require(Audience.PANEL, Audience.STAFF)
@@ -16,28 +16,40 @@ CHECKS = {rule.id: rule.heading for rule in RULES.values() if Scope.QUALITY in r
 
 st.title("Data quality")
 st.caption(
-    "Checks run over every figure you may see, in every area. They flag and never block: a figure kept as its source states it "
-    "(such as shares that add up to 95%) is flagged here so that nobody quotes it without knowing. The same rules raise the "
-    "red flags in meeting mode and the briefing, so the two never disagree. "
+    "Checks run over every figure you may see, in one area or in every area. They flag and never block: a figure kept "
+    "as its source states it (such as shares that add up to 95%) is flagged here so that nobody quotes it without "
+    "knowing. The same rules raise the red flags in meeting mode and the briefing, so the two never disagree. "
     "For panel members and OPCC staff: findings may describe exempt or restricted records, and are not for publication."
 )
 
 areas = cache.areas()
 area_names = dict(zip(areas["id"], areas["name"], strict=True))
+ALL_AREAS = "all"
 left, middle, right = st.columns(3)
 check = left.selectbox("Check", [None, *CHECKS], format_func=lambda c: "All checks" if c is None else CHECKS[c], key="quality_check")
-area = middle.selectbox("Area", [None, *area_names], format_func=lambda a: "All areas" if a is None else area_names[a], key="quality_area")
+# The area the visitor was looking at (as every page opens), or every area: a national store's every area takes ten
+# seconds, one area under one.
+looking_at = st.session_state.get("filter_area")
+area = filters.choice(
+    "Area",
+    {**area_names, ALL_AREAS: "All areas"},
+    key="quality_area",
+    param="area",
+    default=looking_at if looking_at in area_names else next(iter(area_names), ALL_AREAS),
+    what="an area in this store, or all",
+    per_area=False,
+    container=middle,
+)
 as_at = right.date_input("Figures known by", value=date.today(), format="DD/MM/YYYY", key="quality_as_at")
 
-# Every check in every area is found once; the summary and the chosen check are read from it, not found again.
-everything = cache.store_findings(as_at=as_at, audience=audience)
+# Every check is found once for the choice; the summary and the chosen check are read from it, not found again. One
+# area on its own: a finding shared by several areas (one provider under several names) is listed in each.
+everything = cache.store_findings(as_at=as_at, audience=audience, area=None if area == ALL_AREAS else area)
 summary = summarise(everything)
-# One area on its own: a finding shared by several areas (one provider under several names) is listed in each.
-findings = cache.store_findings(as_at=as_at, audience=audience, area=area) if area else everything
-if check:
-    findings = findings[findings["rule"] == check].reset_index(drop=True)
+findings = everything[everything["rule"] == check].reset_index(drop=True) if check else everything
+where = "every area" if area == ALL_AREAS else safe_text(area_names[area])
 
-st.caption(f"Every check, in every area, over the figures known by {format_date(as_at)}.")
+st.caption(f"Every check, in {where}, over the figures known by {format_date(as_at)}.")
 render.kpi_row(
     [("All findings", f"{int(summary['findings'].sum())}", None)]
     + [
@@ -57,7 +69,7 @@ render.kpi_row(
 st.header("Findings by check")
 render.table(summary, {"check": "Check", "high": "High", "medium": "Medium", "low": "Low", "findings": "Total"}, key="quality_summary")
 
-st.header("Findings" + (f": {CHECKS[check]}" if check else "") + (f" in {safe_text(area_names[area])}" if area else ""))
+st.header("Findings" + (f": {CHECKS[check]}" if check else "") + (f" in {where}" if area != ALL_AREAS else ""))
 if findings.empty:
     st.success("No findings for this choice: every check that applies found the figures consistent.")
 else:

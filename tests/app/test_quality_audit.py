@@ -98,7 +98,7 @@ def table(at: AppTest, name: str) -> pd.DataFrame:
 
 
 def test_quality_page_for_staff(monkeypatch: pytest.MonkeyPatch) -> None:
-    at = open_page("pages/data_quality.py", Audience.STAFF, monkeypatch)
+    at = open_page("pages/data_quality.py", Audience.STAFF, monkeypatch, area="all")
     assert_ran_cleanly(at)
     assert [t.value for t in at.title] == ["Data quality"]
     # The sample's 12 findings and both canaries, each linked to no Plan priority.
@@ -125,7 +125,7 @@ def test_quality_page_for_staff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_quality_download_is_the_findings_as_csv(monkeypatch: pytest.MonkeyPatch) -> None:
-    at = open_page("pages/data_quality.py", Audience.STAFF, monkeypatch)
+    at = open_page("pages/data_quality.py", Audience.STAFF, monkeypatch, area="all")
     button = at.get("download_button")
     assert len(button) == 1 and button[0].label == "Download these findings (CSV)"
     shown = table(at, "quality_findings")
@@ -154,11 +154,36 @@ def test_quality_page_filters_by_check_and_area(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_quality_page_shows_the_panel_only_what_the_panel_may_see(monkeypatch: pytest.MonkeyPatch) -> None:
-    panel = everything_sent(open_page("pages/data_quality.py", Audience.PANEL, monkeypatch))
+    panel = everything_sent(open_page("pages/data_quality.py", Audience.PANEL, monkeypatch, area="all"))
     assert f"{MARKER} panel agreement" in panel
     assert f"{MARKER} restricted agreement" not in panel
-    staff = everything_sent(open_page("pages/data_quality.py", Audience.STAFF, monkeypatch))
+    staff = everything_sent(open_page("pages/data_quality.py", Audience.STAFF, monkeypatch, area="all"))
     assert f"{MARKER} restricted agreement" in staff
+
+
+def test_quality_page_opens_on_the_area_being_looked_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One area's checks by default (on a national store, under a second; every area takes ten), every area on request."""
+    monkeypatch.setenv("LOCAL_DEMO", "yes")
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=RUN_TIMEOUT_S)
+    at.session_state["local_demo_audience"] = Audience.STAFF.value
+    at.query_params.update({"area": "norfolk"})
+    at.run()  # the overview of Norfolk
+    at.switch_page("pages/data_quality.py").run()
+    assert_ran_cleanly(at)
+    assert at.selectbox(key="quality_area").value == "norfolk" and at.query_params["area"] == "norfolk"
+    assert "Every check, in Norfolk, over the figures known by" in "\n".join(c.value for c in at.caption)
+    found = table(at, "quality_findings")
+    assert set(found["area"]) == {"Norfolk"}
+    assert metric(at, "All findings") == str(len(found))
+    at.selectbox(key="quality_area").set_value("all").run()
+    assert metric(at, "All findings") == "14" and at.query_params["area"] == "all"
+
+
+def test_quality_page_bad_area_in_the_link_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page("pages/data_quality.py", Audience.STAFF, monkeypatch, area="atlantis")
+    assert_ran_cleanly(at)
+    assert any("atlantis" in w.value and "not an area in this store, or all" in w.value.replace("\\", "") for w in at.warning)
+    assert at.selectbox(key="quality_area").value == "derbyshire"  # the overview's first area, which the visit opened on
 
 
 def test_quality_page_refuses_the_public(monkeypatch: pytest.MonkeyPatch) -> None:
