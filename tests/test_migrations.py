@@ -64,7 +64,7 @@ def test_migrate_creates_every_table_on_an_empty_sqlite_file(migrated_sqlite: En
 
 
 def test_migrate_leaves_sqlite_at_head(migrated_sqlite: Engine) -> None:
-    assert head() == "0012"
+    assert head() == "0013"
     assert current_revision(migrated_sqlite) == head()
 
 
