@@ -499,7 +499,7 @@ class Spend(Cited, RestrictedUnindexed, table=True):
         Index(
             "ix_spend_money",
             *("area_id", "financial_year", "visibility", "part_of_id", "basis", "agreement_id", "priority_id", "funding_stream_id"),
-            *("amount_pence", "source_id", "source_section"),
+            *("qualifier", "amount_pence", "source_id", "source_section"),
         ),
         CheckConstraint("quarter IS NULL OR quarter BETWEEN 1 AND 4", name="spend_quarter_range"),
         CheckConstraint("amount_pence >= 0 OR is_credit", name="spend_not_negative_unless_credit"),
