@@ -1627,18 +1627,29 @@ def live_agreements_at_year_ends(*, session: Session, area: str, audience: Audie
     illustrative = or_(col(Agreement.basis) == Basis.ILLUSTRATIVE, col(Agreement.illustrative_fields).like("%annual_value%"))
     for year in financial_years(session=session, area=area, audience=audience):
         year_end = fy_end(year)
-        standing = _standing(year_end)
+        # Each agreement's standing worked out once, in a subquery, and the sums taken over it, rather than the
+        # standing's correlated subqueries written into each of the seven sums.
+        each = (
+            select(
+                _standing(year_end).label("standing"),
+                value.label("value"),
+                illustrative.label("illustrative"),
+                col(Agreement.value_qualifier).label("qualifier"),
+                (col(Agreement.source_id) + literal("|") + col(Agreement.source_section)).label("citation"),
+            )
+            .where(col(Agreement.area_id) == area, visible_to(Agreement, audience), *([_published(Agreement)] if published_only else []))
+            .subquery()
+        )
+        running = each.c.standing == RUNNING
         query: Query = select(
-            func.sum(case((standing == RUNNING, 1), else_=0)).label("live"),
-            _sum_pence(case((standing == RUNNING, value))).label("annual_value_pence"),
-            _sum_pence(case((and_(standing == RUNNING, illustrative), value), else_=0)).label("illustrative_pence"),
-            _up_to(case((and_(standing == RUNNING, value.is_not(None)), col(Agreement.value_qualifier)))).label("up_to"),
-            func.sum(case((and_(standing == RUNNING, value.is_(None)), 1), else_=0)).label("value_not_published"),
-            func.sum(case((standing == UNDATED, 1), else_=0)).label("undated"),
-            func.aggregate_strings(
-                case((standing == RUNNING, col(Agreement.source_id) + literal("|") + col(Agreement.source_section))), CITATION_SEP
-            ).label("citations"),
-        ).where(col(Agreement.area_id) == area, visible_to(Agreement, audience), *([_published(Agreement)] if published_only else []))
+            func.sum(case((running, 1), else_=0)).label("live"),
+            _sum_pence(case((running, each.c.value))).label("annual_value_pence"),
+            _sum_pence(case((and_(running, each.c.illustrative), each.c.value), else_=0)).label("illustrative_pence"),
+            _up_to(case((and_(running, each.c.value.is_not(None)), each.c.qualifier))).label("up_to"),
+            func.sum(case((and_(running, each.c.value.is_(None)), 1), else_=0)).label("value_not_published"),
+            func.sum(case((each.c.standing == UNDATED, 1), else_=0)).label("undated"),
+            func.aggregate_strings(case((running, each.c.citation)), CITATION_SEP).label("citations"),
+        )
         row = session.execute(query).one()._asdict()
         rows.append({"financial_year": year, "year_end": year_end, **row})
     frame = pd.DataFrame(
