@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.palette import BLACK, BLUE, SKY_BLUE, VERMILLION, base_layout, outline
+from charts.palette import BLACK, BLUE, SKY_BLUE, VERMILLION, base_layout, outline, room_for_value_labels
 from data_access.text import plotly_text
 
 CHOSEN, GROUP, OTHER = "Chosen area", "Same group", "Other areas"
@@ -64,15 +64,14 @@ def compare_figure(
             marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#FFFFFF", "fillmode": "overlay"}},
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
+    # Each average a line the plot's height, behind the bars and their values, and named in the legend: written
+    # beside the line its name ran into the legend and the last bar's value.
     for position, (name, value) in enumerate(averages):
-        fig.add_vline(
-            x=value,
-            line={"color": BLACK, "dash": "dash" if position == 0 else "dot", "width": 2},
-            annotation={"text": plotly_text(name), "font": {"color": BLACK}, "yanchor": "bottom"},
-            annotation_position="top right" if position % 2 == 0 else "bottom right",
-        )
+        line = {"color": BLACK, "dash": "dash" if position == 0 else "dot", "width": 2}
+        fig.add_vline(x=value, line=line, layer="below")
+        fig.add_scatter(x=[None], y=[None], mode="lines", line=line, name=plotly_text(name), hoverinfo="skip")
     base_layout(fig, title=title, height=max(320, 90 + 44 * len(known)))
     fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
     fig.update_xaxes(title_text=plotly_text(axis_title), rangemode="tozero")
-    fig.update_layout(barmode="overlay", margin={"r": 160})
-    return outline(fig)
+    fig.update_layout(barmode="overlay")
+    return outline(room_for_value_labels(fig))

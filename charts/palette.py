@@ -65,3 +65,13 @@ def outline(fig: go.Figure) -> go.Figure:
         node_line_color=OUTLINE, node_line_width=OUTLINE_WIDTH, link_line_color=BLUE, link_line_width=1, selector={"type": "sankey"}
     )
     return fig
+
+
+LABEL_CHAR_PX = 9  # a value label's width per character at the charts' font size, with room to spare
+
+
+def room_for_value_labels(fig: go.Figure) -> go.Figure:
+    """A right margin, in pixels, for the longest value label beside a horizontal bar ("£93k (illustrative)"),
+    whatever the chart's width: a share of the axis shrinks with the plot, a margin in pixels does not."""
+    longest = max((len(str(t)) for trace in fig.data if trace.type == "bar" for t in (trace.text or ())), default=0)
+    return fig.update_layout(margin={"r": 20 + LABEL_CHAR_PX * longest})

@@ -7,7 +7,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.palette import BLUE, GREEN, ILLUSTRATIVE_PATTERN, ORANGE, SEQUENCE, base_layout, outline
+from charts.palette import BLUE, GREEN, ILLUSTRATIVE_PATTERN, ORANGE, SEQUENCE, base_layout, outline, room_for_value_labels
 from data_access.basis import basis_word, illustrative_pence, marked, side_word
 from data_access.money import format_money
 from data_access.text import plotly_text
@@ -59,9 +59,6 @@ def budget_and_spend_empty(frame: pd.DataFrame, *, subject: str, year_label: str
     return None
 
 
-LABEL_CHAR_PX = 9  # a value label's width per character at the charts' font size, with room to spare
-
-
 def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -> go.Figure:
     """Horizontal bars of budget and spend per category (priority or funding stream); illustrative bars hatched and labelled."""
     rows = frame.iloc[::-1]  # plotly draws the first category at the bottom
@@ -99,10 +96,7 @@ def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -
     largest = max([int(rows[f"{side}_pence"].fillna(0).max()) for side, _, _ in _sides(rows)] + [1]) / 100 if len(rows) else 1
     fig.update_xaxes(tickprefix="£", separatethousands=True, title_text="Pounds", range=[0, largest * 1.02])
     fig = base_layout(fig, title=title, height=max(320, 90 + 70 * len(rows)))
-    # Room on the right, outside the plot, for the longest value label beside the longest bar ("£93k (illustrative)"),
-    # whatever the chart's width: a share of the axis shrinks with the plot, a margin in pixels does not.
-    longest = max((len(str(t)) for trace in fig.data for t in (trace.text or ())), default=0)
-    return outline(fig.update_layout(margin={"r": 20 + LABEL_CHAR_PX * longest}))
+    return outline(room_for_value_labels(fig))
 
 
 def budget_and_spend_takeaway(frame: pd.DataFrame, *, category: str, unlinked: str | None = None) -> str:

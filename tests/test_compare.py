@@ -316,14 +316,16 @@ def test_the_chart_is_sorted_and_marks_the_chosen_area_and_its_group_not_by_colo
     fig = compare_figure(
         shown, title="Spend per head", axis_title="Pounds", chosen="alpha", peers={"bravo", "charlie"}, averages=[("Group £2.33", 2.33)]
     )
-    bars = {trace.name: trace for trace in fig.data}
+    bars = {trace.name: trace for trace in fig.data if trace.type == "bar"}
     assert set(bars) == {"Chosen area", "Same group", "Other areas"}
+    # The average: a line behind the bars, named in the legend rather than beside the line.
+    assert [(t.name, t.mode) for t in fig.data if t.type == "scatter"] == [("Group £2.33", "lines")]
+    assert [(s.x0, s.layer) for s in fig.layout.shapes] == [(2.33, "below")] and not fig.layout.annotations
     assert list(bars["Chosen area"].y) == ["Alpha (2018/19)"] and bars["Chosen area"].marker.pattern.shape == "x"
     assert list(bars["Chosen area"].text) == ["£2.00 (chosen area)"]
     assert list(bars["Same group"].y) == ["Bravo (2018/19)"] and bars["Same group"].marker.pattern.shape == "."
     assert list(bars["Same group"].text) == ["£3.00 (same group)"]  # charlie has no figure: no bar, listed beneath instead
     assert list(fig.layout.yaxis.categoryarray) == ["Bravo (2018/19)", "Alpha (2018/19)", "Delta (2016/17)"]
-    assert [s.x0 for s in fig.layout.shapes] == [2.33]
     assert compare_empty(frame, indicator_name=indicator.name) is None
     nothing = frame.assign(value=None)
     assert compare_empty(nothing, indicator_name="X") == (

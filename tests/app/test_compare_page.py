@@ -141,7 +141,7 @@ def test_meeting_mode_shows_the_area_against_its_group_one_chart_to_a_screen(mon
     )
     assert "Far from its group" in words(at)  # st.badge is sent as Markdown
     [chart] = at.get("plotly_chart")
-    bars = {trace["name"]: trace["y"] for trace in json.loads(chart.proto.spec)["data"]}
+    bars = {trace["name"]: trace["y"] for trace in json.loads(chart.proto.spec)["data"] if trace["type"] == "bar"}
     assert bars == {"Chosen area": ["Charlie (2018/19)"], "Same group": ["Alpha (2018/19)", "Bravo (2019/20)"]}
 
 

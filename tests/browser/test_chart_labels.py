@@ -3,13 +3,15 @@
 The charts are the app's own pure functions (charts/*) over the sample store, every area and year: each money flow
 (its names used to run together, "Rehabilitations of offendersNorfolk Youth Offending Team"), each performance
 measure against its target (the target's dash used to strike through the value above the bar, "212" under 225),
-and budget and spend by priority and by funding stream. Each is drawn at two widths, the main column at 1366 px and
-at 1024 px with the sidebar open, on one page with plotly.js from the installed package (nothing from the network).
+budget and spend by priority and by funding stream, and /compare's bars (the averages' names ran into the legend).
+Each is drawn at two widths, the main column at 1366 px and at 1024 px with the sidebar open, on one page with
+plotly.js from the installed package (nothing from the network).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
@@ -17,9 +19,10 @@ import pytest
 from plotly.offline import get_plotlyjs
 from sqlmodel import Session
 
+from charts.compare import compare_figure
 from charts.performance import charted_figures, measure_trend_figure
 from charts.spend import budget_and_spend_figure, money_flow_figure
-from data_access import queries
+from data_access import compare, queries
 from data_access.db import open_store
 from data_access.models import Audience
 
@@ -55,6 +58,15 @@ def _charts() -> Iterator[tuple[str, go.Figure]]:
                     money = query(session=session, area=area, year=year, audience=PANEL)
                     if not money.empty:
                         yield f"{area} {year} by {category}", budget_and_spend_figure(money, category=category, title="Budget and spend")
+            frame = compare.compare_areas(session=session, indicator="linked-share", audience=PANEL, today=date(2026, 11, 28))
+            shown = compare.display(frame, compare.INDICATORS["linked-share"], chosen=area, peers=set())
+            average = compare.weighted_average(frame, compare.INDICATORS["linked-share"])
+            yield (
+                f"{area} compared",
+                compare_figure(
+                    shown, title="Compare", axis_title="Percent", chosen=area, peers=set(), averages=[("All areas", average or 0)]
+                ),
+            )
             charted = charted_figures(queries.observations(session=session, area=area, audience=PANEL))
             plain = charted[(charted["dimension"] == "") & charted["quarter"].notna()]
             for (measure, agreement), series in plain.groupby(["measure", "agreement"]):
