@@ -59,19 +59,28 @@ def compare_figure(
             orientation="h",
             name=kind,
             text=[plotly_text(f"{t}{marker}") for t in rows["text"]],
-            textposition="outside",
-            cliponaxis=False,
+            textposition="none",  # written beside the bar as an annotation, below
             marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#FFFFFF", "fillmode": "overlay"}},
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
-    # Each average a line the plot's height, behind the bars and their values, and named in the legend: written
-    # beside the line its name ran into the legend and the last bar's value.
+    # Each average a line the plot's height, behind the bars, and named in the legend: written beside the line its
+    # name ran into the legend and the last bar's value. Each bar's value is an annotation on white, so a line that
+    # passes behind it never strikes it through.
     for position, (name, value) in enumerate(averages):
         line = {"color": BLACK, "dash": "dash" if position == 0 else "dot", "width": 2}
         fig.add_vline(x=value, line=line, layer="below")
         fig.add_scatter(x=[None], y=[None], mode="lines", line=line, name=plotly_text(name), hoverinfo="skip")
+    for trace in fig.data:
+        for x, y, text in zip(trace.x, trace.y, trace.text or (), strict=True) if trace.type == "bar" else ():
+            fig.add_annotation(x=x, y=y, text=text, xanchor="left", xshift=4, showarrow=False, bgcolor="white", font={"color": BLACK})
     base_layout(fig, title=title, height=max(320, 90 + 44 * len(known)))
+    # The legend sits above the plot and grows upwards as its rows do: room for one row an entry, and the title
+    # pinned to the top, above it.
+    entries = len([t for t in fig.data if t.showlegend is not False])
+    fig.update_layout(margin={"t": 50 + 22 * max(entries, 1)}, title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8}})
     fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
-    fig.update_xaxes(title_text=plotly_text(axis_title), rangemode="tozero")
+    # Fixed, or the values' annotations would stretch the axis to hold them; they sit in the margin kept for them.
+    largest = float(known["shown"].max()) if len(known) else 1.0
+    fig.update_xaxes(title_text=plotly_text(axis_title), range=[0, max(largest, *(v for _, v in averages), 0.0) * 1.02 or 1])
     fig.update_layout(barmode="overlay")
     return outline(room_for_value_labels(fig))

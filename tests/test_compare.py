@@ -320,7 +320,13 @@ def test_the_chart_is_sorted_and_marks_the_chosen_area_and_its_group_not_by_colo
     assert set(bars) == {"Chosen area", "Same group", "Other areas"}
     # The average: a line behind the bars, named in the legend rather than beside the line.
     assert [(t.name, t.mode) for t in fig.data if t.type == "scatter"] == [("Group £2.33", "lines")]
-    assert [(s.x0, s.layer) for s in fig.layout.shapes] == [(2.33, "below")] and not fig.layout.annotations
+    assert [(s.x0, s.layer) for s in fig.layout.shapes] == [(2.33, "below")]
+    # Each value written beside its bar on white, so the average's line passing behind never strikes it through.
+    assert [(a.y, a.text, a.bgcolor) for a in fig.layout.annotations] == [
+        ("Alpha (2018/19)", "£2.00 (chosen area)", "white"),
+        ("Bravo (2018/19)", "£3.00 (same group)", "white"),
+        ("Delta (2016/17)", "£1.50", "white"),
+    ]
     assert list(bars["Chosen area"].y) == ["Alpha (2018/19)"] and bars["Chosen area"].marker.pattern.shape == "x"
     assert list(bars["Chosen area"].text) == ["£2.00 (chosen area)"]
     assert list(bars["Same group"].y) == ["Bravo (2018/19)"] and bars["Same group"].marker.pattern.shape == "."

@@ -39,7 +39,7 @@ BOXES = """() => [...document.querySelectorAll('.chart')].map(chart => {
   return {
     name: chart.dataset.name,
     plot: box(chart.querySelector('.main-svg')),
-    labels: [...chart.querySelectorAll('.node-label, .bartext')].map(e => ({text: e.textContent, ...box(e)})),
+    labels: [...chart.querySelectorAll('.node-label, .bartext, .annotation-text')].map(e => ({text: e.textContent, ...box(e)})),
     marks: [...chart.querySelectorAll('.scatterlayer .point')].map(box),
   };
 })"""
