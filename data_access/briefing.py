@@ -418,7 +418,9 @@ _TEMPLATE = r"""
 #block(above: 0.8em)[
   #set text(size: 7.5pt)
   #set par(leading: 0.4em)
-  #strong[Sources:] #d.sources.join("; ")
+  #set list(spacing: 0.3em)
+  #strong[Sources]
+  #list(..d.sources)
 ]
 
 #context [#metadata(here().page()) <page-one-end>]
@@ -540,7 +542,7 @@ def _pack_data(
             "Every agreement",
             {"title": "Agreement", "kind": "Kind", "provider": "Provider", "end_text": "Current end", "next_step": "Decision due"},
             every,
-            widths=[4, 0, 3, 0, 3],
+            widths=[3, 0, 2, 0, 4],
             empty="No agreement is recorded for this area.",
         ),
     ]

@@ -257,7 +257,7 @@ def test_the_default_pack_is_one_a4_page(session: Session, area: str, as_at: dat
     assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)  # A4, in millimetres
     assert_accessible(reader, pack.title)
     assert "…" not in flat and "..." not in flat  # nothing cut short
-    assert f"Live view: {LIVE}" in flat and f"Figures as at {briefing.format_date(as_at)}" in flat and "Sources:" in flat
+    assert f"Live view: {LIVE}" in flat and f"Figures as at {briefing.format_date(as_at)}" in flat and "Sources" in flat
     for k in pack.key_figures:  # every key figure whole, with its label and its "illustrative" mark
         assert k.label in flat and k.value in flat, k
     for sentence in pack.narrative:  # what ends soon, what is off target and the red flags: each sentence whole
@@ -321,7 +321,7 @@ def test_a_heavy_area_is_summarised_on_one_page(heavy: briefing.Briefing) -> Non
     assert heavy_area.title(0) in flat and heavy_area.title(39) not in flat
     assert f"{len(heavy.flags)} red flags are raised" in flat
     assert "each with its question: see the live view and the appendix" in flat
-    assert "Live view:" in flat and "Sources: Heavyshire contracts register 2025" in flat
+    assert "Live view:" in flat and "Heavyshire contracts register 2025, Heavyshire OPCC, 1 June 2025" in flat
 
 
 def test_a_heavy_area_appendix_lists_every_agreement(heavy: briefing.Briefing) -> None:
