@@ -420,7 +420,8 @@ _TEMPLATE = r"""
   #set par(leading: 0.4em)
   #set list(spacing: 0.3em)
   #strong[Sources]
-  #list(..d.sources)
+  #list(..d.page_sources)
+  #if d.more_sources != "" [ #d.more_sources ]
 ]
 
 #context [#metadata(here().page()) <page-one-end>]
@@ -455,9 +456,24 @@ _TEMPLATE = r"""
 ]
 """
 
-# How page one is shortened until it fits, step by step: the number of red flags listed with their questions, then
-# the type size (points). The last step is the smallest the briefing is printed at.
-FIT_STEPS: tuple[tuple[int, float], ...] = ((5, 9.5), (4, 9.5), (3, 9.5), (3, 9.0), (2, 9.0), (2, 8.5), (1, 8.5), (1, 8.0), (0, 8.0))
+# How page one is shortened until it fits, step by step: the number of red flags listed with their questions, the
+# type size (points), and the number of sources listed (None: all; the rest are counted, and listed in the appendix).
+# A long list of sources is shortened before the questions are; the last step is the smallest the page gets.
+Fit = tuple[int, float, int | None]
+FIT_STEPS: tuple[Fit, ...] = (
+    (5, 9.5, None),
+    (4, 9.5, None),
+    (3, 9.5, None),
+    (3, 9.0, None),
+    (3, 9.0, 8),
+    (3, 9.0, 3),
+    (2, 9.0, 3),
+    (2, 8.5, 3),
+    (1, 8.5, 3),
+    (1, 8.0, 3),
+    (0, 8.0, 3),
+    (0, 8.0, 1),
+)
 
 
 def _table(title: str, columns: dict[str, str], frame: pd.DataFrame, *, widths: list[int], empty: str) -> dict[str, Any]:
@@ -476,11 +492,11 @@ def _pack_data(
     *,
     appendix: bool = True,
     live_link: str = "",
-    fit: tuple[int, float] = FIT_STEPS[0],
+    fit: Fit = FIT_STEPS[0],
 ) -> dict[str, Any]:
     """The summary as the JSON the template reads: page one with `fit` (red flags listed, type size), and the appendix
     (charts, every table, the sources in full) when `appendix` is true."""
-    top_n, size = fit
+    top_n, size, n_sources = fit
 
     def money(side: str) -> list[str]:  # a side with no figure is "not published", never £0 or "none"
         published = b.spend[f"{side}_published"] if f"{side}_published" in b.spend else b.spend[f"{side}_pence"] != 0
@@ -546,6 +562,7 @@ def _pack_data(
             empty="No agreement is recorded for this area.",
         ),
     ]
+    sources = b.sources or ["No source is cited by the figures in this pack."]
     shown = b.flags.head(top_n)
     more = len(b.flags) - len(shown)
     where = "the appendix and the live view" if appendix else "the live view and the appendix (ask for it when downloading the pack)"
@@ -583,7 +600,11 @@ def _pack_data(
         "charts": [{"file": f"chart{i}.png", "alt": c.alt, "caption": c.caption, "takeaway": c.takeaway} for i, c in enumerate(charts)],
         "charts_note": charts_note or "There are no charts for this area and date.",
         "tables": tables,
-        "sources": b.sources or ["No source is cited by the figures in this pack."],
+        "sources": sources,
+        "page_sources": sources[:n_sources],
+        "more_sources": f"And {findings.plural(len(sources) - n_sources, 'more source')}: see {where}."
+        if n_sources is not None and len(sources) > n_sources
+        else "",
     }
 
 
@@ -614,7 +635,7 @@ def briefing_pdf(
         for i, chart in enumerate(charts):
             (root / f"chart{i}.png").write_bytes(chart.png)
 
-        def write(fit: tuple[int, float], with_appendix: bool) -> None:
+        def write(fit: Fit, with_appendix: bool) -> None:
             data = _pack_data(b, charts, charts_note, appendix=with_appendix, live_link=live_link, fit=fit)
             (root / "briefing.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 

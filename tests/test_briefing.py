@@ -3,6 +3,7 @@ accessible document (PDF/UA-1) with charts where Chromium is there, and with tab
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -331,3 +332,17 @@ def test_a_heavy_area_appendix_lists_every_agreement(heavy: briefing.Briefing) -
         assert heavy_area.title(n) in flat, n
     for statement in heavy.flags["statement"]:
         assert " ".join(statement.split()) in flat, statement
+
+
+def test_a_long_list_of_sources_is_counted_on_page_one_and_listed_in_the_appendix(heavy: briefing.Briefing) -> None:
+    # The heavy area's one source, as if its register had been published in 40 parts: page one names the first few,
+    # counts the rest and says where they are; the appendix lists every one.
+    parts = [f"{heavy.sources[0]}, part {n} of 40 (contracts {n * 4:03d} to {n * 4 + 3:03d})" for n in range(1, 41)]
+    heavy = dataclasses.replace(heavy, sources=parts)  # a copy: the fixture is shared by the module's tests
+    pages, flat = flat_text(briefing.briefing_pdf(heavy, charts=[], charts_note="No charts."))
+    assert pages == 1
+    assert re.search(r"And (\d+) more sources: see the live view and the appendix", flat)
+    assert heavy.sources[0] in flat and heavy.sources[-1] not in flat
+    assert flat.count("Question to ask:") >= 3  # the sources are shortened before the questions are
+    pages, flat = flat_text(briefing.briefing_pdf(heavy, charts=[], charts_note="No charts.", appendix=True))
+    assert pages > 1 and all(source in flat for source in heavy.sources)
