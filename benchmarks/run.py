@@ -262,7 +262,7 @@ def _function_item(label: str, url: str, area: str) -> Callable[[], object]:
         with Session(engine) as session:
             pack = briefing_summary(session=session, area=area, as_at=TODAY, audience=Audience.PANEL)
         images, note = briefing_chart_images(pack)
-        return briefing_pdf(pack, charts=images, charts_note=note)
+        return briefing_pdf(pack, charts=images, charts_note=note, appendix=True)  # the whole pack: page one, charts, tables
 
     items: dict[str, Callable[[], object]] = {
         "data quality report, one area": quality(area),

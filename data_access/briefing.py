@@ -4,12 +4,12 @@
 and writes the narrative from them: every sentence is a template filled from the data, so a sentence
 with nothing to say says that, and none is written in advance.
 
-`briefing_pdf` lays the summary out as a tagged, accessible PDF (PDF/UA-1: a structure tree with
-headings, paragraphs, lists and tables, the document's language and title, and alternative text on
-every chart) using Typst (the `typst` package, a self-contained compiler in a binary wheel). The
-summary goes to the template as JSON, so no figure or title is ever read as markup. Charts arrive as
-PNG images with their alt text (see `charts.briefing`); without them the pack says why, and the same
-figures are in its tables.
+`briefing_pdf` lays the summary out on one A4 page (long lists are shortened, and the rest counted, until it fits)
+and, only when asked, an appendix of charts, every table and the sources in full. It is a tagged, accessible PDF
+(PDF/UA-1: a structure tree with headings, paragraphs, lists and tables, the document's language and title, and
+alternative text on every chart) made with Typst (the `typst` package, a self-contained compiler in a binary wheel).
+The summary goes to the template as JSON, so no figure or title is ever read as markup. Charts arrive as PNG images
+with their alt text (see `charts.briefing`); without them the pack says why, and the same figures are in its tables.
 
 This module never imports Streamlit, so the same pack can be built by a page, a script or a test.
 """
@@ -175,11 +175,16 @@ def _sentence_money(spend: pd.DataFrame, year: int) -> list[str]:
     return sentences
 
 
+# How many agreements ending soon, and how many measures below target, the summary names; past these it counts the rest
+# ("and 37 more ending within 12 months"), which the pack's appendix and the live view list in full.
+NAMED_ENDING, NAMED_OFF_TARGET = 5, 3
+
+
 def _sentence_ending(ending: pd.DataFrame, as_at: date, amber: int, red: int) -> str:
     if ending.empty:
         return f"No live agreement ends within {amber} months of {format_date(as_at)}."
     parts = []
-    for r in ending.itertuples():
+    for r in ending.head(NAMED_ENDING).itertuples():
         step = (
             f"a re-procurement step is recorded on {format_date(r.reprocurement_recorded_on)}"
             if pd.notna(r.reprocurement_recorded_on)
@@ -190,6 +195,8 @@ def _sentence_ending(ending: pd.DataFrame, as_at: date, amber: int, red: int) ->
     within = f"{findings.plural(len(ending), 'agreement')} {'ends' if len(ending) == 1 else 'end'} within {amber} months"
     if red_count:
         within += f" ({red_count} of them within {red} months)" if len(ending) > 1 else f", within {red} months in fact"
+    if len(ending) > NAMED_ENDING:
+        parts.append(f"{len(ending) - NAMED_ENDING} more ending within {amber} months")
     return f"{within}: {_list(parts)}."
 
 
@@ -199,7 +206,10 @@ def _sentence_targets(off_target: pd.DataFrame, observations: pd.DataFrame, as_a
         return f"No performance measure has a target recorded for figures up to {format_date(as_at)}, so none can be judged against one."
     if off_target.empty:
         return f"Every measure with a target met it in its latest period up to {format_date(as_at)}."
-    below = _list(list(off_target["statement"]))
+    named = list(off_target["statement"].head(NAMED_OFF_TARGET))
+    if len(off_target) > NAMED_OFF_TARGET:
+        named.append(f"{len(off_target) - NAMED_OFF_TARGET} more below target")
+    below = _list(named)
     return f"{findings.plural(len(off_target), 'measure was', 'measures were')} below target in the latest period: {below}."
 
 
@@ -345,31 +355,39 @@ def briefing_summary(
 # --- The PDF ---------------------------------------------------------------------------------------
 
 # The layout, in Typst. All text comes from briefing.json, read as data: nothing in it is ever markup.
+# Page one is the briefing: it always fits one A4 page (`briefing_pdf` shortens its lists until it does, and says how
+# many more there are). The appendix, only when asked for, starts on page two: charts, the full tables and sources.
 _TEMPLATE = r"""
 #let d = json("briefing.json")
+#let fit = d.fit
 #set document(title: d.title, author: d.office, keywords: d.keywords)
-#set text(lang: d.lang, region: d.region, font: ("DejaVu Sans", "Liberation Sans", "Libertinus Serif"), size: 9.5pt)
+#set text(lang: d.lang, region: d.region, font: ("DejaVu Sans", "Liberation Sans", "Libertinus Serif"), size: fit.size * 1pt)
 #set page(
   paper: "a4",
-  margin: (x: 1.6cm, top: 1.5cm, bottom: 1.7cm),
+  margin: (x: 1.5cm, top: 1.3cm, bottom: 1.9cm),
   footer: context [
-    #set text(size: 8pt)
-    #d.footer #h(1fr) Page #counter(page).display() of #counter(page).final().first()
+    #set text(size: 7.5pt)
+    #set par(leading: 0.4em)
+    #d.footer #h(1fr) Page #counter(page).display() of #counter(page).final().first() \
+    #d.live_line
   ],
 )
-#set par(leading: 0.55em, spacing: 0.8em)
-#show heading.where(level: 1): set text(size: 16pt)
-#show heading.where(level: 2): set text(size: 12pt)
-#show heading: set block(above: 1.1em, below: 0.6em)
-#set table(stroke: 0.5pt + luma(150), inset: 4pt)
+#set par(leading: 0.5em, spacing: 0.65em)
+#show heading.where(level: 1): set text(size: 14pt)
+#show heading.where(level: 2): set text(size: 11pt)
+#show heading: set block(above: 0.9em, below: 0.5em)
+#set table(stroke: 0.5pt + luma(150), inset: 3pt)
 #show table.cell.where(y: 0): set text(weight: "bold")
+#set table.cell(breakable: false)  // a row is never split across two pages
+#set list(spacing: 0.45em)
+#set enum(spacing: 0.5em)
 
 = #d.title
 
 #d.as_at_line
 
 #if d.marking != "" {
-  block(fill: luma(232), inset: 6pt, width: 100%, strong(d.marking))
+  block(fill: luma(232), inset: 5pt, width: 100%, strong(d.marking))
 }
 
 == Key figures
@@ -385,42 +403,77 @@ _TEMPLATE = r"""
 
 ]
 
-#if d.top_flags.len() > 0 [
-  == Questions to put to the Commissioner first
-  #enum(..d.top_flags.map(f => [#strong(f.finding). #emph[Question to ask:] #f.question]))
+#if d.flags_heading != "" [
+  == #d.flags_heading
+  #if d.top_flags.len() > 0 {
+    enum(..d.top_flags.map(f => [#strong(f.finding). #emph[Question to ask:] #f.question]))
+  }
+  #if d.more_flags != "" [ #d.more_flags ]
 ]
 
 #if d.illustrative != "" [
   #emph(d.illustrative)
 ]
 
-#pagebreak()
-== Charts
-#if d.charts.len() == 0 [
-  #d.charts_note
-]
-#for c in d.charts [
-  #figure(image(c.file, alt: c.alt, width: 100%), caption: c.caption)
-  #c.takeaway
-
+#block(above: 0.8em)[
+  #set text(size: 7.5pt)
+  #set par(leading: 0.4em)
+  #set list(spacing: 0.3em)
+  #strong[Sources]
+  #list(..d.page_sources)
+  #if d.more_sources != "" [ #d.more_sources ]
 ]
 
-#for t in d.tables [
-  == #t.title
-  #if t.rows.len() == 0 [
-    #t.empty
-  ] else [
-    #table(
-      columns: t.widths.map(w => if w == 0 { auto } else { w * 1fr }),
-      table.header(..t.columns),
-      ..t.rows.flatten(),
-    )
+#context [#metadata(here().page()) <page-one-end>]
+
+#if d.appendix [
+  #pagebreak()
+  == Appendix: charts
+  #if d.charts.len() == 0 [
+    #d.charts_note
   ]
-]
+  #for c in d.charts [
+    #figure(image(c.file, alt: c.alt, width: 100%), caption: c.caption)
+    #c.takeaway
 
-== Sources
-#list(..d.sources)
+  ]
+
+  #for t in d.tables [
+    == #t.title
+    #if t.rows.len() == 0 [
+      #t.empty
+    ] else [
+      #table(
+        columns: t.widths.map(w => if w == 0 { auto } else { w * 1fr }),
+        table.header(..t.columns),
+        ..t.rows.flatten(),
+      )
+    ]
+  ]
+
+  == Sources
+  #list(..d.sources)
+]
 """
+
+# How page one is shortened until it fits, step by step: the number of red flags listed with their questions, the
+# type size (points), and the number of sources listed (None: all; the rest are counted, and listed in the appendix).
+# A long list of sources is shortened before the questions are; the last step is the smallest the page gets.
+Fit = tuple[int, float, int | None]
+FIT_STEPS: tuple[Fit, ...] = (
+    (5, 9.5, None),
+    (4, 9.5, None),
+    (3, 9.5, None),
+    (3, 9.0, None),
+    (3, 9.0, 8),
+    (3, 9.0, 3),
+    (2, 9.0, 3),
+    (2, 8.5, 3),
+    (1, 8.5, 3),
+    (1, 8.0, 3),
+    (0, 8.0, 3),
+    (0, 8.0, 1),
+)
 
 
 def _table(title: str, columns: dict[str, str], frame: pd.DataFrame, *, widths: list[int], empty: str) -> dict[str, Any]:
@@ -432,8 +485,18 @@ def _table(title: str, columns: dict[str, str], frame: pd.DataFrame, *, widths: 
     return {"title": title, "columns": list(columns.values()), "rows": rows, "widths": widths, "empty": empty}
 
 
-def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict[str, Any]:
-    """The summary as the JSON the template reads."""
+def _pack_data(
+    b: Briefing,
+    charts: list[ChartImage],
+    charts_note: str,
+    *,
+    appendix: bool = True,
+    live_link: str = "",
+    fit: Fit = FIT_STEPS[0],
+) -> dict[str, Any]:
+    """The summary as the JSON the template reads: page one with `fit` (red flags listed, type size), and the appendix
+    (charts, every table, the sources in full) when `appendix` is true."""
+    top_n, size, n_sources = fit
 
     def money(side: str) -> list[str]:  # a side with no figure is "not published", never £0 or "none"
         published = b.spend[f"{side}_published"] if f"{side}_published" in b.spend else b.spend[f"{side}_pence"] != 0
@@ -451,6 +514,10 @@ def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict[
         reprocurement=[format_date(d) if pd.notna(d) else "none recorded" for d in b.ending["reprocurement_recorded_on"]]
     )
     flag_rows = b.flags
+    every = b.renewals.assign(
+        provider=b.renewals["provider"].fillna("not published"),
+        reprocurement=[format_date(d) if pd.notna(d) else "none recorded" for d in b.renewals["reprocurement_recorded_on"]],
+    )
     tables = [
         _table(
             f"Ending within {b.amber_months} months",
@@ -487,7 +554,23 @@ def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict[
             widths=[0, 2, 4, 4],
             empty="No red flags are raised.",
         ),
+        _table(
+            "Every agreement",
+            {"title": "Agreement", "kind": "Kind", "provider": "Provider", "end_text": "Current end", "next_step": "Decision due"},
+            every,
+            widths=[3, 0, 2, 0, 4],
+            empty="No agreement is recorded for this area.",
+        ),
     ]
+    sources = b.sources or ["No source is cited by the figures in this pack."]
+    shown = b.flags.head(top_n)
+    more = len(b.flags) - len(shown)
+    where = "the appendix and the live view" if appendix else "the live view and the appendix (ask for it when downloading the pack)"
+    more_flags = ""
+    if more and shown.empty:
+        more_flags = f"{findings.plural(more, 'red flag is', 'red flags are')} raised, each with its question: see {where}."
+    elif more:
+        more_flags = f"{findings.plural(more, 'more red flag')}, each with its question: see {where}."
     return {
         "title": b.title,
         "office": b.office,
@@ -500,7 +583,14 @@ def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict[
         "marking": NOT_FOR_PUBLICATION if b.audience is not Audience.PUBLIC else "",
         "key_figures": [{"label": k.label, "value": k.value, "note": k.note} for k in b.key_figures],
         "narrative": b.narrative,
-        "top_flags": [{"finding": r.statement, "question": r.question} for r in b.flags.head(5).itertuples()],
+        "flags_heading": "" if b.flags.empty else "Questions to put to the Commissioner first",
+        "top_flags": [{"finding": r.statement, "question": r.question} for r in shown.itertuples()],
+        "more_flags": more_flags,
+        "appendix": appendix,
+        "fit": {"size": size},
+        "live_line": f"Live view: {live_link}"
+        if live_link
+        else f"Live view: the dashboard's Briefing pack page, area {b.area_name}, as at {format_date(b.as_at)}.",
         "illustrative": (
             "Figures marked illustrative are not in any published source: they were made up so the dashboard can show "
             "something, and must not be quoted as fact."
@@ -510,7 +600,11 @@ def _pack_data(b: Briefing, charts: list[ChartImage], charts_note: str) -> dict[
         "charts": [{"file": f"chart{i}.png", "alt": c.alt, "caption": c.caption, "takeaway": c.takeaway} for i, c in enumerate(charts)],
         "charts_note": charts_note or "There are no charts for this area and date.",
         "tables": tables,
-        "sources": b.sources or ["No source is cited by the figures in this pack."],
+        "sources": sources,
+        "page_sources": sources[:n_sources],
+        "more_sources": f"And {findings.plural(len(sources) - n_sources, 'more source')}: see {where}."
+        if n_sources is not None and len(sources) > n_sources
+        else "",
     }
 
 
@@ -519,17 +613,38 @@ def briefing_typst_source() -> str:
     return _TEMPLATE
 
 
-def briefing_pdf(b: Briefing, *, charts: list[ChartImage], charts_note: str = "", timestamp: datetime | None = None) -> bytes:
-    """The briefing pack as a tagged PDF (PDF/UA-1), with `charts` where given and `charts_note` saying why where not."""
+def briefing_pdf(
+    b: Briefing,
+    *,
+    charts: list[ChartImage],
+    charts_note: str = "",
+    appendix: bool = False,
+    live_link: str = "",
+    timestamp: datetime | None = None,
+) -> bytes:
+    """The briefing as a tagged PDF (PDF/UA-1): one A4 page, and with `appendix` further pages holding the charts
+    (`charts` where given, `charts_note` saying why where not), every table and the sources in full.
+
+    Page one is laid out at each of FIT_STEPS in turn until it fits one page; `live_link` is the address of the live
+    view, printed at the foot of every page."""
     import typst  # a compiled extension: loaded only when a pack is built
 
-    data = _pack_data(b, charts, charts_note)
     with tempfile.TemporaryDirectory(prefix="briefing-") as folder:
         root = Path(folder)
         (root / "briefing.typ").write_text(_TEMPLATE, encoding="utf-8")
-        (root / "briefing.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         for i, chart in enumerate(charts):
             (root / f"chart{i}.png").write_bytes(chart.png)
+
+        def write(fit: Fit, with_appendix: bool) -> None:
+            data = _pack_data(b, charts, charts_note, appendix=with_appendix, live_link=live_link, fit=fit)
+            (root / "briefing.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+        for fit in FIT_STEPS:
+            write(fit, False)
+            pages = typst.query(str(root / "briefing.typ"), "<page-one-end>", field="value", one=True, root=str(root), format="json")
+            if json.loads(pages) == 1:
+                break
+        write(fit, appendix)
         return typst.compile(
             str(root / "briefing.typ"),
             root=str(root),
@@ -538,6 +653,6 @@ def briefing_pdf(b: Briefing, *, charts: list[ChartImage], charts_note: str = ""
         )
 
 
-def file_name(b: Briefing) -> str:
-    """'briefing-west-yorkshire-2018-09-14.pdf'."""
-    return f"briefing-{b.area}-{b.as_at.isoformat()}.pdf"
+def file_name(b: Briefing, *, appendix: bool = False) -> str:
+    """'briefing-west-yorkshire-2018-09-14.pdf' ('…-with-appendix.pdf' with the appendix)."""
+    return f"briefing-{b.area}-{b.as_at.isoformat()}{'-with-appendix' if appendix else ''}.pdf"

@@ -1,6 +1,7 @@
 """Briefing pack: for the Commissioner and OPCC officers before the panel meets, a one-page summary of an area at
 a date (key totals, what ends soon, what is off target, the red flags and the questions they raise), written
-from the figures and downloadable as an accessible PDF. For panel members and OPCC staff only."""
+from the figures and downloadable as an accessible one-page PDF, with an appendix of charts and full tables on
+request. For panel members and OPCC staff only."""
 
 import streamlit as st
 
@@ -13,6 +14,7 @@ from data_access.settings import get_settings
 from data_access.text import safe_text
 from ui import cache, filters, render
 from ui.audience import require
+from ui.print import live_link
 
 audience = require(Audience.PANEL, Audience.STAFF)
 f, settings = filters.current(), get_settings()
@@ -35,22 +37,31 @@ for row in (pack.key_figures[:3], pack.key_figures[3:]):
     render.kpi_row([(k.label, k.value, k.note or None) for k in row])
 
 
+appendix = st.checkbox(
+    "Add the appendix: charts and every table in full",
+    key="briefing_appendix",
+    help="Without it the pack is one A4 page: the key figures, what ends soon, what is off target and the first red flags, "
+    "with the rest counted. The appendix adds further pages listing every agreement and every red flag.",
+)
+link = live_link()
+
+
 def build_pdf() -> bytes:
-    """Drawn on request: the charts start a browser, which takes a few seconds."""
-    images, note = briefing_chart_images(pack)
-    return briefing_pdf(pack, charts=images, charts_note=note)
+    """Drawn on request: the charts (appendix only) start a browser, which takes a few seconds."""
+    images, note = briefing_chart_images(pack) if appendix else ([], "")
+    return briefing_pdf(pack, charts=images, charts_note=note, appendix=appendix, live_link=link)
 
 
 st.download_button(
     "Download the briefing pack (PDF)",
     build_pdf,
-    file_name(pack),
+    file_name(pack, appendix=appendix),
     "application/pdf",
     key="briefing_pdf",
     on_click="ignore",
     type="primary",
     icon=":material/picture_as_pdf:",
-    help="A tagged, accessible PDF: this summary first, then charts, tables and sources.",
+    help="A tagged, accessible PDF: one A4 page, with the appendix (charts, tables and sources in full) when ticked above.",
 )
 
 st.header("Summary")

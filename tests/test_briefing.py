@@ -3,6 +3,7 @@ accessible document (PDF/UA-1) with charts where Chromium is there, and with tab
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -18,7 +19,9 @@ from sqlmodel import Session
 from charts import static
 from charts.briefing import briefing_chart_images, briefing_figures
 from data_access import briefing
+from data_access.db import open_store
 from data_access.models import Audience
+from tests import heavy_area
 
 SEPTEMBER_2018 = date(2018, 9, 14)
 HAS_CHROMIUM = static.chromium_path() is not None
@@ -159,7 +162,8 @@ def test_pdf_without_chromium_has_tables_and_says_why(west_yorkshire: briefing.B
     assert static.chromium_path() is None
     images, note = briefing_chart_images(west_yorkshire)
     assert images == [] and note.startswith("Charts are not included in this copy: no Chromium browser was found")
-    reader, text = pdf_text(briefing.briefing_pdf(west_yorkshire, charts=images, charts_note=note))
+    # The tables and the note on charts are in the appendix, which is built only when asked for.
+    reader, text = pdf_text(briefing.briefing_pdf(west_yorkshire, charts=images, charts_note=note, appendix=True))
     assert_accessible(reader, "Commissioning briefing: West Yorkshire, as at 14 September 2018")
     flat = " ".join(text.split())
     assert "Charts are not included in this copy: no Chromium browser was found" in flat
@@ -187,7 +191,7 @@ def test_pdf_with_charts_drawn_in_chromium(west_yorkshire: briefing.Briefing, mo
     assert note == ""
     assert len(images) == len(briefing_figures(west_yorkshire)) == 2
     assert all(image.png.startswith(b"\x89PNG") for image in images)
-    reader, text = pdf_text(briefing.briefing_pdf(west_yorkshire, charts=images, charts_note=note))
+    reader, text = pdf_text(briefing.briefing_pdf(west_yorkshire, charts=images, charts_note=note, appendix=True))  # charts: appendix
     assert_accessible(reader, "Commissioning briefing: West Yorkshire, as at 14 September 2018")
     figures = [e for e in struct_elements(reader) if str(e["/S"]) == "/Figure"]
     alts = [str(e.get("/Alt", "")) for e in figures]
@@ -230,3 +234,115 @@ def test_pack_text_is_data_not_markup(west_yorkshire: briefing.Briefing) -> None
 def test_file_name(west_yorkshire: briefing.Briefing) -> None:
     assert briefing.file_name(west_yorkshire) == "briefing-west-yorkshire-2018-09-14.pdf"
     assert isinstance(west_yorkshire.flags, pd.DataFrame)
+
+
+# --- one page, and the appendix when asked for --------------------------------------------------------
+
+SAMPLE_AREAS = [("west-yorkshire", SEPTEMBER_2018), ("norfolk", date(2017, 10, 1)), ("derbyshire", date(2025, 11, 1))]
+LIVE = "http://localhost:8501/briefing?area=west-yorkshire&as_at=2018-09-14"
+
+
+def flat_text(pdf: bytes) -> tuple[int, str]:
+    reader, text = pdf_text(pdf)
+    return len(reader.pages), " ".join(text.replace("-\n", "-").split())  # "re-" at a line's end: "re-procurement"
+
+
+@pytest.mark.parametrize(("area", "as_at"), SAMPLE_AREAS, ids=[a for a, _ in SAMPLE_AREAS])
+def test_the_default_pack_is_one_a4_page(session: Session, area: str, as_at: date) -> None:
+    pack = summary(session, area, as_at)
+    pdf = briefing.briefing_pdf(pack, charts=[], charts_note="No charts.", live_link=LIVE)
+    reader, _text = pdf_text(pdf)
+    pages, flat = flat_text(pdf)
+    assert pages == 1
+    width, height = (float(v) for v in reader.pages[0].mediabox[2:])
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)  # A4, in millimetres
+    assert_accessible(reader, pack.title)
+    assert "…" not in flat and "..." not in flat  # nothing cut short
+    assert f"Live view: {LIVE}" in flat and f"Figures as at {briefing.format_date(as_at)}" in flat and "Sources" in flat
+    for k in pack.key_figures:  # every key figure whole, with its label and its "illustrative" mark
+        assert k.label in flat and k.value in flat, k
+    for sentence in pack.narrative:  # what ends soon, what is off target and the red flags: each sentence whole
+        assert " ".join(sentence.split()) in flat, sentence
+    for source in pack.sources:
+        assert " ".join(source.split()) in flat, source
+    assert "Every red flag, with the question to ask" not in flat  # the appendix only when asked for
+
+
+def test_west_yorkshire_page_one_has_the_real_figures_whole(west_yorkshire: briefing.Briefing) -> None:
+    pages, flat = flat_text(briefing.briefing_pdf(west_yorkshire, charts=[], charts_note="No charts."))
+    assert pages == 1
+    for text in (
+        "Spend recorded, 2018/19 (illustrative) £1,860,000",
+        "In 2018/19, £1,860,000 (illustrative) is recorded as spent and no budget is published.",
+        "The largest share of that spend, £1,710,000 (92%), serves the priority",
+        "Independent Sexual Advisor Contract (ISVA) on 31 March 2019 (a re-procurement step is recorded on 7 September 2018)",
+        "93% against a target of 100% (as published) in Q1 2018/19 (illustrative)",
+        "10 red flags are raised (5 medium and 5 low)",
+        "Annual value of live agreements not published",
+        "Live view: the dashboard's Briefing pack page, area West Yorkshire, as at 14 September 2018.",
+    ):
+        assert text in flat, text
+    # Five red flags with their questions on the page, and the other five counted, with where to find them.
+    assert "5 more red flags, each with its question: see the live view and the appendix" in flat
+    assert flat.count("Question to ask:") == 5
+
+
+def test_the_appendix_has_every_agreement_and_table(west_yorkshire: briefing.Briefing) -> None:
+    one_page = flat_text(briefing.briefing_pdf(west_yorkshire, charts=[], charts_note="No charts."))[1]
+    pages, flat = flat_text(briefing.briefing_pdf(west_yorkshire, charts=[], charts_note="No charts.", appendix=True))
+    assert pages > 1
+    assert one_page.split("Questions to put")[0] in flat  # page one comes first, as in the default pack
+    for name in west_yorkshire.renewals["title"]:
+        assert " ".join(name.split()) in flat, name
+    for heading in ("Every agreement", "Every red flag, with the question to ask", "Latest performance figures", "Appendix: charts"):
+        assert heading in flat, heading
+    assert "£1,710,000" in flat and "996" in flat and "224" in flat
+
+
+@pytest.fixture(scope="module")
+def heavy(tmp_path_factory: pytest.TempPathFactory) -> briefing.Briefing:
+    engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('heavy') / 'store.sqlite3'}", load_sample_data=True)
+    try:
+        heavy_area.add_heavy_area(engine)
+        with Session(engine) as session:
+            return briefing.briefing_summary(session=session, area=heavy_area.AREA, as_at=heavy_area.AS_AT, audience=Audience.PANEL)
+    finally:
+        engine.dispose()
+
+
+def test_a_heavy_area_is_summarised_on_one_page(heavy: briefing.Briefing) -> None:
+    assert len(heavy.renewals) == heavy_area.AGREEMENTS and len(heavy.ending) == heavy_area.ENDING
+    pages, flat = flat_text(briefing.briefing_pdf(heavy, charts=[], charts_note="No charts."))
+    assert pages == 1
+    assert "…" not in flat and "..." not in flat
+    assert "150 live agreements" in flat and "Ending within 12 months 40" in flat
+    # Five named, the rest counted; three measures below target named, the rest counted; the red flags counted.
+    assert "40 agreements end within 12 months" in flat and "and 35 more ending within 12 months." in flat
+    assert "12 measures were below target in the latest period" in flat and "and 9 more below target." in flat
+    assert heavy_area.title(0) in flat and heavy_area.title(39) not in flat
+    assert f"{len(heavy.flags)} red flags are raised" in flat
+    assert "each with its question: see the live view and the appendix" in flat
+    assert "Live view:" in flat and "Heavyshire contracts register 2025, Heavyshire OPCC, 1 June 2025" in flat
+
+
+def test_a_heavy_area_appendix_lists_every_agreement(heavy: briefing.Briefing) -> None:
+    pages, flat = flat_text(briefing.briefing_pdf(heavy, charts=[], charts_note="No charts.", appendix=True))
+    assert pages > 1
+    for n in range(heavy_area.AGREEMENTS):
+        assert heavy_area.title(n) in flat, n
+    for statement in heavy.flags["statement"]:
+        assert " ".join(statement.split()) in flat, statement
+
+
+def test_a_long_list_of_sources_is_counted_on_page_one_and_listed_in_the_appendix(heavy: briefing.Briefing) -> None:
+    # The heavy area's one source, as if its register had been published in 40 parts: page one names the first few,
+    # counts the rest and says where they are; the appendix lists every one.
+    parts = [f"{heavy.sources[0]}, part {n} of 40 (contracts {n * 4:03d} to {n * 4 + 3:03d})" for n in range(1, 41)]
+    heavy = dataclasses.replace(heavy, sources=parts)  # a copy: the fixture is shared by the module's tests
+    pages, flat = flat_text(briefing.briefing_pdf(heavy, charts=[], charts_note="No charts."))
+    assert pages == 1
+    assert re.search(r"And (\d+) more sources: see the live view and the appendix", flat)
+    assert heavy.sources[0] in flat and heavy.sources[-1] not in flat
+    assert flat.count("Question to ask:") >= 3  # the sources are shortened before the questions are
+    pages, flat = flat_text(briefing.briefing_pdf(heavy, charts=[], charts_note="No charts.", appendix=True))
+    assert pages > 1 and all(source in flat for source in heavy.sources)
