@@ -104,6 +104,8 @@ def _key_figures(
     live, unpublished = int(totals["live"]), int(totals["value_not_published"])
     value = "not published" if live and unpublished == live else queries.annual_value_text(totals)
     value_note = f"{findings.plural(unpublished, 'live agreement')} with no published value left out" if unpublished else "all published"
+    if not live:  # as the overview says it: a sum of no agreements is not £0 of services
+        value, value_note = "none known", "no agreement is known to be running on this date"
     value_word = agreement_values_word(totals) if value != "not published" else ""
     if value_word:
         value_note += f"; {'every value' if value_word == ILLUSTRATIVE else 'some values'} illustrative"

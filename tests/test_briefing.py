@@ -103,6 +103,9 @@ def test_derbyshire_narrative_with_nothing_ending(session: Session) -> None:
     assert "In 2025/26, £275,000 is budgeted and £195,000 (illustrative) is recorded as spent" in text
     assert "No live agreement ends within 12 months of 1 November 2025." in text
     assert pack.ending.empty
+    # No agreement known to be running: the overview's "none known", never £0 "all published".
+    value = next(k for k in pack.key_figures if k.label.startswith("Annual value of live agreements"))
+    assert (value.value, value.note) == ("none known", "no agreement is known to be running on this date")
 
 
 def test_an_unknown_area_is_refused(session: Session) -> None:
