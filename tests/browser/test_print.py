@@ -107,9 +107,8 @@ def test_every_printed_page_carries_the_live_link_and_the_as_at_date(printed: di
                 assert as_at in text, f"{item.spec.file} page {number} of {len(item.pages)} has no {as_at!r}"
 
 
-# st.dataframe (ui.render.table) is a canvas grid: Chromium prints it as a picture of the rows in view, so no table
-# cell reaches the PDF's text. Strict, so this fails loudly once the tables print as text and the mark must go.
-@pytest.mark.xfail(strict=True, reason="st.dataframe tables print as a canvas picture of their visible rows, not as text")
+# st.dataframe (ui.render.table) is a canvas grid that Chromium prints as a picture of the rows in view: the
+# table's plain print copy is what puts every agreement's name in the PDF's text.
 def test_renewals_prints_every_agreement_and_the_timeline_to_its_last_year(
     printed: dict[str, Printed], app_server: StreamlitServer
 ) -> None:
