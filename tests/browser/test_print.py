@@ -43,6 +43,7 @@ class Printed:
     spec: PageSpec
     pages: list[str]  # the text of each printed A4 page, whitespace collapsed
     main: str  # the main column's text on screen: what the page itself says, without the sidebar
+    axis_labels: list[str]  # the charts' x-axis labels as printed (plotly does not redraw for print)
 
     @property
     def text(self) -> str:
@@ -64,6 +65,7 @@ def printed(app_server: StreamlitServer, visitors: BrowserContext) -> Iterator[d
             main = " ".join(page.locator('[data-testid="stMain"]').inner_text().split())
             page.emulate_media(media="print")
             pdf = page.pdf(format="A4", print_background=True)
+            axis = page.eval_on_selector_all('[data-testid="stPlotlyChart"] .xtick text', "ts => ts.map(t => t.textContent)")
             page.emulate_media(media="screen")
             if KEEP:
                 KEEP.mkdir(parents=True, exist_ok=True)
@@ -73,7 +75,7 @@ def printed(app_server: StreamlitServer, visitors: BrowserContext) -> Iterator[d
                 (KEEP / f"{Path(spec.file).stem}.txt").write_text(f"{box}\n{page.locator('.st-key-print_footer').inner_text()}")
                 page.emulate_media(media="screen")
             reader = PdfReader(io.BytesIO(pdf))
-            out[spec.file] = Printed(spec, [" ".join((p.extract_text() or "").split()) for p in reader.pages], main)
+            out[spec.file] = Printed(spec, [" ".join((p.extract_text() or "").split()) for p in reader.pages], main, axis)
         yield out
     finally:
         page.close()
@@ -123,3 +125,6 @@ def test_renewals_prints_every_agreement_and_the_timeline_to_its_last_year(
     ends = [d for column in ("current_end_date", "latest_end_date") for d in renewals[column].dropna()]
     last_year = max(d.year for d in ends)
     assert str(last_year) in text, f"the printed timeline stops before {last_year}"
+    # Its own axis names the last year (the tables hold the dates too): 2023, the Core Referral Service's latest end.
+    axis = printed["renewals.py"].axis_labels
+    assert str(last_year) in axis and all(label in text for label in axis), f"the printed timeline's axis is {axis}"
