@@ -27,6 +27,9 @@ WARNING_STYLE = {
 ILLUSTRATIVE_DATES = {"start_date": "start", "current_end_date": "end", "latest_end_date": "latest possible end"}
 
 
+YEARLY_TICKS_UP_TO = 12  # years an axis may span and still label every one of them
+
+
 def illustrative_dates_note(illustrative_fields: object) -> str:
     """' (illustrative start)', ' (illustrative start and end)' or '' for an agreement's `illustrative_fields`."""
     names = set(str(illustrative_fields or "").replace(",", " ").replace(";", " ").split())
@@ -207,6 +210,11 @@ def renewal_timeline_figure(
     # such as an undated agreement's amendment, follow in the order they appear).
     fig.update_yaxes(autorange="reversed", title_text=None, categoryorder="array", categoryarray=[labels[i] for i in dated["id"]])
     fig.update_xaxes(type="date", title_text=None)
+    # Every year labelled when the agreements span few enough of them, so the last year drawn is named on the axis
+    # (plotly's own choice, every second year, left 2023 unnamed on West Yorkshire's chart, on screen and printed).
+    days = pd.concat([dated[c] for c in ("start_date", "current_end_date", "latest_end_date") if c in dated]).dropna()
+    if not days.empty and pd.Timestamp(days.max()).year - pd.Timestamp(days.min()).year <= YEARLY_TICKS_UP_TO:
+        fig.update_xaxes(dtick="M12", tickformat="%Y")
     base_layout(fig, title=title, height=max(420, 200 + 48 * len(dated)))
     # Legend below the plot, so it never covers the as-at label at the top.
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0}, margin={"b": 120})

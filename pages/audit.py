@@ -51,7 +51,7 @@ else:
     if entries.empty:
         st.info("No recorded change matches these filters.")
     else:
-        shown = entries.assign(when=entries["at"].map(lambda at: at.strftime("%d/%m/%Y %H:%M:%S")))
+        shown = entries.assign(when=entries["at"].map(render.date_time_text))
         render.table(
             shown,
             {
@@ -80,7 +80,7 @@ if imports.empty:
     st.info("No files have been imported yet.")
 else:
     render.table(
-        imports.assign(when=imports["imported_at"].map(lambda at: at.strftime("%d/%m/%Y %H:%M:%S"))),
+        imports.assign(when=imports["imported_at"].map(render.date_time_text)),
         {
             "when": "Imported (UK time)",
             "file_name": "File",

@@ -73,7 +73,7 @@ st.header("Findings" + (f": {CHECKS[check]}" if check else "") + (f" in {where}"
 if findings.empty:
     st.success("No findings for this choice: every check that applies found the figures consistent.")
 else:
-    st.caption("“Open” goes to the page that shows the records. Scroll the table sideways for the records' ids.")
+    st.caption("“Open” goes to the page that shows the records.")
     st.dataframe(
         render.plain_cells(findings[["severity", "heading", "area", "statement", "link", "record_ids"]]),
         hide_index=True,
@@ -84,11 +84,13 @@ else:
         alt="Data-quality findings: severity, check, area, what looks wrong, a link to the page that shows the records, and the records.",
         column_config={
             "severity": st.column_config.TextColumn("Severity", width="small", pinned=True),
-            "heading": st.column_config.TextColumn("Check", width="medium"),
+            # 75 + 180 + 110 + 300 + 75 + 150 px: within the main column beside the sidebar at 1366 px (904 px), so
+            # no column is cut off at the right; long cells wrap.
+            "heading": st.column_config.TextColumn("Check", width=180),
             "area": st.column_config.TextColumn("Area", width=110),
-            "statement": st.column_config.TextColumn("What looks wrong", width="large"),
+            "statement": st.column_config.TextColumn("What looks wrong", width=300),
             "link": st.column_config.LinkColumn("Page", display_text="Open", width="small"),
-            "record_ids": st.column_config.TextColumn("Records (table:id)", width="medium"),
+            "record_ids": st.column_config.TextColumn("Records (table:id)", width=150),
         },
     )
     st.download_button(

@@ -75,22 +75,26 @@ render.chart(
 )
 
 st.header("Decisions due")
-st.caption("Sorted by current end date; click a column heading to sort by it. “Months left” counts from the as-at date.")
+st.caption("Sorted by current end date; click a column heading to sort by it. The months left count from the as-at date.")
 due = renewals[renewals["warning"].isin(["red", "amber", "ok", "undated"])]
 values = render.money_columns(due, {"annual_value_pence": "v"})["v"]
 made_up = due["illustrative_fields"].map(lambda fields: "illustrative" if "annual_value" in str(fields or "") else "")
-months = [render.BLANK if pd.isna(m) else f"{int(m)}" for m in due["months_to_end"]]  # no end date: a dash, not "None"
-due = due.assign(months=months, value=[marked(v, w) for v, w in zip(values, made_up, strict=True)])
+# Seven columns, not nine, so that the table fits the page at 1366 px: the months left go with the current end and the
+# options used with the latest possible end. No end date: no months, never "None".
+ends = [
+    text if pd.isna(m) else f"{text} ({int(m)} month{'' if int(m) == 1 else 's'} left)"
+    for text, m in zip(due["end_text"], due["months_to_end"], strict=True)
+]
+latest = [f"{text} (options used: {used})" for text, used in zip(due["latest_text"], due["options_text"], strict=True)]
+due = due.assign(ends=ends, latest=latest, value=[marked(v, w) for v, w in zip(values, made_up, strict=True)])
 render.table(
     due,
     {
         "title": "Agreement",
         "provider": "Provider",
         "timing": "Warning",
-        "end_text": "Current end",
-        "months": "Months left",
-        "options_text": "Options used",
-        "latest_text": "Latest possible end",
+        "ends": "Current end",
+        "latest": "Latest possible end",
         "value": "Annual value",
         "next_step": "Decision due",
     },

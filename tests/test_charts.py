@@ -267,6 +267,14 @@ def test_renewal_timeline_has_a_vertical_line_at_the_as_at_date(wy_timeline) -> 
     assert [a.text for a in fig.layout.annotations] == ["As at 14 September 2018"]
 
 
+def test_renewal_timeline_names_every_year_so_its_last_is_on_the_axis(wy_timeline) -> None:
+    fig, renewals = wy_timeline
+    # West Yorkshire's agreements run from 2015 to the Core Referral Service's latest possible end, 31 March 2023:
+    # plotly's own ticks (every second year) stop at 2022.
+    assert max(d.year for d in renewals["latest_end_date"].dropna()) == 2023
+    assert fig.layout.xaxis.dtick == "M12" and fig.layout.xaxis.tickformat == "%Y"
+
+
 def segments(trace) -> list[tuple[str, list, str]]:
     """A timeline trace's agreements: (label, x values, hover text) of each run of points between gaps (None)."""
     runs: list[tuple[str, list, str]] = []

@@ -5,6 +5,7 @@ Store text reaches the screen through these as plain text: each passes `data_acc
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,6 +14,7 @@ import streamlit as st
 from data_access import compare, exporting
 from data_access.models import Audience
 from data_access.money import format_money
+from data_access.periods import format_date
 from data_access.public import plain_text
 from data_access.queries import source_lines
 from data_access.text import cell_text, safe_text
@@ -32,8 +34,9 @@ ILLUSTRATIVE_NOTE = (
 #   contracting data (OCDS 1.1 JSON)" wraps instead of running off the screen, and page titles are smaller so
 #   that words are not broken in the middle.
 # - Print (issue 14): A4 portrait with no sidebar, header, toolbars or download buttons, content full width, charts
-#   kept whole within the page width, tables wrapping, a new page before each h2 section, and ui.print's footer
-#   (live link, as-at date, sources) pinned to the foot of every printed page: Chromium repeats position: fixed.
+#   kept whole within the page width, tables wrapping (each `table` printed as its plain copy, the grid hidden), what
+#   closed expanders hold shown, a new page before each h2 section but the first, and ui.print's footer (live link,
+#   as-at date, sources) pinned to the foot of every printed page: Chromium repeats position: fixed.
 PAGE_CSS = """<style>
 [data-testid="stDateInputField"] [role="spinbutton"] {
   min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
@@ -41,7 +44,7 @@ PAGE_CSS = """<style>
 [data-testid="stMain"] button { max-width: 100%; }
 [data-testid="stMain"] button p { white-space: normal; overflow-wrap: break-word; }
 @media (max-width: 40rem) { [data-testid="stMain"] h1 { font-size: 1.75rem; } }
-.st-key-print_footer { display: none; }
+.st-key-print_footer, [class*="st-key-print_copy_"] { display: none; }
 @page { size: A4 portrait; margin: 12mm; }
 @media print {
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
@@ -64,8 +67,16 @@ PAGE_CSS = """<style>
   [data-testid="stPlotlyChart"] .main-svg { max-width: 100% !important; }
   [data-testid="stTable"], [data-testid="stTable"] table { width: 100% !important; overflow: visible !important; }
   [data-testid="stTable"] td, [data-testid="stTable"] th { white-space: normal !important; overflow-wrap: anywhere; }
-  [data-testid="stMain"] h2 { break-before: page; }
-  [data-testid="stMain"] h1 + * h2, [data-testid="stMain"] h2:first-of-type { break-before: auto; }
+  /* render.table: the grid (a canvas, printed as a picture of the rows in view) gives way to its plain copy. */
+  [class*="st-key-printable_"] [data-testid="stDataFrame"], [class*="st-key-pager_"] { display: none !important; }
+  [class*="st-key-print_copy_"] { display: block !important; }
+  /* What a closed expander holds (a chart's numbers) is printed: paper cannot be clicked open. */
+  [data-testid="stExpander"] details::details-content { content-visibility: visible !important; display: block !important; }
+  [class*="st-key-print_copy_"] table { font-size: 9pt; }
+  [class*="st-key-print_copy_"] tr { break-inside: avoid; }
+  /* A new page before each section but the first (each h2 sits in its own element container; :first-of-type would
+     match every one of them). */
+  [data-testid="stElementContainer"]:has(h2) ~ [data-testid="stElementContainer"]:has(h2) { break-before: page; }
   [data-testid="stMain"] h2, [data-testid="stMain"] h3 { break-after: avoid; }
   .st-key-print_footer {
     display: block !important; position: fixed !important; top: auto !important; bottom: 0 !important;
@@ -143,8 +154,14 @@ def stream_money(by_stream: pd.DataFrame) -> pd.DataFrame:
 
 
 def short_date(day) -> str:
-    """31/03/2019 for a table column; 'not stated' where the source gives none."""
-    return day.strftime("%d/%m/%Y") if pd.notna(day) and day else "not stated"
+    """A day for a table column in the screen's one date style, as elsewhere on screen ('31 March 2019',
+    `data_access.periods.format_date`); 'not stated' where the source gives none. Exports keep ISO dates."""
+    return format_date(day) if pd.notna(day) and day else "not stated"
+
+
+def date_time_text(at) -> str:
+    """A moment for a table column: '1 April 2024 00:30:00', the day written as `short_date` writes it."""
+    return f"{format_date(at)} {at:%H:%M:%S}" if pd.notna(at) and at else BLANK
 
 
 # Rows a table shows at once. A store of 43 areas and ten years gives tables of hundreds or thousands of rows: sent to
@@ -162,20 +179,100 @@ def page_of(frame: pd.DataFrame, *, key: str, rows: int = PAGE_ROWS) -> pd.DataF
     state = f"{key}_page"
     if not 1 <= st.session_state.get(state, 1) <= pages:  # the table has fewer rows than when the page was chosen
         st.session_state[state] = 1
-    box, words = st.columns([1, 4], vertical_alignment="bottom")
-    page = int(box.number_input(f"Page (1 to {pages:,})", min_value=1, max_value=pages, step=1, key=state))
-    first = (page - 1) * rows
-    shown = frame.iloc[first : first + rows]
-    words.caption(f"Rows {first + 1:,}–{first + len(shown):,} of {len(frame):,}.")
+    with st.container(key=f"{PAGER_PREFIX}{key}"):
+        box, words = st.columns([1, 4], vertical_alignment="bottom")
+        page = int(box.number_input(f"Page (1 to {pages:,})", min_value=1, max_value=pages, step=1, key=state))
+        first = (page - 1) * rows
+        shown = frame.iloc[first : first + rows]
+        words.caption(f"Rows {first + 1:,}–{first + len(shown):,} of {len(frame):,}.")
     return shown
+
+
+# A table on paper: st.dataframe is a canvas grid that prints as a picture of the rows in view, so `table` also writes
+# the rows as a plain table, hidden on screen and shown only in print (PAGE_CSS), up to PRINT_ROWS of them.
+PRINT_ROWS = 300
+PRINTABLE_PREFIX = "printable_"  # the container of a table and its print copy: `st-key-printable_<key>`
+PRINT_COPY_PREFIX = "print_copy_"  # the print copy's own container: `st-key-print_copy_<key>`
+PAGER_PREFIX = "pager_"  # the "Page" box and "Rows 51–100 of 812", which mean nothing on paper
 
 
 def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str, rows: int = PAGE_ROWS) -> None:
     """A plain table of `columns` (source name -> heading), in that order; headings made unique (`unique_headings`);
-    `rows` at a time (`page_of`)."""
+    `rows` at a time (`page_of`). Printed, it is `print_rows`' plain copy of the first PRINT_ROWS rows instead."""
+    headings = unique_headings(list(columns.values()))
     shown = plain_cells(page_of(frame, key=key, rows=rows)[list(columns)])
-    shown.columns = unique_headings(list(columns.values()))
-    st.dataframe(shown, hide_index=True, width="stretch", key=key)
+    shown.columns = headings
+    widths, lines = fit_widths(headings, [[_cell_str(v) for v in shown[h]] for h in headings])
+    config: dict[str, Any] = {h: st.column_config.Column(width=w) for h, w in zip(headings, widths, strict=True)}
+    with st.container(key=f"{PRINTABLE_PREFIX}{key}"):
+        st.dataframe(
+            shown, hide_index=True, width="stretch", key=key, column_config=config, row_height=row_height(lines) if lines > 1 else None
+        )
+        printed, more = print_rows(frame[list(columns)], headings)
+        with st.container(key=f"{PRINT_COPY_PREFIX}{key}"):
+            st.table(printed, hide_index=True)
+            if more:
+                st.caption(f"… and {more:,} more row{'s' if more != 1 else ''}: see the live view.")
+
+
+def print_rows(frame: pd.DataFrame, headings: list[str], *, limit: int = PRINT_ROWS) -> tuple[pd.DataFrame, int]:
+    """The first `limit` rows as text for st.table (which renders Markdown in cells): each cell through `plain_cells`
+    and `plain_text`, a blank written BLANK; and how many rows are left out."""
+    shown = plain_cells(frame.head(limit))
+    shown.columns = headings
+    return shown.map(lambda v: BLANK if _blank(v) else plain_text(v)), max(len(frame) - limit, 0)
+
+
+# Fitting a table to the main column at 1366 px (about 900 px beside the sidebar): the grid never wraps a heading, so
+# each column is at least as wide as its heading; the rest of the width goes to the columns with long cells, and those
+# cells wrap onto up to WRAP_LINES lines (st.dataframe wraps text only in rows taller than 4rem).
+TABLE_BUDGET_PX = 888  # the grid's inside width there is 904 px
+HEADING_PX = (6.2, 26)  # px a character of a heading (Source Sans at 14 px: about 6), and the heading's padding
+CELL_PX = (6.4, 20)  # px a character of a cell, and the cell's padding
+MAX_COLUMN_PX = 420
+WRAP_LINES = 4
+
+
+def fit_widths(headings: list[str], cells: list[list[str]], budget: int = TABLE_BUDGET_PX) -> tuple[list[int], int]:
+    """Column widths in px that fit `budget` with no heading cut short, and the lines a row needs (1: no wrapping).
+
+    `cells` holds each column's cells as text. When the columns' natural widths do not all fit, the narrow ones keep
+    theirs (a date is not broken over two lines) and the wide ones share what is left, each at least its heading's
+    width, their cells wrapping onto up to WRAP_LINES lines."""
+    least = [round(HEADING_PX[0] * len(h) + HEADING_PX[1]) for h in headings]
+    longest = [round(CELL_PX[0] * max((len(c) for c in column), default=0) + CELL_PX[1]) for column in cells]
+    natural = [max(low, min(MAX_COLUMN_PX, need)) for low, need in zip(least, longest, strict=True)]
+    if sum(natural) <= budget or sum(least) >= budget:
+        return natural, 1
+    widths = list(natural)
+    left, wide = budget, set(range(len(headings)))
+    while wide:  # water-filling: a column narrower than an equal share of what is left keeps its natural width
+        share = left / len(wide)
+        narrow = {i for i in wide if natural[i] <= share}
+        if not narrow:
+            break
+        wide -= narrow
+        left -= sum(natural[i] for i in narrow)
+    if left < sum(least[i] for i in wide):  # the narrow ones must give way too: every column shares in what it lacks
+        left, wide = budget, set(range(len(headings)))
+    spare, lacking = left - sum(least[i] for i in wide), sum(natural[i] - least[i] for i in wide)
+    for i in wide:
+        widths[i] = least[i] + (int(spare * (natural[i] - least[i]) / lacking) if lacking else 0)
+    lines = max(-(-need // (w - CELL_PX[1] // 2)) for need, w in zip(longest, widths, strict=True))
+    return widths, min(lines, WRAP_LINES)
+
+
+def row_height(lines: int) -> int:
+    """px for a row of `lines` wrapped lines: over 4rem (64 px), which is when st.dataframe wraps text at all."""
+    return max(20 * lines + 16, 66)
+
+
+def _cell_str(value: object) -> str:
+    return "" if _blank(value) else str(value)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT or value is pd.NA
 
 
 def text_table(frame: pd.DataFrame, *, key: str, alt: str | None = None, rows: int = PAGE_ROWS) -> None:

@@ -157,7 +157,8 @@ def test_renewals_west_yorkshire_at_panel_meeting(open_app: OpenApp) -> None:
     assert title(at) == "Contract renewals: West Yorkshire"
     assert at.date_input(key="filter_as_at").value.isoformat() == "2018-09-14"
     isva = row_for(decisions_due(at), "Agreement", ISVA)
-    assert isva["Current end"] == "31 March 2019"  # the final one-year extension (2.2.3)
+    assert isva["Current end"] == "31 March 2019 (6 months left)"  # the final one-year extension (2.2.3)
+    assert isva["Latest possible end"] == "31 March 2019 (options used: 1 of 1)"
     assert isva["Warning"] == "Ends within 12 months"
     assert metric(at, "Ending within 6 months (red)") == "0"
     assert metric(at, "Ending within 12 months (amber)") == "1"
@@ -168,7 +169,7 @@ def test_renewals_deep_link_as_at_turns_isva_red(open_app: OpenApp) -> None:
     assert_ran_cleanly(at)
     assert at.date_input(key="filter_as_at").value.isoformat() == "2019-02-01"
     isva = row_for(decisions_due(at), "Agreement", ISVA)
-    assert isva["Current end"] == "31 March 2019"
+    assert isva["Current end"] == "31 March 2019 (1 month left)"
     assert isva["Warning"] == "Ends within 6 months"
     assert metric(at, "Ending within 6 months (red)") == "1"
     assert at.query_params["as_at"] == "2019-02-01"
@@ -198,7 +199,7 @@ def test_renewals_derbyshire_in_2022_the_2021_services_are_undated(open_app: Ope
     assert metric(at, "Current status not published") == "0"
     due = decisions_due(at)
     assert set(due["Agreement"]) == DERBYSHIRE_2021_SERVICES
-    assert set(due["Months left"]) == {"—"}  # no end date: a dash, never "None"
+    assert set(due["Current end"]) == {"not published"}  # no end date: no months left, never "None"
 
 
 def test_overview_derbyshire_default_date_counts_no_live_agreements(open_app: OpenApp) -> None:
