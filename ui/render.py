@@ -190,7 +190,7 @@ def page_of(frame: pd.DataFrame, *, key: str, rows: int = PAGE_ROWS) -> pd.DataF
 
 # A table on paper: st.dataframe is a canvas grid that prints as a picture of the rows in view, so `table` also writes
 # the rows as a plain table, hidden on screen and shown only in print (PAGE_CSS), up to PRINT_ROWS of them.
-PRINT_ROWS = 300
+PRINT_ROWS = 100  # a few printed pages; more rows would be sent with every table, printed or not
 PRINTABLE_PREFIX = "printable_"  # the container of a table and its print copy: `st-key-printable_<key>`
 PRINT_COPY_PREFIX = "print_copy_"  # the print copy's own container: `st-key-print_copy_<key>`
 PAGER_PREFIX = "pager_"  # the "Page" box and "Rows 51–100 of 812", which mean nothing on paper
