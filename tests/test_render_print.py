@@ -100,3 +100,10 @@ def test_fitted_widths_never_exceed_the_page_unless_the_headings_alone_do(column
     assert len(widths) == len(columns) and 1 <= lines <= WRAP_LINES
     least = sum(round(HEADING_PX[0] * len(h) + HEADING_PX[1]) for h in headings)
     assert sum(widths) <= TABLE_BUDGET_PX or least >= TABLE_BUDGET_PX
+
+
+def test_the_print_copys_headings_are_text_too() -> None:
+    """A breakdown's value from the store can be a heading, and st.table renders Markdown there as well."""
+    evil = "[continue](https://evil.example/login)"
+    printed, _ = print_rows(pd.DataFrame({"n": [1]}), [evil])
+    assert printed.columns.tolist() == [safe_text(evil)] and "](https" not in printed.columns[0]

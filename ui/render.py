@@ -216,10 +216,11 @@ def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str, rows: int =
 
 
 def print_rows(frame: pd.DataFrame, headings: list[str], *, limit: int = PRINT_ROWS) -> tuple[pd.DataFrame, int]:
-    """The first `limit` rows as text for st.table (which renders Markdown in cells): each cell through `plain_cells`
-    and `plain_text`, a blank written BLANK; and how many rows are left out."""
+    """The first `limit` rows as text for st.table (which renders Markdown in cells and headings): each cell through
+    `plain_cells` and `plain_text`, a blank written BLANK, each heading through `plain_text`; and how many rows are
+    left out."""
     shown = plain_cells(frame.head(limit))
-    shown.columns = headings
+    shown.columns = [plain_text(h) for h in headings]  # st.table renders Markdown in headings too (a breakdown's value)
     return shown.map(lambda v: BLANK if _blank(v) else plain_text(v)), max(len(frame) - limit, 0)
 
 
