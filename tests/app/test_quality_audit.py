@@ -204,7 +204,7 @@ def test_audit_page_lists_every_change_newest_first(monkeypatch: pytest.MonkeyPa
     assert (metric(at, "Changes shown"), metric(at, "People"), metric(at, "Files")) == ("3", "2", "2")
     entries = table(at, "audit_entries")
     assert list(entries["Record"]) == ["wy-2018-isva", "wy-2018-isva-q2", "old-budget"]
-    assert next(iter(entries["When (UK time)"])) == "20/09/2018 15:05:09"
+    assert next(iter(entries["When (UK time)"])) == "20 September 2018 15:05:09"  # one date style in every table (issue 14)
     assert list(entries["Action"]) == ["update", "insert", "delete"]
     # The change picked first (the newest) shows its values before and after.
     changes = table(at, "audit_before_after")
