@@ -139,14 +139,18 @@ def _period_kind(quarter: Any, statement: Any) -> str:
     return str(statement) if isinstance(statement, str) and statement else "whole period"
 
 
+def _in_period_order(series: pd.DataFrame) -> pd.DataFrame:
+    """The series oldest first, a year after its fourth quarter, with each figure's `kind` (`_period_kind`)."""
+    ordered = series.sort_values(["period_end", "period_start"], ascending=[True, False], kind="stable")
+    return ordered.assign(kind=[_period_kind(q, v) for q, v in zip(ordered["quarter"], ordered["value_statement"], strict=True)])
+
+
 def measure_figure(series: pd.DataFrame, *, title: str, axis_title: str) -> go.Figure:
     """One line per agreement and kind of figure (quarterly, or each kind of whole-period figure) across its periods,
     oldest first and a year after its fourth quarter; its targets as a dashed line; a period without a figure shown is
     a gap."""
     fig = go.Figure()
-    ordered = series.sort_values(["period_end", "period_start"], ascending=[True, False], kind="stable")
-    kinds = [_period_kind(q, v) for q, v in zip(ordered["quarter"], ordered["value_statement"], strict=True)]
-    ordered = ordered.assign(kind=kinds)
+    ordered = _in_period_order(series)
     for i, (agreement, rows) in enumerate(ordered.groupby("agreement", sort=False)):
         colour = SEQUENCE[i % len(SEQUENCE)]
         several = rows["kind"].nunique() > 1
@@ -185,13 +189,12 @@ def measure_figure(series: pd.DataFrame, *, title: str, axis_title: str) -> go.F
 def measure_takeaway(series: pd.DataFrame, *, measure: str) -> str:
     """Each kind of figure's first and latest figures shown (naming the kind where there are several, so 224 a quarter
     and 996 a year are not read as a change), and whether the latest met its target where one is given."""
-    shown = series[series["value"].notna()].sort_values(["period_end", "period_start"], ascending=[True, False], kind="stable")
+    shown = _in_period_order(series[series["value"].notna()])
     if shown.empty:
         return f"No figure for {measure} can be shown."
-    kinds = [_period_kind(q, v) for q, v in zip(shown["quarter"], shown["value_statement"], strict=True)]
-    several = len(set(kinds)) > 1
+    several = shown["kind"].nunique() > 1
     parts = []
-    for kind, rows in shown.assign(kind=kinds).groupby("kind", sort=False):
+    for kind, rows in shown.groupby("kind", sort=False):
         first, last = rows.iloc[0], rows.iloc[-1]
         named = f" ({kind})" if several and kind not in str(first["text"]) else ""  # the staff's text says it already
         span = f"{first['text']} in {first['period']}" + (f" to {last['text']} in {last['period']}" if len(rows) > 1 else "")

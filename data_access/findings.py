@@ -1796,7 +1796,6 @@ def peer_group(ctx: Context) -> list[Finding]:
     far = compare.standing(session=ctx.session, area=ctx.area, audience=ctx.audience)
     for row in far[far["far"]].drop_duplicates("indicator").to_dict("records"):
         indicator = compare.INDICATORS[row["indicator"]]
-        unit = "money" if indicator.unit == "money" else "percent"
         side = "above" if row["ratio"] > 1 else "below"
         found.append(
             Finding(
@@ -1809,8 +1808,10 @@ def peer_group(ctx: Context) -> list[Finding]:
                 "average, and do the areas count it the same way?",
                 (Record("area", ctx.area, f"{indicator.name}: {row['group']}"),),
                 (
-                    Figure(indicator.name, row["value"], unit, _basis(bool(row["basis"]))),
-                    Figure(f"{row['group']} average", row["average"], unit, _basis(bool(row["average_basis"])), "weighted average"),
+                    Figure(indicator.name, row["value"], indicator.unit, _basis(bool(row["basis"]))),
+                    Figure(
+                        f"{row['group']} average", row["average"], indicator.unit, _basis(bool(row["average_basis"])), "weighted average"
+                    ),
                 ),
                 row["citations"],
                 _link("compare", area=ctx.area, indicator=indicator.id),
