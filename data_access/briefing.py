@@ -292,6 +292,8 @@ def briefing_summary(
     spend = spend[(spend["budget_pence"] > 0) | (spend["spend_pence"] > 0)].reset_index(drop=True)
     observations = queries.observations(session=session, area=area, audience=audience)
     observations = observations.loc[pd.Series([end <= as_at for end in observations["period_end"]], index=observations.index, dtype=bool)]
+    # Where the area stands against its peer groups: the narrative's line (furthest first) and the findings' rule.
+    standing = compare.standing(session=session, area=area, audience=audience)
     red_flags = findings.findings_frame(
         session=session,
         area=area,
@@ -301,10 +303,10 @@ def briefing_summary(
         scope=findings.Scope.SCRUTINY,
         red_months=red_months,
         amber_months=amber_months,
+        peer_standing=standing,
     )
     off_target = red_flags[red_flags["rule"] == "below_target"].reset_index(drop=True)
-    # Where the area stands furthest from one of its peer groups, as the overview says it (a finding when far).
-    standing = compare.standing(session=session, area=area, audience=audience).head(1)
+    standing = standing.head(1)  # furthest from its group, as the overview says it (a finding when far)
     narrative = [
         _sentence_agreements(as_at, areas.loc[area, "name"], totals),
         *_sentence_money(spend, year),

@@ -236,11 +236,15 @@ def _linked_share(indicator: Indicator, spend: pd.DataFrame, names: dict[str, st
 
 @dataclass(frozen=True)
 class UnitCosts:
-    """An area's costs per unit (as the performance page works them out, disclosure-controlled for the public) and the
-    kind of service each agreement buys, read once for every cost-per-unit indicator."""
+    """An area's costs per unit (as the performance page works them out, disclosure-controlled for the public), each row
+    by the kind of service its agreement buys and what its measure counts ("referrals", "people supported"): read and
+    sorted once for every cost-per-unit indicator."""
 
-    costs: pd.DataFrame
-    kind_of: dict[str, str]
+    by_kind: dict[tuple[str, str], pd.DataFrame]
+
+
+def _counts(measure: str) -> str:
+    return "referrals" if REFERRALS.search(measure) else "people supported" if PEOPLE_SUPPORTED.search(measure) else ""
 
 
 def unit_costs(session: Session, audience: Audience, area_id: str) -> UnitCosts:
@@ -251,19 +255,14 @@ def unit_costs(session: Session, audience: Audience, area_id: str) -> UnitCosts:
     agreements = queries.agreement_service_types(session=session, area=area_id, audience=audience)
     # cost_per_unit names agreements by title: a title two agreements share cannot say which service it is.
     unique = agreements.drop_duplicates("title", keep=False)
-    return UnitCosts(costs, dict(zip(unique["title"], unique["service_type"], strict=True)))
+    kind_of = dict(zip(unique["title"], unique["service_type"], strict=True))
+    kinds = [(kind_of.get(t) or "", _counts(m)) for t, m in zip(costs["agreement"], costs["measure"], strict=True)]
+    return UnitCosts({kind: costs.iloc[[i for i, k in enumerate(kinds) if k == kind]] for kind in set(kinds) if all(kind)})
 
 
 def _cost_per_unit(indicator: Indicator, found: UnitCosts, area_id: str, area: str) -> dict[str, Any]:
-    costs = found.costs
-    pattern = REFERRALS if indicator.measure == "referrals" else PEOPLE_SUPPORTED
-    own = costs[
-        [
-            found.kind_of.get(t) == indicator.service_type and bool(pattern.search(m))
-            for t, m in zip(costs["agreement"], costs["measure"], strict=True)
-        ]
-    ]
-    if own.empty:
+    own = found.by_kind.get((indicator.service_type, indicator.measure))
+    if own is None:
         return _row(area_id, area, status=f"cost per unit not published (spend and a full year's {indicator.measure} are needed)")
     year = int(own["financial_year"].max())
     latest = own[own["financial_year"] == year]

@@ -226,6 +226,9 @@ class Context:
     # What rules find over the whole store rather than in one area (such as providers under several names), by key:
     # `store_findings` hands one dict to every area's context, so each is computed once per report, not once per area.
     store_wide: dict[Any, Any] = field(default_factory=dict)
+    # The area's standing against its peer groups (compare.standing) where the caller has read it already for its own
+    # line "Against its group": most of a scrutiny view's reads, done once, not again for the finding.
+    peer_standing: pd.DataFrame | None = None
 
     def store_wide_value(self, key: Any, compute: Callable[[], Any]) -> Any:
         """The store-wide result under `key`, computed on first use."""
@@ -1793,7 +1796,9 @@ def peer_group(ctx: Context) -> list[Finding]:
     from data_access import compare  # here, not at the top: compare judges renewals and targets with this module's rules
 
     found = []
-    far = compare.standing(session=ctx.session, area=ctx.area, audience=ctx.audience)
+    far = ctx.peer_standing
+    if far is None:
+        far = compare.standing(session=ctx.session, area=ctx.area, audience=ctx.audience)
     for row in far[far["far"]].drop_duplicates("indicator").to_dict("records"):
         indicator = compare.INDICATORS[row["indicator"]]
         side = "above" if row["ratio"] > 1 else "below"
@@ -1901,13 +1906,15 @@ def findings(
     red_months: int = 6,
     amber_months: int = 12,
     store_wide: dict[Any, Any] | None = None,
+    peer_standing: pd.DataFrame | None = None,
 ) -> list[Finding]:
     """Every finding for the area at the as-at date, most serious first.
 
     `year` is the financial year the money rules look at (by default the as-at date's, as the pages choose it), or
     with `every_year` every year with figures; `scope` keeps the rules of the scrutiny views or of the data-quality
     page; `rules` names rules to run (all by default); `store_wide` shares what is found over the whole store between
-    calls for several areas of one session and audience (`Context.store_wide`).
+    calls for several areas of one session and audience (`Context.store_wide`); `peer_standing` is the area's
+    `compare.standing` for this audience where the caller has it (`Context.peer_standing`).
     """
     if every_year:
         years_by_area = (store_wide or {}).get(ALL_AREAS)
@@ -1919,7 +1926,9 @@ def findings(
     else:
         year = year if year is not None else queries.default_financial_year(session=session, area=area, audience=audience, as_at=as_at)
         years = (year,)
-    ctx = Context(session, area, as_at, Audience(audience), years, red_months, amber_months, {} if store_wide is None else store_wide)
+    ctx = Context(
+        session, area, as_at, Audience(audience), years, red_months, amber_months, {} if store_wide is None else store_wide, peer_standing
+    )
     wanted = set(rules) if rules is not None else set(RULES)
     found = [f for rule in RULES.values() if rule.id in wanted and (scope is None or scope in rule.scopes) for f in rule.run(ctx)]
     return sorted(found, key=lambda f: (SEVERITY_ORDER[f.severity], _RULE_ORDER[f.rule]))
@@ -1977,6 +1986,7 @@ def findings_frame(
     scope: Scope | None = None,
     red_months: int = 6,
     amber_months: int = 12,
+    peer_standing: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """`findings` as a DataFrame (see `as_frame`)."""
     return as_frame(
@@ -1989,6 +1999,7 @@ def findings_frame(
             scope=scope,
             red_months=red_months,
             amber_months=amber_months,
+            peer_standing=peer_standing,
         )
     )
 

@@ -275,12 +275,18 @@ def test_renewal_timeline_names_every_year_so_its_last_is_on_the_axis(wy_timelin
     assert fig.layout.xaxis.dtick == "M12" and fig.layout.xaxis.tickformat == "%Y"
 
 
-def segments(trace) -> list[tuple[str, list, str]]:
+def row_labels(fig: go.Figure, ys) -> list[str | None]:
+    """The agreement labels of a timeline's rows, as its axis writes them (each row is a number, labelled once)."""
+    axis = dict(zip(fig.layout.yaxis.tickvals, fig.layout.yaxis.ticktext, strict=True))
+    return [None if y is None else axis[y] for y in ys]
+
+
+def segments(fig: go.Figure, trace) -> list[tuple[str, list, str]]:
     """A timeline trace's agreements: (label, x values, hover text) of each run of points between gaps (None)."""
     runs: list[tuple[str, list, str]] = []
     current: list[tuple] = []
     hovertext = trace.hovertext if trace.hovertext is not None else [None] * len(trace.x)
-    for x, y, text in [*zip(trace.x, trace.y, hovertext, strict=True), (None, None, None)]:
+    for x, y, text in [*zip(trace.x, row_labels(fig, trace.y), hovertext, strict=True), (None, None, None)]:
         if x is None and y is None:
             if current:
                 runs.append((current[0][1], [p[0] for p in current], current[0][2]))
@@ -292,7 +298,7 @@ def segments(trace) -> list[tuple[str, list, str]]:
 
 def bars(fig: go.Figure, label: str) -> list[tuple[list, str, object]]:
     """Each bar (or single dated point) drawn for the agreement `label`: its x values, hover text and trace."""
-    return [(xs, text, t) for t in fig.data if t.marker.symbol == "square" for lab, xs, text in segments(t) if lab == label]
+    return [(xs, text, t) for t in fig.data if t.marker.symbol == "square" for lab, xs, text in segments(fig, t) if lab == label]
 
 
 def test_renewal_timeline_bars(wy_timeline) -> None:
@@ -306,7 +312,7 @@ def test_renewal_timeline_bars(wy_timeline) -> None:
     assert core_x == [date(2018, 4, 1), date(2021, 3, 31)]
     assert core_trace.line.color == palette.BLUE
     assert core_trace.name == "Runs beyond 12 months"
-    runways = {label: xs for t in fig.data if t.name == "Extension options not yet used" for label, xs, _ in segments(t)}
+    runways = {label: xs for t in fig.data if t.name == "Extension options not yet used" for label, xs, _ in segments(fig, t)}
     assert runways == {
         "Core Referral Service": [date(2021, 3, 31), date(2023, 3, 31)],  # two one-year options
         "Restorative Justice (Restorative Solutions)": [date(2021, 3, 31), date(2022, 3, 31)],  # one
@@ -323,10 +329,10 @@ def test_renewal_timeline_bars(wy_timeline) -> None:
 def test_renewal_timeline_marks_amendments_and_steps(wy_timeline) -> None:
     fig, _ = wy_timeline
     (diamonds,) = [t for t in fig.data if t.marker.symbol == "diamond"]
-    assert dict(zip(diamonds.y, diamonds.x, strict=True))[ISVA_LABEL] == date(2018, 3, 31)  # the final extension, from the old end
+    assert dict(zip(row_labels(fig, diamonds.y), diamonds.x, strict=True))[ISVA_LABEL] == date(2018, 3, 31)  # the final extension, from the old end
     assert len(diamonds.x) == 3
     (triangles,) = [t for t in fig.data if t.marker.symbol == "triangle-up"]
-    steps = sorted(zip(triangles.x, triangles.y, strict=True))
+    steps = sorted(zip(triangles.x, row_labels(fig, triangles.y), strict=True))
     assert (date(2018, 9, 7), ISVA_LABEL) in steps  # the bidder's event for the new ISVA service
     assert steps[0] == (date(2018, 9, 3), "Domestic Abuse Project Specialist")
     assert len(steps) == 5
@@ -614,3 +620,15 @@ def test_no_spend_beside_awards_says_money_was_awarded(fixture_streams: pd.DataF
 def test_the_sample_data_has_no_awards_note(norfolk_streams: pd.DataFrame) -> None:
     assert awards_note(norfolk_streams) is None
     assert [t.name for t in budget_and_spend_figure(norfolk_streams, category="funding_stream", title="t").data] == ["Budget", "Spend"]
+
+
+def test_renewal_timeline_rows_are_numbers_labelled_once_on_the_axis_first_agreement_at_the_top(wy_timeline) -> None:
+    fig, renewals = wy_timeline
+    dated = renewals[renewals["current_end_date"].notna() | renewals["start_date"].notna()]
+    axis = fig.layout.yaxis
+    # The dated agreements top to bottom in the frame's order (the label, then any note that its dates are illustrative).
+    assert list(axis.tickvals[: len(dated)]) == list(range(len(dated)))
+    assert all(text.startswith(label) for text, label in zip(axis.ticktext, dated["label"], strict=False))
+    assert len(axis.ticktext) == len(axis.tickvals) >= len(dated)
+    assert axis.range[0] > axis.range[1]  # reversed: row 0 at the top
+    assert all(isinstance(y, int) for t in fig.data for y in t.y if y is not None)  # no label repeated per point

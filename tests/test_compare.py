@@ -408,3 +408,14 @@ def test_far_from_the_group_is_a_finding_with_a_question_and_a_link_to_the_compa
         ("Most similar 1 average", pytest.approx(100 * 231 / 370)),
     ]
     assert staying == []  # 75% against 62%: a ratio of 1.2, inside 1.25 either way
+
+
+def test_the_finding_from_a_standing_read_once_is_the_finding_read_afresh(several: Engine) -> None:
+    """The overview and the briefing read the standing once, for their line and the rule: the same findings either way."""
+    with Session(several) as session:
+        for area, audience in (("alpha", Audience.STAFF), ("charlie", Audience.PUBLIC), ("alpha", Audience.PUBLIC)):
+            standing = compare.standing(session=session, area=area, audience=audience)
+            given = findings.findings(session=session, area=area, as_at=AS_AT, audience=audience, rules=["peer_group"], peer_standing=standing)
+            afresh = findings.findings(session=session, area=area, as_at=AS_AT, audience=audience, rules=["peer_group"])
+            assert given == afresh
+            assert [f.statement for f in given] == [compare.standing_text(r) for r in standing[standing["far"]].to_dict("records")]
