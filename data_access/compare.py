@@ -238,9 +238,10 @@ def _linked_share(indicator: Indicator, spend: pd.DataFrame, names: dict[str, st
 class UnitCosts:
     """An area's costs per unit (as the performance page works them out, disclosure-controlled for the public), each row
     by the kind of service its agreement buys and what its measure counts ("referrals", "people supported"): read and
-    sorted once for every cost-per-unit indicator."""
+    sorted once for every cost-per-unit indicator. Rows as dicts: a group's few rows are summed in Python, where pandas
+    took 2 ms a time over the 86 sums of one area's standing against a group of five."""
 
-    by_kind: dict[tuple[str, str], pd.DataFrame]
+    by_kind: dict[tuple[str, str], list[dict[str, Any]]]
 
 
 def _counts(measure: str) -> str:
@@ -256,21 +257,24 @@ def unit_costs(session: Session, audience: Audience, area_id: str) -> UnitCosts:
     # cost_per_unit names agreements by title: a title two agreements share cannot say which service it is.
     unique = agreements.drop_duplicates("title", keep=False)
     kind_of = dict(zip(unique["title"], unique["service_type"], strict=True))
-    kinds = [(kind_of.get(t) or "", _counts(m)) for t, m in zip(costs["agreement"], costs["measure"], strict=True)]
-    return UnitCosts({kind: costs.iloc[[i for i, k in enumerate(kinds) if k == kind]] for kind in set(kinds) if all(kind)})
+    by_kind: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in costs.to_dict("records"):
+        kind = (kind_of.get(row["agreement"]) or "", _counts(row["measure"]))
+        if all(kind):
+            by_kind.setdefault(kind, []).append(row)
+    return UnitCosts(by_kind)
 
 
 def _cost_per_unit(indicator: Indicator, found: UnitCosts, area_id: str, area: str) -> dict[str, Any]:
     own = found.by_kind.get((indicator.service_type, indicator.measure))
-    if own is None:
+    if not own:
         return _row(area_id, area, status=f"cost per unit not published (spend and a full year's {indicator.measure} are needed)")
-    year = int(own["financial_year"].max())
-    latest = own[own["financial_year"] == year]
-    shown = latest[latest["units"].notna() & (latest["units"] != 0)]
-    if shown.empty:
+    year = int(max(r["financial_year"] for r in own))
+    shown = [r for r in own if r["financial_year"] == year and pd.notna(r["units"]) and r["units"] != 0]
+    if not shown:
         return _row(area_id, area, financial_year=year, status=f"number of {indicator.measure} withheld (disclosure control)")
-    spend, units = int(shown["spend_pence"].sum()), float(shown["units"].sum())
-    illustrative = int(shown.loc[shown["illustrative"].astype(bool), "spend_pence"].sum())
+    spend, units = int(sum(r["spend_pence"] for r in shown)), float(sum(r["units"] for r in shown))
+    illustrative = int(sum(r["spend_pence"] for r in shown if r["illustrative"]))
     return _row(
         area_id,
         area,
@@ -278,8 +282,8 @@ def _cost_per_unit(indicator: Indicator, found: UnitCosts, area_id: str, area: s
         numerator=spend,
         denominator=units,
         value=_ratio(spend, units, indicator.unit),
-        basis=basis_word(spend, illustrative) if illustrative or not shown["illustrative"].any() else "illustrative",
-        citations=queries.CITATION_SEP.join(shown["citations"]),
+        basis=basis_word(spend, illustrative) if illustrative or not any(r["illustrative"] for r in shown) else "illustrative",
+        citations=queries.CITATION_SEP.join(r["citations"] for r in shown),
     )
 
 

@@ -329,7 +329,8 @@ def test_renewal_timeline_bars(wy_timeline) -> None:
 def test_renewal_timeline_marks_amendments_and_steps(wy_timeline) -> None:
     fig, _ = wy_timeline
     (diamonds,) = [t for t in fig.data if t.marker.symbol == "diamond"]
-    assert dict(zip(row_labels(fig, diamonds.y), diamonds.x, strict=True))[ISVA_LABEL] == date(2018, 3, 31)  # the final extension, from the old end
+    # The final extension, from the old end.
+    assert dict(zip(row_labels(fig, diamonds.y), diamonds.x, strict=True))[ISVA_LABEL] == date(2018, 3, 31)
     assert len(diamonds.x) == 3
     (triangles,) = [t for t in fig.data if t.marker.symbol == "triangle-up"]
     steps = sorted(zip(triangles.x, row_labels(fig, triangles.y), strict=True))

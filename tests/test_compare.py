@@ -415,7 +415,7 @@ def test_the_finding_from_a_standing_read_once_is_the_finding_read_afresh(severa
     with Session(several) as session:
         for area, audience in (("alpha", Audience.STAFF), ("charlie", Audience.PUBLIC), ("alpha", Audience.PUBLIC)):
             standing = compare.standing(session=session, area=area, audience=audience)
-            given = findings.findings(session=session, area=area, as_at=AS_AT, audience=audience, rules=["peer_group"], peer_standing=standing)
-            afresh = findings.findings(session=session, area=area, as_at=AS_AT, audience=audience, rules=["peer_group"])
+            asked = {"session": session, "area": area, "as_at": AS_AT, "audience": audience, "rules": ["peer_group"]}
+            given, afresh = findings.findings(**asked, peer_standing=standing), findings.findings(**asked)
             assert given == afresh
             assert [f.statement for f in given] == [compare.standing_text(r) for r in standing[standing["far"]].to_dict("records")]
