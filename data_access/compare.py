@@ -174,11 +174,17 @@ def _ratio(numerator: float, denominator: float, unit: str) -> float:
     return (100 if unit == "percent" else 1) * numerator / denominator
 
 
+def _by_area(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each area's rows, split once: a mask over every area's rows for each of 43 areas took 2-3 ms an area."""
+    return {str(a): part for a, part in frame.groupby("area_id", sort=False)}
+
+
 def _per_head(indicator: Indicator, money: pd.DataFrame, people: pd.DataFrame, amount: str, names: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
+    money_of, people_of = _by_area(money[money[amount].notna()]), _by_area(people)
     for area_id, area in names.items():
-        own = money[(money["area_id"] == area_id) & money[amount].notna()]
-        residents = people[people["area_id"] == area_id].set_index("financial_year")
+        own = money_of.get(area_id, money.iloc[0:0])
+        residents = people_of.get(area_id, people.iloc[0:0]).set_index("financial_year")
         what = indicator.numerator.lower()
         if own.empty:
             rows.append(_row(area_id, area, status=f"{what} not published"))
@@ -212,8 +218,9 @@ def _per_head(indicator: Indicator, money: pd.DataFrame, people: pd.DataFrame, a
 
 def _linked_share(indicator: Indicator, spend: pd.DataFrame, names: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
+    spend_of = _by_area(spend[spend["spend_pence"] > 0])
     for area_id, area in names.items():
-        own = spend[(spend["area_id"] == area_id) & (spend["spend_pence"] > 0)]
+        own = spend_of.get(area_id, spend.iloc[0:0])
         if own.empty:
             rows.append(_row(area_id, area, status="spend not published"))
             continue
