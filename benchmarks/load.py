@@ -1,7 +1,7 @@
 """Issue 12, item 6: a bounded load test. N sessions at once on one app server, for a fixed time.
 
     python -m benchmarks.load [sqlite:////tmp/benchmark_stores/43_areas.sqlite3] [--sessions 25] [--seconds 120]
-    python -m benchmarks.load [URL] --client browser --sessions 5 [--staff]
+    python -m benchmarks.load [URL] --client browser --sessions 5 [--staff] [--think 0]
 
 Loopback only: it starts its own `streamlit run dashboard.py` on 127.0.0.1 (a free port, LOCAL_DEMO=yes,
 DATABASE_URL = the store; see benchmarks/browser.py) and talks to nothing else; it stops by itself after --seconds
@@ -9,7 +9,8 @@ DATABASE_URL = the store; see benchmarks/browser.py) and talks to nothing else; 
 
 Each session loops: a page (every page the public may reach, in turn) for an area (every area of the store, in turn,
 each session starting at a different one), opened by its address, so each visit is a new Streamlit session, as a
-visitor arriving from a link. Two clients (--client):
+visitor arriving from a link; then it waits --think seconds (default 0: visits back to back, so N sessions keep N
+page runs in flight all the time, far more than N people reading pages would). Two clients (--client):
 
 - **protocol** (the default): what the browser does on the wire, without a browser. GET the page's address, then
   `/_stcore/health` and `/_stcore/host-config` (as Streamlit's frontend does before it connects), open the websocket
@@ -27,8 +28,9 @@ visitor arriving from a link. Two clients (--client):
   On a 2-core machine the browser's rendering competes with the server for the same cores: with many sessions this
   measures the client as much as the app.
 
-Reported: visits, success rate, p50 and p95 page time (successful visits), KB received per visit (protocol), CPU
-seconds of the server and of this client, and the server's memory: resident set size of the streamlit process and
+Reported: visits, success rate, p50 and p95 page time (successful visits, and for each page), KB received per visit
+(protocol), CPU seconds used by the server and by the client (this process and its other descendants: Chromium and
+Playwright's driver in browser mode), and the server's memory: resident set size of the streamlit process and
 its children (/proc), after one visit to the overview (before) and at the end (after), and the highest seen (sampled
 every second). Aims (issue 12): 100% success, p95 < 3 s, < 200 MB growth.
 """
@@ -105,7 +107,8 @@ def tree_rss_mb(pid: int) -> float:
 
 
 def tree_cpu_s(pid: int) -> float:
-    """User and system CPU seconds of `pid` and all its live descendants (utime + stime from /proc)."""
+    """CPU seconds of `pid` and its live descendants, with the children each has reaped (utime, stime, cutime and
+    cstime from /proc: a Chromium renderer that has exited counts in its parent's cutime)."""
     ticks, todo = 0, [pid]
     while todo:
         current = todo.pop()
@@ -113,7 +116,7 @@ def tree_cpu_s(pid: int) -> float:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        ticks += int(fields[11]) + int(fields[12])  # fields 14 and 15 of the line
+        ticks += sum(int(n) for n in fields[11:15])  # fields 14 to 17 of the line
         todo += _children(current)
     return ticks / os.sysconf("SC_CLK_TCK")
 
@@ -179,7 +182,9 @@ async def timed(tally: Tally, label: str, page: Page, frames: Frames, action: Aw
     return True
 
 
-async def public_session(browser: Browser, base: str, areas: list[str], index: int, stop: float, timeout_s: float, tally: Tally) -> None:
+async def public_session(
+    browser: Browser, base: str, areas: list[str], index: int, stop: float, timeout_s: float, tally: Tally, think_s: float = 0.0
+) -> None:
     specs = [p for p in PAGES if Audience.PUBLIC in p.audiences]
     context = await browser.new_context(viewport=VIEWPORT, locale="en-GB")  # type: ignore[arg-type]
     page = await context.new_page()
@@ -193,6 +198,7 @@ async def public_session(browser: Browser, base: str, areas: list[str], index: i
             await timed(
                 tally, f"{spec.file} {area}", page, frames, page.goto(f"{base}/{spec.url_path}?area={area}", wait_until="commit"), timeout_s
             )
+            await asyncio.sleep(min(think_s, max(0.0, stop - time.perf_counter())))
     finally:
         await context.close()
 
@@ -360,13 +366,16 @@ async def protocol_timed(tally: Tally, label: str, base: str, url_path: str, que
     tally.pages.append(label.split()[0])
 
 
-async def protocol_session(base: str, areas: list[str], index: int, stop: float, timeout_s: float, tally: Tally) -> None:
+async def protocol_session(
+    base: str, areas: list[str], index: int, stop: float, timeout_s: float, tally: Tally, think_s: float = 0.0
+) -> None:
     specs = [p for p in PAGES if Audience.PUBLIC in p.audiences]
     step = index
     while time.perf_counter() < stop:
         spec, area = specs[step % len(specs)], areas[step % len(areas)]
         step += 1
         await protocol_timed(tally, f"{spec.file} {area}", base, spec.url_path, f"area={area}", timeout_s)
+        await asyncio.sleep(min(think_s, max(0.0, stop - time.perf_counter())))
 
 
 async def hold(sessions: list[Awaitable[None]], pid: int) -> tuple[float, float, list[BaseException]]:
@@ -381,20 +390,24 @@ async def hold(sessions: list[Awaitable[None]], pid: int) -> tuple[float, float,
     return max(peak, after), after, errors
 
 
-async def run_protocol_load(base: str, areas: list[str], *, sessions: int, seconds: float, timeout_s: float, pid: int) -> dict[str, object]:
+async def run_protocol_load(
+    base: str, areas: list[str], *, sessions: int, seconds: float, timeout_s: float, think_s: float, pid: int
+) -> dict[str, object]:
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=sessions + 1))  # the HTTP GETs
     first = Tally()
     await protocol_timed(first, "first visit", base, "", f"area={areas[0]}", 300)
-    before, cpu_before, client_before = tree_rss_mb(pid), tree_cpu_s(pid), time.process_time()
+    before, cpu_before = tree_rss_mb(pid), tree_cpu_s(pid)
+    client_before = tree_cpu_s(os.getpid()) - cpu_before  # the server is this process's child
     tally = Tally()
     stop = time.perf_counter() + seconds
-    peak, after, errors = await hold([protocol_session(base, areas, i, stop, timeout_s, tally) for i in range(sessions)], pid)
-    cpu = {"server": tree_cpu_s(pid) - cpu_before, "client": time.process_time() - client_before}
+    peak, after, errors = await hold([protocol_session(base, areas, i, stop, timeout_s, tally, think_s) for i in range(sessions)], pid)
+    server_cpu = tree_cpu_s(pid)
+    cpu = {"server": server_cpu - cpu_before, "client": tree_cpu_s(os.getpid()) - server_cpu - client_before}
     return {"tally": tally, "before": before, "after": after, "peak": max(peak, before), "errors": errors, "first": first, "cpu": cpu}
 
 
 async def run_browser_load(
-    base: str, areas: list[str], *, sessions: int, seconds: float, timeout_s: float, staff: bool, pid: int
+    base: str, areas: list[str], *, sessions: int, seconds: float, timeout_s: float, think_s: float, staff: bool, pid: int
 ) -> dict[str, object]:
     from playwright.async_api import async_playwright
 
@@ -409,16 +422,20 @@ async def run_browser_load(
             await timed(first, "first visit", page, frames, page.goto(f"{base}/?area={areas[0]}", wait_until="commit"), 300)
             await context.close()
             before, cpu_before = tree_rss_mb(pid), tree_cpu_s(pid)
+            client_before = tree_cpu_s(os.getpid()) - cpu_before  # Chromium, Playwright's driver and this process
             tally = Tally()
             stop = time.perf_counter() + seconds
             peak, after, errors = await hold(
                 [
-                    (staff_session if staff and i % 2 else public_session)(browser, base, areas, i, stop, timeout_s, tally)
+                    staff_session(browser, base, areas, i, stop, timeout_s, tally)
+                    if staff and i % 2
+                    else public_session(browser, base, areas, i, stop, timeout_s, tally, think_s)
                     for i in range(sessions)
                 ],
                 pid,
             )
-            cpu = {"server": tree_cpu_s(pid) - cpu_before}
+            server_cpu = tree_cpu_s(pid)
+            cpu = {"server": server_cpu - cpu_before, "client": tree_cpu_s(os.getpid()) - server_cpu - client_before}
         finally:
             await browser.close()
     return {"tally": tally, "before": before, "after": after, "peak": max(peak, before), "errors": errors, "first": first, "cpu": cpu}
@@ -437,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=25, help="sessions at once (default 25)")
     parser.add_argument("--seconds", type=float, default=120, help="how long to hold the load (default 120)")
     parser.add_argument("--timeout", type=float, default=60, help="a visit not done within this many seconds fails (default 60)")
+    parser.add_argument("--think", type=float, default=0, help="seconds a public session waits after each visit (default 0)")
     parser.add_argument("--staff", action="store_true", help="browser: every other session is OPCC staff, by the menu")
     args = parser.parse_args(argv)
     if args.staff and args.client != "browser":
@@ -447,7 +465,13 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     with serve(PROJECT_ROOT / "dashboard.py", args.database_url, log) as server:
         assert server.url.startswith("http://127.0.0.1:")  # loopback only
-        common: dict[str, Any] = {"sessions": args.sessions, "seconds": args.seconds, "timeout_s": args.timeout, "pid": server.process.pid}
+        common: dict[str, Any] = {
+            "sessions": args.sessions,
+            "seconds": args.seconds,
+            "timeout_s": args.timeout,
+            "think_s": args.think,
+            "pid": server.process.pid,
+        }
         if args.client == "protocol":
             result = asyncio.run(run_protocol_load(server.url, areas, **common))
         else:
@@ -461,6 +485,7 @@ def report(result: dict[str, object], args: argparse.Namespace, areas: list[str]
     cpu: dict[str, float] = result["cpu"]  # type: ignore[assignment]
     before, after, peak = (float(result[k]) for k in ("before", "after", "peak"))  # type: ignore[arg-type]
     who = " (every other one OPCC staff)" if args.staff else " (the public)"
+    who += f", {args.think:g} s between a session's visits" if args.think else ", no pause between a session's visits"
     print(f"\nLoad test of {started}: {args.database_url}, {len(areas)} areas, {args.sessions} {args.client} sessions for "
           f"{args.seconds:g} s{who}; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on "
           f"{os.cpu_count()} CPUs; server log {log}\n")  # fmt: skip
