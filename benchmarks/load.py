@@ -1,6 +1,7 @@
 """Issue 12, item 6: a bounded load test. N sessions at once on one app server, for a fixed time.
 
     python -m benchmarks.load [sqlite:////tmp/benchmark_stores/43_areas.sqlite3] [--sessions 25] [--seconds 120]
+    python -m benchmarks.load [URL] [--think 0] [--servers 1]
     python -m benchmarks.load [URL] --client browser --sessions 5 [--staff] [--think 0]
 
 Loopback only: it starts its own `streamlit run dashboard.py` on 127.0.0.1 (a free port, LOCAL_DEMO=yes,
@@ -20,7 +21,8 @@ page runs in flight all the time, far more than N people reading pages would). T
   (FINISHED_SUCCESSFULLY; a rerun's FINISHED_EARLY_FOR_RERUN is waited out). A visit succeeds when that arrives
   within --timeout seconds, the page that ran is the one asked for (the Navigation message), and no delta holds an
   exception element or the store-fault message. Time: from the GET to script_finished. Nothing is rendered, so this
-  measures the server (and the bytes it sends), not the time a browser then takes to draw them.
+  measures the server (and the bytes it sends), not the time a browser then takes to draw them. --servers N starts N
+  server processes on the one store (as replicas would be) and shares the sessions out among them.
 - **browser**: one headless Chromium, one browser context per session (Playwright's async API). A visit succeeds when
   the page becomes usable (as benchmarks/browser.py defines it) within --timeout seconds without an exception or the
   store-fault message; with --staff every other session is OPCC staff instead, switching with the local demo radio on
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
@@ -378,30 +381,41 @@ async def protocol_session(
         await asyncio.sleep(min(think_s, max(0.0, stop - time.perf_counter())))
 
 
-async def hold(sessions: list[Awaitable[None]], pid: int) -> tuple[float, float, list[BaseException]]:
-    """Run the sessions to their end, sampling the server's memory each second: (peak MB, after MB, errors)."""
+def servers_rss_mb(pids: list[int]) -> float:
+    return sum(tree_rss_mb(pid) for pid in pids)
+
+
+def servers_cpu_s(pids: list[int]) -> float:
+    return sum(tree_cpu_s(pid) for pid in pids)
+
+
+async def hold(sessions: list[Awaitable[None]], pids: list[int]) -> tuple[float, float, list[BaseException]]:
+    """Run the sessions to their end, sampling the servers' memory each second: (peak MB, after MB, errors)."""
     tasks = [asyncio.ensure_future(session) for session in sessions]
-    peak = tree_rss_mb(pid)
+    peak = servers_rss_mb(pids)
     while not all(t.done() for t in tasks):
-        peak = max(peak, tree_rss_mb(pid))
+        peak = max(peak, servers_rss_mb(pids))
         await asyncio.sleep(1)
     errors = [error for t in tasks if (error := t.exception()) is not None]
-    after = tree_rss_mb(pid)
+    after = servers_rss_mb(pids)
     return max(peak, after), after, errors
 
 
 async def run_protocol_load(
-    base: str, areas: list[str], *, sessions: int, seconds: float, timeout_s: float, think_s: float, pid: int
+    bases: list[str], areas: list[str], *, sessions: int, seconds: float, timeout_s: float, think_s: float, pids: list[int]
 ) -> dict[str, object]:
+    """Session i talks to server i modulo the number of servers (each a process of its own on the one store)."""
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=sessions + 1))  # the HTTP GETs
     first = Tally()
-    await protocol_timed(first, "first visit", base, "", f"area={areas[0]}", 300)
-    before, cpu_before = tree_rss_mb(pid), tree_cpu_s(pid)
-    client_before = tree_cpu_s(os.getpid()) - cpu_before  # the server is this process's child
+    for base in bases:
+        await protocol_timed(first, "first visit", base, "", f"area={areas[0]}", 300)
+    before, cpu_before = servers_rss_mb(pids), servers_cpu_s(pids)
+    client_before = tree_cpu_s(os.getpid()) - cpu_before  # the servers are this process's children
     tally = Tally()
     stop = time.perf_counter() + seconds
-    peak, after, errors = await hold([protocol_session(base, areas, i, stop, timeout_s, tally, think_s) for i in range(sessions)], pid)
-    server_cpu = tree_cpu_s(pid)
+    visitors = [protocol_session(bases[i % len(bases)], areas, i, stop, timeout_s, tally, think_s) for i in range(sessions)]
+    peak, after, errors = await hold(visitors, pids)  # type: ignore[arg-type]
+    server_cpu = servers_cpu_s(pids)
     cpu = {"server": server_cpu - cpu_before, "client": tree_cpu_s(os.getpid()) - server_cpu - client_before}
     return {"tally": tally, "before": before, "after": after, "peak": max(peak, before), "errors": errors, "first": first, "cpu": cpu}
 
@@ -432,7 +446,7 @@ async def run_browser_load(
                     else public_session(browser, base, areas, i, stop, timeout_s, tally, think_s)
                     for i in range(sessions)
                 ],
-                pid,
+                [pid],
             )
             server_cpu = tree_cpu_s(pid)
             cpu = {"server": server_cpu - cpu_before, "client": tree_cpu_s(os.getpid()) - server_cpu - client_before}
@@ -455,27 +469,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=120, help="how long to hold the load (default 120)")
     parser.add_argument("--timeout", type=float, default=60, help="a visit not done within this many seconds fails (default 60)")
     parser.add_argument("--think", type=float, default=0, help="seconds a public session waits after each visit (default 0)")
+    parser.add_argument(
+        "--servers", type=int, default=1, help="protocol: this many server processes on the store, sessions shared out (default 1)"
+    )
     parser.add_argument("--staff", action="store_true", help="browser: every other session is OPCC staff, by the menu")
     args = parser.parse_args(argv)
     if args.staff and args.client != "browser":
         parser.error("--staff needs --client browser (staff switch with the local demo radio, in the page)")
+    if args.servers != 1 and args.client != "protocol":
+        parser.error("--servers needs --client protocol")
     areas = all_areas(args.database_url)
     log = Path(tempfile.mkdtemp(prefix="benchmark_load_")) / "app.log"
     started = time.strftime("%Y-%m-%d %H:%M %Z")
     load_before = os.getloadavg()[0]
-    with serve(PROJECT_ROOT / "dashboard.py", args.database_url, log) as server:
-        assert server.url.startswith("http://127.0.0.1:")  # loopback only
-        common: dict[str, Any] = {
-            "sessions": args.sessions,
-            "seconds": args.seconds,
-            "timeout_s": args.timeout,
-            "think_s": args.think,
-            "pid": server.process.pid,
-        }
+    with contextlib.ExitStack() as stack:
+        servers = [
+            stack.enter_context(serve(PROJECT_ROOT / "dashboard.py", args.database_url, log.with_name(f"app{n or ''}.log")))
+            for n in range(args.servers)
+        ]
+        assert all(server.url.startswith("http://127.0.0.1:") for server in servers)  # loopback only
+        common: dict[str, Any] = {"sessions": args.sessions, "seconds": args.seconds, "timeout_s": args.timeout, "think_s": args.think}
         if args.client == "protocol":
-            result = asyncio.run(run_protocol_load(server.url, areas, **common))
+            bases, pids = [server.url for server in servers], [server.process.pid for server in servers]
+            result = asyncio.run(run_protocol_load(bases, areas, pids=pids, **common))
         else:
-            result = asyncio.run(run_browser_load(server.url, areas, staff=args.staff, **common))
+            result = asyncio.run(run_browser_load(servers[0].url, areas, staff=args.staff, pid=servers[0].process.pid, **common))
     report(result, args, areas, started=started, load_before=load_before, log=log)
     return 0
 
@@ -486,6 +504,7 @@ def report(result: dict[str, object], args: argparse.Namespace, areas: list[str]
     before, after, peak = (float(result[k]) for k in ("before", "after", "peak"))  # type: ignore[arg-type]
     who = " (every other one OPCC staff)" if args.staff else " (the public)"
     who += f", {args.think:g} s between a session's visits" if args.think else ", no pause between a session's visits"
+    who += f", shared out over {args.servers} server processes" if args.servers > 1 else ""
     print(f"\nLoad test of {started}: {args.database_url}, {len(areas)} areas, {args.sessions} {args.client} sessions for "
           f"{args.seconds:g} s{who}; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on "
           f"{os.cpu_count()} CPUs; server log {log}\n")  # fmt: skip
@@ -507,7 +526,8 @@ def report(result: dict[str, object], args: argparse.Namespace, areas: list[str]
     cores = os.cpu_count() or 1
     print(f"| CPU seconds used during the load (of {cores} CPUs × {args.seconds:g} s = {cores * args.seconds:.0f} s) | {busy} | |")
     memory = f"{before:.0f} MB before, {after:.0f} MB after, {peak:.0f} MB peak: {growth:+.0f} MB"
-    print(f"| server memory (RSS, with children) | {memory} | < {GROWTH_TARGET_MB} MB growth |")
+    summed = f", the {args.servers} servers together" if args.servers > 1 else ""
+    print(f"| server memory (RSS, with children{summed}) | {memory} | < {GROWTH_TARGET_MB} MB growth |")
     if tally.pages:
         print("\n| page | visits | p50 | p95 | largest |\n|---|---|---|---|---|")
         for page in dict.fromkeys(tally.pages):
