@@ -20,7 +20,8 @@ page runs in flight all the time, far more than N people reading pages would). T
   page_name from the address, and the browser's context); then read ForwardMsgs until the run's script_finished
   (FINISHED_SUCCESSFULLY; a rerun's FINISHED_EARLY_FOR_RERUN is waited out). A visit succeeds when that arrives
   within --timeout seconds, the page that ran is the one asked for (the Navigation message), and no delta holds an
-  exception element or the store-fault message. Time: from the GET to script_finished. Nothing is rendered, so this
+  exception element or the store-fault message. Time: from the GET to script_finished; bytes: the websocket
+  messages' payloads, uncompressed (as benchmarks/browser.py counts them). Nothing is rendered, so this
   measures the server (and the bytes it sends), not the time a browser then takes to draw them. --servers N starts N
   server processes on the one store (as replicas would be) and shares the sessions out among them.
 - **browser**: one headless Chromium, one browser context per session (Playwright's async API). A visit succeeds when
@@ -239,7 +240,7 @@ async def staff_session(browser: Browser, base: str, areas: list[str], index: in
 
 # --- the protocol client ------------------------------------------------------------------------
 
-BROWSER_CONTEXT = {"timezone": "Europe/London", "timezone_offset": 0, "locale": "en-GB", "color_scheme": "light"}
+TIMEZONE, LOCALE, COLOR_SCHEME = "Europe/London", "en-GB", "light"  # the browser's context, as the frontend reports it
 XSRF_COOKIE = "_streamlit_xsrf"
 PLACEHOLDER_AUTH_TOKEN = "PLACEHOLDER_AUTH_TOKEN"  # what the frontend sends when it has neither host token nor XSRF cookie
 
@@ -256,10 +257,7 @@ def rerun_message(base: str, url_path: str, query_string: str) -> BackMsg:
     rerun.page_script_hash = ""
     rerun.page_name = url_path
     context = rerun.context_info
-    context.timezone = BROWSER_CONTEXT["timezone"]  # type: ignore[assignment]
-    context.timezone_offset = BROWSER_CONTEXT["timezone_offset"]  # type: ignore[assignment]
-    context.locale = BROWSER_CONTEXT["locale"]  # type: ignore[assignment]
-    context.color_scheme = BROWSER_CONTEXT["color_scheme"]  # type: ignore[assignment]
+    context.timezone, context.timezone_offset, context.locale, context.color_scheme = TIMEZONE, 0, LOCALE, COLOR_SCHEME
     context.url = f"{base}/{url_path}" + (f"?{query_string}" if query_string else "")
     context.is_embedded = False
     return message
