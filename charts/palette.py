@@ -37,6 +37,9 @@ ILLUSTRATIVE_PATTERN = "/"
 FONT_SIZE = 16  # readable on a projector at the back of a council chamber
 
 
+AXIS = {"gridcolor": "#DDDDDD", "zerolinecolor": "#999999", "tickfont": {"color": BLACK}, "title": {"font": {"color": BLACK}}}
+
+
 def base_layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
     """House layout: large type, left-aligned title, legend on top, room for long category names."""
     fig.update_layout(
@@ -51,10 +54,11 @@ def base_layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
         hoverlabel={"font_size": FONT_SIZE},
         # The chart's toolbar (zoom, pan, download): plotly draws its icons in a pale grey; these reach 7:1 and 21:1 (WCAG 1.4.11).
         modebar={"color": TOOLBAR_ICON, "activecolor": BLACK, "bgcolor": "white"},
+        # Axis text in black: plotly's default grey falls below 4.5:1 contrast on white. (The charts have one x and one
+        # y axis; set with the rest in one update, as each update validates the layout again.)
+        xaxis=AXIS,
+        yaxis={**AXIS, "automargin": True},
     )
-    # Axis text in black: plotly's default grey falls below 4.5:1 contrast on white.
-    fig.update_xaxes(gridcolor="#DDDDDD", zerolinecolor="#999999", tickfont_color=BLACK, title_font_color=BLACK)
-    fig.update_yaxes(gridcolor="#DDDDDD", zerolinecolor="#999999", tickfont_color=BLACK, title_font_color=BLACK, automargin=True)
     return fig
 
 
