@@ -36,7 +36,8 @@ ILLUSTRATIVE_NOTE = (
 # - Print (issue 14): A4 portrait with no sidebar, header, toolbars or download buttons, content full width, charts
 #   kept whole within the page width, tables wrapping (each `table` printed as its plain copy, the grid hidden), what
 #   closed expanders hold shown, a new page before each h2 section but the first, and ui.print's footer (live link,
-#   as-at date, sources) pinned to the foot of every printed page: Chromium repeats position: fixed.
+#   as-at date, sources) pinned to the foot of every printed page (Chromium repeats position: fixed), with room kept
+#   for it at the foot of each page so that nothing prints under it.
 PAGE_CSS = """<style>
 [data-testid="stDateInputField"] [role="spinbutton"] {
   min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
@@ -61,11 +62,25 @@ PAGE_CSS = """<style>
     transform: none !important; filter: none !important; contain: none !important; will-change: auto !important;
   }
   [data-testid="stMainBlockContainer"] { max-width: 100% !important; width: 100% !important; padding: 0 !important; }
+  /* Room at the foot of every printed page for the footer below, which is fixed and so takes none itself: the main
+     column's bottom padding is repeated at the end of each page's part of it (box-decoration-break: clone), so the
+     content stops above the footer instead of running under it. 18mm holds five of its lines (8pt at 1.2 line
+     height): the link, the as-at date over two or three (its reason names the source) and the sources. @page margin
+     boxes would need the footer's text in this stylesheet, and Chromium does not paint a fixed element moved into
+     the page margin (a negative bottom). tests/browser/test_print.py checks that no text lies under the footer. */
+  [data-testid="stMainBlockContainer"] {
+    padding-bottom: 18mm !important; box-decoration-break: clone; -webkit-box-decoration-break: clone;
+  }
   [data-testid="stPlotlyChart"], [data-testid="stPlotlyChart"] > div, .js-plotly-plot, .plot-container {
     max-width: 100% !important; break-inside: avoid;
   }
   [data-testid="stPlotlyChart"] .main-svg { max-width: 100% !important; }
-  [data-testid="stTable"], [data-testid="stTable"] table { width: 100% !important; overflow: visible !important; }
+  /* Neither a box that scrolls (the one between st.table and its table) nor an inline table (st.table's own) is split
+     between printed pages: a long table ran on past the foot of the page, under the footer. */
+  [data-testid="stTable"], [data-testid="stTable"] > div, [data-testid="stTable"] table {
+    width: 100% !important; overflow: visible !important;
+  }
+  [data-testid="stTable"] table { display: table !important; }
   [data-testid="stTable"] td, [data-testid="stTable"] th { white-space: normal !important; overflow-wrap: anywhere; }
   /* render.table: the grid (a canvas, printed as a picture of the rows in view) gives way to its plain copy. */
   [class*="st-key-printable_"] [data-testid="stDataFrame"], [class*="st-key-pager_"] { display: none !important; }
@@ -87,6 +102,15 @@ PAGE_CSS = """<style>
   /* A plotly chart is drawn at the screen's width (about 970 px beside the sidebar at 1366 px) and does not redraw
      when printed; the A4 column is about 700 px, so it is scaled down rather than cut off at the right. */
   [data-testid="stPlotlyChart"] { zoom: 0.72; }
+  /* Its box, though, is the chart's own height (Streamlit's `height: 584px` on the element around it): zoomed, the
+     chart left a quarter of it empty below, and with the room kept for the footer the renewals timeline no longer
+     fitted its first page. The box around it takes the chart's zoomed height instead: the chart keeps its own
+     (contain: size with Streamlit's contain-intrinsic-height), so it is not redrawn. */
+  [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] > [data-testid="stPlotlyChart"]),
+  [data-testid="stFullScreenFrame"]:has(> [data-testid="stPlotlyChart"]) {
+    height: auto !important; flex: none !important; overflow: visible !important;
+  }
+  .stApp .stPlotlyChart[data-testid="stPlotlyChart"] { contain: size !important; }
 }
 </style>"""
 

@@ -1,5 +1,5 @@
 """Every page prints to A4 portrait from Chromium (issue 14): no sidebar, the content whole, and on every printed
-page the link to the live view and the as-at date.
+page the link to the live view and the as-at date, in a footer that no text runs under.
 
 One tab as OPCC staff (the audience that reaches every page) walks the menu for West Yorkshire; each page is
 printed with the print stylesheet (ui.render.PAGE_CSS) and the PDF's text read back with pypdf. What must be in
@@ -24,11 +24,12 @@ from data_access.db import open_store
 from data_access.models import Audience
 from data_access.periods import format_date
 from tests.browser.conftest import StreamlitServer, wait_for_app
+from tests.browser.pdf_text import Run, runs
 from tests.browser.tour import AudienceTab
 from ui.navigation import PageSpec, pages_for
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext
+    from playwright.sync_api import BrowserContext, Page
 
 pytestmark = pytest.mark.browser
 AREA = "west-yorkshire"
@@ -36,6 +37,8 @@ AUDIENCE = Audience.STAFF
 SIDEBAR_TEXT = ("Show figures for", "LOCAL DEMO ONLY")
 # Where the PDFs go when PRINT_PDFS names a folder (to look at them); otherwise they are only read in memory.
 KEEP = Path(p) if (p := os.environ.get("PRINT_PDFS")) else None
+# ui.print's footer: its first words and its last line, as the PDF's text has them.
+FOOTER_FIRST, FOOTER_LAST = "Live view", "Sources are listed under Sources on the page."
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Printed:
     pages: list[str]  # the text of each printed A4 page, whitespace collapsed
     main: str  # the main column's text on screen: what the page itself says, without the sidebar
     axis_labels: list[str]  # the charts' x-axis labels as printed (plotly does not redraw for print)
+    runs: list[list[Run]]  # each printed page's runs of text, placed on the page
 
     @property
     def text(self) -> str:
@@ -67,18 +71,24 @@ def printed(app_server: StreamlitServer, visitors: BrowserContext) -> Iterator[d
             pdf = page.pdf(format="A4", print_background=True)
             axis = page.eval_on_selector_all('[data-testid="stPlotlyChart"] .xtick text', "ts => ts.map(t => t.textContent)")
             page.emulate_media(media="screen")
-            if KEEP:
-                KEEP.mkdir(parents=True, exist_ok=True)
-                (KEEP / f"{Path(spec.file).stem}.pdf").write_bytes(pdf)
-                page.emulate_media(media="print")
-                box = page.locator(".st-key-print_footer").bounding_box()
-                (KEEP / f"{Path(spec.file).stem}.txt").write_text(f"{box}\n{page.locator('.st-key-print_footer').inner_text()}")
-                page.emulate_media(media="screen")
+            keep(page, Path(spec.file).stem, pdf)
             reader = PdfReader(io.BytesIO(pdf))
-            out[spec.file] = Printed(spec, [" ".join((p.extract_text() or "").split()) for p in reader.pages], main, axis)
+            pages = [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+            out[spec.file] = Printed(spec, pages, main, axis, [runs(p) for p in reader.pages])
         yield out
     finally:
         page.close()
+
+
+def keep(page: Page, name: str, pdf: bytes) -> None:
+    """The PDF, and where the footer sits and what it says, in the PRINT_PDFS folder when one is named."""
+    if KEEP:
+        KEEP.mkdir(parents=True, exist_ok=True)
+        (KEEP / f"{name}.pdf").write_bytes(pdf)
+        page.emulate_media(media="print")
+        box = page.locator(".st-key-print_footer").bounding_box()
+        (KEEP / f"{name}.txt").write_text(f"{box}\n{page.locator('.st-key-print_footer').inner_text()}")
+        page.emulate_media(media="screen")
 
 
 def _as_at(app_server: StreamlitServer) -> date:
@@ -128,3 +138,33 @@ def test_renewals_prints_every_agreement_and_the_timeline_to_its_last_year(
     # Its own axis names the last year (the tables hold the dates too): 2023, the Core Referral Service's latest end.
     axis = printed["renewals.py"].axis_labels
     assert str(last_year) in axis and all(label in text for label in axis), f"the printed timeline's axis is {axis}"
+
+
+def footer_and_the_rest(page_runs: list[Run]) -> tuple[list[Run], list[Run]]:
+    """The footer's runs of text on a printed page (painted one after another, from "Live view" to its last line) and
+    every other run."""
+    starts = [i for i, run in enumerate(page_runs) if run.text.startswith(FOOTER_FIRST)]
+    assert len(starts) == 1, f"the footer is printed {len(starts)} times"
+    end, said = starts[0], ""
+    while not " ".join(said.split()).endswith(FOOTER_LAST):
+        assert end < len(page_runs), f"the footer's text ends {said!r}, not {FOOTER_LAST!r}"
+        said += page_runs[end].text
+        end += 1
+    return page_runs[starts[0] : end], page_runs[: starts[0]] + page_runs[end:]
+
+
+def test_no_printed_text_runs_under_the_footer(printed: dict[str, Printed]) -> None:
+    """The footer is fixed, so it takes no room: text that runs on to the foot of a page would be printed under it
+    (hidden by its white background, though still in the PDF's text). Every run of text on every printed page lies
+    wholly above the footer's top."""
+    gaps = []
+    for item in printed.values():
+        for number, page_runs in enumerate(item.runs, start=1):
+            footer, content = footer_and_the_rest(page_runs)
+            top = max(run.top for run in footer)
+            under = [run.text for run in content if run.bottom < top]
+            assert not under, f"{item.spec.file} page {number} of {len(item.runs)} prints {under[:8]} under its footer"
+            gaps.extend(run.bottom - top for run in content)
+    # Not true only because every page ends early: some page's text runs on to the next page, and so down to within
+    # an inch of the footer (the room kept for it, 18 mm, is just above it).
+    assert gaps and min(gaps) < 72, f"no printed text comes within {min(gaps):.0f} points of the footer"
