@@ -37,7 +37,7 @@ ILLUSTRATIVE_NOTE = (
 #   kept whole within the page width, tables wrapping (each `table` printed as its plain copy, the grid hidden), what
 #   closed expanders hold shown, a new page before each h2 section but the first, and ui.print's footer (live link,
 #   as-at date, sources) pinned to the foot of every printed page (Chromium repeats position: fixed), with room kept
-#   for it at the foot of each page so that nothing prints under it.
+#   for it at the foot of each page so that nothing prints under it; what is only about using the screen left out.
 PAGE_CSS = """<style>
 [data-testid="stDateInputField"] [role="spinbutton"] {
   min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
@@ -84,6 +84,9 @@ PAGE_CSS = """<style>
   [data-testid="stTable"] td, [data-testid="stTable"] th { white-space: normal !important; overflow-wrap: anywhere; }
   /* render.table: the grid (a canvas, printed as a picture of the rows in view) gives way to its plain copy. */
   [class*="st-key-printable_"] [data-testid="stDataFrame"], [class*="st-key-pager_"] { display: none !important; }
+  /* What is about using the screen: render.screen_only_caption ("click a column heading to sort by it"), and the
+     arrow that opens an expander (what it holds is printed open, below). */
+  [class*="st-key-screen_only_"], [data-testid="stExpander"] summary [data-testid="stIconMaterial"] { display: none !important; }
   [class*="st-key-print_copy_"] { display: block !important; }
   /* What a closed expander holds (a chart's numbers) is printed: paper cannot be clicked open. */
   [data-testid="stExpander"] details::details-content { content-visibility: visible !important; display: block !important; }
@@ -218,6 +221,7 @@ PRINT_ROWS = 100  # a few printed pages; more rows would be sent with every tabl
 PRINTABLE_PREFIX = "printable_"  # the container of a table and its print copy: `st-key-printable_<key>`
 PRINT_COPY_PREFIX = "print_copy_"  # the print copy's own container: `st-key-print_copy_<key>`
 PAGER_PREFIX = "pager_"  # the "Page" box and "Rows 51–100 of 812", which mean nothing on paper
+SCREEN_ONLY_PREFIX = "screen_only_"  # `screen_only_caption`: what is about the screen, hidden in print
 
 
 def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str, rows: int = PAGE_ROWS) -> None:
@@ -237,6 +241,13 @@ def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str, rows: int =
             st.table(printed, hide_index=True)
             if more:
                 st.caption(f"… and {more:,} more row{'s' if more != 1 else ''}: see the live view.")
+
+
+def screen_only_caption(text: str, *, key: str) -> None:
+    """A caption about using the screen ("click a column heading to sort by it"), left out when printed: paper
+    cannot be clicked. `text` is written by the app, not the store."""
+    with st.container(key=f"{SCREEN_ONLY_PREFIX}{key}"):
+        st.caption(text)
 
 
 def print_rows(frame: pd.DataFrame, headings: list[str], *, limit: int = PRINT_ROWS) -> tuple[pd.DataFrame, int]:

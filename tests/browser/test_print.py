@@ -39,6 +39,11 @@ SIDEBAR_TEXT = ("Show figures for", "LOCAL DEMO ONLY")
 KEEP = Path(p) if (p := os.environ.get("PRINT_PDFS")) else None
 # ui.print's footer: its first words and its last line, as the PDF's text has them.
 FOOTER_FIRST, FOOTER_LAST = "Live view", "Sources are listed under Sources on the page."
+# What is about using the screen, which paper cannot do: render.screen_only_caption's, and an expander's arrow (the
+# arrow is a glyph of an icon font, which the PDF's text does not hold, so it is looked for in the page as printed).
+SORT_HINT = "Click a column heading to sort by it."
+VISIBLE_ARROWS_JS = """() => [...document.querySelectorAll('[data-testid="stExpander"] summary [data-testid="stIconMaterial"]')]
+  .filter(e => e.checkVisibility()).map(e => e.textContent)"""
 
 
 @dataclass
@@ -48,6 +53,7 @@ class Printed:
     main: str  # the main column's text on screen: what the page itself says, without the sidebar
     axis_labels: list[str]  # the charts' x-axis labels as printed (plotly does not redraw for print)
     runs: list[list[Run]]  # each printed page's runs of text, placed on the page
+    arrows: tuple[int, list[str]]  # how many expanders' arrows there are on screen, and those still shown printed
 
     @property
     def text(self) -> str:
@@ -67,14 +73,16 @@ def printed(app_server: StreamlitServer, visitors: BrowserContext) -> Iterator[d
         for spec in pages_for(AUDIENCE):
             tab.go(spec)
             main = " ".join(page.locator('[data-testid="stMain"]').inner_text().split())
+            on_screen = len(page.evaluate(VISIBLE_ARROWS_JS))
             page.emulate_media(media="print")
             pdf = page.pdf(format="A4", print_background=True)
             axis = page.eval_on_selector_all('[data-testid="stPlotlyChart"] .xtick text', "ts => ts.map(t => t.textContent)")
+            arrows = (on_screen, page.evaluate(VISIBLE_ARROWS_JS))
             page.emulate_media(media="screen")
             keep(page, Path(spec.file).stem, pdf)
             reader = PdfReader(io.BytesIO(pdf))
             pages = [" ".join((p.extract_text() or "").split()) for p in reader.pages]
-            out[spec.file] = Printed(spec, pages, main, axis, [runs(p) for p in reader.pages])
+            out[spec.file] = Printed(spec, pages, main, axis, [runs(p) for p in reader.pages], arrows)
         yield out
     finally:
         page.close()
@@ -168,3 +176,14 @@ def test_no_printed_text_runs_under_the_footer(printed: dict[str, Printed]) -> N
     # Not true only because every page ends early: some page's text runs on to the next page, and so down to within
     # an inch of the footer (the room kept for it, 18 mm, is just above it).
     assert gaps and min(gaps) < 72, f"no printed text comes within {min(gaps):.0f} points of the footer"
+
+
+def test_what_is_about_the_screen_is_not_printed(printed: dict[str, Printed]) -> None:
+    renewals = printed["renewals.py"]
+    assert SORT_HINT in renewals.main, "the renewals page no longer says its table can be sorted"
+    assert SORT_HINT not in renewals.text
+    assert "Sorted by current end date. The months left count from the as-at date." in renewals.text
+    assert sum(item.arrows[0] for item in printed.values()) > 0, "no expander's arrow found on screen: the selector is out of date"
+    arrows = {item.spec.file: item.arrows[1] for item in printed.values() if item.arrows[1]}
+    assert not arrows, f"expanders' arrows printed: {arrows}"
+    assert any("The numbers in this chart" in item.text for item in printed.values())  # the expanders are there, open
