@@ -4,7 +4,8 @@ Store text reaches the screen through these as plain text: each passes `data_acc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -232,15 +233,29 @@ def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str, rows: int =
     shown.columns = headings
     widths, lines = fit_widths(headings, [[_cell_str(v) for v in shown[h]] for h in headings])
     config: dict[str, Any] = {h: st.column_config.Column(width=w) for h, w in zip(headings, widths, strict=True)}
-    with st.container(key=f"{PRINTABLE_PREFIX}{key}"):
+    with printable(key=key):
         st.dataframe(
             shown, hide_index=True, width="stretch", key=key, column_config=config, row_height=row_height(lines) if lines > 1 else None
         )
-        printed, more = print_rows(frame[list(columns)], headings)
-        with st.container(key=f"{PRINT_COPY_PREFIX}{key}"):
-            st.table(printed, hide_index=True)
-            if more:
-                st.caption(f"… and {more:,} more row{'s' if more != 1 else ''}: see the live view.")
+        print_copy(frame[list(columns)], headings, key=key)
+
+
+@contextmanager
+def printable(*, key: str) -> Iterator[None]:
+    """Where a grid (st.dataframe or st.data_editor) and its `print_copy` go: the grid is shown on screen and hidden in
+    print, the copy the other way round (PAGE_CSS)."""
+    with st.container(key=f"{PRINTABLE_PREFIX}{key}"):
+        yield
+
+
+def print_copy(frame: pd.DataFrame, headings: list[str], *, key: str) -> None:
+    """`print_rows`' plain copy of `frame`'s first PRINT_ROWS rows under `headings`, shown only in print: inside
+    `printable`, after the grid it stands for."""
+    printed, more = print_rows(frame, headings)
+    with st.container(key=f"{PRINT_COPY_PREFIX}{key}"):
+        st.table(printed, hide_index=True)
+        if more:
+            st.caption(f"… and {more:,} more row{'s' if more != 1 else ''}: see the live view.")
 
 
 def screen_only_caption(text: str, *, key: str) -> None:

@@ -25,8 +25,8 @@ from data_access.models import Audience
 from data_access.periods import format_date
 from tests.browser.conftest import StreamlitServer, wait_for_app
 from tests.browser.pdf_text import Run, runs
-from tests.browser.tour import AudienceTab
-from ui.navigation import PageSpec, pages_for
+from tests.browser.tour import AudienceTab, choose
+from ui.navigation import PageSpec, by_file, pages_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -187,3 +187,38 @@ def test_what_is_about_the_screen_is_not_printed(printed: dict[str, Printed]) ->
     arrows = {item.spec.file: item.arrows[1] for item in printed.values() if item.arrows[1]}
     assert not arrows, f"expanders' arrows printed: {arrows}"
     assert any("The numbers in this chart" in item.text for item in printed.values())  # the expanders are there, open
+
+
+def test_the_import_page_prints_its_tables_as_text(app_server: StreamlitServer, visitors: BrowserContext) -> None:
+    """The import page's tables are grids (st.dataframe, which prints as a picture of the rows in view): printed, each
+    is its plain copy. A budgets file with two mistakes: both problems are in the PDF's text, cell by cell."""
+    from pypdf import PdfReader
+
+    from tests.app.test_import_page import budgets_csv
+
+    spec = by_file("import_data.py")
+    assert spec is not None
+    page = visitors.new_page()
+    try:
+        tab = AudienceTab(page, app_server.url, AUDIENCE, wait_for_app)
+        tab.start()
+        tab.go(spec)
+        choose(page, "Kind of record", "Budgets: allocations", wait_for_app)
+        bad = budgets_csv(**{"nfk-2016-moj": "£1,037,41.5", "nfk-2016-police-grant": "=1018000"})
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+            files=[{"name": "budgets.csv", "mimeType": "text/csv", "buffer": bad}]
+        )
+        wait_for_app(page)
+        grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]')
+        assert grid.count() == 1 and grid.is_visible(), "the problems are not listed on screen"
+        page.emulate_media(media="print")
+        assert not grid.is_visible(), "the grid is printed (as a picture)"
+        pdf = page.pdf(format="A4", print_background=True)
+        page.emulate_media(media="screen")
+        keep(page, "import_data-problems", pdf)
+    finally:
+        page.close()
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    for row in (["2", "F2", "amount", "=1018000"], ["3", "F3", "amount", "£1,037,41.5"]):
+        assert " ".join(row) in text, f"the printed problems lack the row {row}"
+    assert "Row Cell Column Value Rule" in text
