@@ -16,10 +16,13 @@ require(Audience.STAFF)
 
 
 def show(frame, key: str) -> None:
-    """A table with the importer's own headings; a File or Sheet column that says the same on every row is left to the heading above."""
+    """A table with the importer's own headings; a File or Sheet column that says the same on every row is left to the heading above.
+    Every row in the grid on screen; printed, the grid's plain copy (render.print_copy: a grid prints as a picture)."""
     shown = [c for c in frame.columns if c not in ("File", "Sheet") or frame[c].nunique() > 1]
     narrow = {c: st.column_config.Column(c, width="small") for c in ("Row", "Cell")}
-    st.dataframe(render.plain_cells(frame[shown]), hide_index=True, width="stretch", key=key, column_config=narrow)
+    with render.printable(key=key):
+        st.dataframe(render.plain_cells(frame[shown]), hide_index=True, width="stretch", key=key, column_config=narrow)
+        render.print_copy(frame[shown], shown, key=key)
 
 
 claims = signed_in_claims()

@@ -75,7 +75,8 @@ render.chart(
 )
 
 st.header("Decisions due")
-st.caption("Sorted by current end date; click a column heading to sort by it. The months left count from the as-at date.")
+st.caption("Sorted by current end date. The months left count from the as-at date.")
+render.screen_only_caption("Click a column heading to sort by it.", key="renewals_sort")
 due = renewals[renewals["warning"].isin(["red", "amber", "ok", "undated"])]
 values = render.money_columns(due, {"annual_value_pence": "v"})["v"]
 made_up = due["illustrative_fields"].map(lambda fields: "illustrative" if "annual_value" in str(fields or "") else "")

@@ -16,6 +16,7 @@ import streamlit as st
 from data_access import loading, mapping, open_data
 from data_access.importing import Report, import_tables
 from data_access.text import safe_text
+from ui import render
 from ui.cache import engine
 
 
@@ -52,16 +53,21 @@ def own_spreadsheet(data: bytes, file_name: str, sheet: str | None, who: str) ->
         + (f" This mapping is {safe_text(proposal.remembered)}." if proposal.remembered else "")
     )
     choices = [t.name for t in mapping.targets(holds)] + [mapping.NOT_IMPORTED]
-    edited = st.data_editor(
-        mapping.mapping_frame(proposal),
-        hide_index=True,
-        width="stretch",
-        disabled=["Your column", "Example", "Why"],
-        column_config={"Imported as": st.column_config.SelectboxColumn("Imported as", options=choices, required=True)},
-        key=f"import_own_mapping_{holds}",
-    )
-    with st.expander("What each place in the format means"):
-        st.dataframe(mapping.targets_frame(holds), hide_index=True, width="stretch", key="import_own_targets")
+    # Printed, each grid is its plain copy (a grid prints as a picture); the mapping's copy holds the choices as edited.
+    with render.printable(key=f"import_own_mapping_{holds}"):
+        edited = st.data_editor(
+            mapping.mapping_frame(proposal),
+            hide_index=True,
+            width="stretch",
+            disabled=["Your column", "Example", "Why"],
+            column_config={"Imported as": st.column_config.SelectboxColumn("Imported as", options=choices, required=True)},
+            key=f"import_own_mapping_{holds}",
+        )
+        render.print_copy(edited, list(edited.columns), key=f"import_own_mapping_{holds}")
+    with st.expander("What each place in the format means"), render.printable(key="import_own_targets"):
+        targets = mapping.targets_frame(holds)
+        st.dataframe(targets, hide_index=True, width="stretch", key="import_own_targets")
+        render.print_copy(targets, list(targets.columns), key="import_own_targets")
     chosen = mapping.chosen_from_frame(proposal, edited)
     if not st.checkbox("The mapping is right: check my rows with it", key=f"import_own_confirmed_{holds}"):
         st.info("Check where each column goes, then tick the box. Nothing is written until you press Apply.")

@@ -4,7 +4,8 @@ Store text reaches the screen through these as plain text: each passes `data_acc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -36,7 +37,8 @@ ILLUSTRATIVE_NOTE = (
 # - Print (issue 14): A4 portrait with no sidebar, header, toolbars or download buttons, content full width, charts
 #   kept whole within the page width, tables wrapping (each `table` printed as its plain copy, the grid hidden), what
 #   closed expanders hold shown, a new page before each h2 section but the first, and ui.print's footer (live link,
-#   as-at date, sources) pinned to the foot of every printed page: Chromium repeats position: fixed.
+#   as-at date, sources) pinned to the foot of every printed page (Chromium repeats position: fixed), with room kept
+#   for it at the foot of each page so that nothing prints under it; what is only about using the screen left out.
 PAGE_CSS = """<style>
 [data-testid="stDateInputField"] [role="spinbutton"] {
   min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
@@ -61,14 +63,31 @@ PAGE_CSS = """<style>
     transform: none !important; filter: none !important; contain: none !important; will-change: auto !important;
   }
   [data-testid="stMainBlockContainer"] { max-width: 100% !important; width: 100% !important; padding: 0 !important; }
+  /* Room at the foot of every printed page for the footer below, which is fixed and so takes none itself: the main
+     column's bottom padding is repeated at the end of each page's part of it (box-decoration-break: clone), so the
+     content stops above the footer instead of running under it. 18mm holds five of its lines (8pt at 1.2 line
+     height): the link, the as-at date over two or three (its reason names the source) and the sources. @page margin
+     boxes would need the footer's text in this stylesheet, and Chromium does not paint a fixed element moved into
+     the page margin (a negative bottom). tests/browser/test_print.py checks that no text lies under the footer. */
+  [data-testid="stMainBlockContainer"] {
+    padding-bottom: 18mm !important; box-decoration-break: clone; -webkit-box-decoration-break: clone;
+  }
   [data-testid="stPlotlyChart"], [data-testid="stPlotlyChart"] > div, .js-plotly-plot, .plot-container {
     max-width: 100% !important; break-inside: avoid;
   }
   [data-testid="stPlotlyChart"] .main-svg { max-width: 100% !important; }
-  [data-testid="stTable"], [data-testid="stTable"] table { width: 100% !important; overflow: visible !important; }
+  /* Neither a box that scrolls (the one between st.table and its table) nor an inline table (st.table's own) is split
+     between printed pages: a long table ran on past the foot of the page, under the footer. */
+  [data-testid="stTable"], [data-testid="stTable"] > div, [data-testid="stTable"] table {
+    width: 100% !important; overflow: visible !important;
+  }
+  [data-testid="stTable"] table { display: table !important; }
   [data-testid="stTable"] td, [data-testid="stTable"] th { white-space: normal !important; overflow-wrap: anywhere; }
   /* render.table: the grid (a canvas, printed as a picture of the rows in view) gives way to its plain copy. */
   [class*="st-key-printable_"] [data-testid="stDataFrame"], [class*="st-key-pager_"] { display: none !important; }
+  /* What is about using the screen: render.screen_only_caption ("click a column heading to sort by it"), and the
+     arrow that opens an expander (what it holds is printed open, below). */
+  [class*="st-key-screen_only_"], [data-testid="stExpander"] summary [data-testid="stIconMaterial"] { display: none !important; }
   [class*="st-key-print_copy_"] { display: block !important; }
   /* What a closed expander holds (a chart's numbers) is printed: paper cannot be clicked open. */
   [data-testid="stExpander"] details::details-content { content-visibility: visible !important; display: block !important; }
@@ -87,6 +106,15 @@ PAGE_CSS = """<style>
   /* A plotly chart is drawn at the screen's width (about 970 px beside the sidebar at 1366 px) and does not redraw
      when printed; the A4 column is about 700 px, so it is scaled down rather than cut off at the right. */
   [data-testid="stPlotlyChart"] { zoom: 0.72; }
+  /* Its box, though, is the chart's own height (Streamlit's `height: 584px` on the element around it): zoomed, the
+     chart left a quarter of it empty below, and with the room kept for the footer the renewals timeline no longer
+     fitted its first page. The box around it takes the chart's zoomed height instead: the chart keeps its own
+     (contain: size with Streamlit's contain-intrinsic-height), so it is not redrawn. */
+  [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] > [data-testid="stPlotlyChart"]),
+  [data-testid="stFullScreenFrame"]:has(> [data-testid="stPlotlyChart"]) {
+    height: auto !important; flex: none !important; overflow: visible !important;
+  }
+  .stApp .stPlotlyChart[data-testid="stPlotlyChart"] { contain: size !important; }
 }
 </style>"""
 
@@ -194,6 +222,7 @@ PRINT_ROWS = 100  # a few printed pages; more rows would be sent with every tabl
 PRINTABLE_PREFIX = "printable_"  # the container of a table and its print copy: `st-key-printable_<key>`
 PRINT_COPY_PREFIX = "print_copy_"  # the print copy's own container: `st-key-print_copy_<key>`
 PAGER_PREFIX = "pager_"  # the "Page" box and "Rows 51–100 of 812", which mean nothing on paper
+SCREEN_ONLY_PREFIX = "screen_only_"  # `screen_only_caption`: what is about the screen, hidden in print
 
 
 def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str, rows: int = PAGE_ROWS) -> None:
@@ -204,15 +233,36 @@ def table(frame: pd.DataFrame, columns: dict[str, str], *, key: str, rows: int =
     shown.columns = headings
     widths, lines = fit_widths(headings, [[_cell_str(v) for v in shown[h]] for h in headings])
     config: dict[str, Any] = {h: st.column_config.Column(width=w) for h, w in zip(headings, widths, strict=True)}
-    with st.container(key=f"{PRINTABLE_PREFIX}{key}"):
+    with printable(key=key):
         st.dataframe(
             shown, hide_index=True, width="stretch", key=key, column_config=config, row_height=row_height(lines) if lines > 1 else None
         )
-        printed, more = print_rows(frame[list(columns)], headings)
-        with st.container(key=f"{PRINT_COPY_PREFIX}{key}"):
-            st.table(printed, hide_index=True)
-            if more:
-                st.caption(f"… and {more:,} more row{'s' if more != 1 else ''}: see the live view.")
+        print_copy(frame[list(columns)], headings, key=key)
+
+
+@contextmanager
+def printable(*, key: str) -> Iterator[None]:
+    """Where a grid (st.dataframe or st.data_editor) and its `print_copy` go: the grid is shown on screen and hidden in
+    print, the copy the other way round (PAGE_CSS)."""
+    with st.container(key=f"{PRINTABLE_PREFIX}{key}"):
+        yield
+
+
+def print_copy(frame: pd.DataFrame, headings: list[str], *, key: str) -> None:
+    """`print_rows`' plain copy of `frame`'s first PRINT_ROWS rows under `headings`, shown only in print: inside
+    `printable`, after the grid it stands for."""
+    printed, more = print_rows(frame, headings)
+    with st.container(key=f"{PRINT_COPY_PREFIX}{key}"):
+        st.table(printed, hide_index=True)
+        if more:
+            st.caption(f"… and {more:,} more row{'s' if more != 1 else ''}: see the live view.")
+
+
+def screen_only_caption(text: str, *, key: str) -> None:
+    """A caption about using the screen ("click a column heading to sort by it"), left out when printed: paper
+    cannot be clicked. `text` is written by the app, not the store."""
+    with st.container(key=f"{SCREEN_ONLY_PREFIX}{key}"):
+        st.caption(text)
 
 
 def print_rows(frame: pd.DataFrame, headings: list[str], *, limit: int = PRINT_ROWS) -> tuple[pd.DataFrame, int]:

@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 from data_access.db import open_store
 from data_access.importing import KINDS
 from data_access.models import Agreement, Audience, AuditEntry, Budget, ImportRecord
+from data_access.public import plain_text
 from data_access.settings import SAMPLE_DATA_DIR
 from tests.app.conftest import ENTRYPOINT, PROJECT_ROOT, RUN_TIMEOUT_S
 from ui import navigation
@@ -299,3 +300,47 @@ def test_an_ocds_package_is_previewed_for_the_chosen_area_then_applied(monkeypat
             assert session.get(Agreement, "ocds-h6vhtk-04a1b2").latest_end_date == date(2029, 3, 31)
     finally:
         engine.dispose()
+
+
+def print_copy_of(at: AppTest, columns: list[str]):
+    """The plain copy (render.print_copy, an st.table shown only in print) of the one grid with these columns."""
+    found = [t.value for t in at.table if list(t.value.columns) == columns]
+    assert len(found) == 1, [list(t.value.columns) for t in at.table]
+    return found[0]
+
+
+def test_every_grid_has_a_print_copy_of_its_rows_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grid prints as a picture of the rows in view: each of the page's grids has its plain copy beside it, the
+    same rows written as text (escaped for st.table, which renders Markdown)."""
+    at = open_import(Audience.STAFF, monkeypatch)
+    at.selectbox(key="import_kind").set_value("budgets")
+    bad = budgets_csv(**{"nfk-2016-moj": "£1,037,41.5", "nfk-2016-police-grant": "=1018000"})
+    at.file_uploader(key="import_file").set_value(("budgets.csv", bad, "text/csv")).run()
+    assert_ran_cleanly(at)
+    columns = ["Row", "Cell", "Column", "Value", "Rule"]
+    grid, copy = table_with(at, columns), print_copy_of(at, columns)
+    assert copy[["Row", "Cell", "Column"]].values.tolist() == [["2", "F2", "amount"], ["3", "F3", "amount"]]
+    assert copy.values.tolist() == [[plain_text(str(v)) for v in row] for row in grid.values.tolist()]
+    assert copy["Value"].tolist() == [plain_text("=1018000"), plain_text("£1,037,41.5")]
+
+    # The preview's grids too: here the one table of changes (what it changes from depends on whether this module's
+    # other test has applied its file already; nothing is applied here).
+    at.file_uploader(key="import_file").set_value(("budgets.csv", budgets_csv(**{"nfk-2016-moj": "£1,234,567"}), "text/csv")).run()
+    assert_ran_cleanly(at)
+    columns = ["Row", "Record", "Column", "Before", "After"]
+    grid, copy = table_with(at, columns), print_copy_of(at, columns)
+    assert grid[["Record", "After"]].values.tolist() == [["nfk-2016-moj", "£1,234,567"]]
+    assert copy.values.tolist() == [[plain_text(str(v)) for v in row] for row in grid.values.tolist()]
+    left_alone = [t.value for t in at.table if "Record" in t.value.columns and len(t.value) == 3]
+    assert len(left_alone) == 1  # the three records left alone, in the expander that prints open
+
+    # My own spreadsheet: the mapping (an editable grid; its copy is made from the grid as edited) and the format's places.
+    at = open_import(Audience.STAFF, monkeypatch)
+    at.selectbox(key="import_kind").set_value("own_spreadsheet").run()
+    at.file_uploader(key="import_file").set_value(("register.csv", REGISTER_CSV, "text/csv")).run()
+    assert_ran_cleanly(at)
+    columns = ["Your column", "Example", "Imported as", "Why"]
+    mapping, copy = table_with(at, columns), print_copy_of(at, columns)
+    assert copy["Imported as"].tolist() == [plain_text(v) for v in mapping["Imported as"]] and len(copy) == 9
+    targets = [d.value for d in at.dataframe if list(d.value.columns) not in (columns,)]
+    assert len(targets) == 1 and len(print_copy_of(at, list(targets[0].columns))) == len(targets[0])

@@ -1,5 +1,5 @@
 """Every page prints to A4 portrait from Chromium (issue 14): no sidebar, the content whole, and on every printed
-page the link to the live view and the as-at date.
+page the link to the live view and the as-at date, in a footer that no text runs under.
 
 One tab as OPCC staff (the audience that reaches every page) walks the menu for West Yorkshire; each page is
 printed with the print stylesheet (ui.render.PAGE_CSS) and the PDF's text read back with pypdf. What must be in
@@ -24,11 +24,12 @@ from data_access.db import open_store
 from data_access.models import Audience
 from data_access.periods import format_date
 from tests.browser.conftest import StreamlitServer, wait_for_app
-from tests.browser.tour import AudienceTab
-from ui.navigation import PageSpec, pages_for
+from tests.browser.pdf_text import Run, runs
+from tests.browser.tour import AudienceTab, choose
+from ui.navigation import PageSpec, by_file, pages_for
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext
+    from playwright.sync_api import BrowserContext, Page
 
 pytestmark = pytest.mark.browser
 AREA = "west-yorkshire"
@@ -36,6 +37,13 @@ AUDIENCE = Audience.STAFF
 SIDEBAR_TEXT = ("Show figures for", "LOCAL DEMO ONLY")
 # Where the PDFs go when PRINT_PDFS names a folder (to look at them); otherwise they are only read in memory.
 KEEP = Path(p) if (p := os.environ.get("PRINT_PDFS")) else None
+# ui.print's footer: its first words and its last line, as the PDF's text has them.
+FOOTER_FIRST, FOOTER_LAST = "Live view", "Sources are listed under Sources on the page."
+# What is about using the screen, which paper cannot do: render.screen_only_caption's, and an expander's arrow (the
+# arrow is a glyph of an icon font, which the PDF's text does not hold, so it is looked for in the page as printed).
+SORT_HINT = "Click a column heading to sort by it."
+VISIBLE_ARROWS_JS = """() => [...document.querySelectorAll('[data-testid="stExpander"] summary [data-testid="stIconMaterial"]')]
+  .filter(e => e.checkVisibility()).map(e => e.textContent)"""
 
 
 @dataclass
@@ -44,6 +52,8 @@ class Printed:
     pages: list[str]  # the text of each printed A4 page, whitespace collapsed
     main: str  # the main column's text on screen: what the page itself says, without the sidebar
     axis_labels: list[str]  # the charts' x-axis labels as printed (plotly does not redraw for print)
+    runs: list[list[Run]]  # each printed page's runs of text, placed on the page
+    arrows: tuple[int, list[str]]  # how many expanders' arrows there are on screen, and those still shown printed
 
     @property
     def text(self) -> str:
@@ -63,22 +73,30 @@ def printed(app_server: StreamlitServer, visitors: BrowserContext) -> Iterator[d
         for spec in pages_for(AUDIENCE):
             tab.go(spec)
             main = " ".join(page.locator('[data-testid="stMain"]').inner_text().split())
+            on_screen = len(page.evaluate(VISIBLE_ARROWS_JS))
             page.emulate_media(media="print")
             pdf = page.pdf(format="A4", print_background=True)
             axis = page.eval_on_selector_all('[data-testid="stPlotlyChart"] .xtick text', "ts => ts.map(t => t.textContent)")
+            arrows = (on_screen, page.evaluate(VISIBLE_ARROWS_JS))
             page.emulate_media(media="screen")
-            if KEEP:
-                KEEP.mkdir(parents=True, exist_ok=True)
-                (KEEP / f"{Path(spec.file).stem}.pdf").write_bytes(pdf)
-                page.emulate_media(media="print")
-                box = page.locator(".st-key-print_footer").bounding_box()
-                (KEEP / f"{Path(spec.file).stem}.txt").write_text(f"{box}\n{page.locator('.st-key-print_footer').inner_text()}")
-                page.emulate_media(media="screen")
+            keep(page, Path(spec.file).stem, pdf)
             reader = PdfReader(io.BytesIO(pdf))
-            out[spec.file] = Printed(spec, [" ".join((p.extract_text() or "").split()) for p in reader.pages], main, axis)
+            pages = [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+            out[spec.file] = Printed(spec, pages, main, axis, [runs(p) for p in reader.pages], arrows)
         yield out
     finally:
         page.close()
+
+
+def keep(page: Page, name: str, pdf: bytes) -> None:
+    """The PDF, and where the footer sits and what it says, in the PRINT_PDFS folder when one is named."""
+    if KEEP:
+        KEEP.mkdir(parents=True, exist_ok=True)
+        (KEEP / f"{name}.pdf").write_bytes(pdf)
+        page.emulate_media(media="print")
+        box = page.locator(".st-key-print_footer").bounding_box()
+        (KEEP / f"{name}.txt").write_text(f"{box}\n{page.locator('.st-key-print_footer').inner_text()}")
+        page.emulate_media(media="screen")
 
 
 def _as_at(app_server: StreamlitServer) -> date:
@@ -128,3 +146,79 @@ def test_renewals_prints_every_agreement_and_the_timeline_to_its_last_year(
     # Its own axis names the last year (the tables hold the dates too): 2023, the Core Referral Service's latest end.
     axis = printed["renewals.py"].axis_labels
     assert str(last_year) in axis and all(label in text for label in axis), f"the printed timeline's axis is {axis}"
+
+
+def footer_and_the_rest(page_runs: list[Run]) -> tuple[list[Run], list[Run]]:
+    """The footer's runs of text on a printed page (painted one after another, from "Live view" to its last line) and
+    every other run."""
+    starts = [i for i, run in enumerate(page_runs) if run.text.startswith(FOOTER_FIRST)]
+    assert len(starts) == 1, f"the footer is printed {len(starts)} times"
+    end, said = starts[0], ""
+    while not " ".join(said.split()).endswith(FOOTER_LAST):
+        assert end < len(page_runs), f"the footer's text ends {said!r}, not {FOOTER_LAST!r}"
+        said += page_runs[end].text
+        end += 1
+    return page_runs[starts[0] : end], page_runs[: starts[0]] + page_runs[end:]
+
+
+def test_no_printed_text_runs_under_the_footer(printed: dict[str, Printed]) -> None:
+    """The footer is fixed, so it takes no room: text that runs on to the foot of a page would be printed under it
+    (hidden by its white background, though still in the PDF's text). Every run of text on every printed page lies
+    wholly above the footer's top."""
+    gaps = []
+    for item in printed.values():
+        for number, page_runs in enumerate(item.runs, start=1):
+            footer, content = footer_and_the_rest(page_runs)
+            top = max(run.top for run in footer)
+            under = [run.text for run in content if run.bottom < top]
+            assert not under, f"{item.spec.file} page {number} of {len(item.runs)} prints {under[:8]} under its footer"
+            gaps.extend(run.bottom - top for run in content)
+    # Not true only because every page ends early: some page's text runs on to the next page, and so down to within
+    # an inch of the footer (the room kept for it, 18 mm, is just above it).
+    assert gaps and min(gaps) < 72, f"no printed text comes within {min(gaps):.0f} points of the footer"
+
+
+def test_what_is_about_the_screen_is_not_printed(printed: dict[str, Printed]) -> None:
+    renewals = printed["renewals.py"]
+    assert SORT_HINT in renewals.main, "the renewals page no longer says its table can be sorted"
+    assert SORT_HINT not in renewals.text
+    assert "Sorted by current end date. The months left count from the as-at date." in renewals.text
+    assert sum(item.arrows[0] for item in printed.values()) > 0, "no expander's arrow found on screen: the selector is out of date"
+    arrows = {item.spec.file: item.arrows[1] for item in printed.values() if item.arrows[1]}
+    assert not arrows, f"expanders' arrows printed: {arrows}"
+    assert any("The numbers in this chart" in item.text for item in printed.values())  # the expanders are there, open
+
+
+def test_the_import_page_prints_its_tables_as_text(app_server: StreamlitServer, visitors: BrowserContext) -> None:
+    """The import page's tables are grids (st.dataframe, which prints as a picture of the rows in view): printed, each
+    is its plain copy. A budgets file with two mistakes: both problems are in the PDF's text, cell by cell."""
+    from pypdf import PdfReader
+
+    from tests.app.test_import_page import budgets_csv
+
+    spec = by_file("import_data.py")
+    assert spec is not None
+    page = visitors.new_page()
+    try:
+        tab = AudienceTab(page, app_server.url, AUDIENCE, wait_for_app)
+        tab.start()
+        tab.go(spec)
+        choose(page, "Kind of record", "Budgets: allocations", wait_for_app)
+        bad = budgets_csv(**{"nfk-2016-moj": "£1,037,41.5", "nfk-2016-police-grant": "=1018000"})
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+            files=[{"name": "budgets.csv", "mimeType": "text/csv", "buffer": bad}]
+        )
+        wait_for_app(page)
+        grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]')
+        assert grid.count() == 1 and grid.is_visible(), "the problems are not listed on screen"
+        page.emulate_media(media="print")
+        assert not grid.is_visible(), "the grid is printed (as a picture)"
+        pdf = page.pdf(format="A4", print_background=True)
+        page.emulate_media(media="screen")
+        keep(page, "import_data-problems", pdf)
+    finally:
+        page.close()
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    for row in (["2", "F2", "amount", "=1018000"], ["3", "F3", "amount", "£1,037,41.5"]):
+        assert " ".join(row) in text, f"the printed problems lack the row {row}"
+    assert "Row Cell Column Value Rule" in text
