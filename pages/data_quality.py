@@ -73,26 +73,34 @@ st.header("Findings" + (f": {CHECKS[check]}" if check else "") + (f" in {where}"
 if findings.empty:
     st.success("No findings for this choice: every check that applies found the figures consistent.")
 else:
-    st.caption("“Open” goes to the page that shows the records.")
-    st.dataframe(
-        render.plain_cells(findings[["severity", "heading", "area", "statement", "link", "record_ids"]]),
-        hide_index=True,
-        width="stretch",
-        row_height=96,  # tall enough for a description to wrap onto four lines
-        height=min(len(findings), 8) * 96 + 38,
-        key="quality_findings",
-        alt="Data-quality findings: severity, check, area, what looks wrong, a link to the page that shows the records, and the records.",
-        column_config={
-            "severity": st.column_config.TextColumn("Severity", width="small", pinned=True),
-            # 75 + 180 + 110 + 300 + 75 + 150 px: within the main column beside the sidebar at 1366 px (904 px), so
-            # no column is cut off at the right; long cells wrap.
-            "heading": st.column_config.TextColumn("Check", width=180),
-            "area": st.column_config.TextColumn("Area", width=110),
-            "statement": st.column_config.TextColumn("What looks wrong", width=300),
-            "link": st.column_config.LinkColumn("Page", display_text="Open", width="small"),
-            "record_ids": st.column_config.TextColumn("Records (table:id)", width=150),
-        },
-    )
+    render.screen_only_caption("“Open” goes to the page that shows the records.", key="quality_open")
+    with render.printable(key="quality_findings"):
+        st.dataframe(
+            render.plain_cells(findings[["severity", "heading", "area", "statement", "link", "record_ids"]]),
+            hide_index=True,
+            width="stretch",
+            row_height=96,  # tall enough for a description to wrap onto four lines
+            height=min(len(findings), 8) * 96 + 38,
+            key="quality_findings",
+            alt="Data-quality findings: severity, check, area, what looks wrong, a link to the page that shows the records, "
+            "and the records.",
+            column_config={
+                "severity": st.column_config.TextColumn("Severity", width="small", pinned=True),
+                # 75 + 180 + 110 + 300 + 75 + 150 px: within the main column beside the sidebar at 1366 px (904 px), so
+                # no column is cut off at the right; long cells wrap.
+                "heading": st.column_config.TextColumn("Check", width=180),
+                "area": st.column_config.TextColumn("Area", width=110),
+                "statement": st.column_config.TextColumn("What looks wrong", width=300),
+                "link": st.column_config.LinkColumn("Page", display_text="Open", width="small"),
+                "record_ids": st.column_config.TextColumn("Records (table:id)", width=150),
+            },
+        )
+        # On paper: the rows as text, without the links ("Open" cannot be followed from paper).
+        render.print_copy(
+            findings[["severity", "heading", "area", "statement", "record_ids"]],
+            ["Severity", "Check", "Area", "What looks wrong", "Records (table:id)"],
+            key="quality_findings",
+        )
     st.download_button(
         "Download these findings (CSV)",
         data=findings_csv(findings),

@@ -148,6 +148,20 @@ def test_renewals_prints_every_agreement_and_the_timeline_to_its_last_year(
     assert str(last_year) in axis and all(label in text for label in axis), f"the printed timeline's axis is {axis}"
 
 
+def test_data_quality_prints_every_finding_as_text(printed: dict[str, Printed], app_server: StreamlitServer) -> None:
+    """The findings grid is a canvas: printed, its plain copy puts each finding's statement in the PDF's text (the page
+    opens on the area being looked at, with findings as known today)."""
+    from data_access import findings
+
+    engine = open_store(app_server.database_url, load_sample_data=False)
+    with Session(engine) as session:
+        found = findings.store_findings(session=session, as_at=date.today(), audience=AUDIENCE, area=AREA)
+    text = printed["data_quality.py"].text
+    assert 0 < len(found) <= 100  # within the print copy's rows
+    missing = [s for s in found["statement"] if " ".join(str(s).split()) not in text]
+    assert not missing, f"the printed data-quality page lacks {missing[:3]}"
+
+
 def footer_and_the_rest(page_runs: list[Run]) -> tuple[list[Run], list[Run]]:
     """The footer's runs of text on a printed page (painted one after another, from "Live view" to its last line) and
     every other run."""
