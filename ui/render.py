@@ -47,6 +47,9 @@ PAGE_CSS = """<style>
 [data-testid="stMain"] button p { white-space: normal; overflow-wrap: break-word; }
 @media (max-width: 40rem) { [data-testid="stMain"] h1 { font-size: 1.75rem; } }
 .st-key-print_footer, [class*="st-key-print_copy_"] { display: none; }
+/* The element holding one of the app's scripts (PRINT_FIT_SCRIPT, meeting mode's keys) shows nothing: without this,
+   it still took a gap between elements, and meeting mode's timeline ran 5 px past a 720 px projector screen. */
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) { display: none; }
 @page { size: A4 portrait; margin: 12mm; }
 @media print {
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
@@ -103,9 +106,10 @@ PAGE_CSS = """<style>
     background: white; border-top: 1px solid #999; overflow: visible !important;
   }
   .st-key-print_footer * { font-size: 8pt !important; line-height: 1.2 !important; margin: 0 !important; gap: 0 !important; }
-  /* A plotly chart is drawn at the screen's width (about 970 px beside the sidebar at 1366 px) and does not redraw
-     when printed; the A4 column is about 700 px, so it is scaled down rather than cut off at the right. */
-  [data-testid="stPlotlyChart"] { zoom: 0.72; }
+  /* A plotly chart is drawn at the screen's width (about 970 px beside the sidebar at 1366 px, 1460 px at 1920) and
+     does not redraw when printed; the A4 column is about 700 px, so it is scaled down rather than cut off at the
+     right: by PRINT_FIT_SCRIPT's --print-zoom for the width it was drawn at, else as for 1366 px. */
+  [data-testid="stPlotlyChart"] { zoom: var(--print-zoom, 0.72); }
   /* Its box, though, is the chart's own height (Streamlit's `height: 584px` on the element around it): zoomed, the
      chart left a quarter of it empty below, and with the room kept for the footer the renewals timeline no longer
      fitted its first page. The box around it takes the chart's zoomed height instead: the chart keeps its own
@@ -119,9 +123,37 @@ PAGE_CSS = """<style>
 </style>"""
 
 
+# Printing from a wide screen: a chart drawn 1460 px wide (1920 px screen) scaled as one drawn beside the sidebar at
+# 1366 px was cut off after its third year. When the page is about to print (beforeprint, or print media, as a PDF is
+# made), each chart gets the zoom that fits the width it is drawn at into A4's column, and again whenever plotly draws
+# it anew while printing (print media hides the sidebar, and the wider column can make plotly redraw wider). Our own
+# constant script, never store text; added once per browser tab.
+PRINT_FIT_SCRIPT = """<script>
+if (!document.printFit) {
+  document.printFit = true;
+  const A4_COLUMN_PX = 700;  // 210 mm less two 12 mm margins, at 96 px an inch
+  const fit = () => document.querySelectorAll('[data-testid="stPlotlyChart"]').forEach((chart) => {
+    const drawn = Number(chart.querySelector(".main-svg")?.getAttribute("width")) || 0;
+    if (drawn) chart.style.setProperty("--print-zoom", Math.min(1, A4_COLUMN_PX / drawn).toFixed(3));
+  });
+  const redrawn = new MutationObserver(fit);
+  const print = window.matchMedia("print");
+  const follow = () => {
+    if (!print.matches) return redrawn.disconnect();
+    fit();
+    redrawn.observe(document.body, {subtree: true, attributes: true, attributeFilter: ["width"]});
+  };
+  window.addEventListener("beforeprint", fit);
+  print.addEventListener("change", follow);
+}
+</script>"""
+
+
 def page_styles() -> None:
-    """The app's few accessibility fixes to Streamlit's own widgets (see PAGE_CSS); dashboard.py calls it on every run."""
+    """The app's few accessibility fixes to Streamlit's own widgets and its print stylesheet (PAGE_CSS), and the script
+    that fits charts to the printed page (PRINT_FIT_SCRIPT); dashboard.py calls it on every run."""
     st.html(PAGE_CSS)
+    st.html(PRINT_FIT_SCRIPT, unsafe_allow_javascript=True)
 
 
 def download_row(title: str, table: pd.DataFrame, file_stem: str) -> None:

@@ -29,7 +29,7 @@ from tests.browser.tour import AudienceTab, choose
 from ui.navigation import PageSpec, by_file, pages_for
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 pytestmark = pytest.mark.browser
 AREA = "west-yorkshire"
@@ -236,3 +236,39 @@ def test_the_import_page_prints_its_tables_as_text(app_server: StreamlitServer, 
     for row in (["2", "F2", "amount", "=1018000"], ["3", "F3", "amount", "£1,037,41.5"]):
         assert " ".join(row) in text, f"the printed problems lack the row {row}"
     assert "Row Cell Column Value Rule" in text
+
+
+# A4 portrait's column (210 mm less two 12 mm margins) in CSS px, with a pixel's rounding to spare.
+A4_COLUMN_PX = 703
+FITTED_JS = """(column) => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(chart =>
+  chart.style.getPropertyValue('--print-zoom') !== '' && chart.querySelector('.main-svg').getBoundingClientRect().width <= column)"""
+PRINTED_CHART_WIDTHS_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg')]
+  .map(svg => svg.getBoundingClientRect().width)"""
+
+
+@pytest.mark.parametrize("width", [1366, 1920])
+def test_a_chart_printed_from_any_screen_fits_the_page(app_server: StreamlitServer, chromium: Browser, width: int) -> None:
+    """Plotly draws a chart at the screen's width and does not redraw it to print: from a 1920 px screen the renewals
+    timeline is 1460 px wide, and scaled as one drawn beside the sidebar at 1366 px it was cut off after 2017. Printed,
+    every chart is no wider than A4's column, and the timeline's axis reaches its last year."""
+    from pypdf import PdfReader
+
+    context = chromium.new_context(viewport={"width": width, "height": 1000}, locale="en-GB", timezone_id="Europe/London")
+    page = context.new_page()
+    try:
+        page.goto(f"{app_server.url}/renewals?area={AREA}")
+        wait_for_app(page)
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg')
+        drawn = page.eval_on_selector_all('[data-testid="stPlotlyChart"] .main-svg', "es => es.map(e => Number(e.getAttribute('width')))")
+        page.emulate_media(media="print")
+        # The page's script fits the charts when print media comes in (the media change event, dispatched after it),
+        # and again as plotly redraws them in the wider column; the PDF is made once they are fitted.
+        page.wait_for_function(FITTED_JS, arg=A4_COLUMN_PX, timeout=10_000)
+        pdf = page.pdf(format="A4", print_background=True)
+        printed = page.evaluate(PRINTED_CHART_WIDTHS_JS)  # as they were printed: no redraw undid the fit
+        keep(page, f"renewals-{width}", pdf)
+    finally:
+        context.close()
+    assert drawn and max(drawn) > A4_COLUMN_PX  # drawn wider than the page, so it must be scaled
+    assert printed and max(printed) <= A4_COLUMN_PX, f"charts drawn {drawn} px wide print {printed} px wide"
+    assert "2023" in " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages)
