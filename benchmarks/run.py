@@ -13,8 +13,8 @@ one area (the sample's West Yorkshire, the generated stores' first area). Cold: 
 figure is the median of --repeat runs. The table is Markdown, with issue 12's targets beside the figures;
 the targets are for the 43-area store, and one already missed on a smaller store is reported as missed. Under it,
 for each page that misses a time target, where a further cold visit's time went on the largest store: the time spent
-running SQL statements (SQLAlchemy's cursor events; SQLite hands rows over as they are fetched, so fetching counts as
-Python) against the rest, and the statement that cost most with the tables it reads.
+running SQL statements (executing them and fetching their rows) against the rest, and the statement that cost most
+with the tables it reads.
 
 With --browser, each store is also served by `streamlit run` and every page opened in headless Chromium
 (benchmarks/browser.py): the KB each page sends over the websocket and its time to usable, against an empty
@@ -110,8 +110,8 @@ class ColdSplit:
             tables = dict.fromkeys(re.findall(r"\b(?:FROM|JOIN)\s+\"?(\w+)", slowest.sql, flags=re.IGNORECASE))
             where = f"; the costliest statement {slowest.total_s:.2f} s in {slowest.runs} run(s), reading {', '.join(tables) or 'no table'}"
         return (
-            f"a cold visit {self.seconds:.2f} s: {self.database_s:.2f} s running SQL ({runs} statements{where}), "
-            f"{max(self.seconds - self.database_s, 0):.2f} s in Python (fetching the rows, the page's own work on them, and Streamlit)"
+            f"a cold visit {self.seconds:.2f} s: {self.database_s:.2f} s running SQL and fetching rows ({runs} statements{where}), "
+            f"{max(self.seconds - self.database_s, 0):.2f} s in Python (the page's own work on the rows, and Streamlit)"
         )
 
 
