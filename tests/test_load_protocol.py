@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -66,9 +67,16 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
 
 
+def visit(server_url: str, page: str) -> Received:
+    """One protocol visit, in a thread of its own: Playwright's sync API (the browser tests, earlier in the same
+    pytest run) leaves an event loop running in this one, where asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, protocol_visit(server_url, page, "area=norfolk", 60)).result()
+
+
 def test_the_server_runs_the_page_the_backmsg_names(server_url: str) -> None:
-    overview = asyncio.run(protocol_visit(server_url, "", "area=norfolk", 60))
-    renewals = asyncio.run(protocol_visit(server_url, "renewals", "area=norfolk", 60))
+    overview = visit(server_url, "")
+    renewals = visit(server_url, "renewals")
 
     assert (overview.page_url_path, renewals.page_url_path) == ("", "renewals")
     assert overview.problem is None and renewals.problem is None
@@ -78,4 +86,4 @@ def test_the_server_runs_the_page_the_backmsg_names(server_url: str) -> None:
 
 def test_a_page_that_does_not_exist_fails_the_visit(server_url: str) -> None:
     with pytest.raises(VisitFailed, match=r"^page not found$"):
-        asyncio.run(protocol_visit(server_url, "no-such-page", "area=norfolk", 60))
+        visit(server_url, "no-such-page")
