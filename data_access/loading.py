@@ -583,7 +583,9 @@ def _zip_problem(data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as error:
+    # Any error at all: a damaged directory raises more than BadZipFile (NotImplementedError for a zip version it
+    # claims, for one), and the upload must get a report, never a traceback.
+    except Exception as error:
         return f"is not a readable .xlsx workbook ({error}): open it in Excel and save it again"
     if len(members) > MAX_ZIP_MEMBERS:
         return f"holds {len(members):,} parts, more than a workbook of figures needs ({MAX_ZIP_MEMBERS:,}): refused as unsafe"

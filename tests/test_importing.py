@@ -801,6 +801,19 @@ def test_files_that_are_not_what_they_say(seeded: Engine, data: bytes, name: str
     assert next(p.rule for p in check_file_on(seeded, data, name, "areas").problems).startswith(rule)
 
 
+def test_a_workbook_whose_directory_claims_an_unknown_zip_version_is_reported(seeded: Engine) -> None:
+    """One damaged byte in the zip's directory (found by the property test) made zipfile raise NotImplementedError."""
+    header, rows = sample("areas")
+    data = bytearray(workbook_bytes({"areas": [header, [rows[0][h] for h in header]]}))
+    directory = data.index(b"PK\x01\x02")
+    data[directory + 6] = 64  # "version needed to extract": 6.4, beyond what Python's zipfile reads
+    report = check_file_on(seeded, bytes(data), "areas.xlsx", "areas")
+    assert [p.rule for p in report.problems] == [
+        "is not a readable .xlsx workbook (zip file version 6.4): open it in Excel and save it again"
+    ]
+    assert loading.sheet_names(bytes(data)) == []
+
+
 def test_openpyxl_reads_workbooks_through_defusedxml() -> None:
     from defusedxml.ElementTree import iterparse as defused_iterparse
     from openpyxl.xml import DEFUSEDXML, functions
