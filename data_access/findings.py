@@ -497,21 +497,29 @@ def value_growth(ctx: Context) -> list[Finding]:
     not published, the growth cannot be checked."""
     known = ctx.amendments
     found = []
-    by_id = ctx.renewals.set_index("id")
-    for agreement_id, changes in known.groupby("agreement_id", sort=False):
-        if agreement_id not in by_id.index:
+    # Plain rows and one pass over them, not a DataFrame per agreement: pandas indexing per group cost more than half a
+    # second on a national store's area (hundreds of amendments).
+    agreements = {row["id"]: row for row in ctx.renewals.to_dict("records")}
+    moves_end = _moves_end(known).tolist()
+    by_agreement: dict[Any, list[tuple[dict[str, Any], bool]]] = {}
+    for change, moves in zip(known.to_dict("records"), moves_end, strict=True):
+        if pd.notna(change["agreement_id"]):
+            by_agreement.setdefault(change["agreement_id"], []).append((change, moves))
+    for agreement_id, pairs in by_agreement.items():
+        if agreement_id not in agreements:
             continue
-        agreement = by_id.loc[agreement_id]
+        agreement = agreements[agreement_id]
+        changes = [change for change, _ in pairs]
         title = str(agreement["title"])
-        priced = changes[changes["value_change_pence"].notna()]
-        unpriced = changes[changes["value_change_pence"].isna() & _moves_end(changes)]
+        priced = [int(c["value_change_pence"]) for c in changes if pd.notna(c["value_change_pence"])]
+        unpriced = [c for c, moves in pairs if pd.isna(c["value_change_pence"]) and moves]
         base_field = "total_value_pence" if pd.notna(agreement["total_value_pence"]) else "annual_value_pence"
         base = None if pd.isna(agreement[base_field]) or not agreement[base_field] else int(agreement[base_field])
-        record = (Record("agreement", str(agreement_id), title), *(Record("amendment", i, title) for i in changes["id"]))
-        cited = _cites([agreement["citations"], *changes["citations"]])
+        record = (Record("agreement", str(agreement_id), title), *(Record("amendment", c["id"], title) for c in changes))
+        cited = _cites([agreement["citations"], *(c["citations"] for c in changes)])
         value_basis = _basis("value" in agreement["illustrative_fields"])
-        if unpriced.empty and base is not None and not priced.empty:
-            growth = growth_known(priced)
+        if not unpriced and base is not None and priced:
+            growth = sum(priced)
             if growth * 100 > base * VALUE_GROWTH_PERCENT:
                 percent = (growth * 200 + base) // (2 * base)  # whole percent, halves up
                 what = "awarded value" if base_field == "total_value_pence" else "annual value"
@@ -530,9 +538,9 @@ def value_growth(ctx: Context) -> list[Finding]:
                         _link("renewals", area=ctx.area),
                     )
                 )
-        elif not unpriced.empty or (base is None and not priced.empty):
-            if not unpriced.empty:
-                ends = ", ".join(f"to {format_date(n)}" for n in unpriced["new_end_date"])
+        elif unpriced or (base is None and priced):
+            if unpriced:
+                ends = ", ".join(f"to {format_date(c['new_end_date'])}" for c in unpriced)
                 moves = plural(len(unpriced), "extension or variation", "extensions or variations")
                 why = f"{moves} ({ends}) with no published change in value"
             else:
@@ -550,9 +558,9 @@ def value_growth(ctx: Context) -> list[Finding]:
                         Figure("awarded value", base, "money", value_basis if base is not None else NOT_PUBLISHED),
                         Figure(
                             "change in value",
-                            None if not unpriced.empty else growth_known(priced),
+                            None if unpriced else sum(priced),
                             "money",
-                            NOT_PUBLISHED if not unpriced.empty else Basis.REPORTED,
+                            NOT_PUBLISHED if unpriced else Basis.REPORTED,
                         ),
                     ),
                     cited,
@@ -560,11 +568,6 @@ def value_growth(ctx: Context) -> list[Finding]:
                 )
             )
     return found
-
-
-def growth_known(priced: pd.DataFrame) -> int:
-    """The published changes in value, added up."""
-    return sum(int(v) for v in priced["value_change_pence"])
 
 
 def over_cap(ctx: Context) -> list[Finding]:
@@ -1192,15 +1195,22 @@ def below_target(ctx: Context) -> list[Finding]:
     def below(row: Any) -> bool:
         return bool(row["value"] < row["target"] if row["higher_is_better"] else row["value"] > row["target"])
 
-    for (measure, agreement), series in plain.groupby(["measure", "agreement"], sort=False):
-        series = series.sort_values("period_end")
-        last = series.iloc[-1]
+    # Each measure's last two periods, from one sort and one pass over plain rows: sorting and indexing every group in
+    # pandas took most of a national store's overview (hundreds of measures in an area).
+    latest: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for row in plain.sort_values("period_end", kind="stable").groupby(["measure", "agreement"], sort=False).tail(2).to_dict("records"):
+        latest.setdefault((row["measure"], row["agreement"]), []).append(row)
+    for measure, agreement in dict.fromkeys(zip(plain["measure"], plain["agreement"], strict=True)):  # as groupby(sort=False)
+        periods = latest.get((measure, agreement))
+        if not periods:  # a blank measure or agreement: not grouped, as before
+            continue
+        last = periods[-1]
         if pd.isna(last["higher_is_better"]):
             found.append(_direction_not_stated(ctx, last))
             continue
         if not below(last):
             continue
-        previous = series.iloc[-2] if len(series) > 1 else None
+        previous = periods[-2] if len(periods) > 1 else None
         running = previous is not None and below(previous)
         shown = [previous, last] if running and previous is not None else [last]
         basis = _basis(any(s["basis"] == Basis.ILLUSTRATIVE or s["target_basis"] == Basis.ILLUSTRATIVE for s in shown))
