@@ -37,18 +37,22 @@ ILLUSTRATIVE_PATTERN = "/"
 FONT_SIZE = 16  # readable on a projector at the back of a council chamber
 
 
+LEGEND_TOP_PX = 46  # the legend's top, below a one-line title at FONT_SIZE
 AXIS = {"gridcolor": "#DDDDDD", "zerolinecolor": "#999999", "tickfont": {"color": BLACK}, "title": {"font": {"color": BLACK}}}
 
 
 def base_layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
     """House layout: large type, left-aligned title, legend on top, room for long category names."""
     fig.update_layout(
-        title={"text": plotly_text(title), "x": 0, "xanchor": "left"},
+        # The title at the top of the figure and the legend under it, both placed on the figure (container), not on
+        # the plot: a legend on the plot's top edge grows upwards as it wraps, and on a national store (eight
+        # priorities, or a 620 px column) it covered the title. Below the title, it pushes the plot down instead.
+        title={"text": plotly_text(title), "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8}},
         font={"size": FONT_SIZE, "family": "Source Sans Pro, Arial, sans-serif", "color": BLACK},
         colorway=SEQUENCE,
         height=height,
-        margin={"l": 10, "r": 20, "t": 70, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        margin={"l": 10, "r": 20, "t": LEGEND_TOP_PX + 24, "b": 40},  # one legend row; more push the plot down
+        legend={"orientation": "h", "yref": "container", "yanchor": "top", "y": 1 - LEGEND_TOP_PX / height, "x": 0},
         plot_bgcolor="white",
         paper_bgcolor="white",
         hoverlabel={"font_size": FONT_SIZE},

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from charts.palette import BLACK, BLUE, ILLUSTRATIVE_PATTERN, SKY_BLUE, base_layout, outline
 from data_access.findings import shares_gap
 from data_access.measures import AS_PUBLISHED, PERCENT_UNITS, format_measure, format_target, number_text
-from data_access.text import plotly_text
+from data_access.text import numbered_apart, plotly_text
 
 
 def value_text(value: float | None, unit: str) -> str:
@@ -210,26 +210,16 @@ def _unused(name: str, taken: set[str]) -> str:
     return name
 
 
+def with_service(observations: pd.DataFrame) -> pd.DataFrame:
+    """The figures, each with the `service` it belongs to: its agreement's id, or `WHOLE_AREA` (made unique) for a
+    figure of no single agreement."""
+    whole_area = _unused(WHOLE_AREA, set(observations["agreement_id"].dropna()))
+    return observations.assign(service=observations["agreement_id"].fillna(whole_area).astype(str))
+
+
 def charted_figures(observations: pd.DataFrame) -> pd.DataFrame:
-    """The figures that are charted (quarterly series and breakdowns), each with the `service` it belongs to: its
-    agreement's id, or `WHOLE_AREA` (made unique) for a figure of no single agreement."""
-    charted = observations[(observations["dimension"] != "") | observations["quarter"].notna()]
-    whole_area = _unused(WHOLE_AREA, set(charted["agreement_id"].dropna()))
-    return charted.assign(service=charted["agreement_id"].fillna(whole_area).astype(str))
-
-
-def _unique(labels: list[str]) -> list[str]:
-    """Labels with any repeat numbered ("Outreach", "Outreach (2)"), so that two choices never read the same."""
-    seen: set[str] = set()
-    unique = []
-    for text in labels:
-        candidate, n = text, 1
-        while candidate in seen:
-            n += 1
-            candidate = f"{text} ({n})"
-        seen.add(candidate)
-        unique.append(candidate)
-    return unique
+    """The figures that are charted (quarterly series and breakdowns), `with_service`."""
+    return with_service(observations[(observations["dimension"] != "") | observations["quarter"].notna()])
 
 
 def service_choices(charted: pd.DataFrame) -> tuple[dict[str, str], str]:
@@ -241,7 +231,7 @@ def service_choices(charted: pd.DataFrame) -> tuple[dict[str, str], str]:
         f"{title} ({provider})" if twin else str(title)
         for title, provider, twin in zip(services["agreement"], services["provider"], shared, strict=True)
     ]
-    options = dict(zip(services["service"], _unique(labels), strict=True))
+    options = dict(zip(services["service"], numbered_apart(labels), strict=True))
     sizes = charted.groupby("service").size()
     return options, max(options, key=lambda s: int(sizes[s]))
 
@@ -251,7 +241,7 @@ def measure_choices(charted: pd.DataFrame) -> dict[str, str]:
     each measure by name (id -> name)."""
     measures = charted.drop_duplicates("measure_id").sort_values(["measure", "measure_id"], key=lambda c: c.str.casefold())
     every = _unused(ALL_MEASURES, set(measures["measure_id"]))
-    names = _unique([str(m) for m in measures["measure"]])
+    names = numbered_apart([str(m) for m in measures["measure"]])
     return {every: f"All its measures ({len(measures)})"} | dict(zip(measures["measure_id"], names, strict=True))
 
 
@@ -264,7 +254,7 @@ def breakdown_periods(breakdowns: pd.DataFrame) -> dict[str, str]:
     """The periods breakdowns are published for, the latest first (`period_key` -> the period in words)."""
     periods = breakdowns.drop_duplicates(["period_start", "period_end"]).sort_values(["period_end", "period_start"], ascending=False)
     keys = [period_key(s, e) for s, e in zip(periods["period_start"], periods["period_end"], strict=True)]
-    return dict(zip(keys, _unique([str(p) for p in periods["period"]]), strict=True))
+    return dict(zip(keys, numbered_apart([str(p) for p in periods["period"]]), strict=True))
 
 
 def in_period(breakdowns: pd.DataFrame, key: str) -> pd.DataFrame:

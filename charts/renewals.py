@@ -235,7 +235,7 @@ def renewal_timeline_figure(
         fig.update_xaxes(dtick="M12", tickformat="%Y")
     base_layout(fig, title=title, height=max(420, 200 + 48 * len(dated)))
     # Legend below the plot, so it never covers the as-at label at the top.
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0}, margin={"b": 120})
+    fig.update_layout(legend={"orientation": "h", "yref": "paper", "yanchor": "top", "y": -0.08, "x": 0}, margin={"b": 120})
     return fig
 
 

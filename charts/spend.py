@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -10,7 +11,7 @@ import plotly.graph_objects as go
 from charts.palette import BLUE, GREEN, ILLUSTRATIVE_PATTERN, ORANGE, SEQUENCE, base_layout, outline, room_for_value_labels
 from data_access.basis import basis_word, illustrative_pence, marked, side_word
 from data_access.money import format_money
-from data_access.text import plotly_text
+from data_access.text import numbered_apart, plotly_text
 
 
 def _published(frame: pd.DataFrame, side: str) -> pd.Series:
@@ -51,6 +52,15 @@ def _label(name: str, budget_word: str, spend_word: str) -> str:
     return f"{name} ({'; '.join(parts)})" if parts else name
 
 
+def _distinct_names(rows: pd.DataFrame, category: str) -> list[str]:
+    """Each row's name as drawn, no two alike (`numbered_apart`): a priority of the same name in two Plans (an agreement
+    let under the old Plan still paid in the new one's years) gets its Plan's title."""
+    names = [str(n) for n in rows[category]]
+    plans = [str(p) if isinstance(p, str) and p else "" for p in rows["plan"]] if "plan" in rows else [""] * len(names)
+    repeated = {n for n, count in Counter(names).items() if count > 1}
+    return numbered_apart([f"{n} ({plan})" if n in repeated and plan else n for n, plan in zip(names, plans, strict=True)])
+
+
 def budget_and_spend_empty(frame: pd.DataFrame, *, subject: str, year_label: str) -> str | None:
     """Why there is no budget-and-spend chart to draw (no non-zero budget or spend in the frame), or None when there is one."""
     sides = [side for side, _, _ in _sides(frame)]
@@ -63,7 +73,7 @@ def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -
     """Horizontal bars of budget and spend per category (priority or funding stream); illustrative bars hatched and labelled."""
     rows = frame.iloc[::-1]  # plotly draws the first category at the bottom
     words = {side: _row_words(rows, side) for side in ("budget", "spend")}
-    labels = [_label(str(n), b, s) for n, b, s in zip(rows[category], words["budget"], words["spend"], strict=True)]
+    labels = [_label(n, b, s) for n, b, s in zip(_distinct_names(rows, category), words["budget"], words["spend"], strict=True)]
     fig = go.Figure()
     for side, name, colour in _sides(rows):
         published = _published(rows, side)

@@ -145,6 +145,11 @@ def _in_period_order(series: pd.DataFrame) -> pd.DataFrame:
     return ordered.assign(kind=[_period_kind(q, v) for q, v in zip(ordered["quarter"], ordered["value_statement"], strict=True)])
 
 
+# Services one measure chart draws at most: each is a line and a target line, and a national store's area has up to
+# 72 services reporting one measure, whose legend alone was taller than the chart. More than this, a reader chooses one.
+MAX_SERVICES_DRAWN = 6
+
+
 def measure_figure(series: pd.DataFrame, *, title: str, axis_title: str) -> go.Figure:
     """One line per agreement and kind of figure (quarterly, or each kind of whole-period figure) across its periods,
     oldest first and a year after its fourth quarter; its targets as a dashed line; a period without a figure shown is

@@ -63,3 +63,18 @@ def cell_text(value: object) -> object:
 def plotly_text(value: object) -> str:
     """`value` for a plotly label, title or hover text: shown as written, never as a tag or link."""
     return _plain(value, None).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def numbered_apart(labels: list[str]) -> list[str]:
+    """Labels with any repeat numbered ("Outreach", "Outreach (2)"), so that two never read the same: two choices in a
+    list, or two rows of a chart (plotly draws rows of one name on one line, their bars and labels over each other)."""
+    seen: set[str] = set()
+    unique = []
+    for text in labels:
+        candidate, n = text, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{text} ({n})"
+        seen.add(candidate)
+        unique.append(candidate)
+    return unique

@@ -172,6 +172,23 @@ def test_budget_and_spend_figure_priorities_keep_unlinked_and_unassigned_apart(d
     assert len(budget.y) == 4
 
 
+def test_a_priority_named_alike_in_two_plans_gets_a_row_of_its_own(derbyshire_priorities: pd.DataFrame) -> None:
+    """On the national store, spend in 2024/25 reached "Victims" of the 2020 Plan and of the 2015 Plan (an agreement
+    let under the old one): both on one line, plotly drew the bars and their value labels over each other."""
+    asb = "Anti-Social Behaviour (ASB) and Community Safety"
+    first = derbyshire_priorities[derbyshire_priorities["priority"] == asb]
+    older = first.assign(priority_id="derbyshire-old-asb", plan="Police and Crime Plan 2016-21", spend_pence=7_000_00)
+    frame = pd.concat([derbyshire_priorities, older, older.assign(priority_id="derbyshire-old-asb-2")], ignore_index=True)
+    _, spend = budget_and_spend_figure(frame, category="priority", title="t").data
+    plan = str(first["plan"].iloc[0])
+    rows = dict(zip(spend.y, spend.x, strict=True))
+    assert len(rows) == len(frame) == 6
+    assert rows[f"{asb} ({plan}) (spend illustrative)"] == 120000
+    assert rows[f"{asb} (Police and Crime Plan 2016-21) (spend illustrative)"] == 7000
+    assert rows[f"{asb} (Police and Crime Plan 2016-21) (2) (spend illustrative)"] == 7000
+    assert rows[f"{NOT_LINKED} (spend illustrative)"] == 15000  # names that are not repeated are drawn as they are
+
+
 def test_budget_and_spend_takeaway_by_stream(norfolk_streams: pd.DataFrame) -> None:
     assert budget_and_spend_takeaway(norfolk_streams, category="funding_stream") == (
         "Ministry of Justice (MOJ) grant for victim's services had the largest spend, £795,000 (illustrative): "

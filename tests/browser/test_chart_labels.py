@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs
@@ -22,9 +23,11 @@ from sqlmodel import Session
 from charts.compare import compare_figure
 from charts.performance import charted_figures, measure_trend_figure
 from charts.spend import budget_and_spend_figure, money_flow_figure
+from charts.trends import trend_figure
 from data_access import compare, queries
 from data_access.db import open_store
 from data_access.models import Audience
+from data_access.periods import fy_label
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -40,6 +43,7 @@ BOXES = """() => [...document.querySelectorAll('.chart')].map(chart => {
     name: chart.dataset.name,
     plot: box(chart.querySelector('.main-svg')),
     labels: [...chart.querySelectorAll('.node-label, .bartext, .annotation-text')].map(e => ({text: e.textContent, ...box(e)})),
+    headings: [...chart.querySelectorAll('.gtitle, .legend .traces')].map(e => ({text: e.textContent, ...box(e)})),
     marks: [...chart.querySelectorAll('.scatterlayer .point')].map(box),
   };
 })"""
@@ -48,6 +52,16 @@ BOXES = """() => [...document.querySelectorAll('.chart')].map(chart => {
 def _charts() -> Iterator[tuple[str, go.Figure]]:
     engine = open_store("sqlite://", load_sample_data=True)
     with Session(engine) as session:
+        # A national store's many priorities on one chart (its legend wraps to several rows), from every sample area's at once.
+        every = pd.concat(
+            [
+                queries.budget_and_spend_by_priority_trend(session=session, area=a, audience=PANEL)
+                for a in queries.areas(session=session)["id"]
+            ]
+        )
+        years = sorted({int(y) for y in every["financial_year"]})
+        title = f"Spend by priority, {fy_label(years[0])} to {fy_label(years[-1])}"  # as the trends page titles it
+        yield "every area's priorities, every year", trend_figure(every, category="priority", side="spend", years=years, title=title)
         for area in queries.areas(session=session)["id"]:
             for year in queries.financial_years(session=session, area=area, audience=PANEL):
                 flows = queries.money_flow(session=session, area=area, year=year, audience=PANEL)
@@ -67,6 +81,17 @@ def _charts() -> Iterator[tuple[str, go.Figure]]:
                     shown, title="Compare", axis_title="Percent", chosen=area, peers=set(), averages=[("All areas", average or 0)]
                 ),
             )
+            for category, query in (
+                ("priority", queries.budget_and_spend_by_priority_trend),
+                ("funding_stream", queries.budget_and_spend_by_funding_stream_trend),
+            ):
+                trend = query(session=session, area=area, audience=PANEL)
+                years = sorted({int(y) for y in trend["financial_year"]})
+                if years:
+                    yield (
+                        f"{area} spend by {category}, every year",
+                        trend_figure(trend, category=category, side="spend", years=years, title="Spend by priority, every year"),
+                    )
             charted = charted_figures(queries.observations(session=session, area=area, audience=PANEL))
             plain = charted[(charted["dimension"] == "") & charted["quarter"].notna()]
             for (measure, agreement), series in plain.groupby(["measure", "agreement"]):
@@ -120,6 +145,21 @@ def test_no_label_overlaps_another(laid_out: list[dict[str, Any]]) -> None:
         if _overlap(a, b)
     ]
     assert clashes == []
+
+
+def test_the_title_and_the_legend_entries_overlap_nothing_of_each_other(laid_out: list[dict[str, Any]]) -> None:
+    """A legend on the plot's top edge grew upwards as it wrapped, over the title: six funding streams at 620 px, or a
+    national store's eight priorities at 900 px."""
+    clashes = [
+        (chart["name"], a["text"], b["text"])
+        for chart in laid_out
+        for i, a in enumerate(chart["headings"])
+        for b in chart["headings"][i + 1 :] + chart["labels"]
+        if _overlap(a, b)
+    ]
+    assert clashes == []
+    wrapped = [c["name"] for c in laid_out if len({round(e["y0"]) for e in c["headings"][1:]}) > 1]
+    assert "every area's priorities, every year at 900 px" in wrapped  # the case that went wrong is drawn
 
 
 def test_no_target_strikes_through_a_value(laid_out: list[dict[str, Any]]) -> None:
