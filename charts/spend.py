@@ -52,6 +52,10 @@ def _label(name: str, budget_word: str, spend_word: str) -> str:
     return f"{name} ({'; '.join(parts)})" if parts else name
 
 
+# A bar's category name is wrapped to lines of this many characters (about 300 px at the charts' font size).
+CATEGORY_LABEL_CHARS = 40
+
+
 def _distinct_names(rows: pd.DataFrame, category: str) -> list[str]:
     """Each row's name as drawn, no two alike (`numbered_apart`): a priority of the same name in two Plans (an agreement
     let under the old Plan still paid in the new one's years) gets its Plan's title."""
@@ -103,9 +107,15 @@ def budget_and_spend_figure(frame: pd.DataFrame, *, category: str, title: str) -
             hovertemplate="%{y}<br>" + name + ": %{customdata}<extra></extra>",
         )
     fig.update_layout(barmode="group")
+    # Long names (a priority with its Plan's title) written on several lines, so they do not take the plot's width;
+    # the categories themselves stay whole, so each row is still known by its full name.
+    lines = [textwrap.wrap(label, CATEGORY_LABEL_CHARS, break_long_words=False) or [label] for label in labels]
+    tallest = max((len(wrapped) for wrapped in lines), default=1)
+    if tallest > 1:
+        fig.update_yaxes(tickmode="array", tickvals=labels, ticktext=["<br>".join(wrapped) for wrapped in lines])
     largest = max([int(rows[f"{side}_pence"].fillna(0).max()) for side, _, _ in _sides(rows)] + [1]) / 100 if len(rows) else 1
     fig.update_xaxes(tickprefix="£", separatethousands=True, title_text="Pounds", range=[0, largest * 1.02])
-    fig = base_layout(fig, title=title, height=max(320, 90 + 70 * len(rows)))
+    fig = base_layout(fig, title=title, height=max(320, 90 + max(70, 10 + 20 * tallest) * len(rows)))
     return outline(room_for_value_labels(fig))
 
 
