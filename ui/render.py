@@ -45,6 +45,11 @@ PAGE_CSS = """<style>
 }
 [data-testid="stMain"] button { max-width: 100%; }
 [data-testid="stMain"] button p { white-space: normal; overflow-wrap: break-word; }
+/* A headline figure's label and value wrap rather than end in "…": cut off at 1366 px, "Annual value of live
+   agreements (illustrative)" lost the word that says the figure is made up. */
+[data-testid="stMain"] [data-testid="stMetricLabel"] *, [data-testid="stMain"] [data-testid="stMetricValue"] * {
+  white-space: normal; overflow: visible; text-overflow: clip;
+}
 @media (max-width: 40rem) { [data-testid="stMain"] h1 { font-size: 1.75rem; } }
 .st-key-print_footer, [class*="st-key-print_copy_"] { display: none; }
 /* The element holding one of the app's scripts (PRINT_FIT_SCRIPT, meeting mode's keys) shows nothing: without this,

@@ -123,6 +123,20 @@ def test_no_table_is_cut_off_at_the_right_at_1366_px(spec: PageSpec, staff_tab: 
     assert not cut, f"{spec.title}: columns run past the right edge of {cut}"
 
 
+_CUT_METRICS_JS = """
+() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetricLabel"] *, '
+  + '[data-testid="stMain"] [data-testid="stMetricValue"] *')]
+  .filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.trim())
+"""
+
+
+@pytest.mark.parametrize("spec", STAFF_PAGES, ids=[s.file for s in STAFF_PAGES])
+def test_no_headline_figure_or_its_label_is_cut_off_at_1366_px(spec: PageSpec, staff_tab: AudienceTab) -> None:
+    """A tile's label ended in "…" where it says "(illustrative)": the word that says the figure is made up was lost."""
+    page = staff_tab.go(spec)
+    assert page.evaluate(_CUT_METRICS_JS) == [], f"{spec.title}: a headline figure or its label is cut off"
+
+
 # --- filters and links --------------------------------------------------------------------------
 
 
