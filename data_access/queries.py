@@ -1390,24 +1390,57 @@ def spend_by_area_and_year(*, session: Session, audience: Audience, areas: Seque
     shared = exists().where(col(AgreementPriority.agreement_id) == col(Spend.agreement_id))
     linked = case((or_(col(Spend.priority_id).is_not(None), shared), col(Spend.amount_pence)), else_=0)
     illustrative = case((col(Spend.basis) == Basis.ILLUSTRATIVE, col(Spend.amount_pence)), else_=0)
-    query: Query = (
+    conditions = (
+        col(Spend.part_of_id).is_(None),
+        visible_to(Spend, audience),
+        or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
+        true() if areas is None else col(Spend.area_id).in_(areas),
+    )
+    year = (col(Spend.area_id), col(Spend.financial_year))
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite reads the sums in (area, year) order straight from the covering index ix_spend_money; grouping by
+        # source as well, as below, needs a temporary B-tree over every line (/compare 0.9 s to 1.5 s on 43 areas).
+        query: Query = (
+            select(
+                *year,
+                _sum_pence(col(Spend.amount_pence)).label("spend_pence"),
+                _sum_pence(linked).label("linked_pence"),
+                _sum_pence(illustrative).label("illustrative_pence"),
+                _citations(Spend).label("citations"),
+            )
+            .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
+            .where(*conditions)
+            .group_by(*year)
+            .order_by(*year)
+        )
+        return _frame(session, query)
+    # PostgreSQL: summed by source and section first, then by year, so each citation is joined once a year, not once a
+    # line: 26 MB of repeated citations for a million lines took it 0.5 s to build (/compare 1.4 s to 0.9 s).
+    by_source = (
         select(
-            col(Spend.area_id),
-            col(Spend.financial_year),
-            _sum_pence(col(Spend.amount_pence)).label("spend_pence"),
-            _sum_pence(linked).label("linked_pence"),
-            _sum_pence(illustrative).label("illustrative_pence"),
-            _citations(Spend).label("citations"),
+            *year,
+            col(Spend.source_id),
+            col(Spend.source_section),
+            func.sum(col(Spend.amount_pence)).label("spend"),
+            func.sum(linked).label("linked"),
+            func.sum(illustrative).label("illustrative"),
         )
         .outerjoin(Agreement, col(Spend.agreement_id) == col(Agreement.id))
-        .where(
-            col(Spend.part_of_id).is_(None),
-            visible_to(Spend, audience),
-            or_(col(Agreement.id).is_(None), visible_to(Agreement, audience)),
-            true() if areas is None else col(Spend.area_id).in_(areas),
+        .where(*conditions)
+        .group_by(*year, col(Spend.source_id), col(Spend.source_section))
+        .subquery()
+    )
+    query = (
+        select(
+            by_source.c.area_id,
+            by_source.c.financial_year,
+            _sum_pence(by_source.c.spend).label("spend_pence"),
+            _sum_pence(by_source.c.linked).label("linked_pence"),
+            _sum_pence(by_source.c.illustrative).label("illustrative_pence"),
+            func.aggregate_strings(by_source.c.source_id + literal("|") + by_source.c.source_section, CITATION_SEP).label("citations"),
         )
-        .group_by(col(Spend.area_id), col(Spend.financial_year))
-        .order_by(col(Spend.area_id), col(Spend.financial_year))
+        .group_by(by_source.c.area_id, by_source.c.financial_year)
+        .order_by(by_source.c.area_id, by_source.c.financial_year)
     )
     return _frame(session, query)
 
