@@ -85,10 +85,6 @@ def compare_figure(
         ]
     )
     base_layout(fig, title=title, height=max(320, 90 + 44 * len(known)))
-    # The legend sits above the plot and grows upwards as its rows do: room for one row an entry, and the title
-    # pinned to the top, above it.
-    entries = len([t for t in fig.data if t.showlegend is not False])
-    fig.update_layout(margin={"t": 50 + 22 * max(entries, 1)}, title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8}})
     fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
     # Fixed, or the values' annotations would stretch the axis to hold them; they sit in the margin kept for them.
     largest = float(known["shown"].max()) if len(known) else 1.0
