@@ -405,11 +405,12 @@ def load_backup(engine: Engine, folder: Path) -> dict[str, int]:
                 for rows in _batches(_extra_rows(folder / name, model), _BATCH_ROWS):
                     writer.write(rows)
                 writer.finish()
-        store_version.bump(connection)
         # Planner statistics for the rows just loaded. Without them PostgreSQL (before autovacuum gets to the tables,
         # or where it is off) guessed one row for the spend self-join behind "of which" and rescanned all 116,500
-        # spend lines of the 5-area store for each of 2,300 lines: minutes for the first page, 0.2 s with them.
+        # spend lines of the 5-area store for each of 2,300 lines: minutes for the first page, 0.2 s with them. Before
+        # the bump, whose sums ahead of time (data_access.summaries) read every line.
         connection.execute(text("ANALYZE"))
+        store_version.bump(connection)
         if engine.dialect.name == "postgresql":
             # Rows were given their ids: move the id sequence past them, or the next import would collide.
             connection.execute(

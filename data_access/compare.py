@@ -6,10 +6,10 @@ numerators over the sum of their denominators, never a mean of their ratios. An 
 saying why (*population not published*), never 0 and never dropped.
 
 The definitions are the rest of the app's, not copies: spend and budget as the spend page counts them
-(`queries.spend_by_area_and_year`, `queries.budget_by_area_and_year`), cost per unit as the performance page works it
-out (`queries.cost_per_unit`; `public.published_cost_per_unit` for the public, whose counts pass disclosure control),
-and renewals and targets as the findings engine judges them (`findings.ending`, `findings.extensions`,
-`findings.below_target`).
+(`queries.spend_by_area_and_year`, kept summed at the store's version by `summaries`; `queries.budget_by_area_and_year`),
+cost per unit as the performance page works it out (`queries.cost_per_unit`; `public.published_cost_per_unit` for the
+public, whose counts pass disclosure control), and renewals and targets as the findings engine judges them
+(`findings.ending`, `findings.extensions`, `findings.below_target`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
-from data_access import findings, public, queries
+from data_access import findings, public, queries, summaries
 from data_access.basis import ILLUSTRATIVE, NOT_PUBLISHED, PARTLY_ILLUSTRATIVE, basis_word
 from data_access.models import SERVICE_TYPE_NAMES, Audience, ServiceType
 from data_access.money import format_money
@@ -369,7 +369,7 @@ def _figures(
     if ids & {"spend-per-head", "budget-per-head"}:
         people = queries.populations(session=session)
     if ids & {"spend-per-head", "linked-share"}:
-        spend = queries.spend_by_area_and_year(session=session, audience=audience, areas=areas)
+        spend = summaries.spend_by_area_and_year(session=session, audience=audience, areas=areas)
         if "spend-per-head" in ids:
             frames["spend-per-head"] = _ranked(_per_head(INDICATORS["spend-per-head"], spend, people, "spend_pence", names))
         if "linked-share" in ids:

@@ -23,14 +23,19 @@ STORE_VERSION = Table(
 
 
 def bump(connection: Connection) -> int:
-    """Add one to the version inside the caller's transaction (so it commits or rolls back with the change); the new version."""
+    """Add one to the version inside the caller's transaction (so it commits or rolls back with the change), and sum
+    ahead of time, at the new version, the figures kept summed (`data_access.summaries`); the new version."""
+    from data_access import summaries  # which reads this module's table
+
     now = datetime.now(UTC)
     bumped = connection.execute(
         update(STORE_VERSION).where(STORE_VERSION.c.id == 1).values(version=STORE_VERSION.c.version + 1, changed_at=now)
     )
     if bumped.rowcount == 0:  # the migration adds the row; should it have been deleted by hand, a write still counts
         connection.execute(insert(STORE_VERSION).values(id=1, version=2, changed_at=now))
-    return current(connection)
+    version = current(connection)
+    summaries.refresh(connection, version)
+    return version
 
 
 def current(connection: Connection) -> int:

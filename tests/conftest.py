@@ -30,13 +30,15 @@ BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
 def drop_everything(url: str) -> None:
-    """Drop every table of the store, Alembic's version table and the store version's, so the next open starts from nothing."""
+    """Drop every table of the store, Alembic's version table, the store version's and the sums kept at it, so the next
+    open starts from nothing."""
     engine = make_engine(url)
     try:
         SQLModel.metadata.drop_all(engine)
         with engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
             connection.execute(text("DROP TABLE IF EXISTS store_version"))
+            connection.execute(text("DROP TABLE IF EXISTS summed_spend_by_area_and_year"))
     finally:
         engine.dispose()
 
