@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Engine, insert, select
 from sqlmodel import Session, col
 
-from data_access.findings import NAME_SIMILARITY, normalised_name, similar_name_pairs
+from data_access.findings import NAME_SIMILARITY, _pairs_around, normalised_name, similar_name_pairs
 from data_access.models import VISIBLE_TO, Agreement, Audience, FundingStream, Priority, Source, Spend
 from data_access.overlaps import overlapping_periods
 from tests.conftest import BACKENDS
@@ -179,3 +179,22 @@ def test_similar_names_are_exactly_the_pairs_difflib_finds() -> None:
     ]
     assert len(expected) > 100, "the generated names should hold many near twins"
     assert similar_name_pairs(names) == expected
+
+
+def test_the_pairs_around_some_providers_are_every_pair_of_their_groups_and_no_other() -> None:
+    """One area's report finds its providers' groups by comparing only the names those groups reach
+    (`findings._pairs_around`): the pairs must be exactly the full search's pairs within those groups."""
+    rng = random.Random(12)
+    names = _names(600)
+    numbered = {tuple(sorted(rng.sample(range(len(names)), 2))) for _ in range(40)}  # the same charity or company number
+    every = set(similar_name_pairs(names)) | numbered
+    group = {i: {i} for i in range(len(names))}
+    for i, j in sorted(every):
+        merged = group[i] | group[j]
+        for member in merged:
+            group[member] = merged
+    for seeds in ({0}, set(rng.sample(range(len(names)), 30)), {len(names) - 1}, set(range(len(names)))):
+        wanted = set().union(*(group[s] for s in seeds))
+        expected = {(i, j) for i, j in every if i in wanted}
+        assert _pairs_around(names, numbered, seeds) == expected, sorted(seeds)[:5]
+    assert any(len(g) > 2 for g in group.values()), "the names should chain into groups larger than a pair"
