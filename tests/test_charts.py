@@ -651,3 +651,20 @@ def test_renewal_timeline_rows_are_keys_labelled_once_on_the_axis_first_agreemen
     assert axis.autorange == "reversed"  # row 0 at the top
     # No label repeated at each point: the traces hold the short keys.
     assert {y for t in fig.data for y in t.y if y is not None} <= set(axis.tickvals)
+
+
+def test_plotly_parses_property_paths_once_and_as_before() -> None:
+    """`charts` memoises plotly's property-path parser (half of building a chart): the private function it wraps must
+    still exist in the pinned plotly, and the memoised one give what plotly's own gives, however often it is asked."""
+    import plotly.basedatatypes
+
+    parse = plotly.basedatatypes._str_to_dict_path_full
+    assert hasattr(parse, "cache_info"), "charts/__init__.py no longer memoises plotly's path parser"
+    paths = ["legend", "marker_line_color", "xaxis.title.text", "error_x.thickness", "annotations[2].font_size", "a__b_", ""]
+    for path in paths * 2:
+        assert parse(path) == parse.__wrapped__(path), path
+    assert parse("annotations[2].font_size")[0] == ("annotations", 2, "font", "size")
+    assert parse("error_x.thickness")[0] == ("error_x", "thickness")  # an underscore that is part of the name stays
+    first = palette.base_layout(go.Figure(go.Bar(x=[1], y=["a"])), title="Spend").to_plotly_json()
+    again = palette.base_layout(go.Figure(go.Bar(x=[1], y=["a"])), title="Spend").to_plotly_json()
+    assert first == again and first["layout"]["title"]["text"] == "Spend" and first["layout"]["yaxis"]["automargin"] is True
