@@ -17,6 +17,4 @@ import plotly.basedatatypes
 PATHS_REMEMBERED = 4_096
 
 if not hasattr(plotly.basedatatypes._str_to_dict_path_full, "cache_info"):  # once, however often this is imported
-    plotly.basedatatypes._str_to_dict_path_full = functools.lru_cache(maxsize=PATHS_REMEMBERED)(
-        plotly.basedatatypes._str_to_dict_path_full
-    )
+    plotly.basedatatypes._str_to_dict_path_full = functools.lru_cache(maxsize=PATHS_REMEMBERED)(plotly.basedatatypes._str_to_dict_path_full)

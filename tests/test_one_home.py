@@ -194,3 +194,28 @@ def test_a_misspelt_argument_to_a_cached_query_fails_at_the_call() -> None:
         cache.areas(areaa="norfolk")
     with pytest.raises(TypeError, match="missing a required argument: 'as_at'"):
         cache.renewals(area="norfolk", audience="public")
+
+
+def test_a_cached_workbook_is_the_workbook_of_exactly_that_table() -> None:
+    """`cache.xlsx_bytes` keeps each download's workbook by the table's content: another figure, another heading or
+    another sheet name is another workbook, and a table Streamlit would hash only by a sample of rows is not cached."""
+    import pandas as pd
+    import streamlit.runtime.caching.hashing as hashing
+    from openpyxl import load_workbook
+
+    from ui import cache
+
+    def cells(data: bytes) -> list[tuple[object, ...]]:
+        sheet = load_workbook(io.BytesIO(data)).active
+        return [sheet.title, *sheet.iter_rows(values_only=True)]
+
+    # West Yorkshire's ISVA contract, £310,000 in 2017/18 (sample_data/spend.csv).
+    table = pd.DataFrame({"Agreement": ["ISVA service"], "Spend": [310_000]})
+    assert cells(cache.xlsx_bytes(table, "Spending")) == ["Spending", ("Agreement", "Spend"), ("ISVA service", 310_000)]
+    assert cells(cache.xlsx_bytes(table.assign(Spend=[96_000]), "Spending"))[2] == ("ISVA service", 96_000)
+    assert cells(cache.xlsx_bytes(table.rename(columns={"Spend": "Paid"}), "Spending"))[1] == ("Agreement", "Paid")
+    assert cells(cache.xlsx_bytes(table, "Grants"))[0] == "Grants"
+    assert cache.HASHED_WHOLE_BELOW_ROWS == hashing._PANDAS_ROWS_LARGE  # Streamlit's own threshold for sampling rows
+    long = pd.DataFrame({"n": range(cache.HASHED_WHOLE_BELOW_ROWS)})
+    changed = long.assign(n=long["n"].where(long.index != 7, -1))
+    assert cells(cache.xlsx_bytes(long, "Lines"))[9] == (7,) and cells(cache.xlsx_bytes(changed, "Lines"))[9] == (-1,)

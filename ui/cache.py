@@ -18,11 +18,12 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from data_access import audit, briefing, changes, compare, findings, public, queries, store_faults, store_version
+from data_access import audit, briefing, changes, compare, exporting, findings, public, queries, store_faults, store_version
 from data_access.db import open_store
 from data_access.models import Audience
 
 MAX_CACHED_RESULTS = 2_000  # bounds memory; results of older store versions are the first to go
+MAX_CACHED_WORKBOOKS = 500  # a few tables for each area's transparency pages, tens of KB each
 R = TypeVar("R")
 
 
@@ -126,3 +127,21 @@ published_performance = _cached(public.published_performance)
 published_cost_per_unit = _cached(public.published_cost_per_unit)
 compare_areas = _cached(compare.compare_areas)
 area_groups = _cached(queries.area_groups)
+
+
+# Streamlit hashes a DataFrame argument whole below this many rows, and only a sample of rows above it.
+HASHED_WHOLE_BELOW_ROWS = 50_000
+
+
+def xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
+    """`exporting.xlsx_bytes`, built once for each table and sheet name: a page offers its downloads' files on every
+    run, and building a workbook was a twentieth of the app server's time under load. Keyed by the table's content,
+    so a table with any other figure is another workbook; a table too long to be hashed whole is built every time."""
+    if len(table) >= HASHED_WHOLE_BELOW_ROWS:
+        return exporting.xlsx_bytes(table, sheet=sheet)
+    return _xlsx_bytes(table, sheet)
+
+
+@st.cache_data(max_entries=MAX_CACHED_WORKBOOKS, show_spinner=False)
+def _xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
+    return exporting.xlsx_bytes(table, sheet=sheet)

@@ -167,7 +167,7 @@ def download_row(title: str, table: pd.DataFrame, file_stem: str) -> None:
     label.markdown(f"**{safe_text(title)}** ({len(table)} row{'s' if len(table) != 1 else ''})")
     for column, kind, suffix, data, mime in (
         (csv_column, "CSV", "csv", exporting.csv_bytes(table), exporting.CSV_MIME),
-        (xlsx_column, "Excel", "xlsx", exporting.xlsx_bytes(table, sheet=title), exporting.XLSX_MIME),
+        (xlsx_column, "Excel", "xlsx", cache.xlsx_bytes(table, title), exporting.XLSX_MIME),
     ):
         column.download_button(f"{title} ({kind})", data, f"{file_stem}.{suffix}", mime, key=f"dl_{file_stem}.{suffix}", on_click="ignore")
 
