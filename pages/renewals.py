@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure, undated_count
+from charts.renewals import drawn_on_timeline, renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure, undated_count
 from data_access.basis import marked
 from data_access.periods import format_date
 from data_access.settings import get_settings
@@ -46,10 +46,11 @@ render.kpi_row(
     ]
 )
 
+drawn, not_drawn_sentence = drawn_on_timeline(charted, as_at=f.as_at)
 st.header("Timeline")
 render.chart(
     renewal_timeline_figure(
-        charted,
+        drawn,
         amendments,
         milestones,
         as_at=f.as_at,
@@ -59,7 +60,7 @@ render.chart(
     ),
     alt=f"Timeline of {f.area_name}'s contracts and grants: bars from start to current end, dotted to the latest possible end, "
     "diamonds for amendments, triangles for re-procurement steps, and a dashed line at the as-at date.",
-    takeaway=renewal_takeaway(charted, as_at=f.as_at, red_months=red, amber_months=amber) + unknown_sentence,
+    takeaway=renewal_takeaway(charted, as_at=f.as_at, red_months=red, amber_months=amber) + unknown_sentence + not_drawn_sentence,
     data=renewals,
     columns={
         "title": "Agreement",

@@ -19,7 +19,7 @@ from charts.performance import (
     measure_trend_empty,
     measure_trend_figure,
 )
-from charts.renewals import renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
+from charts.renewals import drawn_on_timeline, renewal_takeaway, renewal_timeline_empty, renewal_timeline_figure
 from charts.spend import (
     awards_note,
     budget_and_spend_empty,
@@ -668,3 +668,24 @@ def test_plotly_parses_property_paths_once_and_as_before() -> None:
     first = palette.base_layout(go.Figure(go.Bar(x=[1], y=["a"])), title="Spend").to_plotly_json()
     again = palette.base_layout(go.Figure(go.Bar(x=[1], y=["a"])), title="Spend").to_plotly_json()
     assert first == again and first["layout"]["title"]["text"] == "Spend" and first["layout"]["yaxis"]["automargin"] is True
+
+
+def test_the_timeline_draws_what_ended_in_the_last_two_years_and_lists_the_rest(session: Session) -> None:
+    """West Yorkshire (its panel report of 14 September 2018, sample_data/agreements.csv): at the meeting every
+    agreement is drawn; asked at 1 March 2020, the perpetrator programme, which ended on 30 November 2017, is left out of
+    the chart and said to be; the honour based abuse project, ended 31 March 2018, is still drawn."""
+
+    def left_out(as_at: date) -> tuple[set[str], str]:
+        renewals = queries.renewals(session=session, area="west-yorkshire", as_at=as_at, audience=PUBLIC)
+        drawn, sentence = drawn_on_timeline(renewals, as_at=as_at)
+        return set(renewals["title"]) - set(drawn["title"]), sentence
+
+    assert left_out(date(2018, 9, 14)) == (set(), "")
+    assert left_out(date(2020, 3, 1)) == (
+        {"Perpetrator programme (2015-17)"},
+        " 1 agreement that ended before 1 March 2018 is not drawn: see the chart's numbers.",
+    )
+    # Long after every agreement ended, the planned ones with a start date are still drawn, and the rest counted.
+    gone, sentence = left_out(date(2030, 1, 1))
+    assert len(gone) == 6 and "Independent Sexual Advisor Contract (ISVA)" in gone
+    assert sentence == " 6 agreements that ended before 1 January 2028 are not drawn: see the chart's numbers."
