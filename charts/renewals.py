@@ -37,11 +37,16 @@ def illustrative_dates_note(illustrative_fields: object) -> str:
     return f" (illustrative {' and '.join(which)})" if which else ""
 
 
+def _dated(renewals: pd.DataFrame) -> pd.Series:
+    """Which agreements the timeline can place: those with a published start or end."""
+    return renewals["current_end_date"].notna() | renewals["start_date"].notna()
+
+
 def renewal_timeline_empty(renewals: pd.DataFrame, *, area_name: str) -> str | None:
     """Why there is no timeline to draw (no agreement with a published start or end), or None when there is one."""
     if renewals.empty:
         return f"No contracts or grants are recorded for {area_name}."
-    if (renewals["current_end_date"].notna() | renewals["start_date"].notna()).any():
+    if _dated(renewals).any():
         return None
     n = len(renewals)
     if n == 1:
@@ -62,11 +67,11 @@ def drawn_on_timeline(renewals: pd.DataFrame, *, as_at: date) -> tuple[pd.DataFr
     since = add_months(as_at, -ENDED_DRAWN_MONTHS)
     ended = renewals["current_end_date"].map(lambda day: pd.notna(day) and day < since) & (renewals["warning"] == "ended")
     kept = renewals[~ended]
-    if not ended.any() or renewal_timeline_empty(kept, area_name="") is not None:
+    if not ended.any() or not _dated(kept).any():
         return renewals, ""
     n = int(ended.sum())
-    which = f"{n} agreements that ended before {{}} are" if n != 1 else "1 agreement that ended before {} is"
-    return kept, f" {which.format(format_date(since))} not drawn: see the chart's numbers."
+    which = f"{n} agreements" if n != 1 else "1 agreement"
+    return kept, f" {which} that ended before {format_date(since)} {'are' if n != 1 else 'is'} not drawn: see the chart's numbers."
 
 
 def undated_count(renewals: pd.DataFrame) -> tuple[int, str]:
@@ -115,7 +120,7 @@ def renewal_timeline_figure(
     hover text: a trace per agreement made 450 traces for 150 agreements, and building and validating them took
     1-2 s of the renewals page on every run (and the browser as long again to draw them)."""
     fig = go.Figure()
-    dated = renewals[renewals["current_end_date"].notna() | renewals["start_date"].notna()]
+    dated = renewals[_dated(renewals)]
     # Illustrative dates are said in the bar's own label (and so in its hover and the axis), never by colour alone.
     labels = {
         row.id: f"{plotly_text(row.label)}{illustrative_dates_note(row.illustrative_fields)}"

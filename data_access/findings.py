@@ -1551,34 +1551,26 @@ def similar_name_pairs(names: Sequence[str]) -> list[tuple[int, int]]:
     store). RapidFuzz's Indel similarity (2 × longest common subsequence / total length, in C++) is never below
     SequenceMatcher's ratio, whose matching blocks are a common subsequence; so the pairs it keeps at the same
     threshold (less a margin for rounding) include every pair SequenceMatcher would, and SequenceMatcher then decides
-    each of those few as before. The result is the same pairs; only the number of slow comparisons changes.
+    each of those few as before. The result is the same pairs; only the number of slow comparisons changes. (Every
+    name a seed of `_pairs_around`, which does this.)
     """
-    at = [i for i, name in enumerate(names) if name]
-    if len(at) < 2:
-        return []
-    texts = [names[i] for i in at]
-    scores = process.cdist(texts, texts, scorer=Indel.normalized_similarity, score_cutoff=NAME_SIMILARITY - 0.01, dtype=np.float32)
-    first, second = np.nonzero(np.triu(scores, k=1))
-    return sorted(
-        (at[i], at[j])
-        for i, j in zip(first.tolist(), second.tolist(), strict=True)
-        if SequenceMatcher(None, texts[i], texts[j]).ratio() >= NAME_SIMILARITY
-    )
+    return sorted(_pairs_around(names, set(), range(len(names))))
 
 
 def _pairs_around(names: Sequence[str], numbered: set[tuple[int, int]], seeds: Iterable[int]) -> set[tuple[int, int]]:
-    """The pairs `provider_groups` joins, `numbered` (the same charity or company number) and names alike (as
-    `similar_name_pairs` finds them), within the groups that hold a `seeds` position, and no other.
+    """The pairs `provider_groups` joins, `numbered` (the same charity or company number) and non-empty names alike
+    (RapidFuzz's candidates, each decided once by SequenceMatcher: see `similar_name_pairs`), within the groups that
+    hold a `seeds` position, and no other.
 
-    Each provider reached is compared with every other, so every pair of those groups is found, and each pair of names
-    is decided as `similar_name_pairs` decides it (SequenceMatcher with the lower position's name first: its ratio can
-    differ with the order). One area's report needs only its own providers' groups: on a national store, a few hundred
-    names compared with every other instead of 2,200 with 2,200."""
+    Each provider reached is compared with every other, so every pair of those groups is found; SequenceMatcher takes
+    the lower position's name first, as its ratio can differ with the order. One area's report needs only its own
+    providers' groups: on a national store, a few hundred names compared with every other instead of 2,200 with 2,200."""
     numbered_with: dict[int, set[tuple[int, int]]] = {}
     for pair in numbered:
         for member in pair:
             numbered_with.setdefault(member, set()).add(pair)
     pairs: set[tuple[int, int]] = set()
+    decided: set[tuple[int, int]] = set()  # pairs of names SequenceMatcher has judged, alike or not: each once
     reached = set(seeds)
     frontier = sorted(reached)
     while frontier:
@@ -1593,7 +1585,10 @@ def _pairs_around(names: Sequence[str], numbered: set[tuple[int, int]], seeds: I
         )
         for row, column in zip(*np.nonzero(scores), strict=True):
             i, j = sorted((named[int(row)], int(column)))
-            if i != j and names[j] and (i, j) not in pairs and SequenceMatcher(None, names[i], names[j]).ratio() >= NAME_SIMILARITY:
+            if i == j or not (names[i] and names[j]) or (i, j) in decided:
+                continue
+            decided.add((i, j))
+            if SequenceMatcher(None, names[i], names[j]).ratio() >= NAME_SIMILARITY:
                 found.add((i, j))
         pairs |= found
         frontier = sorted({k for pair in found for k in pair} - reached)
